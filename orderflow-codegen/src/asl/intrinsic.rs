@@ -1,0 +1,1 @@
+//! Intrinsic functions (`States.Format(...)` and friends): grammar, arity, result types.

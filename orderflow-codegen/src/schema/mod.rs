@@ -1,0 +1,1 @@
+//! JSON Schemas of a workflow folder: loading, meta-validation, `$ref` resolution, shapes.
