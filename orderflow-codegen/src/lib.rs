@@ -11,3 +11,6 @@ pub mod json;
 pub mod manifest;
 pub mod schema;
 pub mod source;
+pub mod suggest;
+pub mod workflow;
+pub mod cli;

@@ -1,4 +1,8 @@
 //! Amazon States Language: the typed model, its parser and its validator.
 
 pub mod intrinsic;
+pub mod jsonata;
+pub mod model;
+pub mod parse;
 pub mod path;
+pub mod validate;

@@ -1,0 +1,214 @@
+//! Whole-graph checks: names, transitions, scope boundaries, reachability.
+//!
+//! Field-level checks happen while parsing; this resolves every transition target to a
+//! [`StateId`] of the same scope, which later stages rely on.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use crate::asl::model::*;
+use crate::asl::parse::MAX_STATE_NAME;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::suggest;
+
+pub fn validate(machine: &mut StateMachine, diagnostics: &mut Vec<Diagnostic>) {
+    check_names(machine, diagnostics);
+    resolve_targets(machine, diagnostics);
+    check_reachability(machine, diagnostics);
+    check_choice_defaults(machine, diagnostics);
+}
+
+fn check_names(machine: &StateMachine, diagnostics: &mut Vec<Diagnostic>) {
+    // Names are unique across the whole machine, branches and iterators included.
+    let mut first: HashMap<&str, &State> = HashMap::new();
+    for state in &machine.states {
+        let name = state.name.value.as_str();
+        if let Some(earlier) = first.get(name) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::DuplicateStateName,
+                    format!("the state name \"{name}\" is used twice"),
+                )
+                .at(state.name.location(&machine.file))
+                .label("second definition")
+                .related(earlier.name.location(&machine.file), "first defined here")
+                .help("state names must be unique in the whole state machine, including Parallel branches and Map iterators"),
+            );
+        } else {
+            first.insert(name, state);
+        }
+        let len = name.chars().count();
+        if len > MAX_STATE_NAME {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::StateNameTooLong,
+                    format!("the state name is {len} characters long; the limit is {MAX_STATE_NAME}"),
+                )
+                .at(state.name.location(&machine.file)),
+            );
+        } else if len == 0 {
+            diagnostics.push(
+                Diagnostic::new(Code::InvalidValue, "a state name cannot be empty")
+                    .at(state.name.location(&machine.file)),
+            );
+        }
+    }
+}
+
+fn resolve_targets(machine: &mut StateMachine, diagnostics: &mut Vec<Diagnostic>) {
+    let scope_names: Vec<HashMap<String, StateId>> = machine
+        .scopes
+        .iter()
+        .map(|scope| {
+            let mut names = HashMap::new();
+            for id in &scope.states {
+                names
+                    .entry(machine.state(*id).name.value.clone())
+                    .or_insert(*id);
+            }
+            names
+        })
+        .collect();
+    let scope_descriptions: Vec<String> = (0..machine.scopes.len())
+        .map(|i| describe_scope(machine, ScopeId(i)))
+        .collect();
+    // Where each name is defined, for telling "crosses a boundary" from "does not exist".
+    let mut defined: HashMap<String, (ScopeId, crate::diagnostic::Location)> = HashMap::new();
+    for state in &machine.states {
+        defined
+            .entry(state.name.value.clone())
+            .or_insert_with(|| (state.scope, state.name.location(&machine.file)));
+    }
+    let file = machine.file.clone();
+    let mut resolve = |target: &mut Target, scope: ScopeId, field: &str| {
+        let names = &scope_names[scope.0];
+        if let Some(id) = names.get(&target.name.value) {
+            target.target = Some(*id);
+            return;
+        }
+        let name = &target.name.value;
+        let location = target.name.location(&file);
+        let d = if let Some((other_scope, other_location)) = defined.get(name) {
+            Diagnostic::new(
+                Code::CrossBoundaryTransition,
+                format!(
+                    "`{field}` names \"{name}\", which is in {} — transitions cannot cross a Parallel branch or Map iterator boundary",
+                    scope_descriptions[other_scope.0]
+                ),
+            )
+            .at(location)
+            .label(format!("this is in {}", scope_descriptions[scope.0]))
+            .related(other_location.clone(), "the target is defined here")
+            .help("move the state into this scope, or end this scope and let the Parallel/Map state continue")
+        } else {
+            let d = Diagnostic::new(
+                Code::DanglingTransition,
+                format!(
+                    "`{field}` names \"{name}\", but no state in {} has that name",
+                    scope_descriptions[scope.0]
+                ),
+            )
+            .at(location)
+            .label("unknown state");
+            match suggest::did_you_mean(name, names.keys().map(String::as_str)) {
+                Some(h) => d.help(h),
+                None => d,
+            }
+        };
+        diagnostics.push(d);
+    };
+
+    for (i, scope) in machine.scopes.iter_mut().enumerate() {
+        if let Some(start) = scope.start_at.as_mut() {
+            resolve(start, ScopeId(i), "StartAt");
+        }
+    }
+    for state in &mut machine.states {
+        let scope = state.scope;
+        if let Some(next) = state.next.as_mut() {
+            resolve(next, scope, "Next");
+        }
+        match &mut state.kind {
+            StateKind::Choice(choice) => {
+                for rule in &mut choice.choices {
+                    if let Some(next) = rule.next.as_mut() {
+                        resolve(next, scope, "Next");
+                    }
+                }
+                if let Some(default) = choice.default.as_mut() {
+                    resolve(default, scope, "Default");
+                }
+            }
+            StateKind::Task(TaskState { errors, .. })
+            | StateKind::Parallel(ParallelState { errors, .. })
+            | StateKind::Map(MapState { errors, .. }) => {
+                for catcher in &mut errors.catch {
+                    resolve(&mut catcher.next, scope, "Next");
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn describe_scope(machine: &StateMachine, scope: ScopeId) -> String {
+    match &machine.scope(scope).kind {
+        ScopeKind::TopLevel => "the top level".to_string(),
+        ScopeKind::ParallelBranch { parallel, index } => format!(
+            "branch {index} of Parallel state \"{}\"",
+            machine.state(*parallel).name.value
+        ),
+        ScopeKind::MapIterator { map } => {
+            format!("the iterator of Map state \"{}\"", machine.state(*map).name.value)
+        }
+    }
+}
+
+fn check_reachability(machine: &StateMachine, diagnostics: &mut Vec<Diagnostic>) {
+    for scope in &machine.scopes {
+        let Some(start) = scope.start_at.as_ref().and_then(|s| s.target) else {
+            continue;
+        };
+        let mut seen = HashSet::from([start]);
+        let mut queue = VecDeque::from([start]);
+        while let Some(id) = queue.pop_front() {
+            for t in machine.successors(id) {
+                if let Some(target) = t.target {
+                    if seen.insert(target) {
+                        queue.push_back(target);
+                    }
+                }
+            }
+        }
+        for id in &scope.states {
+            if !seen.contains(id) {
+                let state = machine.state(*id);
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnreachableState,
+                        format!("state \"{}\" is never reached", state.name.value),
+                    )
+                    .at(state.name.location(&machine.file))
+                    .help("remove it, or add a Next/Default/Catch that leads to it"),
+                );
+            }
+        }
+    }
+}
+
+fn check_choice_defaults(machine: &StateMachine, diagnostics: &mut Vec<Diagnostic>) {
+    for state in &machine.states {
+        if let StateKind::Choice(choice) = &state.kind {
+            if choice.default.is_none() {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::ChoiceWithoutDefault,
+                        format!("Choice state \"{}\" has no `Default`", state.name.value),
+                    )
+                    .at(state.name.location(&machine.file))
+                    .note("when no rule matches, the execution fails with States.NoChoiceMatched")
+                    .help("add `\"Default\": \"<state>\"`"),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,467 @@
+//! A workflow folder turned into one checked model.
+//!
+//! [`WorkflowSources`] holds the folder's files as read (the only I/O is in
+//! [`WorkflowSources::read_dir`]); [`analyze`] runs parse → validate → schemas → data flow and
+//! returns the model with every diagnostic. Everything downstream reads [`Workflow`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::asl::model::{Resource, StateId, StateKind, StateMachine};
+use crate::asl::parse::{FunctionCatalog, parse_state_machine};
+use crate::asl::validate::validate;
+use crate::diagnostic::{Code, Diagnostic, Location, normalize};
+use crate::json::{self, Json, Span};
+use crate::manifest::{FunctionManifest, Manifest};
+use crate::schema::{SchemaDocument, load_schema};
+use crate::source::SourceFile;
+use crate::suggest;
+
+pub const ASL_FILE: &str = "workflow.asl.json";
+pub const MANIFEST_FILE: &str = "orderflow.json";
+pub const EXECUTION_INPUT: &str = "execution";
+/// Definitions larger than this are refused before parsing (AWS's own limit is 1 MB).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The files of one workflow folder, as read.
+#[derive(Debug, Clone)]
+pub struct WorkflowSources {
+    /// The folder as the user named it (used in messages).
+    pub dir: PathBuf,
+    /// The folder's name: the workflow's name.
+    pub name: String,
+    pub asl: Option<Arc<SourceFile>>,
+    pub manifest: Option<Arc<SourceFile>>,
+    /// `schemas/<stem>.json` by stem (`checkInventory.input`, `execution.input`).
+    pub schemas: BTreeMap<String, Arc<SourceFile>>,
+    /// Problems met while reading (unreadable files).
+    pub read_errors: Vec<Diagnostic>,
+}
+
+impl WorkflowSources {
+    /// An empty folder description, to be filled from memory (tests, the proc-macro).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        let dir = dir.into();
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "workflow".into());
+        WorkflowSources {
+            dir,
+            name,
+            asl: None,
+            manifest: None,
+            schemas: BTreeMap::new(),
+            read_errors: Vec::new(),
+        }
+    }
+
+    /// Adds a file by its path relative to the folder (`workflow.asl.json`, `schemas/x.json`).
+    pub fn insert(&mut self, relative: &str, text: impl Into<String>) {
+        let file = SourceFile::new(self.dir.join(relative), text);
+        if relative == ASL_FILE {
+            self.asl = Some(file);
+        } else if relative == MANIFEST_FILE {
+            self.manifest = Some(file);
+        } else if let Some(stem) = relative
+            .strip_prefix("schemas/")
+            .and_then(|r| r.strip_suffix(".json"))
+        {
+            self.schemas.insert(stem.to_string(), file);
+        }
+    }
+
+    /// Reads a workflow folder. Only an unreadable folder is an `Err`; unreadable files become
+    /// diagnostics.
+    pub fn read_dir(dir: &Path) -> std::io::Result<Self> {
+        let mut sources = WorkflowSources::new(dir);
+        if !dir.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{} is not a directory", dir.display()),
+            ));
+        }
+        for name in [ASL_FILE, MANIFEST_FILE] {
+            let path = dir.join(name);
+            if path.exists() {
+                sources.read_file(&path, name);
+            }
+        }
+        let schema_dir = dir.join("schemas");
+        if schema_dir.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(&schema_dir)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect();
+            entries.sort();
+            for path in entries {
+                if let Some(file_name) = path.file_name().and_then(|n| n.to_str()) {
+                    let relative = format!("schemas/{file_name}");
+                    sources.read_file(&path, &relative);
+                }
+            }
+        }
+        Ok(sources)
+    }
+
+    fn read_file(&mut self, path: &Path, relative: &str) {
+        let result = std::fs::metadata(path).and_then(|m| {
+            if m.len() > MAX_FILE_BYTES {
+                Err(std::io::Error::other(format!(
+                    "the file is {} bytes; the limit is {MAX_FILE_BYTES}",
+                    m.len()
+                )))
+            } else {
+                std::fs::read_to_string(path)
+            }
+        });
+        match result {
+            Ok(text) => self.insert(relative, text),
+            Err(e) => self.read_errors.push(Diagnostic::new(
+                Code::MissingFile,
+                format!("cannot read {}: {e}", path.display()),
+            )),
+        }
+    }
+
+    /// Every file, for `rerun-if-changed` and the like.
+    pub fn files(&self) -> impl Iterator<Item = &Arc<SourceFile>> {
+        self.asl
+            .iter()
+            .chain(self.manifest.iter())
+            .chain(self.schemas.values())
+    }
+}
+
+/// A Lambda function of the workflow.
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub name: String,
+    pub input: SchemaDocument,
+    pub output: SchemaDocument,
+    /// Error names the manifest declares.
+    pub declared_errors: Vec<String>,
+    pub settings: FunctionManifest,
+    /// Task states that invoke it.
+    pub invoked_by: Vec<StateId>,
+    /// Task states whose task token it completes (a queue-triggered worker).
+    pub completes_tokens_of: Vec<StateId>,
+}
+
+/// The checked model of one workflow folder.
+#[derive(Debug, Clone)]
+pub struct Workflow {
+    pub name: String,
+    pub dir: PathBuf,
+    pub machine: StateMachine,
+    pub manifest: Manifest,
+    /// `orderflow.json` as read, when the folder has one.
+    pub manifest_file: Option<Arc<SourceFile>>,
+    pub execution_input: SchemaDocument,
+    pub functions: BTreeMap<String, Function>,
+}
+
+impl Workflow {
+    /// The worker completing the task token of a `.waitForTaskToken` SQS state.
+    pub fn worker_of(&self, state: StateId) -> Option<&Function> {
+        self.functions
+            .values()
+            .find(|f| f.completes_tokens_of.contains(&state))
+    }
+}
+
+/// The result of analysing a folder: the model (when it could be built) and all diagnostics.
+#[derive(Debug)]
+pub struct Analysis {
+    pub workflow: Option<Workflow>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Analysis {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Runs every check on a workflow folder.
+pub fn analyze(sources: &WorkflowSources) -> Analysis {
+    let mut diagnostics = sources.read_errors.clone();
+    let workflow = build(sources, &mut diagnostics);
+    normalize(&mut diagnostics);
+    Analysis {
+        workflow,
+        diagnostics,
+    }
+}
+
+fn parse_json(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> Option<Json> {
+    match json::parse(file.text()) {
+        Ok(json) => Some(json),
+        Err(e) => {
+            diagnostics.push(
+                Diagnostic::new(Code::JsonSyntax, format!("invalid JSON: {}", e.message))
+                    .at(Location::new(file, "", e.span))
+                    .label(e.message),
+            );
+            None
+        }
+    }
+}
+
+fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option<Workflow> {
+    let Some(asl_file) = &sources.asl else {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::MissingFile,
+                format!("{} has no {ASL_FILE}", sources.dir.display()),
+            )
+            .help("a workflow folder holds workflow.asl.json, schemas/execution.input.json and one schemas/<function>.input.json + .output.json pair per Lambda function"),
+        );
+        return None;
+    };
+    let manifest = sources
+        .manifest
+        .as_ref()
+        .and_then(|file| load_manifest(file, diagnostics))
+        .unwrap_or_default();
+
+    // Schemas, paired by function.
+    let mut documents: BTreeMap<String, SchemaDocument> = BTreeMap::new();
+    for (stem, file) in &sources.schemas {
+        if !(stem.ends_with(".input") || stem.ends_with(".output")) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::SchemaOrphan,
+                    format!("{} is not named <function>.input.json or <function>.output.json", file.path().display()),
+                )
+                .at(Location::new(file, "", Span::default())),
+            );
+            continue;
+        }
+        if let Some(doc) = load_schema(file, diagnostics) {
+            documents.insert(stem.clone(), doc);
+        }
+    }
+    let mut function_names: BTreeSet<String> = sources
+        .schemas
+        .keys()
+        .filter_map(|s| s.strip_suffix(".input").or_else(|| s.strip_suffix(".output")))
+        .filter(|n| *n != EXECUTION_INPUT)
+        .map(str::to_string)
+        .collect();
+    function_names.extend(manifest.functions.keys().cloned());
+
+    let catalog = FunctionCatalog {
+        functions: function_names.clone(),
+        placeholders: manifest.placeholders.clone(),
+        resource_placeholders: manifest
+            .queues
+            .values()
+            .filter_map(|q| q.placeholder.clone())
+            .chain(manifest.topics.values().filter_map(|t| t.placeholder.clone()))
+            .collect(),
+    };
+    let asl_json = parse_json(asl_file, diagnostics)?;
+    let mut machine = parse_state_machine(asl_file, &asl_json, &catalog, diagnostics);
+    validate(&mut machine, diagnostics);
+
+    let mut functions = BTreeMap::new();
+    for name in &function_names {
+        let input = take_schema(sources, &mut documents, &format!("{name}.input"), diagnostics);
+        let output = take_schema(sources, &mut documents, &format!("{name}.output"), diagnostics);
+        let settings = manifest.functions.get(name).cloned().unwrap_or_default();
+        if let (Some(input), Some(output)) = (input, output) {
+            functions.insert(
+                name.clone(),
+                Function {
+                    name: name.clone(),
+                    input,
+                    output,
+                    declared_errors: settings.errors.clone(),
+                    settings,
+                    invoked_by: Vec::new(),
+                    completes_tokens_of: Vec::new(),
+                },
+            );
+        }
+    }
+    let execution_input = take_schema(sources, &mut documents, "execution.input", diagnostics);
+
+    link_functions(&machine, &manifest, &mut functions, sources, diagnostics);
+
+    // The data-flow check needs a sound graph and every schema; with structural errors its
+    // findings would be noise.
+    let execution_input = execution_input?;
+    let structural_errors = diagnostics.iter().any(Diagnostic::is_error);
+    let workflow = Workflow {
+        name: sources.name.clone(),
+        dir: sources.dir.clone(),
+        machine,
+        manifest,
+        manifest_file: sources.manifest.clone(),
+        execution_input,
+        functions,
+    };
+    if !structural_errors {
+        crate::flow::check(&workflow, diagnostics);
+    }
+    Some(workflow)
+}
+
+fn take_schema(
+    sources: &WorkflowSources,
+    documents: &mut BTreeMap<String, SchemaDocument>,
+    stem: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<SchemaDocument> {
+    if let Some(doc) = documents.remove(stem) {
+        return Some(doc);
+    }
+    if !sources.schemas.contains_key(stem) {
+        let path = sources.dir.join("schemas").join(format!("{stem}.json"));
+        let mut d = Diagnostic::new(Code::MissingFile, format!("{} is missing", path.display()));
+        if let Some(asl) = &sources.asl {
+            d = d.at(Location::new(asl, "", Span::default()));
+        }
+        diagnostics.push(d.help(format!(
+            "every function needs schemas/<function>.input.json and .output.json; create {}",
+            path.display()
+        )));
+    }
+    None
+}
+
+/// Records which states invoke each function and which worker completes which task token, and
+/// reports schemas that belong to nothing.
+fn link_functions(
+    machine: &StateMachine,
+    manifest: &Manifest,
+    functions: &mut BTreeMap<String, Function>,
+    sources: &WorkflowSources,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for (index, state) in machine.states.iter().enumerate() {
+        let StateKind::Task(task) = &state.kind else {
+            continue;
+        };
+        match &task.resource.value {
+            Resource::Lambda { function, .. } => {
+                if let Some(f) = functions.get_mut(function) {
+                    f.invoked_by.push(StateId(index));
+                }
+            }
+            Resource::SqsSendMessage {
+                wait_for_task_token: true,
+            } => {
+                let queue_url = state
+                    .io
+                    .parameters
+                    .as_ref()
+                    .and_then(|p| p.json.get("QueueUrl"))
+                    .and_then(Json::as_str);
+                for f in functions.values_mut() {
+                    let Some(trigger) = f.settings.trigger.as_ref().filter(|t| t.completes_task_token) else {
+                        continue;
+                    };
+                    let placeholder = manifest
+                        .queues
+                        .get(&trigger.queue)
+                        .and_then(|q| q.placeholder.as_deref());
+                    let matches = match (queue_url, placeholder) {
+                        (Some(url), Some(p)) => url == format!("${{{p}}}") || url.contains(&trigger.queue),
+                        (Some(url), None) => url.contains(&trigger.queue),
+                        (None, _) => false,
+                    };
+                    if matches {
+                        f.completes_tokens_of.push(StateId(index));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for f in functions.values() {
+        let triggered = f.settings.trigger.is_some();
+        if f.invoked_by.is_empty() && !triggered && !manifest.functions.contains_key(&f.name) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::SchemaOrphan,
+                    format!("function `{}` has schemas but no state invokes it and orderflow.json does not declare it", f.name),
+                )
+                .at(Location::new(&f.input.file, "", Span::default()))
+                .help(match suggest::did_you_mean(&f.name, functions.keys().map(String::as_str)) {
+                    Some(h) => format!("a Task may name it differently: {h}"),
+                    None => "remove the schemas, or declare the function in orderflow.json (e.g. with a `trigger`)".into(),
+                }),
+            );
+        }
+    }
+    // Manifest entries need their queue to exist.
+    if let Some(file) = &sources.manifest {
+        for (name, f) in &manifest.functions {
+            if let Some(trigger) = &f.trigger {
+                if !manifest.queues.contains_key(&trigger.queue) {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::ManifestInvalid,
+                            format!("function `{name}` is triggered by queue `{}`, which `queues` does not declare", trigger.queue),
+                        )
+                        .at(manifest_location(file, &format!("/functions/{name}/trigger/queue"))),
+                    );
+                }
+            }
+        }
+        for (placeholder, function) in &manifest.placeholders {
+            if !functions.contains_key(function) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::ManifestInvalid,
+                        format!("placeholder `{placeholder}` maps to `{function}`, which is not a function of this folder"),
+                    )
+                    .at(manifest_location(file, &format!("/placeholders/{placeholder}"))),
+                );
+            }
+        }
+    }
+}
+
+fn manifest_location(file: &Arc<SourceFile>, pointer: &str) -> Location {
+    let span = json::parse(file.text())
+        .ok()
+        .and_then(|j| j.pointer(pointer).map(|v| v.span))
+        .unwrap_or_default();
+    Location::new(file, pointer, span)
+}
+
+/// Validates the manifest against its JSON Schema (for positions), then deserializes it.
+fn load_manifest(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> Option<Manifest> {
+    let json = parse_json(file, diagnostics)?;
+    let value = json.to_value();
+    let schema = serde_json::to_value(schemars::schema_for!(Manifest)).ok()?;
+    let validator = jsonschema::validator_for(&schema).ok()?;
+    let mut valid = true;
+    for error in validator.iter_errors(&value) {
+        valid = false;
+        let pointer = error.instance_path().to_string();
+        let span = json.pointer(&pointer).map_or(json.span, |j| j.span);
+        diagnostics.push(
+            Diagnostic::new(Code::ManifestInvalid, format!("orderflow.json: {error}"))
+                .at(Location::new(file, pointer, span))
+                .note("the manifest's schema is schemas/orderflow.manifest.schema.json"),
+        );
+    }
+    if !valid {
+        return None;
+    }
+    match serde_json::from_value(value) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            diagnostics.push(
+                Diagnostic::new(Code::ManifestInvalid, format!("orderflow.json: {e}"))
+                    .at(Location::new(file, "", json.span)),
+            );
+            None
+        }
+    }
+}
