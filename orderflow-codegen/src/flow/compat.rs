@@ -27,11 +27,13 @@ pub enum MismatchKind {
 
 impl Mismatch {
     /// `the state has total: { amount }` / `the state is string`.
-    pub fn found_text(&self) -> String {
+    /// What was found instead, in words; `value` names the checked value ("the state",
+    /// "the MessageBody").
+    pub fn found_text(&self, value: &str) -> String {
         if self.holder_path.is_empty() {
-            format!("the state is {}", self.holder)
+            format!("{value} is {}", self.holder)
         } else {
-            format!("the state has {}: {}", self.holder_path, self.holder)
+            format!("{value} has {}: {}", self.holder_path, self.holder)
         }
     }
 }

@@ -31,6 +31,17 @@ const MAX_STEPS: usize = 1_000_000;
 /// States named in a path shown in a message.
 const TRAIL_SHOWN: usize = 8;
 
+/// The value a state hands to a function, for naming it in messages.
+#[derive(Clone, Copy)]
+enum SentValue<'a> {
+    /// The state's effective input (no Parameters).
+    State,
+    /// The whole Parameters object.
+    Parameters(&'a PayloadTemplate),
+    /// One field of Parameters: lambda:invoke's `Payload`, SQS's `MessageBody`.
+    Field { name: &'static str, template: &'a PayloadTemplate },
+}
+
 /// Runs the data-flow check and the error-name check on a structurally valid workflow.
 pub fn check(workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
     let mut flow = Flow::new(workflow);
@@ -348,10 +359,17 @@ impl<'w> Flow<'w> {
                     },
                 };
                 if let Some(payload) = payload {
+                    let sent = match (invocation, &state.io.parameters) {
+                        (LambdaInvocation::Invoke | LambdaInvocation::InvokeWaitForTaskToken, Some(p)) => {
+                            SentValue::Field { name: "Payload", template: p }
+                        }
+                        (_, Some(p)) => SentValue::Parameters(p),
+                        (_, None) => SentValue::State,
+                    };
                     let mut mismatches = Vec::new();
                     compat::check(&payload, &f.input.shape, &mut mismatches);
                     for m in mismatches {
-                        self.report_input_mismatch(id, state, function, &f.input.file, &m, eval.trail, None);
+                        self.report_input_mismatch(id, state, function, &f.input.file, &m, eval.trail, sent);
                     }
                 }
                 match invocation {
@@ -380,11 +398,12 @@ impl<'w> Flow<'w> {
                     Some(Shape::Object(o)) => o.properties.get("MessageBody").map(|p| p.shape.clone()),
                     _ => None,
                 };
-                if let Some(body) = body {
+                if let (Some(body), Some(template)) = (body, &state.io.parameters) {
+                    let sent = SentValue::Field { name: "MessageBody", template };
                     let mut mismatches = Vec::new();
                     compat::check(&body, &worker.input.shape, &mut mismatches);
                     for m in mismatches {
-                        self.report_input_mismatch(id, state, &worker.name, &worker.input.file, &m, eval.trail, Some("MessageBody"));
+                        self.report_input_mismatch(id, state, &worker.name, &worker.input.file, &m, eval.trail, sent);
                     }
                 }
                 worker.output.shape.clone()
@@ -648,20 +667,34 @@ impl<'w> Flow<'w> {
         schema_file: &std::sync::Arc<crate::source::SourceFile>,
         m: &compat::Mismatch,
         trail: &[StateId],
-        body_field: Option<&str>,
+        sent: SentValue<'_>,
     ) {
-        let code = match (body_field, &m.kind) {
-            (Some(_), _) => Code::TaskTokenBodyMismatch,
-            (None, compat::MismatchKind::Missing { .. }) => Code::MissingInputProperty,
-            (None, _) => Code::InputTypeMismatch,
+        let code = match (sent, &m.kind) {
+            (SentValue::Field { name: "MessageBody", .. }, _) => Code::TaskTokenBodyMismatch,
+            (_, compat::MismatchKind::Missing { .. }) => Code::MissingInputProperty,
+            (_, _) => Code::InputTypeMismatch,
         };
         let dedupe = (code, state.pointer.clone(), m.path.clone());
         if !self.reported.insert(dedupe) {
             return;
         }
-        let subject = match body_field {
-            Some(field) => format!("state \"{}\" sends a {field} to {function}, whose input", state.name.value),
-            None => format!("state \"{}\" calls {function}, whose input", state.name.value),
+        let (subject, value_name) = match sent {
+            SentValue::Field { name: "MessageBody", .. } => (
+                format!("state \"{}\" sends a MessageBody to {function}, whose input", state.name.value),
+                "the MessageBody",
+            ),
+            SentValue::Field { name, .. } => (
+                format!("state \"{}\" calls {function}, whose input", state.name.value),
+                if name == "Payload" { "the Payload" } else { "the value" },
+            ),
+            SentValue::Parameters(_) => (
+                format!("state \"{}\" calls {function}, whose input", state.name.value),
+                "the Parameters",
+            ),
+            SentValue::State => (
+                format!("state \"{}\" calls {function}, whose input", state.name.value),
+                "the state",
+            ),
         };
         let path_text = self.trail_text(&[trail, &[id]].concat());
         let holder = match &m.holder_origin {
@@ -673,7 +706,7 @@ impl<'w> Flow<'w> {
                 "{subject} requires {} ({expected}); on path {path_text} {}{}{holder}",
                 m.path,
                 if *maybe { "it may be absent: " } else { "" },
-                m.found_text(),
+                m.found_text(value_name),
             ),
             compat::MismatchKind::WrongType { expected, found } => format!(
                 "{subject} requires {} to be {expected}; on path {path_text} it is {found}{holder}",
@@ -684,11 +717,21 @@ impl<'w> Flow<'w> {
                 m.path
             ),
         };
-        let primary = match (&state.kind, body_field) {
-            (StateKind::Task(t), None) => t.resource.location(&self.machine.file),
-            _ => state.name.location(&self.machine.file),
+        let file = &self.machine.file;
+        let primary = match (sent, &state.kind) {
+            (SentValue::Field { name, template }, _) => match template.json.member(name) {
+                Some(member) => Location::new(file, crate::json::push_pointer(&template.pointer, &member.key), member.key_span),
+                None => Location::new(file, template.pointer.clone(), template.json.span),
+            },
+            (SentValue::Parameters(template), _) => Location::new(file, template.pointer.clone(), template.json.span),
+            (_, StateKind::Task(t)) => t.resource.location(file),
+            _ => state.name.location(file),
         };
-        let mut d = Diagnostic::new(code, message).at(primary).label(format!("{function} is invoked here"));
+        let label = match sent {
+            SentValue::Field { name: "MessageBody", .. } => format!("{function} receives this message"),
+            _ => format!("{function} is invoked here"),
+        };
+        let mut d = Diagnostic::new(code, message).at(primary).label(label);
         if let Some(origin) = &m.requirement_origin {
             d = d.related(origin.clone(), format!("{} is required here", m.path));
         } else {
