@@ -12,8 +12,15 @@ use crate::suggest;
 
 pub fn validate(machine: &mut StateMachine, diagnostics: &mut Vec<Diagnostic>) {
     check_names(machine, diagnostics);
+    let before = diagnostics.len();
     resolve_targets(machine, diagnostics);
-    check_reachability(machine, diagnostics);
+    // With a broken transition, "never reached" would only echo it.
+    let dangling = diagnostics[before..]
+        .iter()
+        .any(|d| d.code == Code::DanglingTransition);
+    if !dangling {
+        check_reachability(machine, diagnostics);
+    }
     check_choice_defaults(machine, diagnostics);
 }
 

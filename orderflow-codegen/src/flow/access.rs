@@ -79,12 +79,18 @@ fn lookup_from(shape: &Shape, segments: &[Segment], prefix: String, origin: Opti
                         other => other,
                     },
                     None => match &object.additional {
+                        // Schemas are the contract: a property no schema declares is taken
+                        // to be absent even where `additionalProperties` would allow it.
                         Additional::Closed => Lookup::Absent {
                             prefix,
                             holder: shape.clone(),
                             origin,
                         },
-                        Additional::Open(extra) if **extra == Shape::Any => Lookup::Unknown,
+                        Additional::Open(extra) if **extra == Shape::Any => Lookup::Absent {
+                            prefix,
+                            holder: shape.clone(),
+                            origin,
+                        },
                         Additional::Open(extra) => match lookup_from(extra, rest, next_prefix, None) {
                             Lookup::Found { shape, .. } => Lookup::Found {
                                 shape,

@@ -112,7 +112,9 @@ fn walk(
                         }
                         walk(&vp.shape, &rp.shape, &p, vp.origin.as_ref().or(value_origin), rp.origin.as_ref(), out);
                     }
-                    None if rp.required && v.additional == Additional::Closed => out.push(Mismatch {
+                    // Undeclared counts as absent, also in open objects: the schemas are the
+                    // contract, and a renamed property must not slip through.
+                    None if rp.required && !v.additional.is_typed() => out.push(Mismatch {
                         path: p,
                         kind: MismatchKind::Missing {
                             expected: rp.shape.to_string(),
@@ -123,7 +125,7 @@ fn walk(
                         holder: value.clone(),
                         holder_origin: value_origin.cloned(),
                     }),
-                    // Open objects may carry it; nothing is known.
+                    // A map-like object (`additionalProperties: {schema}`) may carry it.
                     None => {}
                 }
             }

@@ -740,10 +740,20 @@ impl<'w> Flow<'w> {
         if let Some(origin) = &m.holder_origin {
             d = d.related(origin.clone(), "the value on that path comes from here");
         }
-        d = d.help(match &m.kind {
-            compat::MismatchKind::Missing { .. } => "pass the property (Parameters, ResultPath of an earlier state), or make it optional in the input schema",
-            compat::MismatchKind::WrongType { .. } => "make the producing schema and the input schema agree on the type",
-            compat::MismatchKind::NotAllowed => "remove it before the call (Parameters/InputPath), or allow additional properties in the input schema",
+        let renamed = match (&m.kind, &m.holder) {
+            (compat::MismatchKind::Missing { maybe: false, .. }, Shape::Object(o)) => {
+                let wanted = m.path.rsplit('.').next().unwrap_or(&m.path);
+                crate::suggest::closest(wanted, o.properties.keys().map(String::as_str)).map(|close| (wanted.to_owned(), close.to_owned()))
+            }
+            _ => None,
+        };
+        d = d.help(match (&m.kind, renamed) {
+            (_, Some((wanted, close))) => format!(
+                "{value_name} has `{close}`: if that is what {function} means by `{wanted}`, rename one of them so they agree, or map it with Parameters (\"{wanted}.$\": \"$.{close}\")"
+            ),
+            (compat::MismatchKind::Missing { .. }, None) => "pass the property (Parameters, ResultPath of an earlier state), or make it optional in the input schema".to_owned(),
+            (compat::MismatchKind::WrongType { .. }, None) => "make the producing schema and the input schema agree on the type".to_owned(),
+            (compat::MismatchKind::NotAllowed, None) => "remove it before the call (Parameters/InputPath), or allow additional properties in the input schema".to_owned(),
         });
         self.diagnostics.push(d);
     }

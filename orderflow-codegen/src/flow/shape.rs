@@ -66,6 +66,13 @@ impl Property {
     }
 }
 
+impl Additional {
+    /// `additionalProperties` with a schema other than `true`: a map whose keys are data.
+    pub fn is_typed(&self) -> bool {
+        matches!(self, Additional::Open(extra) if **extra != Shape::Any)
+    }
+}
+
 impl ObjectShape {
     /// An object with exactly these properties, all present.
     pub fn closed() -> Self {
