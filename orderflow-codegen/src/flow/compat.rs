@@ -180,7 +180,7 @@ mod tests {
         assert_eq!(out[0].path, "total.total");
         assert_eq!(out[0].holder_path, "total");
         assert!(matches!(out[0].kind, MismatchKind::Missing { maybe: false, .. }));
-        assert_eq!(out[0].found_text(), "the state has total: { amount }");
+        assert_eq!(out[0].found_text("the state"), "the state has total: { amount }");
     }
 
     #[test]
