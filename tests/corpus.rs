@@ -176,3 +176,25 @@ fn the_minimal_base_is_clean() {
         render_all(&analysis.diagnostics)
     );
 }
+
+#[test]
+fn every_code_is_documented_with_an_example() {
+    let docs = std::fs::read_to_string(workspace_root().join("docs/diagnostics.md"))
+        .expect("docs/diagnostics.md exists");
+    let mut missing = Vec::new();
+    for code in Code::ALL {
+        let heading = format!("## {}: {}", code.as_str(), code.summary());
+        let Some(start) = docs.find(&heading) else {
+            missing.push(format!("{} (no heading `{heading}`)", code.as_str()));
+            continue;
+        };
+        let section = &docs[start + heading.len()..];
+        let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+        // The printed message of the example, with its code.
+        let printed = format!("[{}]", code.as_str());
+        if !section.contains("```json") || !section.contains(&printed) {
+            missing.push(format!("{} (no example with its message)", code.as_str()));
+        }
+    }
+    assert!(missing.is_empty(), "docs/diagnostics.md lacks: {missing:?}");
+}

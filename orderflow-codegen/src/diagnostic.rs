@@ -66,8 +66,9 @@ codes! {
     InvalidChoiceRule = ("E0114", Error, "a Choice rule does not have exactly one comparison"),
     InvalidValue = ("E0115", Error, "a field's value is out of range or conflicts with another field"),
     UnknownFunction = ("E0116", Error, "a Task invokes a Lambda function the workflow folder does not describe"),
-    UnreachableState = ("W0117", Warning, "no transition reaches this state"),
+    UnreachableState = ("E0117", Error, "no transition reaches this state"),
     ChoiceWithoutDefault = ("W0118", Warning, "a Choice state has no Default"),
+    NoTerminalState = ("E0119", Error, "a state machine, branch or iterator has no state that ends it"),
     // Schemas and manifest.
     SchemaInvalid = ("E0201", Error, "a JSON Schema does not validate against its meta-schema"),
     SchemaUnresolvedRef = ("E0202", Error, "a JSON Schema `$ref` cannot be resolved locally"),
@@ -253,14 +254,14 @@ pub fn render_human(diagnostic: &Diagnostic, color: bool) -> String {
                     ),
             );
         }
-        group = group.element(Level::NOTE.no_name().message(format!(
-            "at JSON pointer `{}`",
-            if loc.pointer.is_empty() {
-                "(root)"
-            } else {
-                &loc.pointer
-            }
-        )));
+        // A syntax error has no place in a JSON tree, only in the text.
+        if diagnostic.code != Code::JsonSyntax {
+            group = group.element(
+                Level::NOTE
+                    .no_name()
+                    .message(format!("at JSON pointer `{}`", pointer_text(&loc.pointer))),
+            );
+        }
     } else {
         group = Group::with_title(title);
     }
@@ -354,6 +355,11 @@ impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
 }
 
 /// One line per diagnostic, for `--format short` and test assertions:
+/// The root pointer is the empty string, which reads as nothing at all.
+fn pointer_text(pointer: &str) -> &str {
+    if pointer.is_empty() { "(root)" } else { pointer }
+}
+
 /// `file:line:col: error[E0104]: message [pointer]`.
 pub fn render_short(d: &Diagnostic) -> String {
     let severity = match d.severity {
@@ -361,9 +367,14 @@ pub fn render_short(d: &Diagnostic) -> String {
         Severity::Warning => "warning",
     };
     match &d.location {
+        Some(loc) if d.code == Code::JsonSyntax => {
+            format!("{loc}: {severity}[{}]: {}", d.code, d.message)
+        }
         Some(loc) => format!(
             "{loc}: {severity}[{}]: {} [{}]",
-            d.code, d.message, loc.pointer
+            d.code,
+            d.message,
+            pointer_text(&loc.pointer)
         ),
         None => format!("{severity}[{}]: {}", d.code, d.message),
     }

@@ -151,3 +151,132 @@ mod tests {
         assert!(t.completes_task_token);
     }
 }
+
+/// One manifest validation error in orderflow's words, at the member it is about.
+pub(crate) fn describe_error(
+    file: &std::sync::Arc<crate::source::SourceFile>,
+    json: &crate::json::Json,
+    schema: &serde_json::Value,
+    error: &jsonschema::ValidationError<'_>,
+) -> Vec<crate::diagnostic::Diagnostic> {
+    use crate::diagnostic::{Code, Diagnostic, Location};
+    use jsonschema::error::{TypeKind, ValidationErrorKind};
+
+    let pointer = error.instance_path().as_str().to_owned();
+    let node = json.pointer(&pointer).unwrap_or(json);
+    let subject = match pointer.rsplit_once('/') {
+        Some((_, last)) if !pointer.is_empty() => format!("`{}`", last.replace("~1", "/").replace("~0", "~")),
+        _ => "the manifest".to_owned(),
+    };
+    let found = crate::schema::found_text(error.instance());
+    let note = "the manifest's schema is schemas/orderflow.manifest.schema.json";
+    let at = |p: &str, span| Location::new(file, p, span);
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let allowed = allowed_fields(schema, &pointer);
+            unexpected
+                .iter()
+                .map(|name| {
+                    let member = node.member(name);
+                    let member_pointer = crate::json::push_pointer(&pointer, name);
+                    let span = member.map_or(node.span, |m| m.key_span);
+                    let mut d = Diagnostic::new(
+                        Code::ManifestInvalid,
+                        format!("unknown field `{name}` in {}", describe_object(&pointer)),
+                    )
+                    .at(at(&member_pointer, span))
+                    .label("unknown field")
+                    .note(format!("allowed here: {}", allowed.join(", ")));
+                    if let Some(h) = crate::suggest::did_you_mean(name, allowed.iter().map(String::as_str)) {
+                        d = d.help(h);
+                    }
+                    d
+                })
+                .collect()
+        }
+        ValidationErrorKind::Type { kind } => {
+            let mut names: Vec<String> = match kind {
+                TypeKind::Single(t) => vec![t.to_string()],
+                TypeKind::Multiple(set) => set.iter().map(|t| t.to_string()).collect(),
+            };
+            // schemars spells `Option<T>` as `[T, "null"]`; leaving the field out is the way
+            // to say "none", so `null` is not worth suggesting.
+            if names.len() > 1 {
+                names.retain(|n| n != "null");
+            }
+            let expected = names
+                .iter()
+                .map(|n| match n.as_str() {
+                    "integer" => "an integer",
+                    "object" => "an object",
+                    "array" => "an array",
+                    "string" => "a string",
+                    "boolean" => "true or false",
+                    "number" => "a number",
+                    other => other,
+                })
+                .collect::<Vec<_>>()
+                .join(" or ");
+            vec![
+                Diagnostic::new(Code::ManifestInvalid, format!("{subject} must be {expected}, found {found}"))
+                    .at(at(&pointer, node.span))
+                    .label(format!("expected {expected}"))
+                    .note(note),
+            ]
+        }
+        ValidationErrorKind::Required { property } => vec![
+            Diagnostic::new(
+                Code::ManifestInvalid,
+                format!("{} lacks the required field {property}", describe_object(&pointer)),
+            )
+            .at(at(&pointer, node.span))
+            .note(note),
+        ],
+        ValidationErrorKind::Minimum { limit } => vec![
+            Diagnostic::new(Code::ManifestInvalid, format!("{subject} must be at least {limit}, found {found}"))
+                .at(at(&pointer, node.span))
+                .note(note),
+        ],
+        ValidationErrorKind::Maximum { limit } => vec![
+            Diagnostic::new(Code::ManifestInvalid, format!("{subject} must be at most {limit}, found {found}"))
+                .at(at(&pointer, node.span))
+                .note(note),
+        ],
+        _ => vec![
+            Diagnostic::new(Code::ManifestInvalid, format!("{subject}: {error}"))
+                .at(at(&pointer, node.span))
+                .note(note),
+        ],
+    }
+}
+
+/// What the object at `pointer` of the manifest is, in words.
+fn describe_object(pointer: &str) -> String {
+    let tokens: Vec<&str> = pointer.split('/').skip(1).collect();
+    match tokens.as_slice() {
+        [] => "the manifest".to_owned(),
+        ["functions", name] => format!("function `{name}`"),
+        ["functions", name, "trigger"] => format!("the trigger of function `{name}`"),
+        ["queues", name] => format!("queue `{name}`"),
+        ["topics", name] => format!("topic `{name}`"),
+        _ => format!("`{pointer}`"),
+    }
+}
+
+/// The field names the manifest schema allows in the object at `pointer`.
+fn allowed_fields(schema: &serde_json::Value, pointer: &str) -> Vec<String> {
+    let tokens: Vec<&str> = pointer.split('/').skip(1).collect();
+    let definition = match tokens.as_slice() {
+        [] => Some(schema),
+        ["functions", _] => schema.pointer("/$defs/FunctionManifest"),
+        ["functions", _, "trigger"] => schema.pointer("/$defs/Trigger"),
+        ["queues", _] => schema.pointer("/$defs/QueueManifest"),
+        ["topics", _] => schema.pointer("/$defs/TopicManifest"),
+        _ => None,
+    };
+    definition
+        .and_then(|d| d.get("properties"))
+        .and_then(serde_json::Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}

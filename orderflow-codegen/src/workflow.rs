@@ -268,8 +268,8 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
 
     let mut functions = BTreeMap::new();
     for name in &function_names {
-        let input = take_schema(sources, &mut documents, &format!("{name}.input"), diagnostics);
-        let output = take_schema(sources, &mut documents, &format!("{name}.output"), diagnostics);
+        let input = take_schema(sources, &machine, &mut documents, &format!("{name}.input"), diagnostics);
+        let output = take_schema(sources, &machine, &mut documents, &format!("{name}.output"), diagnostics);
         let settings = manifest.functions.get(name).cloned().unwrap_or_default();
         if let (Some(input), Some(output)) = (input, output) {
             functions.insert(
@@ -286,7 +286,7 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
             );
         }
     }
-    let execution_input = take_schema(sources, &mut documents, "execution.input", diagnostics);
+    let execution_input = take_schema(sources, &machine, &mut documents, "execution.input", diagnostics);
 
     link_functions(&machine, &manifest, &mut functions, sources, diagnostics);
 
@@ -309,8 +309,11 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
     Some(workflow)
 }
 
+const EXECUTION_INPUT_STEM: &str = "execution.input";
+
 fn take_schema(
     sources: &WorkflowSources,
+    machine: &StateMachine,
     documents: &mut BTreeMap<String, SchemaDocument>,
     stem: &str,
     diagnostics: &mut Vec<Diagnostic>,
@@ -321,13 +324,26 @@ fn take_schema(
     if !sources.schemas.contains_key(stem) {
         let path = sources.dir.join("schemas").join(format!("{stem}.json"));
         let mut d = Diagnostic::new(Code::MissingFile, format!("{} is missing", path.display()));
-        if let Some(asl) = &sources.asl {
-            d = d.at(Location::new(asl, "", Span::default()));
+        // Point at the first state that invokes the function, if one does.
+        let function = stem.strip_suffix(".input").or_else(|| stem.strip_suffix(".output"));
+        let invoking = machine.states.iter().find_map(|state| match &state.kind {
+            StateKind::Task(t) => match &t.resource.value {
+                Resource::Lambda { function: f, .. } if Some(f.as_str()) == function => Some(t),
+                _ => None,
+            },
+            _ => None,
+        });
+        if let Some(task) = invoking {
+            d = d
+                .at(task.resource.location(&machine.file))
+                .label(format!("{} is invoked here", function.unwrap_or(stem)));
         }
-        diagnostics.push(d.help(format!(
-            "every function needs schemas/<function>.input.json and .output.json; create {}",
-            path.display()
-        )));
+        let help = if stem == EXECUTION_INPUT_STEM {
+            format!("every workflow needs schemas/execution.input.json, the schema of what StartExecution receives; create {}", path.display())
+        } else {
+            format!("every function needs schemas/<function>.input.json and .output.json; create {}", path.display())
+        };
+        diagnostics.push(d.help(help));
     }
     None
 }
@@ -383,7 +399,9 @@ fn link_functions(
     }
     for f in functions.values() {
         let triggered = f.settings.trigger.is_some();
-        if f.invoked_by.is_empty() && !triggered && !manifest.functions.contains_key(&f.name) {
+        // A state too broken to model may be the one that invokes it: already reported.
+        let broken_states = machine.scopes.iter().any(|s| !s.broken.is_empty());
+        if f.invoked_by.is_empty() && !triggered && !manifest.functions.contains_key(&f.name) && !broken_states {
             diagnostics.push(
                 Diagnostic::new(
                     Code::SchemaOrphan,
@@ -443,13 +461,7 @@ fn load_manifest(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> O
     let mut valid = true;
     for error in validator.iter_errors(&value) {
         valid = false;
-        let pointer = error.instance_path().to_string();
-        let span = json.pointer(&pointer).map_or(json.span, |j| j.span);
-        diagnostics.push(
-            Diagnostic::new(Code::ManifestInvalid, format!("orderflow.json: {error}"))
-                .at(Location::new(file, pointer, span))
-                .note("the manifest's schema is schemas/orderflow.manifest.schema.json"),
-        );
+        diagnostics.extend(crate::manifest::describe_error(file, &json, &schema, &error));
     }
     if !valid {
         return None;

@@ -49,10 +49,11 @@ fn workflow_with(edit: impl Fn(String) -> String) -> tempfile::TempDir {
     dir
 }
 
-fn unreachable_state(asl: String) -> String {
-    asl.replace(
+/// A Choice without Default between LookupBook and Done: a warning, not an error.
+fn choice_without_default(asl: String) -> String {
+    asl.replace("\"Next\": \"Done\"", "\"Next\": \"InStock\"").replace(
         "\"Done\": {",
-        "\"Orphan\": { \"Type\": \"Succeed\" },\n    \"Done\": {",
+        "\"InStock\": { \"Type\": \"Choice\", \"Choices\": [{ \"Variable\": \"$.book.price\", \"NumericGreaterThan\": 0, \"Next\": \"Done\" }] },\n    \"Done\": {",
     )
 }
 
@@ -100,11 +101,11 @@ fn json_format_is_a_parsable_array_on_stdout() {
 
 #[test]
 fn warnings_exit_0_unless_denied() {
-    let dir = workflow_with(unreachable_state);
+    let dir = workflow_with(choice_without_default);
     let path = dir.path().to_string_lossy().into_owned();
     let output = run(dir.path(), &["check", &path]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
-    assert!(stderr(&output).contains("warning[W0117]"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("warning[W0118]"), "{}", stderr(&output));
     let denied = run(dir.path(), &["check", &path, "--deny-warnings"]);
     assert_eq!(code(&denied), 1);
 }
@@ -124,7 +125,7 @@ fn usage_and_io_errors_exit_2() {
 
 #[test]
 fn check_writes_nothing() {
-    let dir = workflow_with(unreachable_state);
+    let dir = workflow_with(choice_without_default);
     let listing = |d: &Path| {
         let mut names: Vec<_> = walk(d).into_iter().map(|p| (p.clone(), std::fs::read(&p).ok())).collect();
         names.sort();

@@ -173,6 +173,9 @@ pub struct Scope {
     pub kind: ScopeKind,
     pub start_at: Option<Target>,
     pub states: Vec<StateId>,
+    /// Names of states that were too broken to model (already reported); transitions to them
+    /// are not reported again.
+    pub broken: Vec<String>,
     /// The JSON pointer of the object holding `StartAt` and `States`.
     pub pointer: String,
 }

@@ -18,6 +18,9 @@ use crate::json::{Json, JsonKind, Member, Span, push_index, push_pointer};
 use crate::source::SourceFile;
 use crate::suggest;
 
+/// The largest `MaxAttempts` and `IntervalSeconds` Step Functions accepts.
+const RETRY_LIMIT: u64 = 99_999_999;
+
 /// What the parser needs to know about the workflow folder to resolve Task resources.
 #[derive(Debug, Default, Clone)]
 pub struct FunctionCatalog {
@@ -32,11 +35,20 @@ pub struct FunctionCatalog {
 impl FunctionCatalog {
     /// The function a `${Placeholder}` stands for: the manifest's mapping, else the name with a
     /// `FunctionArn`/`Arn`/`Function`/`FunctionName` suffix removed, in lowerCamelCase.
+    /// The function name a placeholder spells: `CheckInventoryFunctionArn` → `checkInventory`.
+    pub fn placeholder_stem(placeholder: &str) -> String {
+        PLACEHOLDER_SUFFIXES
+            .iter()
+            .find_map(|s| placeholder.strip_suffix(s))
+            .unwrap_or(placeholder)
+            .to_lower_camel_case()
+    }
+
     pub fn resolve_placeholder(&self, placeholder: &str) -> Option<String> {
         if let Some(f) = self.placeholders.get(placeholder) {
             return Some(f.clone());
         }
-        let stem = ["FunctionArn", "FunctionName", "Function", "Arn"]
+        let stem = PLACEHOLDER_SUFFIXES
             .iter()
             .find_map(|s| placeholder.strip_suffix(s))
             .unwrap_or(placeholder);
@@ -54,6 +66,9 @@ impl FunctionCatalog {
             })
     }
 }
+
+/// What placeholder names add to a function's name (`${CheckInventoryFunctionArn}`).
+const PLACEHOLDER_SUFFIXES: &[&str] = &["FunctionArn", "FunctionName", "Function", "Arn"];
 
 pub const MAX_STATE_NAME: usize = 80;
 /// Nesting of Parallel/Map (and Choice rules) beyond which definitions are refused rather than
@@ -387,6 +402,17 @@ impl Parser<'_> {
         )
         .at(self.loc(pointer, v.span))
         .label(format!("expected {expected}"));
+        // `"End": "true"`, `"MaxAttempts": "3"`: the value is right, the quotes are not.
+        let quoted = v.as_str().and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok());
+        let unquote = match (quoted, expected) {
+            (Some(serde_json::Value::Bool(_)), "a boolean") => true,
+            (Some(serde_json::Value::Number(_)), "an integer" | "a number") => true,
+            _ => false,
+        };
+        let d = match (unquote, v.as_str()) {
+            (true, Some(text)) => d.help(format!("write `{text}` without quotes")),
+            _ => d,
+        };
         self.report(d);
     }
 
@@ -399,6 +425,22 @@ impl Parser<'_> {
                 None
             }
         }
+    }
+
+    /// An integer in `min..=max`, reported otherwise.
+    fn bounded_integer(&mut self, obj: Obj<'_>, key: &str, min: u64, max: u64) -> Option<u64> {
+        let x = self.integer(obj, key, min)?;
+        if x > max {
+            let span = obj.get(key).map(|v| v.span).unwrap_or_default();
+            self.error(
+                Code::InvalidValue,
+                &obj.child(key),
+                span,
+                format!("`{key}` must be at most {max}, found {x}"),
+            );
+            return None;
+        }
+        Some(x)
     }
 
     /// A non-negative integer field, at least `min`.
@@ -442,6 +484,7 @@ impl Parser<'_> {
                 kind: ScopeKind::TopLevel,
                 start_at: None,
                 states: Vec::new(),
+                broken: Vec::new(),
                 pointer: String::new(),
             });
             return;
@@ -497,6 +540,7 @@ impl Parser<'_> {
             kind,
             start_at: start_at.map(|name| Target { name, target: None }),
             states: Vec::new(),
+                broken: Vec::new(),
             pointer: obj.pointer.to_string(),
         });
         if let Some(states) = self.require(obj, "States", "a state machine") {
@@ -511,8 +555,9 @@ impl Parser<'_> {
                     );
                 }
                 for m in states_obj.members {
-                    if let Some(state) = self.state(m, &states_obj.child(&m.key), id, ql, depth) {
-                        self.machine.scopes[id.0].states.push(state);
+                    match self.state(m, &states_obj.child(&m.key), id, ql, depth) {
+                        Some(state) => self.machine.scopes[id.0].states.push(state),
+                        None => self.machine.scopes[id.0].broken.push(m.key.clone()),
                     }
                 }
             }
@@ -584,7 +629,9 @@ impl Parser<'_> {
         }
         // Next/End: exactly one for the states that continue; Choice/Succeed/Fail have neither
         // (their fields are refused by `check_fields`).
-        if specific.contains(&"Next") {
+        // A mistyped `End` is reported as such; "neither Next nor End" would only echo it.
+        let end_mistyped = obj.get("End").is_some_and(|e| e.as_bool().is_none());
+        if specific.contains(&"Next") && !end_mistyped {
             match (obj.member("Next"), obj.get("End")) {
                 (Some(_), Some(end)) if state.end => {
                     self.error(
@@ -1009,21 +1056,33 @@ impl Parser<'_> {
 
     fn unknown_function(&mut self, resource: &Spanned<String>, name: &str, what: &str) {
         let known: Vec<&str> = self.catalog.functions.iter().map(String::as_str).collect();
+        let placeholder = what == "the placeholder";
+        // For a placeholder, the function it would stand for: `LookupBokFunctionArn` → `lookupBok`.
+        let function = if placeholder { FunctionCatalog::placeholder_stem(name) } else { name.to_owned() };
         let d = Diagnostic::new(
             Code::UnknownFunction,
             format!("{what} `{name}` is not a function of this workflow folder"),
         )
         .at(self.loc(&resource.pointer, resource.span))
-        .label("no schemas/<function>.input.json and .output.json for it")
+        .label(format!("no schemas/{function}.input.json and .output.json for it"))
         .note(if known.is_empty() {
             "the folder describes no functions yet".to_string()
         } else {
             format!("functions: {}", known.join(", "))
         });
-        let d = match suggest::did_you_mean(name, known.iter().copied()) {
-            Some(h) => d.help(h),
-            None => d.help(format!(
-                "add schemas/{name}.input.json and schemas/{name}.output.json, or map the placeholder to a function in orderflow.json `placeholders`"
+        let close = suggest::closest(&function, known.iter().copied());
+        let d = match (close, placeholder) {
+            (Some(f), true) => {
+                let suffix = PLACEHOLDER_SUFFIXES.iter().find(|s| name.ends_with(*s)).copied().unwrap_or("");
+                let fixed = format!("{}{suffix}", heck::ToUpperCamelCase::to_upper_camel_case(f));
+                d.help(format!("did you mean `${{{fixed}}}` (function {f})?"))
+            }
+            (Some(f), false) => d.help(format!("did you mean `{f}`?")),
+            (None, true) => d.help(format!(
+                "add schemas/{function}.input.json and schemas/{function}.output.json, or map the placeholder to a function in orderflow.json `placeholders`"
+            )),
+            (None, false) => d.help(format!(
+                "add schemas/{function}.input.json and schemas/{function}.output.json"
             )),
         };
         self.report(d);
@@ -1093,7 +1152,7 @@ impl Parser<'_> {
                     .help("move the other error names to their own retrier/catcher before this one");
                 self.report(d);
             } else if !last {
-                let d = Diagnostic::new(Code::StatesAllPosition, format!("a {what} matching `States.ALL` must be the last one"))
+                let d = Diagnostic::new(Code::StatesAllPosition, format!("{what} matching `States.ALL` must be the last one"))
                     .at(self.loc(&all.pointer, all.span))
                     .label("later entries can never match")
                     .help("move this entry to the end of the array");
@@ -1106,7 +1165,7 @@ impl Parser<'_> {
     fn retrier(&mut self, json: &Json, pointer: &str, last: bool) -> Option<Retrier> {
         let obj = self.object(json, pointer, "a retrier")?;
         self.check_fields(obj, RETRIER, "a retrier", None);
-        let error_equals = self.error_equals(obj, "retrier", last);
+        let error_equals = self.error_equals(obj, "a retrier", last);
         let backoff_rate = self.number(obj, "BackoffRate").unwrap_or(2.0);
         if backoff_rate < 1.0 {
             if let Some(v) = obj.get("BackoffRate") {
@@ -1126,10 +1185,11 @@ impl Parser<'_> {
         };
         Some(Retrier {
             error_equals,
-            interval_seconds: self.integer(obj, "IntervalSeconds", 1).unwrap_or(1),
-            max_attempts: self.integer(obj, "MaxAttempts", 0).unwrap_or(3),
+            interval_seconds: self.bounded_integer(obj, "IntervalSeconds", 1, RETRY_LIMIT).unwrap_or(1),
+            max_attempts: self.bounded_integer(obj, "MaxAttempts", 0, RETRY_LIMIT).unwrap_or(3),
             backoff_rate,
-            max_delay_seconds: self.integer(obj, "MaxDelaySeconds", 1),
+            // Less than a year, in seconds.
+            max_delay_seconds: self.bounded_integer(obj, "MaxDelaySeconds", 1, 31_622_399),
             jitter,
             pointer: pointer.to_string(),
         })
@@ -1149,7 +1209,7 @@ impl Parser<'_> {
         let mut all = allowed.clone();
         all.push(if ql == QueryLanguage::JsonPath { "Output" } else { "ResultPath" });
         self.check_fields(obj, &all, "a catcher", Some(ql));
-        let error_equals = self.error_equals(obj, "catcher", last);
+        let error_equals = self.error_equals(obj, "a catcher", last);
         self.require(obj, "Next", "a catcher");
         let next = self.string(obj, "Next")?;
         let output = obj.get("Output").cloned();
@@ -1205,8 +1265,12 @@ impl Parser<'_> {
         allowed.push("Comment");
         if top {
             allowed.extend(CHOICE_RULE_TOP);
-        } else if ql == QueryLanguage::Jsonata {
-            allowed.push("Condition");
+        } else {
+            // Reported below with its own code, more precisely than "unknown field".
+            allowed.push("Next");
+            if ql == QueryLanguage::Jsonata {
+                allowed.push("Condition");
+            }
         }
         self.check_fields(obj, &allowed, "a Choice rule", Some(ql));
         if top && !obj.has("Next") {

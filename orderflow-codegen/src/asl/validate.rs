@@ -14,12 +14,21 @@ pub fn validate(machine: &mut StateMachine, diagnostics: &mut Vec<Diagnostic>) {
     check_names(machine, diagnostics);
     let before = diagnostics.len();
     resolve_targets(machine, diagnostics);
-    // With a broken transition, "never reached" would only echo it.
-    let dangling = diagnostics[before..]
-        .iter()
-        .any(|d| d.code == Code::DanglingTransition);
-    if !dangling {
+    // With a broken transition or state, "never reached" would only echo it.
+    let broken_graph = machine.scopes.iter().any(|s| !s.broken.is_empty())
+        || diagnostics[before..].iter().any(|d| {
+            matches!(
+                d.code,
+                Code::DanglingTransition | Code::CrossBoundaryTransition | Code::DuplicateStateName
+            )
+        })
+        || diagnostics.iter().any(|d| d.code == Code::DuplicateStateName);
+    if !broken_graph {
         check_reachability(machine, diagnostics);
+        // After other errors (a mistyped `End`, a missing `Next`) it would only echo them.
+        if !diagnostics.iter().any(Diagnostic::is_error) {
+            check_terminal_states(machine, diagnostics);
+        }
     }
     check_choice_defaults(machine, diagnostics);
 }
@@ -86,10 +95,14 @@ fn resolve_targets(machine: &mut StateMachine, diagnostics: &mut Vec<Diagnostic>
             .or_insert_with(|| (state.scope, state.name.location(&machine.file)));
     }
     let file = machine.file.clone();
+    let broken: Vec<Vec<String>> = machine.scopes.iter().map(|s| s.broken.clone()).collect();
     let mut resolve = |target: &mut Target, scope: ScopeId, field: &str| {
         let names = &scope_names[scope.0];
         if let Some(id) = names.get(&target.name.value) {
             target.target = Some(*id);
+            return;
+        }
+        if broken[scope.0].contains(&target.name.value) {
             return;
         }
         let name = &target.name.value;
@@ -199,6 +212,33 @@ fn check_reachability(machine: &StateMachine, diagnostics: &mut Vec<Diagnostic>)
                 );
             }
         }
+    }
+}
+
+/// Step Functions refuses a definition whose scope cannot end (`MISSING_END_STATE`).
+fn check_terminal_states(machine: &StateMachine, diagnostics: &mut Vec<Diagnostic>) {
+    for (i, scope) in machine.scopes.iter().enumerate() {
+        if scope.states.is_empty() {
+            continue;
+        }
+        let ends = scope.states.iter().any(|id| {
+            let state = machine.state(*id);
+            state.end || matches!(state.kind, StateKind::Succeed | StateKind::Fail(_))
+        });
+        if ends {
+            continue;
+        }
+        let mut d = Diagnostic::new(
+            Code::NoTerminalState,
+            format!(
+                "{} has no terminal state: no state has `\"End\": true` and none is a Succeed or Fail state",
+                describe_scope(machine, ScopeId(i))
+            ),
+        );
+        if let Some(start) = &scope.start_at {
+            d = d.at(start.name.location(&machine.file)).label("execution starts here and can never finish");
+        }
+        diagnostics.push(d.help("give the last state `\"End\": true`, or add a Succeed state and go to it"));
     }
 }
 

@@ -43,6 +43,8 @@ pub const LAMBDA_ERRORS: &[&str] = &[
 
 pub fn check(workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
     let machine = &workflow.machine;
+    // Declared errors a misspelt clause was meant to match: "nothing catches it" would echo it.
+    let mut suggested: BTreeSet<String> = BTreeSet::new();
     for (index, state) in machine.states.iter().enumerate() {
         let id = StateId(index);
         let Some((declared, who)) = declared_errors(workflow, id) else {
@@ -88,14 +90,18 @@ pub fn check(workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
                 )
                 .at(name.location(&machine.file))
                 .label("nothing raises this error, so this clause never matches");
-                diagnostics.push(match suggest::did_you_mean(n, declared.iter().map(String::as_str)) {
+                let close = suggest::closest(n, declared.iter().map(String::as_str));
+                if let Some(close) = close {
+                    suggested.insert(close.to_owned());
+                }
+                diagnostics.push(match close.map(|c| format!("did you mean `{c}`?")) {
                     Some(h) => d.help(h),
                     None => d.help(format!("if the function raises it, add it to `errors` of the function in {}", crate::workflow::MANIFEST_FILE)),
                 });
             }
         }
     }
-    check_uncaught(workflow, diagnostics);
+    check_uncaught(workflow, &suggested, diagnostics);
 }
 
 /// The errors the work of a state can raise (declared by its functions), and who declares them;
@@ -145,7 +151,7 @@ fn scopes_errors(workflow: &Workflow, scopes: &[ScopeId]) -> Option<(BTreeSet<St
 }
 
 /// W0308: a declared error that no catcher on the way out of the invoking state matches.
-fn check_uncaught(workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
+fn check_uncaught(workflow: &Workflow, misspelt: &BTreeSet<String>, diagnostics: &mut Vec<Diagnostic>) {
     let machine = &workflow.machine;
     for f in workflow.functions.values() {
         let states: Vec<StateId> = f.invoked_by.iter().chain(&f.completes_tokens_of).copied().collect();
@@ -154,7 +160,7 @@ fn check_uncaught(workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
         }
         for (i, error) in f.declared_errors.iter().enumerate() {
             let caught = states.iter().all(|s| is_caught(machine, *s, error));
-            if caught {
+            if caught || misspelt.contains(error) {
                 continue;
             }
             let location = match &workflow.manifest_file {

@@ -697,23 +697,19 @@ impl<'w> Flow<'w> {
             ),
         };
         let path_text = self.trail_text(&[trail, &[id]].concat());
-        let holder = match &m.holder_origin {
-            Some(origin) => format!(" ({origin})"),
-            None => String::new(),
-        };
         let message = match &m.kind {
             compat::MismatchKind::Missing { expected, maybe } => format!(
-                "{subject} requires {} ({expected}); on path {path_text} {}{}{holder}",
+                "{subject} requires {} ({expected}); on path {path_text} {}{}",
                 m.path,
                 if *maybe { "it may be absent: " } else { "" },
                 m.found_text(value_name),
             ),
             compat::MismatchKind::WrongType { expected, found } => format!(
-                "{subject} requires {} to be {expected}; on path {path_text} it is {found}{holder}",
+                "{subject} requires {} to be {expected}; on path {path_text} it is {found}",
                 m.path
             ),
             compat::MismatchKind::NotAllowed => format!(
-                "{subject} does not allow {}; on path {path_text} it is present{holder}",
+                "{subject} does not allow {}; on path {path_text} it is present",
                 m.path
             ),
         };
@@ -747,11 +743,22 @@ impl<'w> Flow<'w> {
             }
             _ => None,
         };
+        let in_message_body = matches!(sent, SentValue::Field { name: "MessageBody", .. });
+        // A value written in the workflow itself (a literal, a context path) rather than one a
+        // schema describes.
+        let written_in_asl = m.holder_origin.as_ref().is_some_and(|o| o.file.path() == self.machine.file.path());
         d = d.help(match (&m.kind, renamed) {
             (_, Some((wanted, close))) => format!(
                 "{value_name} has `{close}`: if that is what {function} means by `{wanted}`, rename one of them so they agree, or map it with Parameters (\"{wanted}.$\": \"$.{close}\")"
             ),
+            (compat::MismatchKind::Missing { .. }, None) if in_message_body => format!(
+                "add `{}` to the MessageBody, or make it optional in {function}'s input schema",
+                m.path
+            ),
             (compat::MismatchKind::Missing { .. }, None) => "pass the property (Parameters, ResultPath of an earlier state), or make it optional in the input schema".to_owned(),
+            (compat::MismatchKind::WrongType { .. }, None) if written_in_asl => format!(
+                "the value is written in the workflow: change it there, or change the type in {function}'s input schema"
+            ),
             (compat::MismatchKind::WrongType { .. }, None) => "make the producing schema and the input schema agree on the type".to_owned(),
             (compat::MismatchKind::NotAllowed, None) => "remove it before the call (Parameters/InputPath), or allow additional properties in the input schema".to_owned(),
         });
@@ -775,12 +782,12 @@ impl<'w> Flow<'w> {
 
     /// Turns the read records into E0303/E0306/W0304 and hands over all diagnostics.
     fn finish(mut self, diagnostics: &mut Vec<Diagnostic>) {
-        let workers: Vec<(&str, &Shape)> = self
+        let workers: Vec<(&str, &Shape, &std::path::Path)> = self
             .workflow
             .functions
             .values()
             .filter(|f| !f.completes_tokens_of.is_empty())
-            .map(|f| (f.name.as_str(), &f.output.shape))
+            .map(|f| (f.name.as_str(), &f.output.shape, f.output.file.path()))
             .collect();
         for key in std::mem::take(&mut self.read_order) {
             let Some(record) = self.reads.remove(&key) else {
@@ -788,10 +795,22 @@ impl<'w> Flow<'w> {
             };
             match (&record.absent, record.found) {
                 (Some((trail, prefix, holder, origin)), false) => {
-                    let worker = workers.iter().find(|(_, out)| **out == *holder).map(|(n, _)| *n);
+                    // The value read comes from a worker's output: the whole output, or a part
+                    // whose shape its output schema defines.
+                    let worker = workers
+                        .iter()
+                        .find(|(_, out, file)| {
+                            **out == *holder || origin.as_ref().is_some_and(|o| o.file.path() == *file)
+                        })
+                        .map(|(n, ..)| *n);
                     let (code, what) = match worker {
                         Some(w) => (Code::WorkerOutputMismatch, format!(" (the output of worker {w})")),
                         None => (Code::PathNeverExists, String::new()),
+                    };
+                    let label = match holder {
+                        Shape::Object(_) | Shape::Union(_) => format!("{prefix} has no such field"),
+                        Shape::Array(_) => format!("{prefix} is an array: read an element with [index] first"),
+                        scalar => format!("{prefix} is {scalar}, which has no fields"),
                     };
                     let mut d = Diagnostic::new(
                         code,
@@ -801,7 +820,7 @@ impl<'w> Flow<'w> {
                         ),
                     )
                     .at(record.location.clone())
-                    .label(format!("{prefix} has no such field"))
+                    .label(label)
                     .note(format!("for example on path {}", self.trail_text(trail)));
                     if let Some(origin) = origin {
                         d = d.related(origin.clone(), format!("{prefix} gets its shape here"));

@@ -21,6 +21,15 @@ use crate::source::SourceFile;
 
 use refs::Index;
 
+/// A JSON value in a message: `the string "256"`-style short text.
+pub(crate) fn found_text(value: &Value) -> String {
+    let text = meta::found(value);
+    match value {
+        Value::String(_) => format!("the string {text}"),
+        _ => text,
+    }
+}
+
 /// Subschemas nested deeper than this are treated as `any` (and warned about once): bounds the
 /// work on adversarial input and on recursive `$ref`s.
 pub(crate) const MAX_SCHEMA_DEPTH: usize = 32;
@@ -86,8 +95,9 @@ pub fn load_schema(file: &Arc<SourceFile>, out: &mut Vec<Diagnostic>) -> Option<
         Ok(json) => json,
         Err(error) => {
             out.push(
-                Diagnostic::new(Code::JsonSyntax, error.message)
-                    .at(Location::new(file, "", error.span)),
+                Diagnostic::new(Code::JsonSyntax, format!("invalid JSON: {}", error.message))
+                    .at(Location::new(file, "", error.span))
+                    .label(error.message),
             );
             return None;
         }
