@@ -192,7 +192,7 @@ fn every_code_is_documented_with_an_example() {
         let section = &section[..section.find("\n## ").unwrap_or(section.len())];
         // The printed message of the example, with its code.
         let printed = format!("[{}]", code.as_str());
-        if !section.contains("```json") || !section.contains(&printed) {
+        if !section.contains("```") || !section.contains(&printed) {
             missing.push(format!("{} (no example with its message)", code.as_str()));
         }
     }
