@@ -46,7 +46,10 @@ fn workflow_files(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("readable corpus folder").flatten() {
+        for entry in std::fs::read_dir(&d)
+            .expect("readable corpus folder")
+            .flatten()
+        {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
@@ -73,7 +76,10 @@ fn load_case(name: &str) -> Case {
         Err(_) => Value::Object(Default::default()),
     };
     let about = spec["about"].as_str().unwrap_or_default().to_owned();
-    assert!(!about.is_empty(), "{name}/case.json must say what the case shows in \"about\"");
+    assert!(
+        !about.is_empty(),
+        "{name}/case.json must say what the case shows in \"about\""
+    );
     let base = spec["base"].as_str().unwrap_or(DEFAULT_BASE);
     let removed: BTreeSet<&str> = spec["remove"]
         .as_array()
@@ -85,7 +91,8 @@ fn load_case(name: &str) -> Case {
     let base_dir = workspace_root().join(base);
     for relative in workflow_files(&base_dir) {
         if !removed.contains(relative.as_str()) {
-            let text = std::fs::read_to_string(base_dir.join(&relative)).expect("readable base file");
+            let text =
+                std::fs::read_to_string(base_dir.join(&relative)).expect("readable base file");
             sources.insert(&relative, text);
         }
     }
@@ -117,9 +124,16 @@ fn corpus_cases_report_their_code_and_match_snapshots() {
         let case = load_case(name);
         let code = expected_code(name);
         let analysis = analyze(&case.sources);
-        let codes: Vec<&str> = analysis.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        let codes: Vec<&str> = analysis
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect();
         if !codes.contains(&code.as_str()) {
-            failures.push(format!("{name}: expected {} but got {codes:?}", code.as_str()));
+            failures.push(format!(
+                "{name}: expected {} but got {codes:?}",
+                code.as_str()
+            ));
         }
         if code.severity() == Severity::Warning {
             // A warning case shows the warning alone, so the fixture shows one thing.
@@ -130,7 +144,9 @@ fn corpus_cases_report_their_code_and_match_snapshots() {
                 .map(|d| d.code.as_str())
                 .collect();
             if !errors.is_empty() {
-                failures.push(format!("{name}: a warning case also reports errors {errors:?}"));
+                failures.push(format!(
+                    "{name}: a warning case also reports errors {errors:?}"
+                ));
             }
         }
         let rendered = render_all(&analysis.diagnostics);
@@ -142,7 +158,11 @@ fn corpus_cases_report_their_code_and_match_snapshots() {
         settings.bind(|| insta::assert_snapshot!("diagnostics", rendered));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(names.len() >= 40, "the corpus has {} cases; it needs at least 40", names.len());
+    assert!(
+        names.len() >= 40,
+        "the corpus has {} cases; it needs at least 40",
+        names.len()
+    );
 }
 
 #[test]
@@ -156,7 +176,10 @@ fn every_code_has_a_case() {
         .map(|c| c.as_str())
         .filter(|c| !covered.contains(c))
         .collect();
-    assert!(missing.is_empty(), "codes without a corpus case: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes without a corpus case: {missing:?}"
+    );
 }
 
 #[test]
@@ -165,7 +188,10 @@ fn the_minimal_base_is_clean() {
         let mut s = WorkflowSources::new("minimal");
         let dir = workspace_root().join(DEFAULT_BASE);
         for relative in workflow_files(&dir) {
-            s.insert(&relative, std::fs::read_to_string(dir.join(&relative)).expect("readable"));
+            s.insert(
+                &relative,
+                std::fs::read_to_string(dir.join(&relative)).expect("readable"),
+            );
         }
         s
     };

@@ -66,7 +66,10 @@ fn store_checkout_is_the_fifteen_state_checkout_with_seven_functions() {
 fn order_status_is_the_three_step_workflow() {
     let workflow = clean("definitions/order-status");
     let functions: Vec<&str> = workflow.functions.keys().map(String::as_str).collect();
-    assert_eq!(functions, ["checkInventory", "processPayment", "updateOrderStatus"]);
+    assert_eq!(
+        functions,
+        ["checkInventory", "processPayment", "updateOrderStatus"]
+    );
     // The promise: the status written is "Confirmed" or "Failed", nothing else.
     let output = &workflow.functions["updateOrderStatus"].output.value;
     assert_eq!(
@@ -82,7 +85,10 @@ fn examples_fit_the_execution_input_schema() {
         let workflow = clean(&format!("definitions/{name}"));
         let validator = jsonschema::validator_for(&workflow.execution_input.value)
             .expect("the execution input schema compiles");
-        let dir = workspace_root().join("definitions").join(name).join("examples");
+        let dir = workspace_root()
+            .join("definitions")
+            .join(name)
+            .join("examples");
         let mut count = 0;
         for entry in std::fs::read_dir(&dir).expect("examples folder") {
             let path = entry.expect("entry").path();
@@ -92,7 +98,10 @@ fn examples_fit_the_execution_input_schema() {
             let text = std::fs::read_to_string(&path).expect("readable example");
             let input: serde_json::Value =
                 serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            let errors: Vec<String> = validator.iter_errors(&input).map(|e| e.to_string()).collect();
+            let errors: Vec<String> = validator
+                .iter_errors(&input)
+                .map(|e| e.to_string())
+                .collect();
             assert!(errors.is_empty(), "{}: {errors:?}", path.display());
             count += 1;
         }

@@ -17,34 +17,150 @@ use serde_json::{Map, Value};
 const DEFAULT_MUTATIONS: usize = 10_000;
 
 const KEYS: &[&str] = &[
-    "Type", "Next", "End", "StartAt", "States", "Resource", "Parameters", "ResultPath", "InputPath",
-    "OutputPath", "ResultSelector", "Catch", "Retry", "ErrorEquals", "Choices", "Default",
-    "Variable", "BooleanEquals", "StringEquals", "NumericGreaterThan", "IsPresent", "And", "Or",
-    "Not", "Branches", "Iterator", "ItemProcessor", "ItemsPath", "ItemSelector", "MaxConcurrency",
-    "Seconds", "SecondsPath", "Timestamp", "QueryLanguage", "Arguments", "Output", "Assign",
-    "Condition", "Items", "Payload", "FunctionName", "MessageBody", "QueueUrl", "TimeoutSeconds",
-    "HeartbeatSeconds", "MaxAttempts", "BackoffRate", "IntervalSeconds", "Error", "Cause",
-    "Comment", "Result", "Input.$", "Token.$", "Payload.$", "x.$", "type", "properties",
-    "required", "additionalProperties", "items", "$ref", "$defs", "enum", "const", "anyOf",
-    "allOf", "oneOf", "nullable", "description", "functions", "errors", "trigger", "queue",
-    "completesTaskToken", "placeholders", "queues", "topics", "memory", "timeout",
+    "Type",
+    "Next",
+    "End",
+    "StartAt",
+    "States",
+    "Resource",
+    "Parameters",
+    "ResultPath",
+    "InputPath",
+    "OutputPath",
+    "ResultSelector",
+    "Catch",
+    "Retry",
+    "ErrorEquals",
+    "Choices",
+    "Default",
+    "Variable",
+    "BooleanEquals",
+    "StringEquals",
+    "NumericGreaterThan",
+    "IsPresent",
+    "And",
+    "Or",
+    "Not",
+    "Branches",
+    "Iterator",
+    "ItemProcessor",
+    "ItemsPath",
+    "ItemSelector",
+    "MaxConcurrency",
+    "Seconds",
+    "SecondsPath",
+    "Timestamp",
+    "QueryLanguage",
+    "Arguments",
+    "Output",
+    "Assign",
+    "Condition",
+    "Items",
+    "Payload",
+    "FunctionName",
+    "MessageBody",
+    "QueueUrl",
+    "TimeoutSeconds",
+    "HeartbeatSeconds",
+    "MaxAttempts",
+    "BackoffRate",
+    "IntervalSeconds",
+    "Error",
+    "Cause",
+    "Comment",
+    "Result",
+    "Input.$",
+    "Token.$",
+    "Payload.$",
+    "x.$",
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "$ref",
+    "$defs",
+    "enum",
+    "const",
+    "anyOf",
+    "allOf",
+    "oneOf",
+    "nullable",
+    "description",
+    "functions",
+    "errors",
+    "trigger",
+    "queue",
+    "completesTaskToken",
+    "placeholders",
+    "queues",
+    "topics",
+    "memory",
+    "timeout",
 ];
 
 const STRINGS: &[&str] = &[
-    "$", "$.", "$.book", "$.total.total", "$.a[0]", "$.a[*]", "$..x", "$.a[?(@.b)]", "$$",
-    "$$.Task.Token", "$$.Execution.Input", "$$.Map.Item.Value", "$var", "$.['x y']", "",
-    "States.Format('{} {}', $.a, $.b)", "States.Array(", "States.Nope($.a)",
-    "States.StringToJson($.s)", "States.MathAdd($.a, 1)", "{% $states.input %}",
-    "{% $states.input.x ", "{% }", "${CheckInventoryFunctionArn}", "${Nope}",
-    "arn:aws:states:::lambda:invoke", "arn:aws:states:::lambda:invoke.waitForTaskToken",
-    "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "arn:aws:states:::sns:publish",
+    "$",
+    "$.",
+    "$.book",
+    "$.total.total",
+    "$.a[0]",
+    "$.a[*]",
+    "$..x",
+    "$.a[?(@.b)]",
+    "$$",
+    "$$.Task.Token",
+    "$$.Execution.Input",
+    "$$.Map.Item.Value",
+    "$var",
+    "$.['x y']",
+    "",
+    "States.Format('{} {}', $.a, $.b)",
+    "States.Array(",
+    "States.Nope($.a)",
+    "States.StringToJson($.s)",
+    "States.MathAdd($.a, 1)",
+    "{% $states.input %}",
+    "{% $states.input.x ",
+    "{% }",
+    "${CheckInventoryFunctionArn}",
+    "${Nope}",
+    "arn:aws:states:::lambda:invoke",
+    "arn:aws:states:::lambda:invoke.waitForTaskToken",
+    "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+    "arn:aws:states:::sns:publish",
     "arn:aws:lambda:us-east-1:123456789012:function:checkInventory",
-    "arn:aws:lambda:us-east-1:123456789012:function:nope:live", "arn:aws:states:::dynamodb:getItem",
-    "Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map", "JSONata", "JSONPath",
-    "States.ALL", "States.TaskFailed", "BookNotFound", "Nope", "string", "object", "integer",
-    "#/$defs/x", "#/definitions/BookPrice", "#", "other.json", "https://json-schema.org/draft/2020-12/schema",
-    "http://json-schema.org/draft-07/schema#", "2026-01-01T00:00:00Z", "checkInventory", "Done",
-    "BillCustomer", "PrepareOrder", "LookupBook",
+    "arn:aws:lambda:us-east-1:123456789012:function:nope:live",
+    "arn:aws:states:::dynamodb:getItem",
+    "Task",
+    "Pass",
+    "Choice",
+    "Wait",
+    "Succeed",
+    "Fail",
+    "Parallel",
+    "Map",
+    "JSONata",
+    "JSONPath",
+    "States.ALL",
+    "States.TaskFailed",
+    "BookNotFound",
+    "Nope",
+    "string",
+    "object",
+    "integer",
+    "#/$defs/x",
+    "#/definitions/BookPrice",
+    "#",
+    "other.json",
+    "https://json-schema.org/draft/2020-12/schema",
+    "http://json-schema.org/draft-07/schema#",
+    "2026-01-01T00:00:00Z",
+    "checkInventory",
+    "Done",
+    "BillCustomer",
+    "PrepareOrder",
+    "LookupBook",
 ];
 
 fn random_value(rng: &mut fastrand::Rng, depth: usize) -> Value {
@@ -54,11 +170,18 @@ fn random_value(rng: &mut fastrand::Rng, depth: usize) -> Value {
         2 => Value::from(rng.i64(-3..100_000_000_000)),
         3 => Value::from(rng.f64() * 10.0 - 1.0),
         4 | 5 => Value::from(STRINGS[rng.usize(0..STRINGS.len())]),
-        6 => Value::Array((0..rng.usize(0..3)).map(|_| random_value(rng, depth + 1)).collect()),
+        6 => Value::Array(
+            (0..rng.usize(0..3))
+                .map(|_| random_value(rng, depth + 1))
+                .collect(),
+        ),
         _ => {
             let mut map = Map::new();
             for _ in 0..rng.usize(0..3) {
-                map.insert(KEYS[rng.usize(0..KEYS.len())].to_owned(), random_value(rng, depth + 1));
+                map.insert(
+                    KEYS[rng.usize(0..KEYS.len())].to_owned(),
+                    random_value(rng, depth + 1),
+                );
             }
             Value::Object(map)
         }
@@ -70,7 +193,11 @@ fn pointers(value: &Value, here: String, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                pointers(v, format!("{here}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                pointers(
+                    v,
+                    format!("{here}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
             }
         }
         Value::Array(items) => {
@@ -129,7 +256,10 @@ fn structural_edit(rng: &mut fastrand::Rng, text: &str) -> Option<String> {
 }
 
 fn byte_edit(rng: &mut fastrand::Rng, text: &str) -> String {
-    const INSERTS: &[&str] = &["{", "}", "[", "]", "\"", ",", ":", "\\", "$", ".", "0", "-", "e", "\u{e9}", "\n", "/*", "null", "\u{0}"];
+    const INSERTS: &[&str] = &[
+        "{", "}", "[", "]", "\"", ",", ":", "\\", "$", ".", "0", "-", "e", "\u{e9}", "\n", "/*",
+        "null", "\u{0}",
+    ];
     let chars: Vec<char> = text.chars().collect();
     if chars.is_empty() {
         return INSERTS[rng.usize(0..INSERTS.len())].to_owned();
@@ -163,16 +293,33 @@ fn byte_edit(rng: &mut fastrand::Rng, text: &str) -> String {
 /// Every location a diagnostic names lies within its file, and rendering works.
 fn check_locations(diagnostics: &[Diagnostic]) -> Result<(), String> {
     for d in diagnostics {
-        let locations = d.location.iter().chain(d.related.iter().map(|r| &r.location));
+        let locations = d
+            .location
+            .iter()
+            .chain(d.related.iter().map(|r| &r.location));
         for location in locations {
             let len = location.file.text().len() as u32;
             if location.span.start > location.span.end || location.span.end > len {
-                return Err(format!("{}: span {:?} outside a {len}-byte file", d.code.as_str(), location.span));
+                return Err(format!(
+                    "{}: span {:?} outside a {len}-byte file",
+                    d.code.as_str(),
+                    location.span
+                ));
             }
-            if !location.file.text().is_char_boundary(location.span.start as usize)
-                || !location.file.text().is_char_boundary(location.span.end as usize)
+            if !location
+                .file
+                .text()
+                .is_char_boundary(location.span.start as usize)
+                || !location
+                    .file
+                    .text()
+                    .is_char_boundary(location.span.end as usize)
             {
-                return Err(format!("{}: span {:?} splits a character", d.code.as_str(), location.span));
+                return Err(format!(
+                    "{}: span {:?} splits a character",
+                    d.code.as_str(),
+                    location.span
+                ));
             }
         }
         let _ = render_human(d, true);
@@ -237,6 +384,13 @@ fn random_edits_never_panic() {
         codes.extend(analysis.diagnostics.iter().map(|d| d.code.as_str()));
     }
     // The edits must actually break things, or the test proves nothing.
-    assert!(with_errors * 2 > count, "only {with_errors} of {count} edits produced errors");
-    assert!(codes.len() >= 20, "edits reached only {} codes: {codes:?}", codes.len());
+    assert!(
+        with_errors * 2 > count,
+        "only {with_errors} of {count} edits produced errors"
+    );
+    assert!(
+        codes.len() >= 20,
+        "edits reached only {} codes: {codes:?}",
+        codes.len()
+    );
 }

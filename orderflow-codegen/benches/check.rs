@@ -20,7 +20,11 @@ pub fn synthetic(states: usize) -> WorkflowSources {
     let mut asl = serde_json::Map::new();
     let name = |i: usize| format!("S{i}");
     for i in 0..states {
-        let next = if i + 1 == states { "Done".to_owned() } else { name(i + 1) };
+        let next = if i + 1 == states {
+            "Done".to_owned()
+        } else {
+            name(i + 1)
+        };
         let state = if i % 10 == 9 {
             serde_json::json!({
                 "Type": "Choice",
@@ -53,7 +57,10 @@ pub fn synthetic(states: usize) -> WorkflowSources {
         };
         asl.insert(name(i), state);
     }
-    asl.insert("Fallback".into(), serde_json::json!({"Type": "Fail", "Error": "Failed"}));
+    asl.insert(
+        "Fallback".into(),
+        serde_json::json!({"Type": "Fail", "Error": "Failed"}),
+    );
     asl.insert("Done".into(), serde_json::json!({"Type": "Succeed"}));
     let machine = serde_json::json!({"StartAt": "S0", "States": asl});
 
@@ -90,7 +97,11 @@ fn check(bencher: divan::Bencher, states: usize) {
     assert!(
         analysis.diagnostics.is_empty(),
         "synthetic workflow has diagnostics: {:?}",
-        analysis.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()
+        analysis
+            .diagnostics
+            .iter()
+            .map(|d| &d.message)
+            .collect::<Vec<_>>()
     );
     bencher.bench(|| analyze(divan::black_box(&sources)));
 }

@@ -357,7 +357,11 @@ impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
 /// One line per diagnostic, for `--format short` and test assertions:
 /// The root pointer is the empty string, which reads as nothing at all.
 fn pointer_text(pointer: &str) -> &str {
-    if pointer.is_empty() { "(root)" } else { pointer }
+    if pointer.is_empty() {
+        "(root)"
+    } else {
+        pointer
+    }
 }
 
 /// `file:line:col: error[E0104]: message [pointer]`.
@@ -405,7 +409,10 @@ mod tests {
             .label("no state is called \"Nope\"")
             .help("add a state named \"Nope\" or fix the name");
         let text = render_human(&d, false);
-        assert!(text.contains("error[E0104]: StartAt names no state"), "{text}");
+        assert!(
+            text.contains("error[E0104]: StartAt names no state"),
+            "{text}"
+        );
         assert!(text.contains("wf/workflow.asl.json:2:14"), "{text}");
         assert!(text.contains("`/StartAt`"), "{text}");
         assert!(text.contains("help: add a state"), "{text}");

@@ -28,7 +28,10 @@ impl Span {
     /// A sub-range `start..end` (byte offsets relative to this span's start).
     pub fn slice(self, start: usize, end: usize) -> Self {
         let base = self.start as usize;
-        Span::new(base + start, (base + end).min(self.end as usize).max(base + start))
+        Span::new(
+            base + start,
+            (base + end).min(self.end as usize).max(base + start),
+        )
     }
 }
 

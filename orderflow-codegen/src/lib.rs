@@ -5,6 +5,7 @@
 //! Everything downstream (CLI, build.rs, proc-macro, emitters) reads the resulting model.
 
 pub mod asl;
+pub mod cli;
 pub mod diagnostic;
 pub mod flow;
 pub mod json;
@@ -13,4 +14,3 @@ pub mod schema;
 pub mod source;
 pub mod suggest;
 pub mod workflow;
-pub mod cli;

@@ -118,40 +118,6 @@ pub fn json_schema_text() -> String {
     text
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn committed_schema_is_current() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../schemas/orderflow.manifest.schema.json"
-        );
-        let committed = std::fs::read_to_string(path).unwrap_or_default();
-        if std::env::var_os("ORDERFLOW_BLESS").is_some() {
-            std::fs::write(path, json_schema_text()).unwrap();
-            return;
-        }
-        assert_eq!(
-            committed,
-            json_schema_text(),
-            "schemas/orderflow.manifest.schema.json is stale; rerun with ORDERFLOW_BLESS=1"
-        );
-    }
-
-    #[test]
-    fn trigger_defaults_to_batch_size_one() {
-        let m: Manifest = serde_json::from_str(
-            r#"{"functions": {"w": {"trigger": {"queue": "orders", "completesTaskToken": true}}}}"#,
-        )
-        .unwrap();
-        let t = m.functions["w"].trigger.as_ref().unwrap();
-        assert_eq!(t.batch_size, 1);
-        assert!(t.completes_task_token);
-    }
-}
-
 /// One manifest validation error in orderflow's words, at the member it is about.
 pub(crate) fn describe_error(
     file: &std::sync::Arc<crate::source::SourceFile>,
@@ -165,7 +131,9 @@ pub(crate) fn describe_error(
     let pointer = error.instance_path().as_str().to_owned();
     let node = json.pointer(&pointer).unwrap_or(json);
     let subject = match pointer.rsplit_once('/') {
-        Some((_, last)) if !pointer.is_empty() => format!("`{}`", last.replace("~1", "/").replace("~0", "~")),
+        Some((_, last)) if !pointer.is_empty() => {
+            format!("`{}`", last.replace("~1", "/").replace("~0", "~"))
+        }
         _ => "the manifest".to_owned(),
     };
     let found = crate::schema::found_text(error.instance());
@@ -187,7 +155,9 @@ pub(crate) fn describe_error(
                     .at(at(&member_pointer, span))
                     .label("unknown field")
                     .note(format!("allowed here: {}", allowed.join(", ")));
-                    if let Some(h) = crate::suggest::did_you_mean(name, allowed.iter().map(String::as_str)) {
+                    if let Some(h) =
+                        crate::suggest::did_you_mean(name, allowed.iter().map(String::as_str))
+                    {
                         d = d.help(h);
                     }
                     d
@@ -218,29 +188,41 @@ pub(crate) fn describe_error(
                 .collect::<Vec<_>>()
                 .join(" or ");
             vec![
-                Diagnostic::new(Code::ManifestInvalid, format!("{subject} must be {expected}, found {found}"))
-                    .at(at(&pointer, node.span))
-                    .label(format!("expected {expected}"))
-                    .note(note),
+                Diagnostic::new(
+                    Code::ManifestInvalid,
+                    format!("{subject} must be {expected}, found {found}"),
+                )
+                .at(at(&pointer, node.span))
+                .label(format!("expected {expected}"))
+                .note(note),
             ]
         }
         ValidationErrorKind::Required { property } => vec![
             Diagnostic::new(
                 Code::ManifestInvalid,
-                format!("{} lacks the required field {property}", describe_object(&pointer)),
+                format!(
+                    "{} lacks the required field {property}",
+                    describe_object(&pointer)
+                ),
             )
             .at(at(&pointer, node.span))
             .note(note),
         ],
         ValidationErrorKind::Minimum { limit } => vec![
-            Diagnostic::new(Code::ManifestInvalid, format!("{subject} must be at least {limit}, found {found}"))
-                .at(at(&pointer, node.span))
-                .note(note),
+            Diagnostic::new(
+                Code::ManifestInvalid,
+                format!("{subject} must be at least {limit}, found {found}"),
+            )
+            .at(at(&pointer, node.span))
+            .note(note),
         ],
         ValidationErrorKind::Maximum { limit } => vec![
-            Diagnostic::new(Code::ManifestInvalid, format!("{subject} must be at most {limit}, found {found}"))
-                .at(at(&pointer, node.span))
-                .note(note),
+            Diagnostic::new(
+                Code::ManifestInvalid,
+                format!("{subject} must be at most {limit}, found {found}"),
+            )
+            .at(at(&pointer, node.span))
+            .note(note),
         ],
         _ => vec![
             Diagnostic::new(Code::ManifestInvalid, format!("{subject}: {error}"))
@@ -279,4 +261,38 @@ fn allowed_fields(schema: &serde_json::Value, pointer: &str) -> Vec<String> {
         .and_then(serde_json::Value::as_object)
         .map(|p| p.keys().cloned().collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committed_schema_is_current() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../schemas/orderflow.manifest.schema.json"
+        );
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        if std::env::var_os("ORDERFLOW_BLESS").is_some() {
+            std::fs::write(path, json_schema_text()).unwrap();
+            return;
+        }
+        assert_eq!(
+            committed,
+            json_schema_text(),
+            "schemas/orderflow.manifest.schema.json is stale; rerun with ORDERFLOW_BLESS=1"
+        );
+    }
+
+    #[test]
+    fn trigger_defaults_to_batch_size_one() {
+        let m: Manifest = serde_json::from_str(
+            r#"{"functions": {"w": {"trigger": {"queue": "orders", "completesTaskToken": true}}}}"#,
+        )
+        .unwrap();
+        let t = m.functions["w"].trigger.as_ref().unwrap();
+        assert_eq!(t.batch_size, 1);
+        assert!(t.completes_task_token);
+    }
 }

@@ -233,7 +233,10 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
             diagnostics.push(
                 Diagnostic::new(
                     Code::SchemaOrphan,
-                    format!("{} is not named <function>.input.json or <function>.output.json", file.path().display()),
+                    format!(
+                        "{} is not named <function>.input.json or <function>.output.json",
+                        file.path().display()
+                    ),
                 )
                 .at(Location::new(file, "", Span::default())),
             );
@@ -246,7 +249,10 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
     let mut function_names: BTreeSet<String> = sources
         .schemas
         .keys()
-        .filter_map(|s| s.strip_suffix(".input").or_else(|| s.strip_suffix(".output")))
+        .filter_map(|s| {
+            s.strip_suffix(".input")
+                .or_else(|| s.strip_suffix(".output"))
+        })
         .filter(|n| *n != EXECUTION_INPUT)
         .map(str::to_string)
         .collect();
@@ -259,7 +265,12 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
             .queues
             .values()
             .filter_map(|q| q.placeholder.clone())
-            .chain(manifest.topics.values().filter_map(|t| t.placeholder.clone()))
+            .chain(
+                manifest
+                    .topics
+                    .values()
+                    .filter_map(|t| t.placeholder.clone()),
+            )
             .collect(),
     };
     let asl_json = parse_json(asl_file, diagnostics)?;
@@ -268,8 +279,20 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
 
     let mut functions = BTreeMap::new();
     for name in &function_names {
-        let input = take_schema(sources, &machine, &mut documents, &format!("{name}.input"), diagnostics);
-        let output = take_schema(sources, &machine, &mut documents, &format!("{name}.output"), diagnostics);
+        let input = take_schema(
+            sources,
+            &machine,
+            &mut documents,
+            &format!("{name}.input"),
+            diagnostics,
+        );
+        let output = take_schema(
+            sources,
+            &machine,
+            &mut documents,
+            &format!("{name}.output"),
+            diagnostics,
+        );
         let settings = manifest.functions.get(name).cloned().unwrap_or_default();
         if let (Some(input), Some(output)) = (input, output) {
             functions.insert(
@@ -286,7 +309,13 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
             );
         }
     }
-    let execution_input = take_schema(sources, &machine, &mut documents, "execution.input", diagnostics);
+    let execution_input = take_schema(
+        sources,
+        &machine,
+        &mut documents,
+        "execution.input",
+        diagnostics,
+    );
 
     link_functions(&machine, &manifest, &mut functions, sources, diagnostics);
 
@@ -325,7 +354,9 @@ fn take_schema(
         let path = sources.dir.join("schemas").join(format!("{stem}.json"));
         let mut d = Diagnostic::new(Code::MissingFile, format!("{} is missing", path.display()));
         // Point at the first state that invokes the function, if one does.
-        let function = stem.strip_suffix(".input").or_else(|| stem.strip_suffix(".output"));
+        let function = stem
+            .strip_suffix(".input")
+            .or_else(|| stem.strip_suffix(".output"));
         let invoking = machine.states.iter().find_map(|state| match &state.kind {
             StateKind::Task(t) => match &t.resource.value {
                 Resource::Lambda { function: f, .. } if Some(f.as_str()) == function => Some(t),
@@ -339,9 +370,15 @@ fn take_schema(
                 .label(format!("{} is invoked here", function.unwrap_or(stem)));
         }
         let help = if stem == EXECUTION_INPUT_STEM {
-            format!("every workflow needs schemas/execution.input.json, the schema of what StartExecution receives; create {}", path.display())
+            format!(
+                "every workflow needs schemas/execution.input.json, the schema of what StartExecution receives; create {}",
+                path.display()
+            )
         } else {
-            format!("every function needs schemas/<function>.input.json and .output.json; create {}", path.display())
+            format!(
+                "every function needs schemas/<function>.input.json and .output.json; create {}",
+                path.display()
+            )
         };
         diagnostics.push(d.help(help));
     }
@@ -377,7 +414,12 @@ fn link_functions(
                     .and_then(|p| p.json.get("QueueUrl"))
                     .and_then(Json::as_str);
                 for f in functions.values_mut() {
-                    let Some(trigger) = f.settings.trigger.as_ref().filter(|t| t.completes_task_token) else {
+                    let Some(trigger) = f
+                        .settings
+                        .trigger
+                        .as_ref()
+                        .filter(|t| t.completes_task_token)
+                    else {
                         continue;
                     };
                     let placeholder = manifest
@@ -385,7 +427,9 @@ fn link_functions(
                         .get(&trigger.queue)
                         .and_then(|q| q.placeholder.as_deref());
                     let matches = match (queue_url, placeholder) {
-                        (Some(url), Some(p)) => url == format!("${{{p}}}") || url.contains(&trigger.queue),
+                        (Some(url), Some(p)) => {
+                            url == format!("${{{p}}}") || url.contains(&trigger.queue)
+                        }
                         (Some(url), None) => url.contains(&trigger.queue),
                         (None, _) => false,
                     };
@@ -401,7 +445,11 @@ fn link_functions(
         let triggered = f.settings.trigger.is_some();
         // A state too broken to model may be the one that invokes it: already reported.
         let broken_states = machine.scopes.iter().any(|s| !s.broken.is_empty());
-        if f.invoked_by.is_empty() && !triggered && !manifest.functions.contains_key(&f.name) && !broken_states {
+        if f.invoked_by.is_empty()
+            && !triggered
+            && !manifest.functions.contains_key(&f.name)
+            && !broken_states
+        {
             diagnostics.push(
                 Diagnostic::new(
                     Code::SchemaOrphan,
@@ -461,7 +509,9 @@ fn load_manifest(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> O
     let mut valid = true;
     for error in validator.iter_errors(&value) {
         valid = false;
-        diagnostics.extend(crate::manifest::describe_error(file, &json, &schema, &error));
+        diagnostics.extend(crate::manifest::describe_error(
+            file, &json, &schema, &error,
+        ));
     }
     if !valid {
         return None;

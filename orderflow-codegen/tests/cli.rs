@@ -76,7 +76,8 @@ fn errors_exit_1_with_file_line_column_and_pointer() {
     assert_eq!(code(&output), 1);
     let text = stderr(&output);
     assert!(
-        text.contains("workflow.asl.json:9:15: error[E0104]") && text.contains("[/States/LookupBook/Next]"),
+        text.contains("workflow.asl.json:9:15: error[E0104]")
+            && text.contains("[/States/LookupBook/Next]"),
         "{text}"
     );
 }
@@ -95,7 +96,11 @@ fn json_format_is_a_parsable_array_on_stdout() {
     assert_eq!(first["pointer"], "/States/LookupBook/Next");
     assert_eq!(first["line"], 9);
     assert_eq!(first["column"], 15);
-    assert!(first["file"].as_str().is_some_and(|f| f.ends_with("workflow.asl.json")));
+    assert!(
+        first["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("workflow.asl.json"))
+    );
     assert_eq!(first["help"], "did you mean `Done`?");
 }
 
@@ -105,7 +110,11 @@ fn warnings_exit_0_unless_denied() {
     let path = dir.path().to_string_lossy().into_owned();
     let output = run(dir.path(), &["check", &path]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
-    assert!(stderr(&output).contains("warning[W0118]"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("warning[W0118]"),
+        "{}",
+        stderr(&output)
+    );
     let denied = run(dir.path(), &["check", &path, "--deny-warnings"]);
     assert_eq!(code(&denied), 1);
 }
@@ -114,20 +123,31 @@ fn warnings_exit_0_unless_denied() {
 fn usage_and_io_errors_exit_2() {
     let missing = run(&workspace_root(), &["check", "no/such/folder"]);
     assert_eq!(code(&missing), 2);
-    assert!(stderr(&missing).contains("no/such/folder"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("no/such/folder"),
+        "{}",
+        stderr(&missing)
+    );
     let bad_flag = run(&workspace_root(), &["check", "--format", "yaml"]);
     assert_eq!(code(&bad_flag), 2);
     let empty = tempfile::tempdir().expect("temp dir");
     let no_definitions = run(empty.path(), &["check"]);
     assert_eq!(code(&no_definitions), 2);
-    assert!(stderr(&no_definitions).contains("definitions"), "{}", stderr(&no_definitions));
+    assert!(
+        stderr(&no_definitions).contains("definitions"),
+        "{}",
+        stderr(&no_definitions)
+    );
 }
 
 #[test]
 fn check_writes_nothing() {
     let dir = workflow_with(choice_without_default);
     let listing = |d: &Path| {
-        let mut names: Vec<_> = walk(d).into_iter().map(|p| (p.clone(), std::fs::read(&p).ok())).collect();
+        let mut names: Vec<_> = walk(d)
+            .into_iter()
+            .map(|p| (p.clone(), std::fs::read(&p).ok()))
+            .collect();
         names.sort();
         names
     };

@@ -680,7 +680,6 @@ impl<'a> Parser<'a> {
         }
         let close = self.pos - 1;
         self.check(function, name_start, close, &args)?;
-        let mut args = args;
         if function == IntrinsicFunction::Format {
             if let Some(first) = args.first_mut() {
                 if let Some((_, pieces)) = first.template.take() {
@@ -1181,7 +1180,11 @@ mod tests {
                     $.ImageRecipe.Arn, '/'), 2), '.'), 1))";
         let e = bad(text);
         assert_eq!(e.offset, 14);
-        assert!(e.message.contains("3 `{}` placeholders but 2 value arguments follow"), "{e}");
+        assert!(
+            e.message
+                .contains("3 `{}` placeholders but 2 value arguments follow"),
+            "{e}"
+        );
     }
 
     #[test]

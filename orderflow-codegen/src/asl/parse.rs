@@ -307,7 +307,13 @@ impl Parser<'_> {
 
     /// Reports members not in `allowed` (E0101), members of the other query language (E0112)
     /// and duplicate members (E0101).
-    fn check_fields(&mut self, obj: Obj<'_>, allowed: &[&str], what: &str, ql: Option<QueryLanguage>) {
+    fn check_fields(
+        &mut self,
+        obj: Obj<'_>,
+        allowed: &[&str],
+        what: &str,
+        ql: Option<QueryLanguage>,
+    ) {
         let mut seen = BTreeSet::new();
         for m in obj.members {
             let pointer = obj.child(&m.key);
@@ -343,13 +349,22 @@ impl Parser<'_> {
                 };
                 if wrong {
                     let help = match (ql, m.key.as_str()) {
-                        (QueryLanguage::Jsonata, "Parameters") => "use `Arguments` in JSONata states",
-                        (QueryLanguage::Jsonata, "InputPath" | "OutputPath" | "ResultSelector" | "ResultPath" | "Result") => {
+                        (QueryLanguage::Jsonata, "Parameters") => {
+                            "use `Arguments` in JSONata states"
+                        }
+                        (
+                            QueryLanguage::Jsonata,
+                            "InputPath" | "OutputPath" | "ResultSelector" | "ResultPath" | "Result",
+                        ) => {
                             "use `Output` (and `$states.input`/`$states.result`) in JSONata states"
                         }
                         (QueryLanguage::Jsonata, "ItemsPath") => "use `Items` in JSONata states",
-                        (QueryLanguage::Jsonata, _) => "give the value as a `{% %}` JSONata expression in the field without `Path`",
-                        (QueryLanguage::JsonPath, _) => "set \"QueryLanguage\": \"JSONata\" on the state (or the state machine) to use it",
+                        (QueryLanguage::Jsonata, _) => {
+                            "give the value as a `{% %}` JSONata expression in the field without `Path`"
+                        }
+                        (QueryLanguage::JsonPath, _) => {
+                            "set \"QueryLanguage\": \"JSONata\" on the state (or the state machine) to use it"
+                        }
                     };
                     let d = Diagnostic::new(
                         Code::QueryLanguageMismatch,
@@ -403,12 +418,17 @@ impl Parser<'_> {
         .at(self.loc(pointer, v.span))
         .label(format!("expected {expected}"));
         // `"End": "true"`, `"MaxAttempts": "3"`: the value is right, the quotes are not.
-        let quoted = v.as_str().and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok());
-        let unquote = match (quoted, expected) {
-            (Some(serde_json::Value::Bool(_)), "a boolean") => true,
-            (Some(serde_json::Value::Number(_)), "an integer" | "a number") => true,
-            _ => false,
-        };
+        let quoted = v
+            .as_str()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok());
+        let unquote = matches!(
+            (quoted, expected),
+            (Some(serde_json::Value::Bool(_)), "a boolean")
+                | (
+                    Some(serde_json::Value::Number(_)),
+                    "an integer" | "a number"
+                )
+        );
         let d = match (unquote, v.as_str()) {
             (true, Some(text)) => d.help(format!("write `{text}` without quotes")),
             _ => d,
@@ -491,7 +511,14 @@ impl Parser<'_> {
         };
         self.check_fields(
             root,
-            &["StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage"],
+            &[
+                "StartAt",
+                "States",
+                "Comment",
+                "Version",
+                "TimeoutSeconds",
+                "QueryLanguage",
+            ],
             "a state machine",
             None,
         );
@@ -505,7 +532,11 @@ impl Parser<'_> {
         self.scope(root, ScopeKind::TopLevel, ql, 0);
     }
 
-    fn query_language(&mut self, obj: Obj<'_>, inherited: Option<QueryLanguage>) -> Option<QueryLanguage> {
+    fn query_language(
+        &mut self,
+        obj: Obj<'_>,
+        inherited: Option<QueryLanguage>,
+    ) -> Option<QueryLanguage> {
         let s = self.string(obj, "QueryLanguage")?;
         let ql = match s.value.as_str() {
             "JSONPath" => QueryLanguage::JsonPath,
@@ -515,7 +546,9 @@ impl Parser<'_> {
                     Code::InvalidValue,
                     &s.pointer,
                     s.span,
-                    format!("`QueryLanguage` must be \"JSONPath\" or \"JSONata\", found \"{other}\""),
+                    format!(
+                        "`QueryLanguage` must be \"JSONPath\" or \"JSONata\", found \"{other}\""
+                    ),
                 );
                 return None;
             }
@@ -535,12 +568,14 @@ impl Parser<'_> {
     /// Reads `StartAt` + `States` of a scope (top level, branch, iterator). Returns its id.
     fn scope(&mut self, obj: Obj<'_>, kind: ScopeKind, ql: QueryLanguage, depth: usize) -> ScopeId {
         let id = ScopeId(self.machine.scopes.len());
-        let start_at = self.require(obj, "StartAt", "a state machine").and(self.string(obj, "StartAt"));
+        let start_at = self
+            .require(obj, "StartAt", "a state machine")
+            .and(self.string(obj, "StartAt"));
         self.machine.scopes.push(Scope {
             kind,
             start_at: start_at.map(|name| Target { name, target: None }),
             states: Vec::new(),
-                broken: Vec::new(),
+            broken: Vec::new(),
             pointer: obj.pointer.to_string(),
         });
         if let Some(states) = self.require(obj, "States", "a state machine") {
@@ -565,10 +600,19 @@ impl Parser<'_> {
         id
     }
 
-    fn state(&mut self, m: &Member, pointer: &str, scope: ScopeId, inherited: QueryLanguage, depth: usize) -> Option<StateId> {
+    fn state(
+        &mut self,
+        m: &Member,
+        pointer: &str,
+        scope: ScopeId,
+        inherited: QueryLanguage,
+        depth: usize,
+    ) -> Option<StateId> {
         let obj = self.object(&m.value, pointer, &format!("state \"{}\"", m.key))?;
         let what = format!("state \"{}\"", m.key);
-        let ql = self.query_language(obj, Some(inherited)).unwrap_or(inherited);
+        let ql = self
+            .query_language(obj, Some(inherited))
+            .unwrap_or(inherited);
         let type_json = self.require(obj, "Type", &what)?;
         let type_name = match type_json.as_str() {
             Some(t) if STATE_TYPES.contains(&t) => t,
@@ -616,7 +660,9 @@ impl Parser<'_> {
             span: m.value.span,
             comment: self.string(obj, "Comment").map(|s| s.value),
             query_language: ql,
-            next: self.string(obj, "Next").map(|name| Target { name, target: None }),
+            next: self
+                .string(obj, "Next")
+                .map(|name| Target { name, target: None }),
             end: self.boolean(obj, "End").unwrap_or(false),
             io: InputOutput::default(),
             assign: None,
@@ -766,7 +812,14 @@ impl Parser<'_> {
     }
 
     /// Parses a path held in a JSON string at `span` (the span includes the quotes).
-    fn path_string(&mut self, text: &str, span: Span, pointer: &str, key: &str, reference: bool) -> Option<Spanned<Path>> {
+    fn path_string(
+        &mut self,
+        text: &str,
+        span: Span,
+        pointer: &str,
+        key: &str,
+        reference: bool,
+    ) -> Option<Spanned<Path>> {
         let parsed = if reference {
             path::parse_reference_path(text)
         } else {
@@ -808,7 +861,12 @@ impl Parser<'_> {
 
     fn payload_node(&mut self, json: &Json, pointer: &str, depth: usize) -> PayloadNode {
         if depth > MAX_DEPTH {
-            self.error(Code::InvalidValue, pointer, json.span, format!("nesting deeper than {MAX_DEPTH} levels"));
+            self.error(
+                Code::InvalidValue,
+                pointer,
+                json.span,
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+            );
             return PayloadNode::Literal(json.clone());
         }
         match &json.kind {
@@ -938,7 +996,14 @@ impl Parser<'_> {
 
     /// A field that in JSONata states may be a `{% %}` string and in JSONPath states is a number
     /// or has a `…Path` sibling.
-    fn seconds(&mut self, obj: Obj<'_>, key: &str, path_key: &str, ql: QueryLanguage, min: u64) -> Option<Seconds> {
+    fn seconds(
+        &mut self,
+        obj: Obj<'_>,
+        key: &str,
+        path_key: &str,
+        ql: QueryLanguage,
+        min: u64,
+    ) -> Option<Seconds> {
         if obj.has(key) && obj.has(path_key) {
             let m = obj.member(path_key)?;
             self.error(
@@ -972,15 +1037,20 @@ impl Parser<'_> {
             pointer: resource.pointer,
         };
         let timeout_seconds = self.seconds(obj, "TimeoutSeconds", "TimeoutSecondsPath", ql, 1);
-        let heartbeat_seconds = self.seconds(obj, "HeartbeatSeconds", "HeartbeatSecondsPath", ql, 1);
-        if let (Some(Seconds::Value(t)), Some(Seconds::Value(h))) = (&timeout_seconds, &heartbeat_seconds) {
+        let heartbeat_seconds =
+            self.seconds(obj, "HeartbeatSeconds", "HeartbeatSecondsPath", ql, 1);
+        if let (Some(Seconds::Value(t)), Some(Seconds::Value(h))) =
+            (&timeout_seconds, &heartbeat_seconds)
+        {
             if h >= t {
                 if let Some(v) = obj.get("HeartbeatSeconds") {
                     self.error(
                         Code::InvalidValue,
                         &obj.child("HeartbeatSeconds"),
                         v.span,
-                        format!("`HeartbeatSeconds` ({h}) must be smaller than `TimeoutSeconds` ({t})"),
+                        format!(
+                            "`HeartbeatSeconds` ({h}) must be smaller than `TimeoutSeconds` ({t})"
+                        ),
                     );
                 }
             }
@@ -994,13 +1064,24 @@ impl Parser<'_> {
         })
     }
 
-    fn resource(&mut self, obj: Obj<'_>, resource: &Spanned<String>, ql: QueryLanguage) -> Resource {
+    fn resource(
+        &mut self,
+        obj: Obj<'_>,
+        resource: &Spanned<String>,
+        ql: QueryLanguage,
+    ) -> Resource {
         let text = resource.value.as_str();
         if let Some(placeholder) = text.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
             if let Some(function) = self.catalog.resolve_placeholder(placeholder) {
-                return self.known_function(resource, function, LambdaInvocation::Placeholder(placeholder.to_string()));
+                return self.known_function(
+                    resource,
+                    function,
+                    LambdaInvocation::Placeholder(placeholder.to_string()),
+                );
             }
-            if !self.catalog.resource_placeholders.contains(placeholder) && placeholder.contains("Function") {
+            if !self.catalog.resource_placeholders.contains(placeholder)
+                && placeholder.contains("Function")
+            {
                 self.unknown_function(resource, placeholder, "the placeholder");
             }
             return Resource::Opaque(text.to_string());
@@ -1039,32 +1120,54 @@ impl Parser<'_> {
                         _ => return Resource::Opaque(text.to_string()),
                     }
                 }
-                "sqs:sendMessage" => return Resource::SqsSendMessage { wait_for_task_token: wait },
-                "sns:publish" => return Resource::SnsPublish { wait_for_task_token: wait },
+                "sqs:sendMessage" => {
+                    return Resource::SqsSendMessage {
+                        wait_for_task_token: wait,
+                    };
+                }
+                "sns:publish" => {
+                    return Resource::SnsPublish {
+                        wait_for_task_token: wait,
+                    };
+                }
                 _ => {}
             }
         }
         Resource::Opaque(text.to_string())
     }
 
-    fn known_function(&mut self, resource: &Spanned<String>, function: String, invocation: LambdaInvocation) -> Resource {
+    fn known_function(
+        &mut self,
+        resource: &Spanned<String>,
+        function: String,
+        invocation: LambdaInvocation,
+    ) -> Resource {
         if !self.catalog.functions.contains(&function) {
             self.unknown_function(resource, &function, "the function");
         }
-        Resource::Lambda { function, invocation }
+        Resource::Lambda {
+            function,
+            invocation,
+        }
     }
 
     fn unknown_function(&mut self, resource: &Spanned<String>, name: &str, what: &str) {
         let known: Vec<&str> = self.catalog.functions.iter().map(String::as_str).collect();
         let placeholder = what == "the placeholder";
         // For a placeholder, the function it would stand for: `LookupBokFunctionArn` → `lookupBok`.
-        let function = if placeholder { FunctionCatalog::placeholder_stem(name) } else { name.to_owned() };
+        let function = if placeholder {
+            FunctionCatalog::placeholder_stem(name)
+        } else {
+            name.to_owned()
+        };
         let d = Diagnostic::new(
             Code::UnknownFunction,
             format!("{what} `{name}` is not a function of this workflow folder"),
         )
         .at(self.loc(&resource.pointer, resource.span))
-        .label(format!("no schemas/{function}.input.json and .output.json for it"))
+        .label(format!(
+            "no schemas/{function}.input.json and .output.json for it"
+        ))
         .note(if known.is_empty() {
             "the folder describes no functions yet".to_string()
         } else {
@@ -1131,7 +1234,12 @@ impl Parser<'_> {
             return Vec::new();
         };
         if items.is_empty() {
-            self.error(Code::InvalidValue, &pointer, v.span, "`ErrorEquals` must name at least one error");
+            self.error(
+                Code::InvalidValue,
+                &pointer,
+                v.span,
+                "`ErrorEquals` must name at least one error",
+            );
         }
         let mut names = Vec::new();
         for (i, item) in items.iter().enumerate() {
@@ -1147,15 +1255,21 @@ impl Parser<'_> {
         }
         if let Some(all) = names.iter().find(|n| n.value == "States.ALL") {
             if names.len() > 1 {
-                let d = Diagnostic::new(Code::StatesAllPosition, format!("`States.ALL` must be alone in the `ErrorEquals` of {what}"))
-                    .at(self.loc(&all.pointer, all.span))
-                    .help("move the other error names to their own retrier/catcher before this one");
+                let d = Diagnostic::new(
+                    Code::StatesAllPosition,
+                    format!("`States.ALL` must be alone in the `ErrorEquals` of {what}"),
+                )
+                .at(self.loc(&all.pointer, all.span))
+                .help("move the other error names to their own retrier/catcher before this one");
                 self.report(d);
             } else if !last {
-                let d = Diagnostic::new(Code::StatesAllPosition, format!("{what} matching `States.ALL` must be the last one"))
-                    .at(self.loc(&all.pointer, all.span))
-                    .label("later entries can never match")
-                    .help("move this entry to the end of the array");
+                let d = Diagnostic::new(
+                    Code::StatesAllPosition,
+                    format!("{what} matching `States.ALL` must be the last one"),
+                )
+                .at(self.loc(&all.pointer, all.span))
+                .label("later entries can never match")
+                .help("move this entry to the end of the array");
                 self.report(d);
             }
         }
@@ -1169,7 +1283,12 @@ impl Parser<'_> {
         let backoff_rate = self.number(obj, "BackoffRate").unwrap_or(2.0);
         if backoff_rate < 1.0 {
             if let Some(v) = obj.get("BackoffRate") {
-                self.error(Code::InvalidValue, &obj.child("BackoffRate"), v.span, format!("`BackoffRate` must be at least 1.0, found {backoff_rate}"));
+                self.error(
+                    Code::InvalidValue,
+                    &obj.child("BackoffRate"),
+                    v.span,
+                    format!("`BackoffRate` must be at least 1.0, found {backoff_rate}"),
+                );
             }
         }
         let jitter = match self.string(obj, "JitterStrategy") {
@@ -1178,15 +1297,24 @@ impl Parser<'_> {
                 "FULL" => JitterStrategy::Full,
                 "NONE" => JitterStrategy::None,
                 other => {
-                    self.error(Code::InvalidValue, &s.pointer, s.span, format!("`JitterStrategy` must be \"FULL\" or \"NONE\", found \"{other}\""));
+                    self.error(
+                        Code::InvalidValue,
+                        &s.pointer,
+                        s.span,
+                        format!("`JitterStrategy` must be \"FULL\" or \"NONE\", found \"{other}\""),
+                    );
                     JitterStrategy::None
                 }
             },
         };
         Some(Retrier {
             error_equals,
-            interval_seconds: self.bounded_integer(obj, "IntervalSeconds", 1, RETRY_LIMIT).unwrap_or(1),
-            max_attempts: self.bounded_integer(obj, "MaxAttempts", 0, RETRY_LIMIT).unwrap_or(3),
+            interval_seconds: self
+                .bounded_integer(obj, "IntervalSeconds", 1, RETRY_LIMIT)
+                .unwrap_or(1),
+            max_attempts: self
+                .bounded_integer(obj, "MaxAttempts", 0, RETRY_LIMIT)
+                .unwrap_or(3),
             backoff_rate,
             // Less than a year, in seconds.
             max_delay_seconds: self.bounded_integer(obj, "MaxDelaySeconds", 1, 31_622_399),
@@ -1195,7 +1323,13 @@ impl Parser<'_> {
         })
     }
 
-    fn catcher(&mut self, json: &Json, pointer: &str, last: bool, ql: QueryLanguage) -> Option<Catcher> {
+    fn catcher(
+        &mut self,
+        json: &Json,
+        pointer: &str,
+        last: bool,
+        ql: QueryLanguage,
+    ) -> Option<Catcher> {
         let obj = self.object(json, pointer, "a catcher")?;
         let allowed: Vec<&str> = CATCHER
             .iter()
@@ -1207,7 +1341,11 @@ impl Parser<'_> {
             .collect();
         // Fields of the other query language get E0112 rather than "unknown".
         let mut all = allowed.clone();
-        all.push(if ql == QueryLanguage::JsonPath { "Output" } else { "ResultPath" });
+        all.push(if ql == QueryLanguage::JsonPath {
+            "Output"
+        } else {
+            "ResultPath"
+        });
         self.check_fields(obj, &all, "a catcher", Some(ql));
         let error_equals = self.error_equals(obj, "a catcher", last);
         self.require(obj, "Next", "a catcher");
@@ -1222,7 +1360,10 @@ impl Parser<'_> {
         }
         Some(Catcher {
             error_equals,
-            next: Target { name: next, target: None },
+            next: Target {
+                name: next,
+                target: None,
+            },
             result_path: self.nullable_path(obj, "ResultPath", true),
             output,
             assign,
@@ -1235,12 +1376,19 @@ impl Parser<'_> {
         if let Some(v) = self.require(obj, "Choices", "a Choice state") {
             let pointer = obj.child("Choices");
             match v.as_array() {
-                Some(items) if items.is_empty() => {
-                    self.error(Code::InvalidValue, &pointer, v.span, "`Choices` must contain at least one rule");
+                Some([]) => {
+                    self.error(
+                        Code::InvalidValue,
+                        &pointer,
+                        v.span,
+                        "`Choices` must contain at least one rule",
+                    );
                 }
                 Some(items) => {
                     for (i, item) in items.iter().enumerate() {
-                        if let Some(rule) = self.choice_rule(item, &push_index(&pointer, i), true, ql, depth) {
+                        if let Some(rule) =
+                            self.choice_rule(item, &push_index(&pointer, i), true, ql, depth)
+                        {
                             choices.push(rule);
                         }
                     }
@@ -1250,18 +1398,36 @@ impl Parser<'_> {
         }
         ChoiceState {
             choices,
-            default: self.string(obj, "Default").map(|name| Target { name, target: None }),
+            default: self
+                .string(obj, "Default")
+                .map(|name| Target { name, target: None }),
         }
     }
 
-    fn choice_rule(&mut self, json: &Json, pointer: &str, top: bool, ql: QueryLanguage, depth: usize) -> Option<ChoiceRule> {
+    fn choice_rule(
+        &mut self,
+        json: &Json,
+        pointer: &str,
+        top: bool,
+        ql: QueryLanguage,
+        depth: usize,
+    ) -> Option<ChoiceRule> {
         let obj = self.object(json, pointer, "a Choice rule")?;
         if depth > MAX_DEPTH {
-            self.error(Code::InvalidChoiceRule, pointer, json.span, format!("Choice rules nested deeper than {MAX_DEPTH} levels"));
+            self.error(
+                Code::InvalidChoiceRule,
+                pointer,
+                json.span,
+                format!("Choice rules nested deeper than {MAX_DEPTH} levels"),
+            );
             return None;
         }
         let operators = ComparisonOperator::ALL.iter().map(|o| o.name());
-        let mut allowed: Vec<&str> = CHOICE_RULE_COMBINATORS.iter().copied().chain(operators).collect();
+        let mut allowed: Vec<&str> = CHOICE_RULE_COMBINATORS
+            .iter()
+            .copied()
+            .chain(operators)
+            .collect();
         allowed.push("Comment");
         if top {
             allowed.extend(CHOICE_RULE_TOP);
@@ -1278,11 +1444,17 @@ impl Parser<'_> {
         }
         if !top && obj.has("Next") {
             if let Some(m) = obj.member("Next") {
-                self.error(Code::InvalidChoiceRule, &obj.child("Next"), m.key_span, "only top-level Choice rules have `Next`; rules inside And/Or/Not do not");
+                self.error(
+                    Code::InvalidChoiceRule,
+                    &obj.child("Next"),
+                    m.key_span,
+                    "only top-level Choice rules have `Next`; rules inside And/Or/Not do not",
+                );
             }
         }
         let next = if top {
-            self.string(obj, "Next").map(|name| Target { name, target: None })
+            self.string(obj, "Next")
+                .map(|name| Target { name, target: None })
         } else {
             None
         };
@@ -1332,7 +1504,11 @@ impl Parser<'_> {
                 format!(
                     "a Choice rule needs exactly one comparison or `And`/`Or`/`Not`; it has {}: {}",
                     found.len(),
-                    found.iter().map(|m| format!("`{}`", m.key)).collect::<Vec<_>>().join(", ")
+                    found
+                        .iter()
+                        .map(|m| format!("`{}`", m.key))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             };
             let span = found.get(1).map_or(obj.json.span, |m| m.key_span);
@@ -1347,19 +1523,33 @@ impl Parser<'_> {
         match m.key.as_str() {
             key @ ("And" | "Or") => {
                 if let Some(v) = obj.member("Variable") {
-                    self.error(Code::InvalidChoiceRule, &obj.child("Variable"), v.key_span, format!("`Variable` does not belong next to `{key}`; put it in the nested rules"));
+                    self.error(
+                        Code::InvalidChoiceRule,
+                        &obj.child("Variable"),
+                        v.key_span,
+                        format!(
+                            "`Variable` does not belong next to `{key}`; put it in the nested rules"
+                        ),
+                    );
                 }
                 let Some(items) = m.value.as_array() else {
                     self.wrong_type(&pointer, &m.value, key, "an array of rules");
                     return Condition::Invalid;
                 };
                 if items.is_empty() {
-                    self.error(Code::InvalidChoiceRule, &pointer, m.value.span, format!("`{key}` needs at least one rule"));
+                    self.error(
+                        Code::InvalidChoiceRule,
+                        &pointer,
+                        m.value.span,
+                        format!("`{key}` needs at least one rule"),
+                    );
                 }
                 let rules = items
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, item)| self.choice_rule(item, &push_index(&pointer, i), false, ql, depth + 1))
+                    .filter_map(|(i, item)| {
+                        self.choice_rule(item, &push_index(&pointer, i), false, ql, depth + 1)
+                    })
                     .collect();
                 if key == "And" {
                     Condition::And(rules)
@@ -1376,9 +1566,12 @@ impl Parser<'_> {
                     return Condition::Invalid;
                 };
                 if !obj.has("Variable") {
-                    let d = Diagnostic::new(Code::InvalidChoiceRule, format!("the comparison `{name}` needs a `Variable` to compare"))
-                        .at(self.loc(obj.pointer, m.key_span))
-                        .help("add `\"Variable\": \"$.field\"`");
+                    let d = Diagnostic::new(
+                        Code::InvalidChoiceRule,
+                        format!("the comparison `{name}` needs a `Variable` to compare"),
+                    )
+                    .at(self.loc(obj.pointer, m.key_span))
+                    .help("add `\"Variable\": \"$.field\"`");
                     self.report(d);
                     return Condition::Invalid;
                 }
@@ -1401,7 +1594,12 @@ impl Parser<'_> {
         }
     }
 
-    fn operand(&mut self, operator: ComparisonOperator, v: &Json, pointer: &str) -> Option<Operand> {
+    fn operand(
+        &mut self,
+        operator: ComparisonOperator,
+        v: &Json,
+        pointer: &str,
+    ) -> Option<Operand> {
         let name = operator.name();
         let ok = match operator.operand_kind() {
             OperandKind::String => v.as_str().is_some(),
@@ -1417,7 +1615,9 @@ impl Parser<'_> {
             },
             OperandKind::Path => {
                 let text = v.as_str()?;
-                return self.path_string(text, v.span, pointer, name, true).map(Operand::Path);
+                return self
+                    .path_string(text, v.span, pointer, name, true)
+                    .map(Operand::Path);
             }
         };
         if !ok {
@@ -1441,11 +1641,16 @@ impl Parser<'_> {
             .collect();
         if present.len() != 1 {
             let message = if present.is_empty() {
-                "a Wait state needs one of `Seconds`, `SecondsPath`, `Timestamp`, `TimestampPath`".to_string()
+                "a Wait state needs one of `Seconds`, `SecondsPath`, `Timestamp`, `TimestampPath`"
+                    .to_string()
             } else {
                 format!(
                     "a Wait state takes exactly one of `Seconds`, `SecondsPath`, `Timestamp`, `TimestampPath`; it has {}",
-                    present.iter().map(|m| format!("`{}`", m.key)).collect::<Vec<_>>().join(", ")
+                    present
+                        .iter()
+                        .map(|m| format!("`{}`", m.key))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             };
             let (code, span) = match present.get(1) {
@@ -1484,10 +1689,21 @@ impl Parser<'_> {
         }
     }
 
-    fn error_source(&mut self, obj: Obj<'_>, key: &str, path_key: &str, ql: QueryLanguage) -> Option<ErrorSource> {
+    fn error_source(
+        &mut self,
+        obj: Obj<'_>,
+        key: &str,
+        path_key: &str,
+        ql: QueryLanguage,
+    ) -> Option<ErrorSource> {
         if obj.has(key) && obj.has(path_key) {
             if let Some(m) = obj.member(path_key) {
-                self.error(Code::InvalidValue, &obj.child(path_key), m.key_span, format!("`{key}` and `{path_key}` cannot both be given"));
+                self.error(
+                    Code::InvalidValue,
+                    &obj.child(path_key),
+                    m.key_span,
+                    format!("`{key}` and `{path_key}` cannot both be given"),
+                );
             }
         }
         if let Some(s) = self.string(obj, key) {
@@ -1499,26 +1715,52 @@ impl Parser<'_> {
         let s = self.string(obj, path_key)?;
         if intrinsic::looks_like_intrinsic(&s.value) {
             return match intrinsic::parse_intrinsic(&s.value) {
-                Ok(call) => Some(ErrorSource::Intrinsic(Spanned { value: call, span: s.span, pointer: s.pointer })),
+                Ok(call) => Some(ErrorSource::Intrinsic(Spanned {
+                    value: call,
+                    span: s.span,
+                    pointer: s.pointer,
+                })),
                 Err(e) => {
                     self.payload_error(&s.pointer, s.span, &s.value, &e, "intrinsic function call");
                     None
                 }
             };
         }
-        self.path_string(&s.value, s.span, &s.pointer, path_key, true).map(ErrorSource::Path)
+        self.path_string(&s.value, s.span, &s.pointer, path_key, true)
+            .map(ErrorSource::Path)
     }
 
-    fn parallel(&mut self, obj: Obj<'_>, id: StateId, ql: QueryLanguage, depth: usize) -> ParallelState {
+    fn parallel(
+        &mut self,
+        obj: Obj<'_>,
+        id: StateId,
+        ql: QueryLanguage,
+        depth: usize,
+    ) -> ParallelState {
         let mut branches = Vec::new();
         if let Some(v) = self.require(obj, "Branches", "a Parallel state") {
             let pointer = obj.child("Branches");
             match v.as_array() {
-                Some([]) => self.error(Code::InvalidValue, &pointer, v.span, "`Branches` must contain at least one branch"),
+                Some([]) => self.error(
+                    Code::InvalidValue,
+                    &pointer,
+                    v.span,
+                    "`Branches` must contain at least one branch",
+                ),
                 Some(items) => {
                     for (i, item) in items.iter().enumerate() {
                         let p = push_index(&pointer, i);
-                        if let Some(branch) = self.nested_scope(item, &p, ScopeKind::ParallelBranch { parallel: id, index: i }, ql, depth, &["StartAt", "States", "Comment", "QueryLanguage"]) {
+                        if let Some(branch) = self.nested_scope(
+                            item,
+                            &p,
+                            ScopeKind::ParallelBranch {
+                                parallel: id,
+                                index: i,
+                            },
+                            ql,
+                            depth,
+                            &["StartAt", "States", "Comment", "QueryLanguage"],
+                        ) {
                             branches.push(branch);
                         }
                     }
@@ -1532,9 +1774,22 @@ impl Parser<'_> {
         }
     }
 
-    fn nested_scope(&mut self, json: &Json, pointer: &str, kind: ScopeKind, ql: QueryLanguage, depth: usize, fields: &[&str]) -> Option<ScopeId> {
+    fn nested_scope(
+        &mut self,
+        json: &Json,
+        pointer: &str,
+        kind: ScopeKind,
+        ql: QueryLanguage,
+        depth: usize,
+        fields: &[&str],
+    ) -> Option<ScopeId> {
         if depth >= MAX_DEPTH {
-            self.error(Code::InvalidValue, pointer, json.span, format!("Parallel/Map nested deeper than {MAX_DEPTH} levels"));
+            self.error(
+                Code::InvalidValue,
+                pointer,
+                json.span,
+                format!("Parallel/Map nested deeper than {MAX_DEPTH} levels"),
+            );
             return None;
         }
         let obj = self.object(json, pointer, "a branch")?;
@@ -1543,13 +1798,24 @@ impl Parser<'_> {
         Some(self.scope(obj, kind, ql, depth + 1))
     }
 
-    fn map(&mut self, obj: Obj<'_>, id: StateId, ql: QueryLanguage, depth: usize) -> Option<MapState> {
+    fn map(
+        &mut self,
+        obj: Obj<'_>,
+        id: StateId,
+        ql: QueryLanguage,
+        depth: usize,
+    ) -> Option<MapState> {
         let (processor_key, processor) = match (obj.get("ItemProcessor"), obj.get("Iterator")) {
             (Some(p), None) => ("ItemProcessor", p),
             (None, Some(i)) => ("Iterator", i),
             (Some(_), Some(_)) => {
                 let m = obj.member("Iterator")?;
-                self.error(Code::InvalidValue, &obj.child("Iterator"), m.key_span, "a Map state takes `ItemProcessor` or the older `Iterator`, not both");
+                self.error(
+                    Code::InvalidValue,
+                    &obj.child("Iterator"),
+                    m.key_span,
+                    "a Map state takes `ItemProcessor` or the older `Iterator`, not both",
+                );
                 return None;
             }
             (None, None) => {
@@ -1559,7 +1825,11 @@ impl Parser<'_> {
         };
         let pointer = obj.child(processor_key);
         let mut mode = MapMode::Inline;
-        if let Some(p) = processor.as_object().map(|members| Obj { json: processor, members, pointer: &pointer }) {
+        if let Some(p) = processor.as_object().map(|members| Obj {
+            json: processor,
+            members,
+            pointer: &pointer,
+        }) {
             if let Some(config) = p.get("ProcessorConfig") {
                 let cp = p.child("ProcessorConfig");
                 if let Some(c) = self.object(config, &cp, "`ProcessorConfig`") {
@@ -1580,14 +1850,32 @@ impl Parser<'_> {
             }
         }
         let fields: &[&str] = if processor_key == "ItemProcessor" {
-            &["StartAt", "States", "Comment", "ProcessorConfig", "QueryLanguage"]
+            &[
+                "StartAt",
+                "States",
+                "Comment",
+                "ProcessorConfig",
+                "QueryLanguage",
+            ]
         } else {
             &["StartAt", "States", "Comment"]
         };
-        let iterator = self.nested_scope(processor, &pointer, ScopeKind::MapIterator { map: id }, ql, depth, fields)?;
+        let iterator = self.nested_scope(
+            processor,
+            &pointer,
+            ScopeKind::MapIterator { map: id },
+            ql,
+            depth,
+            fields,
+        )?;
         if obj.has("ItemSelector") && obj.has("Parameters") {
             if let Some(m) = obj.member("Parameters") {
-                self.error(Code::InvalidValue, &obj.child("Parameters"), m.key_span, "a Map state takes `ItemSelector` or the older `Parameters`, not both");
+                self.error(
+                    Code::InvalidValue,
+                    &obj.child("Parameters"),
+                    m.key_span,
+                    "a Map state takes `ItemSelector` or the older `Parameters`, not both",
+                );
             }
         }
         let item_selector = obj.get("ItemSelector").map(|s| {
@@ -1608,7 +1896,12 @@ impl Parser<'_> {
             if !(ql == QueryLanguage::Jsonata && v.as_str().is_some()) {
                 match v.as_number().and_then(serde_json::Number::as_f64) {
                     Some(x) if (0.0..=100.0).contains(&x) => {}
-                    _ => self.error(Code::InvalidValue, &obj.child("ToleratedFailurePercentage"), v.span, "`ToleratedFailurePercentage` must be a number from 0 to 100"),
+                    _ => self.error(
+                        Code::InvalidValue,
+                        &obj.child("ToleratedFailurePercentage"),
+                        v.span,
+                        "`ToleratedFailurePercentage` must be a number from 0 to 100",
+                    ),
                 }
             }
         }
@@ -1617,7 +1910,11 @@ impl Parser<'_> {
                 self.integer(obj, "ToleratedFailureCount", 0);
             }
         }
-        for key in ["MaxConcurrencyPath", "ToleratedFailureCountPath", "ToleratedFailurePercentagePath"] {
+        for key in [
+            "MaxConcurrencyPath",
+            "ToleratedFailureCountPath",
+            "ToleratedFailurePercentagePath",
+        ] {
             self.path_field(obj, key, true);
         }
         let items = obj.get("Items").cloned();
@@ -1642,7 +1939,14 @@ impl Parser<'_> {
 /// `arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]` → (NAME, QUALIFIER).
 pub fn lambda_arn(text: &str) -> Option<(String, Option<String>)> {
     let parts: Vec<&str> = text.split(':').collect();
-    if parts.len() < 7 || parts.len() > 8 || parts[0] != "arn" || !parts[1].starts_with("aws") || parts[2] != "lambda" || parts[5] != "function" || parts[6].is_empty() {
+    if parts.len() < 7
+        || parts.len() > 8
+        || parts[0] != "arn"
+        || !parts[1].starts_with("aws")
+        || parts[2] != "lambda"
+        || parts[5] != "function"
+        || parts[6].is_empty()
+    {
         return None;
     }
     Some((parts[6].to_string(), parts.get(7).map(|q| (*q).to_string())))
@@ -1653,7 +1957,10 @@ pub fn lambda_arn(text: &str) -> Option<(String, Option<String>)> {
 pub(crate) fn inner_span(span: Span, text: &str, offset: usize) -> Span {
     let raw_len = (span.end - span.start) as usize;
     if raw_len == text.len() + 2 && offset <= text.len() {
-        let end = text[offset..].chars().next().map_or(offset, |c| offset + c.len_utf8());
+        let end = text[offset..]
+            .chars()
+            .next()
+            .map_or(offset, |c| offset + c.len_utf8());
         span.slice(1 + offset, 1 + end.max(offset + 1))
     } else {
         span
@@ -1663,12 +1970,31 @@ pub(crate) fn inner_span(span: Span, text: &str, offset: usize) -> Span {
 /// RFC 3339 as Step Functions accepts it: `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`, uppercase T and Z.
 pub fn is_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    if b.len() < 20 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) || b[10] != b'T' || !digits(11..13) || b[13] != b':' || !digits(14..16) || b[16] != b':' || !digits(17..19) {
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if b.len() < 20
+        || !digits(0..4)
+        || b[4] != b'-'
+        || !digits(5..7)
+        || b[7] != b'-'
+        || !digits(8..10)
+        || b[10] != b'T'
+        || !digits(11..13)
+        || b[13] != b':'
+        || !digits(14..16)
+        || b[16] != b':'
+        || !digits(17..19)
+    {
         return false;
     }
-    let field = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok()).unwrap_or(99);
-    if !(1..=12).contains(&field(5..7)) || !(1..=31).contains(&field(8..10)) || field(11..13) > 23 || field(14..16) > 59 || field(17..19) > 60 {
+    let field =
+        |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok()).unwrap_or(99);
+    if !(1..=12).contains(&field(5..7))
+        || !(1..=31).contains(&field(8..10))
+        || field(11..13) > 23
+        || field(14..16) > 59
+        || field(17..19) > 60
+    {
         return false;
     }
     let mut rest = &s[19..];
@@ -1681,7 +2007,9 @@ pub fn is_timestamp(s: &str) -> bool {
     }
     match rest.as_bytes() {
         [b'Z'] => true,
-        [sign, h1, h2, b':', m1, m2] if (*sign == b'+' || *sign == b'-') => [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()),
+        [sign, h1, h2, b':', m1, m2] if (*sign == b'+' || *sign == b'-') => {
+            [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit())
+        }
         _ => false,
     }
 }
@@ -1692,9 +2020,18 @@ mod tests {
 
     #[test]
     fn lambda_arns_with_and_without_alias() {
-        assert_eq!(lambda_arn("arn:aws:lambda:us-east-1:123456789012:function:checkInventory"), Some(("checkInventory".into(), None)));
-        assert_eq!(lambda_arn("arn:aws:lambda:us-east-1:123456789012:function:f:live"), Some(("f".into(), Some("live".into()))));
-        assert_eq!(lambda_arn("arn:aws-cn:lambda:cn-north-1:1:function:f"), Some(("f".into(), None)));
+        assert_eq!(
+            lambda_arn("arn:aws:lambda:us-east-1:123456789012:function:checkInventory"),
+            Some(("checkInventory".into(), None))
+        );
+        assert_eq!(
+            lambda_arn("arn:aws:lambda:us-east-1:123456789012:function:f:live"),
+            Some(("f".into(), Some("live".into())))
+        );
+        assert_eq!(
+            lambda_arn("arn:aws-cn:lambda:cn-north-1:1:function:f"),
+            Some(("f".into(), None))
+        );
         assert_eq!(lambda_arn("arn:aws:states:::lambda:invoke"), None);
         assert_eq!(lambda_arn("arn:aws:lambda:us-east-1:1:layer:x"), None);
     }
@@ -1702,22 +2039,47 @@ mod tests {
     #[test]
     fn placeholders_resolve_by_name_or_manifest() {
         let catalog = FunctionCatalog {
-            functions: ["checkInventory", "sqsWorker"].iter().map(|s| s.to_string()).collect(),
+            functions: ["checkInventory", "sqsWorker"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             placeholders: [("CourierWorker".to_string(), "sqsWorker".to_string())].into(),
             resource_placeholders: BTreeSet::new(),
         };
-        assert_eq!(catalog.resolve_placeholder("CheckInventoryFunctionArn").as_deref(), Some("checkInventory"));
-        assert_eq!(catalog.resolve_placeholder("checkInventory").as_deref(), Some("checkInventory"));
-        assert_eq!(catalog.resolve_placeholder("CourierWorker").as_deref(), Some("sqsWorker"));
+        assert_eq!(
+            catalog
+                .resolve_placeholder("CheckInventoryFunctionArn")
+                .as_deref(),
+            Some("checkInventory")
+        );
+        assert_eq!(
+            catalog.resolve_placeholder("checkInventory").as_deref(),
+            Some("checkInventory")
+        );
+        assert_eq!(
+            catalog.resolve_placeholder("CourierWorker").as_deref(),
+            Some("sqsWorker")
+        );
         assert_eq!(catalog.resolve_placeholder("OrdersQueueUrl"), None);
     }
 
     #[test]
     fn timestamps() {
-        for ok in ["2016-03-14T01:59:00Z", "2016-03-14T01:59:00.123Z", "2016-03-14T01:59:00+01:00"] {
+        for ok in [
+            "2016-03-14T01:59:00Z",
+            "2016-03-14T01:59:00.123Z",
+            "2016-03-14T01:59:00+01:00",
+        ] {
             assert!(is_timestamp(ok), "{ok}");
         }
-        for bad in ["2016-03-14t01:59:00Z", "2016-03-14T01:59:00", "2016-13-14T01:59:00Z", "2016-03-14 01:59:00Z", "x", "2016-03-14T01:59:00.Z"] {
+        for bad in [
+            "2016-03-14t01:59:00Z",
+            "2016-03-14T01:59:00",
+            "2016-13-14T01:59:00Z",
+            "2016-03-14 01:59:00Z",
+            "x",
+            "2016-03-14T01:59:00.Z",
+        ] {
             assert!(!is_timestamp(bad), "{bad}");
         }
     }

@@ -22,7 +22,9 @@ pub fn validate(machine: &mut StateMachine, diagnostics: &mut Vec<Diagnostic>) {
                 Code::DanglingTransition | Code::CrossBoundaryTransition | Code::DuplicateStateName
             )
         })
-        || diagnostics.iter().any(|d| d.code == Code::DuplicateStateName);
+        || diagnostics
+            .iter()
+            .any(|d| d.code == Code::DuplicateStateName);
     if !broken_graph {
         check_reachability(machine, diagnostics);
         // After other errors (a mistyped `End`, a missing `Next`) it would only echo them.
@@ -57,7 +59,9 @@ fn check_names(machine: &StateMachine, diagnostics: &mut Vec<Diagnostic>) {
             diagnostics.push(
                 Diagnostic::new(
                     Code::StateNameTooLong,
-                    format!("the state name is {len} characters long; the limit is {MAX_STATE_NAME}"),
+                    format!(
+                        "the state name is {len} characters long; the limit is {MAX_STATE_NAME}"
+                    ),
                 )
                 .at(state.name.location(&machine.file)),
             );
@@ -178,7 +182,10 @@ fn describe_scope(machine: &StateMachine, scope: ScopeId) -> String {
             machine.state(*parallel).name.value
         ),
         ScopeKind::MapIterator { map } => {
-            format!("the iterator of Map state \"{}\"", machine.state(*map).name.value)
+            format!(
+                "the iterator of Map state \"{}\"",
+                machine.state(*map).name.value
+            )
         }
     }
 }
@@ -236,9 +243,13 @@ fn check_terminal_states(machine: &StateMachine, diagnostics: &mut Vec<Diagnosti
             ),
         );
         if let Some(start) = &scope.start_at {
-            d = d.at(start.name.location(&machine.file)).label("execution starts here and can never finish");
+            d = d
+                .at(start.name.location(&machine.file))
+                .label("execution starts here and can never finish");
         }
-        diagnostics.push(d.help("give the last state `\"End\": true`, or add a Succeed state and go to it"));
+        diagnostics.push(
+            d.help("give the last state `\"End\": true`, or add a Succeed state and go to it"),
+        );
     }
 }
 

@@ -115,7 +115,10 @@ fn check(args: &CheckArgs) -> ExitCode {
         }
     };
     let diagnostics: Vec<_> = analyses.iter().flat_map(|a| &a.diagnostics).collect();
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = diagnostics.len() - errors;
     let color = match args.color {
         Color::Always => true,
@@ -124,7 +127,10 @@ fn check(args: &CheckArgs) -> ExitCode {
     };
     let printed = match args.format {
         Format::Json => {
-            let json: Vec<JsonDiagnostic<'_>> = diagnostics.iter().map(|d| JsonDiagnostic::from(*d)).collect();
+            let json: Vec<JsonDiagnostic<'_>> = diagnostics
+                .iter()
+                .map(|d| JsonDiagnostic::from(*d))
+                .collect();
             let mut out = std::io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &json)
                 .map_err(std::io::Error::from)

@@ -15,7 +15,11 @@ pub enum Lookup {
     /// The shape says too little to tell (open objects, `any`, wildcards).
     Unknown,
     /// Provably absent: `prefix` (a path) exists and holds `holder`, which cannot have the rest.
-    Absent { prefix: String, holder: Shape, origin: Option<Location> },
+    Absent {
+        prefix: String,
+        holder: Shape,
+        origin: Option<Location>,
+    },
 }
 
 impl Lookup {
@@ -32,7 +36,12 @@ pub fn lookup(shape: &Shape, segments: &[Segment], root: &str) -> Lookup {
     lookup_from(shape, segments, root.to_string(), None)
 }
 
-fn lookup_from(shape: &Shape, segments: &[Segment], prefix: String, origin: Option<Location>) -> Lookup {
+fn lookup_from(
+    shape: &Shape,
+    segments: &[Segment],
+    prefix: String,
+    origin: Option<Location>,
+) -> Lookup {
     let Some((first, rest)) = segments.split_first() else {
         return Lookup::Found {
             shape: shape.clone(),
@@ -91,13 +100,15 @@ fn lookup_from(shape: &Shape, segments: &[Segment], prefix: String, origin: Opti
                             holder: shape.clone(),
                             origin,
                         },
-                        Additional::Open(extra) => match lookup_from(extra, rest, next_prefix, None) {
-                            Lookup::Found { shape, .. } => Lookup::Found {
-                                shape,
-                                certain: false,
-                            },
-                            other => other,
-                        },
+                        Additional::Open(extra) => {
+                            match lookup_from(extra, rest, next_prefix, None) {
+                                Lookup::Found { shape, .. } => Lookup::Found {
+                                    shape,
+                                    certain: false,
+                                },
+                                other => other,
+                            }
+                        }
                     },
                 }
             }
@@ -148,11 +159,22 @@ pub struct SetFailure {
 
 /// `ResultPath` semantics: writes `value` at `fields` inside `target`, creating intermediate
 /// objects; fails (States.ResultPathMatchFailure) when it must go through a non-object.
-pub fn set(target: &Shape, fields: &[&str], value: Shape, origin: &Location) -> Result<Shape, SetFailure> {
+pub fn set(
+    target: &Shape,
+    fields: &[&str],
+    value: Shape,
+    origin: &Location,
+) -> Result<Shape, SetFailure> {
     set_from(target, fields, value, origin, "$".to_string())
 }
 
-fn set_from(target: &Shape, fields: &[&str], value: Shape, origin: &Location, prefix: String) -> Result<Shape, SetFailure> {
+fn set_from(
+    target: &Shape,
+    fields: &[&str],
+    value: Shape,
+    origin: &Location,
+    prefix: String,
+) -> Result<Shape, SetFailure> {
     let Some((first, rest)) = fields.split_first() else {
         return Ok(value);
     };
@@ -172,7 +194,13 @@ fn set_from(target: &Shape, fields: &[&str], value: Shape, origin: &Location, pr
             let next_prefix = join_field(&prefix, first);
             let inner = match existing {
                 Some(s) => set_from(&s, rest, value, origin, next_prefix)?,
-                None => set_from(&Shape::object(ObjectShape::closed()), rest, value, origin, next_prefix)?,
+                None => set_from(
+                    &Shape::object(ObjectShape::closed()),
+                    rest,
+                    value,
+                    origin,
+                    next_prefix,
+                )?,
             };
             object.properties.insert(
                 (*first).to_string(),
@@ -225,7 +253,10 @@ pub fn shape_of_json(json: &Json, origin: &Location) -> Shape {
                 loc.pointer = crate::json::push_pointer(&origin.pointer, &m.key);
                 loc.span = m.key_span;
                 let shape = shape_of_json(&m.value, &loc);
-                properties.insert(m.key.clone(), Property::new(shape, true).with_origin(Some(loc)));
+                properties.insert(
+                    m.key.clone(),
+                    Property::new(shape, true).with_origin(Some(loc)),
+                );
             }
             Shape::Object(ObjectShape {
                 properties,
@@ -264,7 +295,10 @@ mod tests {
         let state = closed_object([("book", book), ("quantity", Shape::Integer)]);
         assert_eq!(
             lookup(&state, &[field("book"), field("price")], "$"),
-            Lookup::Found { shape: Shape::Number, certain: true }
+            Lookup::Found {
+                shape: Shape::Number,
+                certain: true
+            }
         );
         match lookup(&state, &[field("book"), field("cost")], "$") {
             Lookup::Absent { prefix, .. } => assert_eq!(prefix, "$.book"),
@@ -283,16 +317,31 @@ mod tests {
         let a = closed_object([("total", Shape::Number), ("points", Shape::Number)]);
         let b = closed_object([("total", Shape::Number)]);
         let u = Shape::Union(vec![a, Shape::Null]);
-        assert!(matches!(lookup(&u, &[field("points")], "$"), Lookup::Found { certain: false, .. }));
-        let j = b.join(&closed_object([("total", Shape::Number), ("points", Shape::Number)]));
-        assert!(matches!(lookup(&j, &[field("points")], "$"), Lookup::Found { certain: false, .. }));
+        assert!(matches!(
+            lookup(&u, &[field("points")], "$"),
+            Lookup::Found { certain: false, .. }
+        ));
+        let j = b.join(&closed_object([
+            ("total", Shape::Number),
+            ("points", Shape::Number),
+        ]));
+        assert!(matches!(
+            lookup(&j, &[field("points")], "$"),
+            Lookup::Found { certain: false, .. }
+        ));
     }
 
     #[test]
     fn set_creates_intermediate_objects_and_refuses_scalars() {
         let state = closed_object([("a", Shape::String)]);
         let out = set(&state, &["b", "c"], Shape::Bool, &loc()).unwrap();
-        assert!(matches!(lookup(&out, &[field("b"), field("c")], "$"), Lookup::Found { shape: Shape::Bool, certain: true }));
+        assert!(matches!(
+            lookup(&out, &[field("b"), field("c")], "$"),
+            Lookup::Found {
+                shape: Shape::Bool,
+                certain: true
+            }
+        ));
         let err = set(&state, &["a", "x"], Shape::Bool, &loc()).unwrap_err();
         assert_eq!(err.prefix, "$.a");
         assert_eq!(set(&state, &[], Shape::Null, &loc()).unwrap(), Shape::Null);

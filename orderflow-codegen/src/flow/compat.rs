@@ -19,8 +19,14 @@ pub struct Mismatch {
 #[derive(Debug, Clone, PartialEq)]
 pub enum MismatchKind {
     /// Required but absent (`maybe`: absent on some values of this path's shape).
-    Missing { expected: String, maybe: bool },
-    WrongType { expected: String, found: String },
+    Missing {
+        expected: String,
+        maybe: bool,
+    },
+    WrongType {
+        expected: String,
+        found: String,
+    },
     /// Present, but the schema allows no such property.
     NotAllowed,
 }
@@ -60,7 +66,11 @@ fn walk(
     out: &mut Vec<Mismatch>,
 ) {
     let mismatch = |kind| Mismatch {
-        path: if path.is_empty() { "the payload".into() } else { path.to_string() },
+        path: if path.is_empty() {
+            "the payload".into()
+        } else {
+            path.to_string()
+        },
         kind,
         requirement_origin: requirement_origin.cloned(),
         holder_path: path.to_string(),
@@ -82,7 +92,14 @@ fn walk(
         (_, Shape::Union(options)) => {
             let fits = options.iter().any(|o| {
                 let mut scratch = Vec::new();
-                walk(value, o, path, value_origin, requirement_origin, &mut scratch);
+                walk(
+                    value,
+                    o,
+                    path,
+                    value_origin,
+                    requirement_origin,
+                    &mut scratch,
+                );
                 scratch.is_empty()
             });
             if !fits {
@@ -110,7 +127,14 @@ fn walk(
                                 holder_origin: value_origin.cloned(),
                             });
                         }
-                        walk(&vp.shape, &rp.shape, &p, vp.origin.as_ref().or(value_origin), rp.origin.as_ref(), out);
+                        walk(
+                            &vp.shape,
+                            &rp.shape,
+                            &p,
+                            vp.origin.as_ref().or(value_origin),
+                            rp.origin.as_ref(),
+                            out,
+                        );
                     }
                     // Undeclared counts as absent, also in open objects: the schemas are the
                     // contract, and a renamed property must not slip through.
@@ -142,11 +166,25 @@ fn walk(
                         holder: value.clone(),
                         holder_origin: vp.origin.clone().or_else(|| value_origin.cloned()),
                     }),
-                    Additional::Open(extra) => walk(&vp.shape, extra, &child(path, name), vp.origin.as_ref(), requirement_origin, out),
+                    Additional::Open(extra) => walk(
+                        &vp.shape,
+                        extra,
+                        &child(path, name),
+                        vp.origin.as_ref(),
+                        requirement_origin,
+                        out,
+                    ),
                 }
             }
         }
-        (Shape::Array(v), Shape::Array(r)) => walk(v, r, &format!("{path}[]"), value_origin, requirement_origin, out),
+        (Shape::Array(v), Shape::Array(r)) => walk(
+            v,
+            r,
+            &format!("{path}[]"),
+            value_origin,
+            requirement_origin,
+            out,
+        ),
         (Shape::Integer, Shape::Number) => {}
         (a, b) if a == b => {}
         _ => out.push(mismatch(MismatchKind::WrongType {
@@ -179,13 +217,22 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].path, "total.total");
         assert_eq!(out[0].holder_path, "total");
-        assert!(matches!(out[0].kind, MismatchKind::Missing { maybe: false, .. }));
-        assert_eq!(out[0].found_text("the state"), "the state has total: { amount }");
+        assert!(matches!(
+            out[0].kind,
+            MismatchKind::Missing { maybe: false, .. }
+        ));
+        assert_eq!(
+            out[0].found_text("the state"),
+            "the state has total: { amount }"
+        );
     }
 
     #[test]
     fn wrong_types_and_integer_widening() {
-        let needs = open(&[("quantity", Shape::Integer, true), ("price", Shape::Number, true)]);
+        let needs = open(&[
+            ("quantity", Shape::Integer, true),
+            ("price", Shape::Number, true),
+        ]);
         let ok = closed_object([("quantity", Shape::Integer), ("price", Shape::Integer)]);
         let mut out = Vec::new();
         check(&ok, &needs, &mut out);
@@ -193,7 +240,9 @@ mod tests {
         let bad = closed_object([("quantity", Shape::String), ("price", Shape::Number)]);
         check(&bad, &needs, &mut out);
         assert_eq!(out.len(), 1);
-        assert!(matches!(&out[0].kind, MismatchKind::WrongType { expected, found } if expected == "integer" && found == "string"));
+        assert!(
+            matches!(&out[0].kind, MismatchKind::WrongType { expected, found } if expected == "integer" && found == "string")
+        );
     }
 
     #[test]
@@ -202,12 +251,16 @@ mod tests {
         let needs = open(&[("points", Shape::Number, true)]);
         let mut out = Vec::new();
         check(&state, &needs, &mut out);
-        assert!(matches!(out[0].kind, MismatchKind::Missing { maybe: true, .. }));
+        assert!(matches!(
+            out[0].kind,
+            MismatchKind::Missing { maybe: true, .. }
+        ));
     }
 
     #[test]
     fn closed_schemas_refuse_extra_properties() {
-        let needs = Shape::Object(ObjectShape::closed().with("a", Property::new(Shape::String, true)));
+        let needs =
+            Shape::Object(ObjectShape::closed().with("a", Property::new(Shape::String, true)));
         let state = closed_object([("a", Shape::String), ("b", Shape::Bool)]);
         let mut out = Vec::new();
         check(&state, &needs, &mut out);
@@ -219,10 +272,18 @@ mod tests {
     fn unions_must_fit_in_every_alternative() {
         let needs = Shape::String;
         let mut out = Vec::new();
-        check(&Shape::Union(vec![Shape::String, Shape::Null]), &needs, &mut out);
+        check(
+            &Shape::Union(vec![Shape::String, Shape::Null]),
+            &needs,
+            &mut out,
+        );
         assert_eq!(out.len(), 1);
         out.clear();
-        check(&Shape::String, &Shape::Union(vec![Shape::String, Shape::Null]), &mut out);
+        check(
+            &Shape::String,
+            &Shape::Union(vec![Shape::String, Shape::Null]),
+            &mut out,
+        );
         assert!(out.is_empty());
     }
 }

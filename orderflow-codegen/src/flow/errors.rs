@@ -66,10 +66,15 @@ pub fn check(workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
                         )
                         .at(name.location(&machine.file))
                         .label(format!("`States.{rest}` never occurs"));
-                        diagnostics.push(match suggest::did_you_mean(n, STATES_ERRORS.iter().copied()) {
-                            Some(h) => d.help(h),
-                            None => d.note(format!("Step Functions raises {}", STATES_ERRORS.join(", "))),
-                        });
+                        diagnostics.push(
+                            match suggest::did_you_mean(n, STATES_ERRORS.iter().copied()) {
+                                Some(h) => d.help(h),
+                                None => d.note(format!(
+                                    "Step Functions raises {}",
+                                    STATES_ERRORS.join(", ")
+                                )),
+                            },
+                        );
                     }
                     continue;
                 }
@@ -84,7 +89,11 @@ pub fn check(workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
                         if declared.is_empty() {
                             "no errors".to_string()
                         } else {
-                            declared.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+                            declared
+                                .iter()
+                                .map(|e| format!("`{e}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         }
                     ),
                 )
@@ -96,7 +105,10 @@ pub fn check(workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
                 }
                 diagnostics.push(match close.map(|c| format!("did you mean `{c}`?")) {
                     Some(h) => d.help(h),
-                    None => d.help(format!("if the function raises it, add it to `errors` of the function in {}", crate::workflow::MANIFEST_FILE)),
+                    None => d.help(format!(
+                        "if the function raises it, add it to `errors` of the function in {}",
+                        crate::workflow::MANIFEST_FILE
+                    )),
                 });
             }
         }
@@ -112,11 +124,19 @@ fn declared_errors(workflow: &Workflow, id: StateId) -> Option<(BTreeSet<String>
         StateKind::Task(task) => match &task.resource.value {
             Resource::Lambda { function, .. } => {
                 let f = workflow.functions.get(function)?;
-                Some((f.declared_errors.iter().cloned().collect(), format!("function {function}")))
+                Some((
+                    f.declared_errors.iter().cloned().collect(),
+                    format!("function {function}"),
+                ))
             }
-            Resource::SqsSendMessage { wait_for_task_token: true } => {
+            Resource::SqsSendMessage {
+                wait_for_task_token: true,
+            } => {
                 let w = workflow.worker_of(id)?;
-                Some((w.declared_errors.iter().cloned().collect(), format!("worker {}", w.name)))
+                Some((
+                    w.declared_errors.iter().cloned().collect(),
+                    format!("worker {}", w.name),
+                ))
             }
             _ => None,
         },
@@ -133,11 +153,17 @@ fn scopes_errors(workflow: &Workflow, scopes: &[ScopeId]) -> Option<(BTreeSet<St
             match declared_errors(workflow, *id) {
                 Some((errors, _)) => all.extend(errors),
                 // Something opaque inside: any error could come out.
-                None if matches!(workflow.machine.state(*id).kind, StateKind::Task(_)) => return None,
+                None if matches!(workflow.machine.state(*id).kind, StateKind::Task(_)) => {
+                    return None;
+                }
                 None => {}
             }
             // Fail states raise their own error names.
-            if let StateKind::Fail(FailState { error: Some(ErrorSource::Literal(e)), .. }) = &workflow.machine.state(*id).kind {
+            if let StateKind::Fail(FailState {
+                error: Some(ErrorSource::Literal(e)),
+                ..
+            }) = &workflow.machine.state(*id).kind
+            {
                 all.insert(e.value.clone());
             }
         }
@@ -151,10 +177,19 @@ fn scopes_errors(workflow: &Workflow, scopes: &[ScopeId]) -> Option<(BTreeSet<St
 }
 
 /// W0308: a declared error that no catcher on the way out of the invoking state matches.
-fn check_uncaught(workflow: &Workflow, misspelt: &BTreeSet<String>, diagnostics: &mut Vec<Diagnostic>) {
+fn check_uncaught(
+    workflow: &Workflow,
+    misspelt: &BTreeSet<String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let machine = &workflow.machine;
     for f in workflow.functions.values() {
-        let states: Vec<StateId> = f.invoked_by.iter().chain(&f.completes_tokens_of).copied().collect();
+        let states: Vec<StateId> = f
+            .invoked_by
+            .iter()
+            .chain(&f.completes_tokens_of)
+            .copied()
+            .collect();
         if states.is_empty() {
             continue;
         }
@@ -169,7 +204,7 @@ fn check_uncaught(workflow: &Workflow, misspelt: &BTreeSet<String>, diagnostics:
                     let span = crate::json::parse(file.text())
                         .ok()
                         .and_then(|j| j.pointer(&pointer).map(|v| v.span))
-                        .unwrap_or(Span::default());
+                        .unwrap_or_default();
                     Location::new(file, pointer, span)
                 }
                 None => machine.location("", Span::default()),

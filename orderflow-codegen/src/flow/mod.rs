@@ -39,7 +39,10 @@ enum SentValue<'a> {
     /// The whole Parameters object.
     Parameters(&'a PayloadTemplate),
     /// One field of Parameters: lambda:invoke's `Payload`, SQS's `MessageBody`.
-    Field { name: &'static str, template: &'a PayloadTemplate },
+    Field {
+        name: &'static str,
+        template: &'a PayloadTemplate,
+    },
 }
 
 /// Runs the data-flow check and the error-name check on a structurally valid workflow.
@@ -132,7 +135,9 @@ impl<'w> Flow<'w> {
     /// output (`None` if no path ends normally).
     fn run_scope(&mut self, scope: ScopeId, entry: Shape, trail: Vec<StateId>) -> Option<Shape> {
         if let Some(cached) = self.scope_cache.get(&scope).and_then(|c| {
-            c.iter().find(|(e, _)| *e == entry).map(|(_, out)| out.clone())
+            c.iter()
+                .find(|(e, _)| *e == entry)
+                .map(|(_, out)| out.clone())
         }) {
             return Some(cached);
         }
@@ -140,7 +145,13 @@ impl<'w> Flow<'w> {
         let mut inbox: HashMap<StateId, Vec<Shape>> = HashMap::new();
         let mut queue = VecDeque::new();
         inbox.insert(start, vec![entry.clone()]);
-        queue.push_back((start, Variant { shape: entry.clone(), trail }));
+        queue.push_back((
+            start,
+            Variant {
+                shape: entry.clone(),
+                trail,
+            },
+        ));
         let mut output: Option<Shape> = None;
         while let Some((id, variant)) = queue.pop_front() {
             self.steps += 1;
@@ -169,7 +180,13 @@ impl<'w> Flow<'w> {
                     let joined = last.join(&shape);
                     if joined != *last {
                         *last = joined.clone();
-                        queue.push_back((target, Variant { shape: joined, trail }));
+                        queue.push_back((
+                            target,
+                            Variant {
+                                shape: joined,
+                                trail,
+                            },
+                        ));
                     }
                 }
             }
@@ -211,7 +228,10 @@ impl<'w> Flow<'w> {
         let result = match &state.kind {
             StateKind::Pass(pass) => Some(match (&state.io.parameters, &pass.result) {
                 (Some(p), _) => self.payload(&p.root, eval),
-                (None, Some(result)) => shape_of_json(result, &machine.location(&push(&state.pointer, "Result"), result.span)),
+                (None, Some(result)) => shape_of_json(
+                    result,
+                    &machine.location(&push(&state.pointer, "Result"), result.span),
+                ),
                 (None, None) => input.clone(),
             }),
             StateKind::Task(task) => Some(self.task(id, state, task, eval)),
@@ -319,9 +339,14 @@ impl<'w> Flow<'w> {
             &state.kind,
             StateKind::Task(TaskState {
                 resource: Spanned {
-                    value: Resource::SqsSendMessage { wait_for_task_token: true }
-                        | Resource::SnsPublish { wait_for_task_token: true }
-                        | Resource::Lambda { invocation: LambdaInvocation::InvokeWaitForTaskToken, .. },
+                    value: Resource::SqsSendMessage {
+                        wait_for_task_token: true
+                    } | Resource::SnsPublish {
+                        wait_for_task_token: true
+                    } | Resource::Lambda {
+                        invocation: LambdaInvocation::InvokeWaitForTaskToken,
+                        ..
+                    },
                     ..
                 },
                 ..
@@ -341,9 +366,16 @@ impl<'w> Flow<'w> {
     }
 
     fn task(&mut self, id: StateId, state: &State, task: &TaskState, eval: Eval<'_>) -> Shape {
-        let params = state.io.parameters.as_ref().map(|p| self.payload(&p.root, eval));
+        let params = state
+            .io
+            .parameters
+            .as_ref()
+            .map(|p| self.payload(&p.root, eval));
         match &task.resource.value {
-            Resource::Lambda { function, invocation } => {
+            Resource::Lambda {
+                function,
+                invocation,
+            } => {
                 let Some(f) = self.workflow.functions.get(function) else {
                     return Shape::Any;
                 };
@@ -352,24 +384,40 @@ impl<'w> Flow<'w> {
                         Some(params.unwrap_or_else(|| eval.input.clone()))
                     }
                     // lambda:invoke sends `Payload` (the whole input when it is left out).
-                    LambdaInvocation::Invoke | LambdaInvocation::InvokeWaitForTaskToken => match &params {
-                        Some(Shape::Object(o)) => o.properties.get("Payload").map(|p| p.shape.clone()),
-                        Some(_) => None,
-                        None => Some(eval.input.clone()),
-                    },
+                    LambdaInvocation::Invoke | LambdaInvocation::InvokeWaitForTaskToken => {
+                        match &params {
+                            Some(Shape::Object(o)) => {
+                                o.properties.get("Payload").map(|p| p.shape.clone())
+                            }
+                            Some(_) => None,
+                            None => Some(eval.input.clone()),
+                        }
+                    }
                 };
                 if let Some(payload) = payload {
                     let sent = match (invocation, &state.io.parameters) {
-                        (LambdaInvocation::Invoke | LambdaInvocation::InvokeWaitForTaskToken, Some(p)) => {
-                            SentValue::Field { name: "Payload", template: p }
-                        }
+                        (
+                            LambdaInvocation::Invoke | LambdaInvocation::InvokeWaitForTaskToken,
+                            Some(p),
+                        ) => SentValue::Field {
+                            name: "Payload",
+                            template: p,
+                        },
                         (_, Some(p)) => SentValue::Parameters(p),
                         (_, None) => SentValue::State,
                     };
                     let mut mismatches = Vec::new();
                     compat::check(&payload, &f.input.shape, &mut mismatches);
                     for m in mismatches {
-                        self.report_input_mismatch(id, state, function, &f.input.file, &m, eval.trail, sent);
+                        self.report_input_mismatch(
+                            id,
+                            state,
+                            function,
+                            &f.input.file,
+                            &m,
+                            eval.trail,
+                            sent,
+                        );
                     }
                 }
                 match invocation {
@@ -384,7 +432,9 @@ impl<'w> Flow<'w> {
                     _ => f.output.shape.clone(),
                 }
             }
-            Resource::SqsSendMessage { wait_for_task_token } => {
+            Resource::SqsSendMessage {
+                wait_for_task_token,
+            } => {
                 if !wait_for_task_token {
                     let mut o = ObjectShape::open();
                     o = o.with("MessageId", Property::new(Shape::String, true));
@@ -395,23 +445,38 @@ impl<'w> Flow<'w> {
                     return Shape::Any;
                 };
                 let body = match &params {
-                    Some(Shape::Object(o)) => o.properties.get("MessageBody").map(|p| p.shape.clone()),
+                    Some(Shape::Object(o)) => {
+                        o.properties.get("MessageBody").map(|p| p.shape.clone())
+                    }
                     _ => None,
                 };
                 if let (Some(body), Some(template)) = (body, &state.io.parameters) {
-                    let sent = SentValue::Field { name: "MessageBody", template };
+                    let sent = SentValue::Field {
+                        name: "MessageBody",
+                        template,
+                    };
                     let mut mismatches = Vec::new();
                     compat::check(&body, &worker.input.shape, &mut mismatches);
                     for m in mismatches {
-                        self.report_input_mismatch(id, state, &worker.name, &worker.input.file, &m, eval.trail, sent);
+                        self.report_input_mismatch(
+                            id,
+                            state,
+                            &worker.name,
+                            &worker.input.file,
+                            &m,
+                            eval.trail,
+                            sent,
+                        );
                     }
                 }
                 worker.output.shape.clone()
             }
-            Resource::SnsPublish { wait_for_task_token: true } => Shape::Any,
-            Resource::SnsPublish { .. } => {
-                Shape::Object(ObjectShape::open().with("MessageId", Property::new(Shape::String, true)))
-            }
+            Resource::SnsPublish {
+                wait_for_task_token: true,
+            } => Shape::Any,
+            Resource::SnsPublish { .. } => Shape::Object(
+                ObjectShape::open().with("MessageId", Property::new(Shape::String, true)),
+            ),
             Resource::Opaque(_) => Shape::Any,
         }
     }
@@ -456,7 +521,13 @@ impl<'w> Flow<'w> {
         Shape::Array(Box::new(out.unwrap_or(Shape::Any)))
     }
 
-    fn input_path(&mut self, state: &State, raw: &Shape, context: &Shape, trail: &[StateId]) -> Shape {
+    fn input_path(
+        &mut self,
+        state: &State,
+        raw: &Shape,
+        context: &Shape,
+        trail: &[StateId],
+    ) -> Shape {
         match &state.io.input_path {
             None => raw.clone(),
             Some(NullablePath::Null(_)) => Shape::Object(ObjectShape::closed()),
@@ -472,7 +543,13 @@ impl<'w> Flow<'w> {
         }
     }
 
-    fn output_path(&mut self, state: &State, effective: &Shape, context: &Shape, trail: &[StateId]) -> Shape {
+    fn output_path(
+        &mut self,
+        state: &State,
+        effective: &Shape,
+        context: &Shape,
+        trail: &[StateId],
+    ) -> Shape {
         match &state.io.output_path {
             None => effective.clone(),
             Some(NullablePath::Null(_)) => Shape::Object(ObjectShape::closed()),
@@ -489,7 +566,14 @@ impl<'w> Flow<'w> {
     }
 
     /// ResultPath (of a state or a catcher): where `result` goes in `raw`.
-    fn result_path(&mut self, state: &State, path: Option<&NullablePath>, raw: &Shape, result: Shape, trail: &[StateId]) -> Shape {
+    fn result_path(
+        &mut self,
+        state: &State,
+        path: Option<&NullablePath>,
+        raw: &Shape,
+        result: Shape,
+        trail: &[StateId],
+    ) -> Shape {
         let p = match path {
             None => return result,
             Some(NullablePath::Null(_)) => return raw.clone(),
@@ -502,7 +586,11 @@ impl<'w> Flow<'w> {
         match set(raw, &fields, result, &location) {
             Ok(shape) => shape,
             Err(failure) => {
-                let key = (Code::ResultPathMatchFailure, p.pointer.clone(), String::new());
+                let key = (
+                    Code::ResultPathMatchFailure,
+                    p.pointer.clone(),
+                    String::new(),
+                );
                 if self.reported.insert(key) {
                     self.diagnostics.push(
                         Diagnostic::new(
@@ -529,28 +617,42 @@ impl<'w> Flow<'w> {
     /// Evaluates a payload template to the shape it produces, recording every path it reads.
     fn payload(&mut self, node: &PayloadNode, eval: Eval<'_>) -> Shape {
         match node {
-            PayloadNode::Literal(json) => shape_of_json(json, &self.machine.location("", json.span)),
+            PayloadNode::Literal(json) => {
+                shape_of_json(json, &self.machine.location("", json.span))
+            }
             PayloadNode::Object(members) => {
                 let mut object = ObjectShape::closed();
                 for (key, value) in members {
                     let shape = self.payload(value, eval);
                     object.properties.insert(
                         key.value.clone(),
-                        Property::new(shape, true).with_origin(Some(key.location(&self.machine.file))),
+                        Property::new(shape, true)
+                            .with_origin(Some(key.location(&self.machine.file))),
                     );
                 }
                 Shape::Object(object)
             }
             PayloadNode::Array(items) => {
-                let joined = items.iter().map(|i| self.payload(i, eval)).reduce(|a, b| a.join(&b));
+                let joined = items
+                    .iter()
+                    .map(|i| self.payload(i, eval))
+                    .reduce(|a, b| a.join(&b));
                 Shape::Array(Box::new(joined.unwrap_or(Shape::Any)))
             }
             PayloadNode::Path(p) => self.read(p, eval),
-            PayloadNode::Intrinsic(call) => self.intrinsic(&call.value, &call.pointer, call.span.start, eval),
+            PayloadNode::Intrinsic(call) => {
+                self.intrinsic(&call.value, &call.pointer, call.span.start, eval)
+            }
         }
     }
 
-    fn intrinsic(&mut self, call: &IntrinsicCall, pointer: &str, start: u32, eval: Eval<'_>) -> Shape {
+    fn intrinsic(
+        &mut self,
+        call: &IntrinsicCall,
+        pointer: &str,
+        start: u32,
+        eval: Eval<'_>,
+    ) -> Shape {
         for arg in &call.args {
             match arg {
                 IntrinsicArg::Path { path, offset } => {
@@ -560,7 +662,11 @@ impl<'w> Flow<'w> {
                         span,
                         pointer: pointer.to_string(),
                     };
-                    self.read_keyed(&spanned, eval, (pointer.to_string(), start + 1 + *offset as u32));
+                    self.read_keyed(
+                        &spanned,
+                        eval,
+                        (pointer.to_string(), start + 1 + *offset as u32),
+                    );
                 }
                 IntrinsicArg::Call(inner) => {
                     self.intrinsic(inner, pointer, start, eval);
@@ -579,7 +685,11 @@ impl<'w> Flow<'w> {
                 }
             }
             Condition::Not(rule) => self.condition_reads(&rule.condition, eval),
-            Condition::Compare { variable, operator, operand } => {
+            Condition::Compare {
+                variable,
+                operator,
+                operand,
+            } => {
                 let is_presence_test = operator.value == ComparisonOperator::IsPresent;
                 let guarded = Eval {
                     guards: if is_presence_test { &[] } else { eval.guards },
@@ -649,9 +759,18 @@ impl<'w> Flow<'w> {
                 }
             }
             Lookup::Unknown => record.found = true,
-            Lookup::Absent { prefix, holder, origin } => {
+            Lookup::Absent {
+                prefix,
+                holder,
+                origin,
+            } => {
                 if record.absent.is_none() {
-                    record.absent = Some((eval.trail.to_vec(), prefix.clone(), holder.clone(), origin.clone()));
+                    record.absent = Some((
+                        eval.trail.to_vec(),
+                        prefix.clone(),
+                        holder.clone(),
+                        origin.clone(),
+                    ));
                 }
             }
         }
@@ -670,7 +789,13 @@ impl<'w> Flow<'w> {
         sent: SentValue<'_>,
     ) {
         let code = match (sent, &m.kind) {
-            (SentValue::Field { name: "MessageBody", .. }, _) => Code::TaskTokenBodyMismatch,
+            (
+                SentValue::Field {
+                    name: "MessageBody",
+                    ..
+                },
+                _,
+            ) => Code::TaskTokenBodyMismatch,
             (_, compat::MismatchKind::Missing { .. }) => Code::MissingInputProperty,
             (_, _) => Code::InputTypeMismatch,
         };
@@ -679,20 +804,39 @@ impl<'w> Flow<'w> {
             return;
         }
         let (subject, value_name) = match sent {
-            SentValue::Field { name: "MessageBody", .. } => (
-                format!("state \"{}\" sends a MessageBody to {function}, whose input", state.name.value),
+            SentValue::Field {
+                name: "MessageBody",
+                ..
+            } => (
+                format!(
+                    "state \"{}\" sends a MessageBody to {function}, whose input",
+                    state.name.value
+                ),
                 "the MessageBody",
             ),
             SentValue::Field { name, .. } => (
-                format!("state \"{}\" calls {function}, whose input", state.name.value),
-                if name == "Payload" { "the Payload" } else { "the value" },
+                format!(
+                    "state \"{}\" calls {function}, whose input",
+                    state.name.value
+                ),
+                if name == "Payload" {
+                    "the Payload"
+                } else {
+                    "the value"
+                },
             ),
             SentValue::Parameters(_) => (
-                format!("state \"{}\" calls {function}, whose input", state.name.value),
+                format!(
+                    "state \"{}\" calls {function}, whose input",
+                    state.name.value
+                ),
                 "the Parameters",
             ),
             SentValue::State => (
-                format!("state \"{}\" calls {function}, whose input", state.name.value),
+                format!(
+                    "state \"{}\" calls {function}, whose input",
+                    state.name.value
+                ),
                 "the state",
             ),
         };
@@ -716,22 +860,34 @@ impl<'w> Flow<'w> {
         let file = &self.machine.file;
         let primary = match (sent, &state.kind) {
             (SentValue::Field { name, template }, _) => match template.json.member(name) {
-                Some(member) => Location::new(file, crate::json::push_pointer(&template.pointer, &member.key), member.key_span),
+                Some(member) => Location::new(
+                    file,
+                    crate::json::push_pointer(&template.pointer, &member.key),
+                    member.key_span,
+                ),
                 None => Location::new(file, template.pointer.clone(), template.json.span),
             },
-            (SentValue::Parameters(template), _) => Location::new(file, template.pointer.clone(), template.json.span),
+            (SentValue::Parameters(template), _) => {
+                Location::new(file, template.pointer.clone(), template.json.span)
+            }
             (_, StateKind::Task(t)) => t.resource.location(file),
             _ => state.name.location(file),
         };
         let label = match sent {
-            SentValue::Field { name: "MessageBody", .. } => format!("{function} receives this message"),
+            SentValue::Field {
+                name: "MessageBody",
+                ..
+            } => format!("{function} receives this message"),
             _ => format!("{function} is invoked here"),
         };
         let mut d = Diagnostic::new(code, message).at(primary).label(label);
         if let Some(origin) = &m.requirement_origin {
             d = d.related(origin.clone(), format!("{} is required here", m.path));
         } else {
-            d = d.note(format!("{function}'s input schema: {}", schema_file.path().display()));
+            d = d.note(format!(
+                "{function}'s input schema: {}",
+                schema_file.path().display()
+            ));
         }
         if let Some(origin) = &m.holder_origin {
             d = d.related(origin.clone(), "the value on that path comes from here");
@@ -739,14 +895,24 @@ impl<'w> Flow<'w> {
         let renamed = match (&m.kind, &m.holder) {
             (compat::MismatchKind::Missing { maybe: false, .. }, Shape::Object(o)) => {
                 let wanted = m.path.rsplit('.').next().unwrap_or(&m.path);
-                crate::suggest::closest(wanted, o.properties.keys().map(String::as_str)).map(|close| (wanted.to_owned(), close.to_owned()))
+                crate::suggest::closest(wanted, o.properties.keys().map(String::as_str))
+                    .map(|close| (wanted.to_owned(), close.to_owned()))
             }
             _ => None,
         };
-        let in_message_body = matches!(sent, SentValue::Field { name: "MessageBody", .. });
+        let in_message_body = matches!(
+            sent,
+            SentValue::Field {
+                name: "MessageBody",
+                ..
+            }
+        );
         // A value written in the workflow itself (a literal, a context path) rather than one a
         // schema describes.
-        let written_in_asl = m.holder_origin.as_ref().is_some_and(|o| o.file.path() == self.machine.file.path());
+        let written_in_asl = m
+            .holder_origin
+            .as_ref()
+            .is_some_and(|o| o.file.path() == self.machine.file.path());
         d = d.help(match (&m.kind, renamed) {
             (_, Some((wanted, close))) => format!(
                 "{value_name} has `{close}`: if that is what {function} means by `{wanted}`, rename one of them so they agree, or map it with Parameters (\"{wanted}.$\": \"$.{close}\")"
@@ -881,7 +1047,11 @@ fn path_fields(path: &Path) -> Option<Vec<String>> {
 /// `IsPresent: true` tests that hold whenever the rule matches (top level or under And).
 fn collect_guards(condition: &Condition, out: &mut Vec<Vec<String>>) {
     match condition {
-        Condition::Compare { variable, operator, operand } => {
+        Condition::Compare {
+            variable,
+            operator,
+            operand,
+        } => {
             let is_true = matches!(operand, Operand::Literal(j) if j.as_bool() == Some(true));
             if operator.value == ComparisonOperator::IsPresent && is_true {
                 if let Some(fields) = path_fields(&variable.value) {
@@ -918,7 +1088,10 @@ fn require_path(shape: &Shape, fields: &[&str]) -> Shape {
                 .filter(|a| matches!(a, Shape::Object(_) | Shape::Any))
                 .map(|a| require_path(a, fields))
                 .collect();
-            objects.into_iter().reduce(|a, b| a.join(&b)).unwrap_or(Shape::Any)
+            objects
+                .into_iter()
+                .reduce(|a, b| a.join(&b))
+                .unwrap_or(Shape::Any)
         }
         other => other.clone(),
     }

@@ -168,7 +168,10 @@ fn push_member(members: &mut Vec<Shape>, shape: &Shape) {
             (&*existing, shape),
             (Shape::Object(_), Shape::Object(_))
                 | (Shape::Array(_), Shape::Array(_))
-                | (Shape::Integer | Shape::Number, Shape::Integer | Shape::Number)
+                | (
+                    Shape::Integer | Shape::Number,
+                    Shape::Integer | Shape::Number
+                )
         ) || existing == shape;
         if same_kind {
             *existing = existing.join(shape);
@@ -275,7 +278,10 @@ mod tests {
 
     #[test]
     fn join_makes_one_sided_properties_optional() {
-        let a = obj(&[("total", Shape::Number, true), ("points", Shape::Number, true)]);
+        let a = obj(&[
+            ("total", Shape::Number, true),
+            ("points", Shape::Number, true),
+        ]);
         let b = obj(&[("total", Shape::Integer, true)]);
         let Shape::Object(j) = a.join(&b) else {
             panic!("expected object")

@@ -99,8 +99,14 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("$recursiveRef", "values are treated as `any`"),
     ("$recursiveAnchor", "it is ignored"),
     ("contains", "array items are not checked against it"),
-    ("minContains", "array items are not checked against `contains`"),
-    ("maxContains", "array items are not checked against `contains`"),
+    (
+        "minContains",
+        "array items are not checked against `contains`",
+    ),
+    (
+        "maxContains",
+        "array items are not checked against `contains`",
+    ),
     ("propertyNames", "property names are not checked"),
 ];
 
@@ -193,7 +199,10 @@ pub(crate) fn classify(draft: Draft, key: &str) -> Keyword {
     match draft {
         Draft::Draft7 if key == "additionalItems" => return Keyword::Supported,
         Draft::Draft202012
-            if matches!(key, "prefixItems" | "$anchor" | "$dynamicAnchor" | "$vocabulary") =>
+            if matches!(
+                key,
+                "prefixItems" | "$anchor" | "$dynamicAnchor" | "$vocabulary"
+            ) =>
         {
             return Keyword::Supported;
         }
@@ -225,7 +234,10 @@ pub(crate) fn did_you_mean(draft: Draft, key: &str) -> Option<&'static str> {
 }
 
 /// The candidate closest to `word` (case-insensitively), if within a small edit distance.
-pub(crate) fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     // Long keys are not typos of short keywords; also bounds the quadratic distance.
     if word.is_empty() || word.chars().count() > 64 {
         return None;
@@ -285,21 +297,42 @@ mod tests {
 
     #[test]
     fn suggestions_are_close_and_draft_aware() {
-        assert_eq!(did_you_mean(Draft::Draft202012, "requried"), Some("required"));
-        assert_eq!(did_you_mean(Draft::Draft202012, "propertiess"), Some("properties"));
+        assert_eq!(
+            did_you_mean(Draft::Draft202012, "requried"),
+            Some("required")
+        );
+        assert_eq!(
+            did_you_mean(Draft::Draft202012, "propertiess"),
+            Some("properties")
+        );
         assert_eq!(did_you_mean(Draft::Draft7, "Required"), Some("required"));
         assert_eq!(did_you_mean(Draft::Draft7, "ref"), Some("$ref"));
-        assert_eq!(did_you_mean(Draft::Draft202012, "example"), Some("examples"));
+        assert_eq!(
+            did_you_mean(Draft::Draft202012, "example"),
+            Some("examples")
+        );
         assert_eq!(did_you_mean(Draft::Draft202012, "customerName"), None);
         assert_eq!(did_you_mean(Draft::Draft7, "prefixItem"), None);
-        assert_eq!(did_you_mean(Draft::Draft202012, "prefixItem"), Some("prefixItems"));
+        assert_eq!(
+            did_you_mean(Draft::Draft202012, "prefixItem"),
+            Some("prefixItems")
+        );
     }
 
     #[test]
     fn classification_follows_the_draft() {
-        assert_eq!(classify(Draft::Draft7, "prefixItems"), Keyword::OtherDraft("2020-12"));
-        assert_eq!(classify(Draft::Draft202012, "prefixItems"), Keyword::Supported);
-        assert_eq!(classify(Draft::Draft7, "additionalItems"), Keyword::Supported);
+        assert_eq!(
+            classify(Draft::Draft7, "prefixItems"),
+            Keyword::OtherDraft("2020-12")
+        );
+        assert_eq!(
+            classify(Draft::Draft202012, "prefixItems"),
+            Keyword::Supported
+        );
+        assert_eq!(
+            classify(Draft::Draft7, "additionalItems"),
+            Keyword::Supported
+        );
         assert_eq!(
             classify(Draft::Draft202012, "additionalItems"),
             Keyword::OtherDraft("draft-07")

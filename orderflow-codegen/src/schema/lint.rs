@@ -9,7 +9,7 @@ use super::keywords::{self, Keyword};
 use super::refs::{self, Index, RefError};
 use super::{Draft, MAX_SCHEMA_DEPTH};
 use crate::diagnostic::{Code, Diagnostic, Location};
-use crate::json::{push_index, push_pointer, Json, JsonKind, Member, Span};
+use crate::json::{Json, JsonKind, Member, Span, push_index, push_pointer};
 use crate::source::SourceFile;
 
 /// One `$ref` as written.
@@ -62,7 +62,8 @@ impl<'a> Lint<'a> {
         if depth > MAX_SCHEMA_DEPTH {
             if !self.depth_warned {
                 self.depth_warned = true;
-                self.diagnostics.push(depth_warning(self.location(pointer, node.span)));
+                self.diagnostics
+                    .push(depth_warning(self.location(pointer, node.span)));
             }
             return;
         }
@@ -354,7 +355,9 @@ impl<'a> Lint<'a> {
                 ),
                 RefError::BadEncoding => Diagnostic::new(
                     Code::SchemaUnresolvedRef,
-                    format!("`$ref` \"{r}\" has a malformed percent-encoding (`%` must be followed by two hex digits of UTF-8)"),
+                    format!(
+                        "`$ref` \"{r}\" has a malformed percent-encoding (`%` must be followed by two hex digits of UTF-8)"
+                    ),
                 ),
                 RefError::NoSuchPointer(pointer) => {
                     let mut d = Diagnostic::new(

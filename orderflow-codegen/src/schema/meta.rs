@@ -115,8 +115,7 @@ fn describe(error: &ValidationError<'_>) -> Problem {
         ValidationErrorKind::Constant { expected_value } => {
             format!("{subject} must be {expected_value}, found {found}")
         }
-        ValidationErrorKind::AnyOf { context }
-        | ValidationErrorKind::OneOfNotValid { context } => {
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
             return describe_alternatives(error, context);
         }
         ValidationErrorKind::Minimum { limit } => {
@@ -383,13 +382,19 @@ mod tests {
         assert_eq!(subject(""), "the schema");
         assert_eq!(subject("/type"), "\"type\"");
         assert_eq!(subject("/type/1"), "item 1 of \"type\"");
-        assert_eq!(subject("/properties/total"), "the schema of property \"total\"");
+        assert_eq!(
+            subject("/properties/total"),
+            "the schema of property \"total\""
+        );
         assert_eq!(
             subject("/properties/properties/type"),
             "\"type\"",
             "a property named like a keyword"
         );
-        assert_eq!(subject("/properties/properties"), "the schema of property \"properties\"");
+        assert_eq!(
+            subject("/properties/properties"),
+            "the schema of property \"properties\""
+        );
         assert_eq!(
             subject("/$defs/a"),
             "the schema of definition \"a\" in \"$defs\""
@@ -405,6 +410,9 @@ mod tests {
         assert_eq!(found(&serde_json::json!(5)), "5");
         assert_eq!(found(&serde_json::json!([1])), "an array");
         let long = found(&serde_json::json!("x".repeat(100)));
-        assert!(long.ends_with("…\"") && long.chars().count() == 39, "{long}");
+        assert!(
+            long.ends_with("…\"") && long.chars().count() == 39,
+            "{long}"
+        );
     }
 }

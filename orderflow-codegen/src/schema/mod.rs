@@ -130,7 +130,10 @@ pub fn load_schema(file: &Arc<SourceFile>, out: &mut Vec<Diagnostic>) -> Option<
         out.push(
             Diagnostic::new(
                 Code::SchemaInvalid,
-                format!("a schema must be an object or a boolean, found {}", json.type_name()),
+                format!(
+                    "a schema must be an object or a boolean, found {}",
+                    json.type_name()
+                ),
             )
             .at(Location::new(file, "", json.span)),
         );
@@ -217,7 +220,11 @@ impl ShapeBuilder<'_> {
         }
         parts.push(own);
 
-        for (keyword, combine) in [("allOf", Combine::All), ("anyOf", Combine::Any), ("oneOf", Combine::Any)] {
+        for (keyword, combine) in [
+            ("allOf", Combine::All),
+            ("anyOf", Combine::Any),
+            ("oneOf", Combine::Any),
+        ] {
             let Some(items) = get(keyword).and_then(Json::as_array) else {
                 continue;
             };
@@ -225,20 +232,22 @@ impl ShapeBuilder<'_> {
             let shapes: Vec<Shape> = items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| self.shape(item, &push_index(&keyword_pointer, i), &resource, depth + 1))
+                .map(|(i, item)| {
+                    self.shape(item, &push_index(&keyword_pointer, i), &resource, depth + 1)
+                })
                 .collect();
             let combined = match combine {
                 Combine::All => shapes.iter().fold(Shape::Any, |acc, s| intersect(&acc, s)),
                 Combine::Any => shapes
                     .iter()
                     .skip(1)
-                    .fold(shapes.first().cloned().unwrap_or(Shape::Any), |acc, s| acc.join(s)),
+                    .fold(shapes.first().cloned().unwrap_or(Shape::Any), |acc, s| {
+                        acc.join(s)
+                    }),
             };
             parts.push(combined);
         }
-        parts
-            .iter()
-            .fold(Shape::Any, |acc, s| intersect(&acc, s))
+        parts.iter().fold(Shape::Any, |acc, s| intersect(&acc, s))
     }
 
     /// The shape from `type`, `enum`/`const`, `properties` and `items` alone.
@@ -298,7 +307,13 @@ impl ShapeBuilder<'_> {
         result.unwrap_or(Shape::Any)
     }
 
-    fn items(&self, members: &[&json::Member], pointer: &str, resource: &str, depth: usize) -> Shape {
+    fn items(
+        &self,
+        members: &[&json::Member],
+        pointer: &str,
+        resource: &str,
+        depth: usize,
+    ) -> Shape {
         let get = |key: &str| members.iter().find(|m| m.key == key).map(|m| &m.value);
         let mut item = match get("items") {
             Some(items) if !matches!(items.kind, JsonKind::Array(_)) => {
@@ -325,7 +340,13 @@ impl ShapeBuilder<'_> {
         item
     }
 
-    fn object(&self, members: &[&json::Member], pointer: &str, resource: &str, depth: usize) -> ObjectShape {
+    fn object(
+        &self,
+        members: &[&json::Member],
+        pointer: &str,
+        resource: &str,
+        depth: usize,
+    ) -> ObjectShape {
         let get = |key: &str| members.iter().find(|m| m.key == key).map(|m| &m.value);
         let required: Vec<&str> = get("required")
             .and_then(Json::as_array)
@@ -357,7 +378,9 @@ impl ShapeBuilder<'_> {
         } else {
             match get("additionalProperties") {
                 Some(node) if node.as_bool() == Some(false) => Additional::Closed,
-                Some(node) if node.as_bool() == Some(true) => Additional::Open(Box::new(Shape::Any)),
+                Some(node) if node.as_bool() == Some(true) => {
+                    Additional::Open(Box::new(Shape::Any))
+                }
                 Some(node) => Additional::Open(Box::new(self.shape(
                     node,
                     &push_pointer(pointer, "additionalProperties"),
@@ -464,7 +487,10 @@ fn compatible_kind(a: &Shape, b: &Shape) -> bool {
             | (_, Shape::Union(_))
             | (Shape::Null, Shape::Null)
             | (Shape::Bool, Shape::Bool)
-            | (Shape::Integer | Shape::Number, Shape::Integer | Shape::Number)
+            | (
+                Shape::Integer | Shape::Number,
+                Shape::Integer | Shape::Number
+            )
             | (Shape::String, Shape::String)
             | (Shape::Array(_), Shape::Array(_))
             | (Shape::Object(_), Shape::Object(_))
@@ -502,7 +528,10 @@ mod tests {
         assert_eq!(o.properties["bookId"].description.as_deref(), Some("ISBN"));
         assert!(!o.properties["quantity"].required);
         assert_eq!(o.properties["quantity"].shape, Shape::Integer);
-        let origin = o.properties["bookId"].origin.as_ref().map(|l| l.pointer.as_str());
+        let origin = o.properties["bookId"]
+            .origin
+            .as_ref()
+            .map(|l| l.pointer.as_str());
         assert_eq!(origin, Some("/properties/bookId"));
     }
 
@@ -524,7 +553,10 @@ mod tests {
             panic!("expected an object shape");
         };
         assert_eq!(o.properties["total"].shape, Shape::Number);
-        assert_eq!(o.properties["note"].shape, Shape::Union(vec![Shape::String, Shape::Null]));
+        assert_eq!(
+            o.properties["note"].shape,
+            Shape::Union(vec![Shape::String, Shape::Null])
+        );
         assert_eq!(o.properties["kind"].shape, Shape::String);
         assert_eq!(
             o.properties["either"].shape,
@@ -547,7 +579,10 @@ mod tests {
         assert_eq!(codes(&load("{").1), ["E0001"]);
         assert_eq!(codes(&load(r#"{"type": "strng"}"#).1), ["E0201"]);
         assert_eq!(codes(&load(r##"{"$ref": "#/$defs/nope"}"##).1), ["E0202"]);
-        assert_eq!(codes(&load(r#"{"$schema": "https://example.com/s"}"#).1), ["E0201"]);
+        assert_eq!(
+            codes(&load(r#"{"$schema": "https://example.com/s"}"#).1),
+            ["E0201"]
+        );
         assert_eq!(codes(&load(r#"[1]"#).1), ["E0201"]);
         let (doc, out) = load(r#"{"type": "object", "requried": ["a"]}"#);
         assert!(doc.is_some());

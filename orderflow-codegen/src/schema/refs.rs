@@ -231,7 +231,11 @@ mod tests {
     fn pointers_unescape_and_reject_malformed_tokens() {
         let json = parse(r#"{"a/b": {"c~d": [10, 20]}, "x": 1, "x": 2}"#).unwrap();
         assert_eq!(lookup(&json, "/a~1b/c~0d/1").unwrap().to_value(), 20);
-        assert_eq!(lookup(&json, "/x").unwrap().to_value(), 2, "last duplicate wins");
+        assert_eq!(
+            lookup(&json, "/x").unwrap().to_value(),
+            2,
+            "last duplicate wins"
+        );
         assert!(lookup(&json, "/a~1b/c~0d/01").is_none());
         assert!(lookup(&json, "/a~2b").is_none());
         assert!(lookup(&json, "a").is_none());
@@ -240,7 +244,10 @@ mod tests {
 
     #[test]
     fn percent_decoding() {
-        assert_eq!(percent_decode("/$defs/a%20b").as_deref(), Some("/$defs/a b"));
+        assert_eq!(
+            percent_decode("/$defs/a%20b").as_deref(),
+            Some("/$defs/a b")
+        );
         assert_eq!(percent_decode("%C3%A9").as_deref(), Some("é"));
         assert_eq!(percent_decode("%zz"), None);
         assert_eq!(percent_decode("%4"), None);
@@ -250,8 +257,8 @@ mod tests {
 
     #[test]
     fn resolves_ids_and_anchors() {
-        let json = parse(r#"{"$defs": {"a": {"type": "string"}, "r": {"$defs": {"x": {}}}}}"#)
-            .unwrap();
+        let json =
+            parse(r#"{"$defs": {"a": {"type": "string"}, "r": {"$defs": {"x": {}}}}}"#).unwrap();
         let mut index = Index::new();
         index.add_resource("https://example.com/schemas/order.json#", "");
         index.add_resource("https://example.com/r.json", "/$defs/r");
@@ -265,13 +272,19 @@ mod tests {
             ok("https://example.com/schemas/order.json#/$defs/a"),
             Ok("/$defs/a".into())
         );
-        assert_eq!(ok("https://example.com/r.json#/$defs/x"), Ok("/$defs/r/$defs/x".into()));
+        assert_eq!(
+            ok("https://example.com/r.json#/$defs/x"),
+            Ok("/$defs/r/$defs/x".into())
+        );
         assert_eq!(
             resolve(&json, &index, "/$defs/r", "#/$defs/x"),
             Ok("/$defs/r/$defs/x".into())
         );
         assert_eq!(ok("customer.json"), Err(RefError::NotLocal));
-        assert_eq!(ok("#/$defs/b"), Err(RefError::NoSuchPointer("/$defs/b".into())));
+        assert_eq!(
+            ok("#/$defs/b"),
+            Err(RefError::NoSuchPointer("/$defs/b".into()))
+        );
         assert_eq!(ok("#nope"), Err(RefError::NoSuchAnchor("nope".into())));
         assert_eq!(ok("#/%zz"), Err(RefError::BadEncoding));
         assert_eq!(index.resource_of("/$defs/r/$defs/x"), "/$defs/r");
