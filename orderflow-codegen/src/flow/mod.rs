@@ -410,7 +410,6 @@ impl<'w> Flow<'w> {
                     compat::check(&payload, &f.input.shape, &mut mismatches);
                     for m in mismatches {
                         self.report_input_mismatch(
-                            id,
                             state,
                             function,
                             &f.input.file,
@@ -459,7 +458,6 @@ impl<'w> Flow<'w> {
                     compat::check(&body, &worker.input.shape, &mut mismatches);
                     for m in mismatches {
                         self.report_input_mismatch(
-                            id,
                             state,
                             &worker.name,
                             &worker.input.file,
@@ -780,7 +778,6 @@ impl<'w> Flow<'w> {
     #[allow(clippy::too_many_arguments)]
     fn report_input_mismatch(
         &mut self,
-        id: StateId,
         state: &State,
         function: &str,
         schema_file: &std::sync::Arc<crate::source::SourceFile>,
@@ -840,20 +837,31 @@ impl<'w> Flow<'w> {
                 "the state",
             ),
         };
-        let path_text = self.trail_text(&[trail, &[id]].concat());
+        // The states that led here (not this one), as in "on path a → b the state has …".
+        let path_text = if trail.is_empty() {
+            "at the start of the execution".to_owned()
+        } else {
+            format!("on path {}", self.trail_text(trail))
+        };
+        // Also in the one-line formats, which show no related snippets: where the value's shape
+        // comes from.
+        let origin = match &m.holder_origin {
+            Some(origin) => format!(" ({origin})"),
+            None => String::new(),
+        };
         let message = match &m.kind {
             compat::MismatchKind::Missing { expected, maybe } => format!(
-                "{subject} requires {} ({expected}); on path {path_text} {}{}",
+                "{subject} requires {} ({expected}); {path_text} {}{}{origin}",
                 m.path,
                 if *maybe { "it may be absent: " } else { "" },
                 m.found_text(value_name),
             ),
             compat::MismatchKind::WrongType { expected, found } => format!(
-                "{subject} requires {} to be {expected}; on path {path_text} it is {found}",
+                "{subject} requires {} to be {expected}; {path_text} it is {found}{origin}",
                 m.path
             ),
             compat::MismatchKind::NotAllowed => format!(
-                "{subject} does not allow {}; on path {path_text} it is present",
+                "{subject} does not allow {}; {path_text} it is present{origin}",
                 m.path
             ),
         };
@@ -900,6 +908,26 @@ impl<'w> Flow<'w> {
             }
             _ => None,
         };
+        // A whole state replaced by a task's result is the usual cause of a missing top-level
+        // property: say which task did it.
+        if m.holder_path.is_empty() && matches!(m.kind, compat::MismatchKind::Missing { .. }) {
+            let replaced_by = trail
+                .iter()
+                .rev()
+                .map(|id| self.machine.state(*id))
+                .find(|s| {
+                    matches!(s.kind, StateKind::Task(_))
+                        && s.query_language == QueryLanguage::JsonPath
+                        && s.io.result_path.is_none()
+                        && s.io.output_path.is_none()
+                });
+            if let Some(task) = replaced_by {
+                d = d.note(format!(
+                    "state \"{}\" has no ResultPath, so its result replaces the whole state; `\"ResultPath\": \"$.<field>\"` keeps the input and adds the result",
+                    task.name.value
+                ));
+            }
+        }
         let in_message_body = matches!(
             sent,
             SentValue::Field {
