@@ -330,7 +330,12 @@ impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
                 .location
                 .as_ref()
                 .map(|l| l.file.path().display().to_string()),
-            pointer: d.location.as_ref().map(|l| l.pointer.as_str()),
+            // Syntax errors have a place in the text only, not in a JSON tree.
+            pointer: d
+                .location
+                .as_ref()
+                .filter(|_| d.code != Code::JsonSyntax)
+                .map(|l| l.pointer.as_str()),
             line: lc.map(|(l, _)| l),
             column: lc.map(|(_, c)| c),
             label: d.label.as_deref(),

@@ -387,22 +387,6 @@ impl fmt::Display for IntrinsicCall {
     }
 }
 
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
 /// The known name closest to `name` (case-insensitively, `States.` optional), if close enough
 /// to be a likely typo.
 fn closest_function(name: &str) -> Option<&'static str> {
@@ -417,7 +401,8 @@ fn closest_function(name: &str) -> Option<&'static str> {
         .iter()
         .map(|f| {
             let candidate = f.name().to_lowercase();
-            let d = edit_distance(&lower, &candidate).min(edit_distance(&qualified, &candidate));
+            let d = crate::suggest::distance(&lower, &candidate)
+                .min(crate::suggest::distance(&qualified, &candidate));
             // Ties go to the longest common prefix: `States.ArrayLen` → `States.ArrayLength`.
             let prefix = lower
                 .chars()
@@ -439,7 +424,7 @@ fn closest_algorithm(name: &str) -> Option<&'static str> {
     let upper = name.to_uppercase();
     HASH_ALGORITHMS
         .iter()
-        .map(|a| (edit_distance(&upper, a), *a))
+        .map(|a| (crate::suggest::distance(&upper, a), *a))
         .filter(|(d, _)| *d <= 2)
         .min_by_key(|(d, _)| *d)
         .map(|(_, a)| a)
@@ -1421,18 +1406,6 @@ mod tests {
             ok("States.Array( 1,'x' ,$.a )").to_string(),
             "States.Array(1, 'x', $.a)"
         );
-    }
-
-    #[test]
-    fn edit_distance_helper() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(
-            closest_function("States.ArrayLen"),
-            Some("States.ArrayLength")
-        );
-        assert_eq!(closest_function("States.Uuid"), Some("States.UUID"));
-        assert_eq!(closest_function("Completely.Different"), None);
     }
 
     /// A tiny deterministic xorshift generator (no dependencies).

@@ -308,8 +308,25 @@ mod tests {
             Lookup::Absent { holder, .. } => assert_eq!(holder, Shape::Integer),
             other => panic!("{other:?}"),
         }
+        // Undeclared counts as absent even where additionalProperties would allow it…
         let open = Shape::Object(ObjectShape::open());
-        assert_eq!(lookup(&open, &[field("x")], "$"), Lookup::Unknown);
+        assert!(matches!(
+            lookup(&open, &[field("x")], "$"),
+            Lookup::Absent { .. }
+        ));
+        // …but a map's keys are data: any key may be there.
+        let map = Shape::Object(ObjectShape {
+            properties: BTreeMap::new(),
+            additional: Additional::Open(Box::new(Shape::Integer)),
+        });
+        assert_eq!(
+            lookup(&map, &[field("x")], "$"),
+            Lookup::Found {
+                shape: Shape::Integer,
+                certain: false
+            }
+        );
+        assert_eq!(lookup(&Shape::Any, &[field("x")], "$"), Lookup::Unknown);
     }
 
     #[test]

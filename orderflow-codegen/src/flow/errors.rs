@@ -44,7 +44,7 @@ pub const LAMBDA_ERRORS: &[&str] = &[
 pub fn check(workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
     let machine = &workflow.machine;
     // Declared errors a misspelt clause was meant to match: "nothing catches it" would echo it.
-    let mut suggested: BTreeSet<String> = BTreeSet::new();
+    let mut suggested: BTreeSet<(StateId, String)> = BTreeSet::new();
     for (index, state) in machine.states.iter().enumerate() {
         let id = StateId(index);
         let Some((declared, who)) = declared_errors(workflow, id) else {
@@ -101,7 +101,7 @@ pub fn check(workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
                 .label("nothing raises this error, so this clause never matches");
                 let close = suggest::closest(n, declared.iter().map(String::as_str));
                 if let Some(close) = close {
-                    suggested.insert(close.to_owned());
+                    suggested.insert((id, close.to_owned()));
                 }
                 diagnostics.push(match close.map(|c| format!("did you mean `{c}`?")) {
                     Some(h) => d.help(h),
@@ -179,7 +179,7 @@ fn scopes_errors(workflow: &Workflow, scopes: &[ScopeId]) -> Option<(BTreeSet<St
 /// W0308: a declared error that no catcher on the way out of the invoking state matches.
 fn check_uncaught(
     workflow: &Workflow,
-    misspelt: &BTreeSet<String>,
+    misspelt: &BTreeSet<(StateId, String)>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let machine = &workflow.machine;
@@ -195,7 +195,10 @@ fn check_uncaught(
         }
         for (i, error) in f.declared_errors.iter().enumerate() {
             let caught = states.iter().all(|s| is_caught(machine, *s, error));
-            if caught || misspelt.contains(error) {
+            let meant = states
+                .iter()
+                .any(|s| misspelt.contains(&(*s, error.clone())));
+            if caught || meant {
                 continue;
             }
             let location = match &workflow.manifest_file {

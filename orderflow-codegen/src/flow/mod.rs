@@ -961,7 +961,7 @@ impl<'w> Flow<'w> {
 
     fn trail_text(&self, trail: &[StateId]) -> String {
         if trail.is_empty() {
-            return "(execution input)".to_string();
+            return "(start of the execution)".to_string();
         }
         let skip = trail.len().saturating_sub(TRAIL_SHOWN);
         let mut parts: Vec<&str> = trail[skip..]

@@ -233,67 +233,21 @@ pub(crate) fn did_you_mean(draft: Draft, key: &str) -> Option<&'static str> {
     )
 }
 
-/// The candidate closest to `word` (case-insensitively), if within a small edit distance.
+/// The candidate closest to `word` (case-insensitively), if it is a likely typo.
 pub(crate) fn closest<'a>(
     word: &str,
     candidates: impl Iterator<Item = &'a str>,
 ) -> Option<&'a str> {
     // Long keys are not typos of short keywords; also bounds the quadratic distance.
-    if word.is_empty() || word.chars().count() > 64 {
+    if word.chars().count() > 64 {
         return None;
     }
-    let lower = word.to_lowercase();
-    let limit = (word.chars().count() / 4).max(1);
-    let mut best: Option<(usize, &'a str)> = None;
-    for candidate in candidates {
-        if candidate == word {
-            continue;
-        }
-        let distance = edit_distance(&lower, &candidate.to_lowercase());
-        if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
-            best = Some((distance, candidate));
-        }
-    }
-    best.map(|(_, c)| c)
-}
-
-/// Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent
-/// transpositions each cost 1 (`requried` is one edit from `required`).
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    // Three rows: two back (for transpositions), previous, current.
-    let mut prev2 = vec![0usize; b.len() + 1];
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0usize; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(prev2[j - 2] + 1);
-            }
-            cur[j] = best;
-        }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
+    crate::suggest::closest(word, candidates)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn edit_distance_counts_transpositions_once() {
-        assert_eq!(edit_distance("requried", "required"), 1);
-        assert_eq!(edit_distance("propertiess", "properties"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("same", "same"), 0);
-    }
 
     #[test]
     fn suggestions_are_close_and_draft_aware() {
