@@ -179,21 +179,19 @@ impl ShapeBuilder<'_> {
         if depth > MAX_SCHEMA_DEPTH {
             return Shape::Any;
         }
-        let members = match &schema.kind {
-            JsonKind::Bool(true) => return Shape::Any,
-            // `false` accepts nothing; an empty union would break its invariants, and nothing
-            // flows out of a value that cannot exist, so `any` is the harmless answer.
-            JsonKind::Bool(false) => return Shape::Any,
-            JsonKind::Object(_) => refs::effective_members(schema),
-            _ => return Shape::Any,
-        };
+        // `true` accepts anything; `false` accepts nothing, and as nothing flows out of a value
+        // that cannot exist, `any` is the harmless answer there too (an empty union would break
+        // the shape invariants).
+        if !matches!(schema.kind, JsonKind::Object(_)) {
+            return Shape::Any;
+        }
         let resource = match refs::get(schema, "$id").and_then(Json::as_str) {
             Some(id) if !id.starts_with('#') && !id.split('#').next().unwrap_or("").is_empty() => {
                 pointer.to_owned()
             }
             _ => resource.to_owned(),
         };
-        let get = |key: &str| members.iter().find(|m| m.key == key).map(|m| &m.value);
+        let get = |key: &str| refs::get(schema, key);
 
         // `$ref`: in draft-07 it replaces its siblings; in 2020-12 it combines with them.
         let mut parts: Vec<Shape> = Vec::new();
@@ -214,7 +212,7 @@ impl ShapeBuilder<'_> {
             parts.push(shape);
         }
 
-        let mut own = self.own_shape(schema, &members, pointer, &resource, depth);
+        let mut own = self.own_shape(schema, pointer, &resource, depth);
         if get("nullable").and_then(Json::as_bool) == Some(true) {
             own = own.join(&Shape::Null);
         }
@@ -251,15 +249,8 @@ impl ShapeBuilder<'_> {
     }
 
     /// The shape from `type`, `enum`/`const`, `properties` and `items` alone.
-    fn own_shape(
-        &self,
-        schema: &Json,
-        members: &[&json::Member],
-        pointer: &str,
-        resource: &str,
-        depth: usize,
-    ) -> Shape {
-        let get = |key: &str| members.iter().find(|m| m.key == key).map(|m| &m.value);
+    fn own_shape(&self, schema: &Json, pointer: &str, resource: &str, depth: usize) -> Shape {
+        let get = |key: &str| refs::get(schema, key);
         if let Some(value) = get("const") {
             return shape_of_value(&value.to_value());
         }
@@ -286,7 +277,6 @@ impl ShapeBuilder<'_> {
                 }
             }
         };
-        let _ = schema;
         let mut result: Option<Shape> = None;
         for t in types {
             let shape = match t {
@@ -295,8 +285,8 @@ impl ShapeBuilder<'_> {
                 "integer" => Shape::Integer,
                 "number" => Shape::Number,
                 "string" => Shape::String,
-                "array" => Shape::Array(Box::new(self.items(members, pointer, resource, depth))),
-                "object" => Shape::Object(self.object(members, pointer, resource, depth)),
+                "array" => Shape::Array(Box::new(self.items(schema, pointer, resource, depth))),
+                "object" => Shape::Object(self.object(schema, pointer, resource, depth)),
                 _ => Shape::Any,
             };
             result = Some(match result {
@@ -307,14 +297,8 @@ impl ShapeBuilder<'_> {
         result.unwrap_or(Shape::Any)
     }
 
-    fn items(
-        &self,
-        members: &[&json::Member],
-        pointer: &str,
-        resource: &str,
-        depth: usize,
-    ) -> Shape {
-        let get = |key: &str| members.iter().find(|m| m.key == key).map(|m| &m.value);
+    fn items(&self, schema: &Json, pointer: &str, resource: &str, depth: usize) -> Shape {
+        let get = |key: &str| refs::get(schema, key);
         let mut item = match get("items") {
             Some(items) if !matches!(items.kind, JsonKind::Array(_)) => {
                 self.shape(items, &push_pointer(pointer, "items"), resource, depth + 1)
@@ -340,14 +324,8 @@ impl ShapeBuilder<'_> {
         item
     }
 
-    fn object(
-        &self,
-        members: &[&json::Member],
-        pointer: &str,
-        resource: &str,
-        depth: usize,
-    ) -> ObjectShape {
-        let get = |key: &str| members.iter().find(|m| m.key == key).map(|m| &m.value);
+    fn object(&self, schema: &Json, pointer: &str, resource: &str, depth: usize) -> ObjectShape {
+        let get = |key: &str| refs::get(schema, key);
         let required: Vec<&str> = get("required")
             .and_then(Json::as_array)
             .map(|names| names.iter().filter_map(Json::as_str).collect())
