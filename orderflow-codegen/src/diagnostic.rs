@@ -85,6 +85,8 @@ codes! {
     UnknownErrorName = ("E0307", Error, "a Retry/Catch matches an error no function on that state declares"),
     UncaughtDeclaredError = ("W0308", Warning, "a function declares an error that nothing catches"),
     ResultPathMatchFailure = ("E0309", Error, "a ResultPath writes into a value that is not an object"),
+    // Code generation.
+    GeneratedAsJsonValue = ("W0401", Warning, "a schema construct has no faithful Rust type and is generated as serde_json::Value"),
 }
 
 impl fmt::Display for Code {

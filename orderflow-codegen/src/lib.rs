@@ -7,9 +7,11 @@
 pub mod asl;
 pub mod cli;
 pub mod diagnostic;
+pub mod emit;
 pub mod flow;
 pub mod json;
 pub mod manifest;
+pub mod output;
 pub mod schema;
 pub mod source;
 pub mod suggest;

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::diagnostic::{JsonDiagnostic, Severity, render_human, render_short};
+use crate::diagnostic::{Diagnostic, JsonDiagnostic, Severity, render_human, render_short};
+use crate::output::Action;
 use crate::workflow::{Analysis, WorkflowSources, analyze};
 
 /// Checks AWS Step Functions workflows (ASL + JSON Schemas) and generates the Rust that must
@@ -25,6 +26,30 @@ pub enum Command {
     /// Exit status: 0 when clean (warnings allowed), 1 when errors were found, 2 on usage or
     /// I/O errors. Never writes anything.
     Check(CheckArgs),
+    /// Generate the Rust crate of each workflow: payload types, error enums, function traits,
+    /// Lambda binaries (regenerated) and handler stubs (created once, never overwritten).
+    ///
+    /// Refuses (exit 1, nothing written) when `check` finds errors, or when a file it would
+    /// overwrite lacks the `@generated` marker.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// Workflow folders (default: every folder under ./definitions).
+    pub workflow_dirs: Vec<PathBuf>,
+    /// Where the crates go, one folder per workflow.
+    #[arg(long, default_value = "generated-example")]
+    pub out: PathBuf,
+    /// Write nothing; exit 1 with a diff of every file that differs from what would be generated.
+    #[arg(long)]
+    pub check: bool,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
 }
 
 #[derive(Debug, clap::Args)]
@@ -72,6 +97,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => check(&args),
+        Command::Generate(args) => generate(&args),
     }
 }
 
@@ -114,59 +140,177 @@ fn check(args: &CheckArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let diagnostics: Vec<_> = analyses.iter().flat_map(|a| &a.diagnostics).collect();
+    let diagnostics: Vec<_> = analyses.iter().flat_map(|a| a.diagnostics.iter()).collect();
+    let Ok((errors, warnings)) = report(&diagnostics, args.format, args.color, analyses.len())
+    else {
+        return ExitCode::from(EXIT_USAGE);
+    };
+    if errors > 0 || (args.deny_warnings && warnings > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Prints diagnostics in `format`; returns the numbers of errors and warnings.
+fn report(
+    diagnostics: &[&Diagnostic],
+    format: Format,
+    color: Color,
+    workflows: usize,
+) -> std::io::Result<(usize, usize)> {
     let errors = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .count();
     let warnings = diagnostics.len() - errors;
-    let color = match args.color {
+    let color = match color {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let printed = match args.format {
+    match format {
         Format::Json => {
             let json: Vec<JsonDiagnostic<'_>> = diagnostics
                 .iter()
                 .map(|d| JsonDiagnostic::from(*d))
                 .collect();
             let mut out = std::io::stdout().lock();
-            serde_json::to_writer_pretty(&mut out, &json)
-                .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(out))
+            serde_json::to_writer_pretty(&mut out, &json).map_err(std::io::Error::from)?;
+            writeln!(out)?;
         }
         Format::Human | Format::Short => {
             let mut err = std::io::stderr().lock();
-            let mut result = Ok(());
-            for d in &diagnostics {
-                let text = if args.format == Format::Human {
+            for d in diagnostics {
+                let text = if format == Format::Human {
                     format!("{}\n", render_human(d, color))
                 } else {
                     render_short(d)
                 };
-                result = result.and_then(|()| writeln!(err, "{text}"));
+                writeln!(err, "{text}")?;
             }
-            result.and_then(|()| {
-                writeln!(
-                    err,
-                    "checked {} workflow{}: {errors} error{}, {warnings} warning{}",
-                    analyses.len(),
-                    plural(analyses.len()),
-                    plural(errors),
-                    plural(warnings)
-                )
-            })
+            writeln!(
+                err,
+                "checked {workflows} workflow{}: {errors} error{}, {warnings} warning{}",
+                plural(workflows),
+                plural(errors),
+                plural(warnings)
+            )?;
+        }
+    }
+    Ok((errors, warnings))
+}
+
+/// How the command names a workflow folder in generated headers: as given, with `/`, so the
+/// output is the same on every machine.
+fn source_name(dir: &Path) -> String {
+    dir.to_string_lossy()
+        .replace('\\', "/")
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+fn generate(args: &GenerateArgs) -> ExitCode {
+    let dirs = match workflow_dirs(&args.workflow_dirs) {
+        Ok(d) => d,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_USAGE);
         }
     };
-    if printed.is_err() {
+    let analyses = match analyze_dirs(&dirs) {
+        Ok(a) => a,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    // Generate in memory first: nothing is written unless every workflow is sound.
+    let mut diagnostics: Vec<Diagnostic> = analyses
+        .iter()
+        .flat_map(|a| a.diagnostics.iter().cloned())
+        .collect();
+    let mut crates = Vec::new();
+    if !diagnostics.iter().any(Diagnostic::is_error) {
+        for (dir, analysis) in dirs.iter().zip(&analyses) {
+            if let Some(workflow) = &analysis.workflow {
+                let (files, generation) = crate::emit::crate_files(workflow, &source_name(dir));
+                diagnostics.extend(generation);
+                crates.push((args.out.join(&workflow.name), files));
+            }
+        }
+    }
+    let shown: Vec<&Diagnostic> = diagnostics.iter().collect();
+    let Ok((errors, _)) = report(&shown, args.format, args.color, analyses.len()) else {
+        return ExitCode::from(EXIT_USAGE);
+    };
+    if errors > 0 {
+        eprintln!("error: nothing generated: fix the errors above first");
+        return ExitCode::from(1);
+    }
+    let mut plans = Vec::new();
+    for (root, files) in &crates {
+        match crate::output::plan(root, files, &["src/bin"]) {
+            Ok(p) => plans.extend(p),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    let refused: Vec<_> = plans
+        .iter()
+        .filter(|p| p.action == Action::Refuse)
+        .collect();
+    if !refused.is_empty() {
+        for p in &refused {
+            eprintln!(
+                "error: {} exists and has no `@generated` marker: it is not orderflow's to overwrite",
+                p.path.display()
+            );
+        }
+        eprintln!(
+            "help: move the file away (or delete it) and run generate again; nothing was written"
+        );
+        return ExitCode::from(1);
+    }
+    if args.check {
+        let drifted: Vec<_> = plans
+            .iter()
+            .filter(|p| matches!(p.action, Action::Write | Action::Delete))
+            .collect();
+        let mut out = std::io::stdout().lock();
+        for p in &drifted {
+            let _ = write!(out, "{}", crate::output::diff(p));
+        }
+        if drifted.is_empty() {
+            eprintln!("generated files are up to date");
+            return ExitCode::SUCCESS;
+        }
+        for p in &drifted {
+            let what = match (&p.action, &p.current) {
+                (Action::Delete, _) => "would be deleted",
+                (_, None) => "is missing",
+                _ => "is out of date",
+            };
+            eprintln!("error: {} {what}", p.path.display());
+        }
+        eprintln!("help: run `orderflow-codegen generate` to update them");
+        return ExitCode::from(1);
+    }
+    if let Err(e) = crate::output::apply(&plans) {
+        eprintln!("error: writing generated files failed: {e}");
         return ExitCode::from(EXIT_USAGE);
     }
-    if errors > 0 || (args.deny_warnings && warnings > 0) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    let count = |a: Action| plans.iter().filter(|p| p.action == a).count();
+    eprintln!(
+        "generated: {} written, {} unchanged, {} stubs kept, {} deleted",
+        count(Action::Write),
+        count(Action::Unchanged),
+        count(Action::KeepStub),
+        count(Action::Delete)
+    );
+    ExitCode::SUCCESS
 }
 
 fn plural(n: usize) -> &'static str {

@@ -1,0 +1,24 @@
+//! The `checkInventory` function. Created by orderflow-codegen once; this file is yours and is never overwritten.
+use crate::generated::errors::CheckInventoryError;
+use crate::generated::functions::CheckInventory;
+use crate::generated::types::{CheckInventoryInput, CheckInventoryOutput};
+/// Checks whether the order's items are in stock.
+#[derive(Debug, Clone, Default)]
+pub struct Handler;
+/// The handler the Lambda binary runs.
+pub fn handler() -> Handler {
+    Handler
+}
+impl CheckInventory for Handler {
+    async fn check_inventory(
+        &self,
+        input: CheckInventoryInput,
+    ) -> Result<CheckInventoryOutput, CheckInventoryError> {
+        let _ = input;
+        Err(CheckInventoryError::Other {
+            error_type: "NotImplemented".to_owned(),
+            message: "checkInventory is not implemented yet: edit src/functions/check_inventory.rs"
+                .to_owned(),
+        })
+    }
+}

@@ -1,0 +1,500 @@
+//! Rust generated from a checked [`Workflow`]: payload types, error enums, handler traits, Lambda
+//! binaries, and the stubs a developer fills in.
+//!
+//! Everything here returns values (token streams, file contents); writing them is
+//! [`crate::output`]'s job.
+
+pub mod types;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use heck::ToSnakeCase;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::asl::model::PayloadNode;
+use crate::asl::path::PathRoot;
+use crate::diagnostic::Diagnostic;
+use crate::workflow::{Function, Workflow};
+use types::{TypeSpace, doc_lines, variant_ident};
+
+/// The marker that makes a file orderflow's to overwrite.
+pub const GENERATED_MARKER: &str = "@generated";
+
+/// Whether a file belongs to the generator or to the developer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// Regenerated every time; carries the `@generated` header.
+    Generated,
+    /// Created once for the developer to edit; never overwritten.
+    Stub,
+}
+
+/// One file to write, relative to the output folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputFile {
+    pub path: PathBuf,
+    pub contents: String,
+    pub kind: FileKind,
+}
+
+/// The Rust names of one function.
+struct Names {
+    /// `checkInventory`
+    json: String,
+    /// `CheckInventory` (trait, type stem)
+    upper: String,
+    /// `check_inventory` (method, module, binary)
+    snake: String,
+}
+
+impl Names {
+    fn of(function: &str) -> Names {
+        Names {
+            json: function.to_owned(),
+            upper: types::type_ident_text(function),
+            snake: function.to_snake_case(),
+        }
+    }
+}
+
+/// The generated module (`generated.rs`): types, errors, function traits. Also what a build
+/// script writes to `OUT_DIR`. `source` names the workflow folder in the header.
+pub fn generated_module(workflow: &Workflow, source: &str) -> (String, Vec<Diagnostic>) {
+    let mut space = TypeSpace::new();
+    space.add_root(&workflow.execution_input, "ExecutionInput", "Execution");
+    let mut errors = Vec::new();
+    let mut traits = Vec::new();
+    for function in workflow.functions.values() {
+        let names = Names::of(&function.name);
+        let input = space.add_root(
+            &function.input,
+            &format!("{}Input", names.upper),
+            &names.upper,
+        );
+        let output = space.add_root(
+            &function.output,
+            &format!("{}Output", names.upper),
+            &names.upper,
+        );
+        errors.push(error_enum(workflow, function, &names));
+        traits.push(function_trait(workflow, function, &names, &input, &output));
+    }
+    let token_impls: Vec<TokenStream> = workflow
+        .functions
+        .values()
+        .filter_map(|f| task_token_impl(workflow, f))
+        .collect();
+    let type_defs = space.tokens();
+    let header = format!(
+        " {GENERATED_MARKER} by orderflow-codegen from {source}. Do not edit: run `orderflow-codegen generate` instead."
+    );
+    let module_doc = format!(
+        " Types, errors and function traits of the `{}` workflow.",
+        workflow.name
+    );
+    let tokens = quote! {
+        #![doc = #header]
+        #![doc = ""]
+        #![doc = #module_doc]
+        #![allow(clippy::all, clippy::pedantic, dead_code, missing_docs)]
+
+        /// Payloads: the execution input and each function's input and output.
+        pub mod types {
+            #type_defs
+            #(#token_impls)*
+        }
+
+        /// One error enum per function: the error names the workflow's Retry/Catch clauses match
+        /// (and the manifest declares), reported with exactly those names.
+        pub mod errors {
+            #(#errors)*
+        }
+
+        /// One trait per function; implement it, and the Lambda binary runs it.
+        pub mod functions {
+            use super::errors::*;
+            use super::types::*;
+            #(#traits)*
+        }
+    };
+    // The inner doc's first line carries the marker.
+    (pretty(&tokens, ""), space.diagnostics)
+}
+
+/// Every file of a workflow's crate: the generated module, a Lambda binary per function, the
+/// module list, and the stubs (lib.rs, Cargo.toml, one file per function) created once.
+pub fn crate_files(workflow: &Workflow, source: &str) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    let (module, diagnostics) = generated_module(workflow, source);
+    let mut files = vec![OutputFile {
+        path: PathBuf::from("src/generated.rs"),
+        contents: module,
+        kind: FileKind::Generated,
+    }];
+    let header = format!(
+        "// {GENERATED_MARKER} by orderflow-codegen from {source}. Do not edit: run `orderflow-codegen generate` instead.\n"
+    );
+    let package = workflow.name.to_snake_case();
+    let modules = workflow
+        .functions
+        .values()
+        .map(|f| format_ident!("{}", Names::of(&f.name).snake));
+    files.push(OutputFile {
+        path: PathBuf::from("src/functions/mod.rs"),
+        contents: pretty(
+            &quote! {
+                //! The workflow's functions, one module each (yours to edit; this list is generated).
+                #(pub mod #modules;)*
+            },
+            &header,
+        ),
+        kind: FileKind::Generated,
+    });
+    for function in workflow.functions.values() {
+        let names = Names::of(&function.name);
+        files.push(OutputFile {
+            path: PathBuf::from(format!("src/bin/{}.rs", names.snake)),
+            contents: pretty(&binary(workflow, function, &names, &package), &header),
+            kind: FileKind::Generated,
+        });
+        files.push(OutputFile {
+            path: PathBuf::from(format!("src/functions/{}.rs", names.snake)),
+            contents: pretty(&stub(function, &names), ""),
+            kind: FileKind::Stub,
+        });
+    }
+    files.push(OutputFile {
+        path: PathBuf::from("src/lib.rs"),
+        contents: pretty(
+            &{
+                let doc = format!(" The Lambda functions of the `{}` workflow.", workflow.name);
+                quote! {
+                    #![doc = #doc]
+                    pub mod functions;
+                    // Formatted by the generator (prettyplease), not by rustfmt.
+                    #[rustfmt::skip]
+                    pub mod generated;
+                }
+            },
+            "",
+        ),
+        kind: FileKind::Stub,
+    });
+    files.push(OutputFile {
+        path: PathBuf::from("Cargo.toml"),
+        contents: cargo_toml(workflow),
+        kind: FileKind::Stub,
+    });
+    (files, diagnostics)
+}
+
+/// Formats tokens as a file with prettyplease, after `header`.
+fn pretty(tokens: &TokenStream, header: &str) -> String {
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) => format!("{header}{}", prettyplease::unparse(&file)),
+        // Unreachable for well-formed generators; kept visible rather than panicking.
+        Err(e) => format!(
+            "{header}compile_error!({:?});\n// {tokens}\n",
+            e.to_string()
+        ),
+    }
+}
+
+/// Error names a function's states match in Retry/Catch, plus those the manifest declares; no
+/// `States.*` (Step Functions' own) nor `Lambda.*` (the Lambda service's).
+fn error_names(workflow: &Workflow, function: &Function) -> Vec<String> {
+    let mut names = BTreeSet::new();
+    for id in function
+        .invoked_by
+        .iter()
+        .chain(&function.completes_tokens_of)
+    {
+        let state = workflow.machine.state(*id);
+        let clauses = state
+            .retriers()
+            .iter()
+            .map(|r| &r.error_equals)
+            .chain(state.catchers().iter().map(|c| &c.error_equals));
+        for name in clauses.flatten() {
+            names.insert(name.value.clone());
+        }
+    }
+    names.extend(function.declared_errors.iter().cloned());
+    names
+        .into_iter()
+        .filter(|n| !n.starts_with("States.") && !n.starts_with("Lambda."))
+        .collect()
+}
+
+fn error_enum(workflow: &Workflow, function: &Function, names: &Names) -> TokenStream {
+    let ident = format_ident!("{}Error", names.upper);
+    let mut used = vec!["Other".to_owned()];
+    let errors = error_names(workflow, function);
+    let variants: Vec<_> = errors
+        .iter()
+        .map(|e| (e, variant_ident(e, &mut used)))
+        .collect();
+    let declarations = variants.iter().map(|(name, variant)| {
+        let doc = format!(" `{name}`: the message becomes the error's `Cause`.");
+        quote! { #[doc = #doc] #variant(::std::string::String), }
+    });
+    let error_types = variants
+        .iter()
+        .map(|(name, variant)| quote! { #ident::#variant(_) => #name, });
+    let messages = variants
+        .iter()
+        .map(|(_, variant)| quote! { #ident::#variant(message) => message, });
+    let doc = doc_lines(&format!(
+        "Errors `{}` raises. Each variant is reported with its exact ASL error name, so the \
+         workflow's Retry/Catch clauses match it.",
+        names.json
+    ));
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum #ident {
+            #(#declarations)*
+            /// Any other error, reported with `error_type` as its name.
+            Other { error_type: ::std::string::String, message: ::std::string::String },
+        }
+
+        impl ::orderflow_runtime::StepError for #ident {
+            fn error_type(&self) -> &str {
+                match self {
+                    #(#error_types)*
+                    #ident::Other { error_type, .. } => error_type,
+                }
+            }
+        }
+
+        impl ::core::fmt::Display for #ident {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let message: &str = match self {
+                    #(#messages)*
+                    #ident::Other { message, .. } => message,
+                };
+                f.write_str(message)
+            }
+        }
+
+        impl ::std::error::Error for #ident {}
+
+        impl ::core::convert::From<#ident> for ::orderflow_runtime::Diagnostic {
+            fn from(error: #ident) -> Self {
+                ::orderflow_runtime::diagnostic(&error)
+            }
+        }
+    }
+}
+
+fn function_trait(
+    workflow: &Workflow,
+    function: &Function,
+    names: &Names,
+    input: &TokenStream,
+    output: &TokenStream,
+) -> TokenStream {
+    let trait_ident = format_ident!("{}", names.upper);
+    let method = format_ident!("{}", names.snake);
+    let adapter = format_ident!("{}Function", names.upper);
+    let error = format_ident!("{}Error", names.upper);
+    let mut doc = format!("The `{}` Lambda function.", names.json);
+    if let Some(description) = &function.settings.description {
+        doc.push_str("\n\n");
+        doc.push_str(description);
+    }
+    let states: Vec<String> = function
+        .invoked_by
+        .iter()
+        .map(|id| format!("\"{}\"", workflow.machine.state(*id).name.value))
+        .collect();
+    if !states.is_empty() {
+        doc.push_str(&format!("\n\nInvoked by state {}.", states.join(", ")));
+    }
+    for id in &function.completes_tokens_of {
+        doc.push_str(&format!(
+            "\n\nRuns on the queue that state \"{}\" sends to, and completes that state's task \
+             token with its result.",
+            workflow.machine.state(*id).name.value
+        ));
+    }
+    let doc = doc_lines(&doc);
+    let adapter_doc = format!(
+        " Runs a [`{}`] implementation as an `orderflow_runtime::Function`.",
+        names.upper
+    );
+    quote! {
+        #doc
+        pub trait #trait_ident: Send + Sync + 'static {
+            fn #method(&self, input: #input) -> impl ::core::future::Future<Output = ::core::result::Result<#output, #error>> + Send;
+        }
+
+        #[doc = #adapter_doc]
+        #[derive(Debug, Clone, Default)]
+        pub struct #adapter<H>(pub H);
+
+        impl<H: #trait_ident> ::orderflow_runtime::Function for #adapter<H> {
+            type Input = #input;
+            type Output = #output;
+            type Error = #error;
+            fn call(&self, input: #input) -> impl ::core::future::Future<Output = ::core::result::Result<#output, #error>> + Send {
+                self.0.#method(input)
+            }
+        }
+    }
+}
+
+/// The field of a worker's input that carries the task token: the MessageBody member whose
+/// value is `$$.Task.Token`, when every sending state agrees.
+fn task_token_field(workflow: &Workflow, function: &Function) -> Option<String> {
+    let mut fields = BTreeSet::new();
+    for id in &function.completes_tokens_of {
+        let state = workflow.machine.state(*id);
+        let PayloadNode::Object(members) = &state.io.parameters.as_ref()?.root else {
+            return None;
+        };
+        let body = members.iter().find(|(k, _)| k.value == "MessageBody")?;
+        let PayloadNode::Object(body_members) = &body.1 else {
+            return None;
+        };
+        let token = body_members.iter().find(|(_, v)| {
+            matches!(v, PayloadNode::Path(p)
+                if p.value.root == PathRoot::Context && p.value.to_string() == "$$.Task.Token")
+        })?;
+        fields.insert(token.0.value.clone());
+    }
+    match fields.len() {
+        1 => fields.pop_first(),
+        _ => None,
+    }
+}
+
+fn task_token_impl(workflow: &Workflow, function: &Function) -> Option<TokenStream> {
+    let json_name = task_token_field(workflow, function)?;
+    let input = format_ident!("{}Input", Names::of(&function.name).upper);
+    let field = types::field_ident(&json_name, &mut Vec::new());
+    Some(quote! {
+        impl ::orderflow_runtime::TaskTokenInput for #input {
+            fn task_token(&self) -> &str {
+                &self.#field
+            }
+        }
+    })
+}
+
+fn binary(workflow: &Workflow, function: &Function, names: &Names, package: &str) -> TokenStream {
+    let krate = format_ident!("{}", package);
+    let module = format_ident!("{}", names.snake);
+    let adapter = format_ident!("{}Function", names.upper);
+    let doc = format!(" The `{}` Lambda function's entry point.", names.json);
+    let worker =
+        !function.completes_tokens_of.is_empty() && task_token_field(workflow, function).is_some();
+    // Short statements, so prettyplease and rustfmt lay them out the same way.
+    let body = if worker {
+        quote! {
+            let handler = #adapter(#module::handler());
+            let callbacks = ::orderflow_runtime::SfnCallbacks::from_env().await;
+            ::orderflow_runtime::run_sqs_worker(handler, callbacks).await
+        }
+    } else {
+        quote! {
+            let handler = #adapter(#module::handler());
+            ::orderflow_runtime::run(handler).await
+        }
+    };
+    quote! {
+        #![doc = #doc]
+        use #krate::functions::#module;
+        use #krate::generated::functions::#adapter;
+
+        #[tokio::main]
+        async fn main() -> ::core::result::Result<(), ::orderflow_runtime::Error> {
+            #body
+        }
+    }
+}
+
+fn stub(function: &Function, names: &Names) -> TokenStream {
+    let trait_ident = format_ident!("{}", names.upper);
+    let method = format_ident!("{}", names.snake);
+    let input = format_ident!("{}Input", names.upper);
+    let output = format_ident!("{}Output", names.upper);
+    let error = format_ident!("{}Error", names.upper);
+    let module_doc = format!(
+        " The `{}` function. Created by orderflow-codegen once; this file is yours and is never overwritten.",
+        names.json
+    );
+    let message = format!(
+        "{} is not implemented yet: edit src/functions/{}.rs",
+        names.json, names.snake
+    );
+    let description = function
+        .settings
+        .description
+        .as_deref()
+        .map(doc_lines)
+        .unwrap_or_default();
+    quote! {
+        #![doc = #module_doc]
+        use crate::generated::errors::#error;
+        use crate::generated::functions::#trait_ident;
+        use crate::generated::types::{#input, #output};
+
+        #description
+        #[derive(Debug, Clone, Default)]
+        pub struct Handler;
+
+        /// The handler the Lambda binary runs.
+        pub fn handler() -> Handler {
+            Handler
+        }
+
+        impl #trait_ident for Handler {
+            async fn #method(&self, input: #input) -> Result<#output, #error> {
+                let _ = input;
+                Err(#error::Other {
+                    error_type: "NotImplemented".to_owned(),
+                    message: #message.to_owned(),
+                })
+            }
+        }
+    }
+}
+
+fn cargo_toml(workflow: &Workflow) -> String {
+    let mut bins = String::new();
+    for function in workflow.functions.values() {
+        let names = Names::of(&function.name);
+        let worker = !function.completes_tokens_of.is_empty()
+            && task_token_field(workflow, function).is_some();
+        bins.push_str(&format!(
+            "\n[[bin]]\nname = \"{}\"\npath = \"src/bin/{}.rs\"\n",
+            names.snake, names.snake
+        ));
+        if worker {
+            // Completing task tokens needs the AWS SDK.
+            bins.push_str("required-features = [\"aws\"]\n");
+        }
+    }
+    format!(
+        r#"# Created by orderflow-codegen once; this file is yours and is never overwritten.
+[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2024"
+publish = false
+
+[features]
+# Lambda binaries that complete task tokens through the AWS SDK.
+aws = ["orderflow-runtime/aws"]
+
+[dependencies]
+orderflow-runtime = "0.1"
+serde = {{ version = "1", features = ["derive"] }}
+serde_json = "1"
+tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
+{bins}"#,
+        name = workflow.name,
+    )
+}

@@ -1,0 +1,97 @@
+//! The runtime that orderflow-generated code depends on.
+//!
+//! Generated Lambda handlers implement [`Function`] (typed input, output and error) and call
+//! [`run`]; task-token workers fed by SQS call [`run_sqs_worker`]. The same functions run without
+//! Lambda through [`invoke_json`] and [`handle_sqs_batch`], which is what tests and the local
+//! executor use, so the local path and the deployed one share their error mapping: a
+//! [`StepError`]'s [`error_type`](StepError::error_type) is the exact error name Step Functions
+//! Retry/Catch clauses match.
+//!
+//! The crates generated code needs are re-exported, so a generated crate depends on this one only
+//! and always sees the versions this runtime was built against.
+//!
+//! ```no_run
+//! use orderflow_runtime::{Function, StepError, serde, tracing};
+//!
+//! #[derive(Debug, serde::Deserialize)]
+//! #[serde(crate = "orderflow_runtime::serde", rename_all = "camelCase")]
+//! struct Input { book_id: String }
+//!
+//! #[derive(Debug, serde::Serialize)]
+//! #[serde(crate = "orderflow_runtime::serde", rename_all = "camelCase")]
+//! struct Output { book_id: String, unit_price: f64 }
+//!
+//! #[derive(Debug)]
+//! enum CheckInventoryError { BookNotFound }
+//!
+//! impl std::fmt::Display for CheckInventoryError {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+//!         f.write_str("no such book")
+//!     }
+//! }
+//!
+//! impl StepError for CheckInventoryError {
+//!     fn error_type(&self) -> &str {
+//!         "BookNotFound"
+//!     }
+//! }
+//!
+//! struct CheckInventory;
+//!
+//! impl Function for CheckInventory {
+//!     type Input = Input;
+//!     type Output = Output;
+//!     type Error = CheckInventoryError;
+//!
+//!     async fn call(&self, input: Input) -> Result<Output, CheckInventoryError> {
+//!         tracing::info!(book_id = %input.book_id, "checking inventory");
+//!         if input.book_id.is_empty() {
+//!             return Err(CheckInventoryError::BookNotFound);
+//!         }
+//!         Ok(Output { book_id: input.book_id, unit_price: 12.5 })
+//!     }
+//! }
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> Result<(), orderflow_runtime::Error> {
+//!     orderflow_runtime::run(CheckInventory).await
+//! }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub use aws_lambda_events;
+pub use lambda_runtime::{self, Diagnostic, Error, LambdaEvent};
+pub use serde;
+pub use serde_json;
+pub use tracing;
+
+mod function;
+mod task_token;
+
+#[cfg(feature = "aws")]
+mod aws;
+
+pub use function::{
+    Function, INVALID_INPUT, INVALID_OUTPUT, StepError, StepFailure, diagnostic, invoke_json, run,
+};
+pub use task_token::{
+    CallbackError, InProcessCallbacks, TaskOutcome, TaskTokenCallbacks, TaskTokenInput,
+    handle_sqs_batch, run_sqs_worker,
+};
+
+#[cfg(feature = "aws")]
+pub use aws::{SfnCallbacks, aws_config, aws_sdk_sfn};
+
+/// Installs lambda_runtime's default subscriber: plain text or JSON as Lambda's advanced logging
+/// controls ask (`AWS_LAMBDA_LOG_FORMAT`), level from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`.
+///
+/// Uses `try_init` semantics: a subscriber the caller installed first is kept rather than
+/// panicking, so a generated `main` may set up its own.
+fn init_tracing() {
+    if tracing::dispatcher::has_been_set() {
+        return;
+    }
+    lambda_runtime::tracing::init_default_subscriber();
+}
