@@ -5,6 +5,7 @@
 //! Everything downstream (CLI, build.rs, proc-macro, emitters) reads the resulting model.
 
 pub mod asl;
+pub mod builder;
 pub mod cli;
 pub mod diagnostic;
 pub mod emit;
@@ -16,3 +17,5 @@ pub mod schema;
 pub mod source;
 pub mod suggest;
 pub mod workflow;
+
+pub use builder::Builder;

@@ -87,20 +87,15 @@ pub fn generated_module(workflow: &Workflow, source: &str) -> (String, Vec<Diagn
         .filter_map(|f| task_token_impl(workflow, f))
         .collect();
     let type_defs = space.tokens();
+    // Plain comments and outer attributes only: the module is also `include!`d by build
+    // scripts, where inner attributes are not allowed.
     let header = format!(
-        " {GENERATED_MARKER} by orderflow-codegen from {source}. Do not edit: run `orderflow-codegen generate` instead."
-    );
-    let module_doc = format!(
-        " Types, errors and function traits of the `{}` workflow.",
+        "// {GENERATED_MARKER} by orderflow-codegen from {source}. Do not edit: run `orderflow-codegen generate` instead.\n// Types, errors and function traits of the `{}` workflow.\n",
         workflow.name
     );
     let tokens = quote! {
-        #![doc = #header]
-        #![doc = ""]
-        #![doc = #module_doc]
-        #![allow(clippy::all, clippy::pedantic, dead_code, missing_docs)]
-
         /// Payloads: the execution input and each function's input and output.
+        #[allow(clippy::all, clippy::pedantic, dead_code, missing_docs)]
         pub mod types {
             #type_defs
             #(#token_impls)*
@@ -108,19 +103,20 @@ pub fn generated_module(workflow: &Workflow, source: &str) -> (String, Vec<Diagn
 
         /// One error enum per function: the error names the workflow's Retry/Catch clauses match
         /// (and the manifest declares), reported with exactly those names.
+        #[allow(clippy::all, clippy::pedantic, dead_code, missing_docs)]
         pub mod errors {
             #(#errors)*
         }
 
         /// One trait per function; implement it, and the Lambda binary runs it.
+        #[allow(clippy::all, clippy::pedantic, dead_code, missing_docs)]
         pub mod functions {
             use super::errors::*;
             use super::types::*;
             #(#traits)*
         }
     };
-    // The inner doc's first line carries the marker.
-    (pretty(&tokens, ""), space.diagnostics)
+    (pretty(&tokens, &header), space.diagnostics)
 }
 
 /// Every file of a workflow's crate: the generated module, a Lambda binary per function, the

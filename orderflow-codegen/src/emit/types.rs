@@ -276,10 +276,19 @@ impl TypeSpace {
         if !base.starts_with(at.owner) {
             candidates.push(format!("{}{base}", at.owner));
         }
-        let chosen = candidates
+        // An identical definition under this name or a disambiguated form of it is shared.
+        let identical = self
+            .defs
             .iter()
-            .find(|c| self.defs.get(*c).is_none_or(|d| d.body_key == body_key))
-            .cloned()
+            .find(|(name, d)| d.body_key == body_key && name.contains(base.as_str()))
+            .map(|(name, _)| name.clone());
+        let chosen = identical
+            .or_else(|| {
+                candidates
+                    .iter()
+                    .find(|c| self.defs.get(*c).is_none_or(|d| d.body_key == body_key))
+                    .cloned()
+            })
             .unwrap_or_else(|| {
                 (2..)
                     .map(|n| format!("{}{n}", candidates[candidates.len() - 1]))
@@ -431,6 +440,12 @@ impl TypeSpace {
                     &item_hint,
                     depth + 1,
                 );
+                // A Vec already gives recursive types the indirection they need.
+                let item: TokenStream =
+                    match item.to_string().strip_prefix(":: std :: boxed :: Box <") {
+                        Some(inner) => inner.trim_end_matches('>').parse().unwrap_or(item),
+                        None => item,
+                    };
                 quote!(::std::vec::Vec<#item>)
             }
             Some(_) => {
@@ -534,6 +549,16 @@ impl TypeSpace {
                     }
                     if let Some(req) = stripped.get_mut("required").and_then(Value::as_array_mut) {
                         req.retain(|r| r.as_str() != Some(tag.as_str()));
+                    }
+                    // Only the tag: a unit variant.
+                    let empty = stripped
+                        .get("properties")
+                        .and_then(Value::as_object)
+                        .is_none_or(serde_json::Map::is_empty)
+                        && !matches!(stripped.get("additionalProperties"), Some(Value::Object(_)));
+                    if empty {
+                        variants.push(quote! { #[serde(rename = #value)] #variant, });
+                        continue;
                     }
                     let alt_pointer = push_pointer(pointer, &i.to_string());
                     let payload_hint = title_of(alternative)

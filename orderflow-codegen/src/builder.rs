@@ -1,0 +1,149 @@
+//! The build-script API, in the style of prost-build:
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() {
+//!     orderflow_codegen::Builder::new()
+//!         .workflow("../definitions/store-checkout")
+//!         .generate_to_out_dir()
+//!         .unwrap_or_else(|e| panic!("{e}"));
+//! }
+//! ```
+//!
+//! and in the crate: `include!(concat!(env!("OUT_DIR"), "/store_checkout.rs"));` inside a
+//! module. The included file holds the `types`, `errors` and `functions` modules that
+//! `orderflow-codegen generate` writes to `src/generated.rs`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use heck::ToSnakeCase;
+
+use crate::diagnostic::{Diagnostic, render_human};
+use crate::workflow::{WorkflowSources, analyze};
+
+/// Generates workflow modules from a build script.
+#[derive(Debug, Default, Clone)]
+pub struct Builder {
+    workflows: Vec<PathBuf>,
+    emit_rerun: bool,
+}
+
+/// What a build produced.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The files written, one per workflow (`<out>/<workflow_snake>.rs`).
+    pub files: Vec<PathBuf>,
+    /// Every file read, for `cargo:rerun-if-changed`.
+    pub inputs: Vec<PathBuf>,
+    /// Warnings (errors make the build fail instead).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A build that cannot proceed: the rendered diagnostics, or an I/O problem.
+#[derive(Debug)]
+pub struct BuildError {
+    message: String,
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl Builder {
+    pub fn new() -> Self {
+        Builder {
+            workflows: Vec::new(),
+            emit_rerun: true,
+        }
+    }
+
+    /// Adds a workflow folder (relative to the crate being built, like paths in build scripts).
+    pub fn workflow(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.workflows.push(dir.into());
+        self
+    }
+
+    /// Whether to print `cargo:rerun-if-changed` lines (on by default; off for tests).
+    pub fn emit_rerun_if_changed(mut self, on: bool) -> Self {
+        self.emit_rerun = on;
+        self
+    }
+
+    /// Writes to `$OUT_DIR`, as a build script does.
+    pub fn generate_to_out_dir(self) -> Result<Generated, BuildError> {
+        let out = std::env::var_os("OUT_DIR").ok_or_else(|| BuildError {
+            message: "OUT_DIR is not set: generate_to_out_dir is for build scripts; use generate_to(dir) elsewhere".into(),
+        })?;
+        self.generate_to(Path::new(&out))
+    }
+
+    /// Checks each workflow and writes its module to `out_dir/<workflow_snake>.rs`. Nothing is
+    /// written if any workflow has errors; the error lists them as `check` prints them.
+    pub fn generate_to(self, out_dir: &Path) -> Result<Generated, BuildError> {
+        let mut inputs = Vec::new();
+        let mut modules = Vec::new();
+        let mut warnings = Vec::new();
+        let mut errors = Vec::new();
+        for dir in &self.workflows {
+            let sources = WorkflowSources::read_dir(dir).map_err(|e| BuildError {
+                message: format!("cannot read workflow folder {}: {e}", dir.display()),
+            })?;
+            inputs.extend(sources.files().map(|f| f.path().to_path_buf()));
+            // New schema files appear in these folders.
+            inputs.push(dir.clone());
+            inputs.push(dir.join("schemas"));
+            let analysis = analyze(&sources);
+            let (errs, warns): (Vec<_>, Vec<_>) = analysis
+                .diagnostics
+                .into_iter()
+                .partition(Diagnostic::is_error);
+            errors.extend(errs);
+            warnings.extend(warns);
+            if let Some(workflow) = analysis.workflow.filter(|_| errors.is_empty()) {
+                let source = dir.to_string_lossy().replace('\\', "/");
+                let (module, generation) = crate::emit::generated_module(&workflow, &source);
+                warnings.extend(generation);
+                modules.push((workflow.name.to_snake_case(), module));
+            }
+        }
+        if self.emit_rerun {
+            for input in &inputs {
+                println!("cargo:rerun-if-changed={}", input.display());
+            }
+        }
+        if !errors.is_empty() {
+            let rendered: Vec<String> = errors.iter().map(|d| render_human(d, false)).collect();
+            return Err(BuildError {
+                message: format!(
+                    "orderflow: the workflow definitions have {} error{}:\n\n{}",
+                    errors.len(),
+                    if errors.len() == 1 { "" } else { "s" },
+                    rendered.join("\n\n")
+                ),
+            });
+        }
+        if self.emit_rerun {
+            for w in &warnings {
+                println!("cargo:warning={}", crate::diagnostic::render_short(w));
+            }
+        }
+        let mut files = Vec::new();
+        for (name, module) in modules {
+            let path = out_dir.join(format!("{name}.rs"));
+            crate::output::write_atomic(&path, &module).map_err(|e| BuildError {
+                message: format!("cannot write {}: {e}", path.display()),
+            })?;
+            files.push(path);
+        }
+        Ok(Generated {
+            files,
+            inputs,
+            warnings,
+        })
+    }
+}
