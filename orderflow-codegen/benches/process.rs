@@ -1,0 +1,40 @@
+//! `check` and `generate` of both reference definitions as whole processes (what CI and a
+//! developer run), against a baseline measured in the same run: the same binary printing its
+//! version (process start-up alone).
+//!
+//! Run: `cargo bench -p orderflow-codegen --bench process` (release build of the binary).
+
+use std::path::Path;
+use std::process::Command;
+
+fn main() {
+    divan::main();
+}
+
+fn run(args: &[&str]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let status = Command::new(env!("CARGO_BIN_EXE_orderflow-codegen"))
+        .args(args)
+        .current_dir(root)
+        .stderr(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status();
+    assert!(status.is_ok_and(|s| s.success()), "orderflow-codegen {args:?} failed");
+}
+
+#[divan::bench(sample_count = 30)]
+fn baseline_version() {
+    run(&["--version"]);
+}
+
+#[divan::bench(sample_count = 30)]
+fn check_both_definitions() {
+    run(&["check"]);
+}
+
+/// Check, generate every file in memory, compare with generated-example: all of `generate`
+/// except the writes.
+#[divan::bench(sample_count = 30)]
+fn generate_check_both_definitions() {
+    run(&["generate", "--check"]);
+}
