@@ -19,7 +19,10 @@ fn run(args: &[&str]) {
         .stderr(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .status();
-    assert!(status.is_ok_and(|s| s.success()), "orderflow-codegen {args:?} failed");
+    assert!(
+        status.is_ok_and(|s| s.success()),
+        "orderflow-codegen {args:?} failed"
+    );
 }
 
 #[divan::bench(sample_count = 30)]

@@ -1,12 +1,13 @@
 //! The build-script API, in the style of prost-build:
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     orderflow_codegen::Builder::new()
-//!         .workflow("../definitions/store-checkout")
-//!         .generate_to_out_dir()
-//!         .unwrap_or_else(|e| panic!("{e}"));
+//! // In build.rs's `main`:
+//! if let Err(e) = orderflow_codegen::Builder::new()
+//!     .workflow("../definitions/store-checkout")
+//!     .generate_to_out_dir()
+//! {
+//!     eprintln!("{e}");
+//!     std::process::exit(1);
 //! }
 //! ```
 //!
