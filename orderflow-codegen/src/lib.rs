@@ -7,6 +7,7 @@
 pub mod asl;
 pub mod builder;
 pub mod cli;
+pub mod derive;
 pub mod diagnostic;
 pub mod emit;
 pub mod flow;

@@ -67,6 +67,9 @@ pub use serde;
 pub use serde_json;
 pub use tracing;
 
+mod step;
+pub use orderflow_macros::{StepInput, StepOutput};
+pub use step::{SchemaValidator, SchemaViolations, StepInput, StepOutput, __private};
 mod function;
 mod task_token;
 

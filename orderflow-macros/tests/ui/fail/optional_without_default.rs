@@ -1,0 +1,12 @@
+use orderflow_runtime::StepInput;
+
+#[derive(serde::Deserialize, StepInput)]
+#[step(workflow = "../../../../orderflow-macros/tests/definitions/books", function = "lookupBook")]
+#[serde(rename_all = "camelCase")]
+struct Request {
+    book_id: String,
+    quantity: u32,
+    gift_note: String,
+}
+
+fn main() {}

@@ -1,0 +1,165 @@
+//! What `#[derive(StepInput)]` / `#[derive(StepOutput)]` implement: the schema a struct was
+//! checked against at compile time, and a validator for payloads at run time.
+
+use std::fmt;
+
+use serde_json::Value;
+
+/// A struct checked against a function's input schema (by `#[derive(StepInput)]`).
+pub trait StepInput {
+    /// The workflow's folder name.
+    const WORKFLOW: &'static str;
+    /// The function whose input this is.
+    const FUNCTION: &'static str;
+    /// Where in the schema document this struct's schema is (`""` for the whole document).
+    const POINTER: &'static str;
+    /// The schema document, as JSON text.
+    const SCHEMA: &'static str;
+    /// The compiled schema (built once).
+    fn validator() -> &'static SchemaValidator;
+    /// Checks a payload against the schema.
+    fn validate(value: &Value) -> Result<(), SchemaViolations> {
+        Self::validator().validate(value)
+    }
+}
+
+/// A struct checked against a function's output schema (by `#[derive(StepOutput)]`).
+pub trait StepOutput {
+    /// The workflow's folder name.
+    const WORKFLOW: &'static str;
+    /// The function whose output this is.
+    const FUNCTION: &'static str;
+    /// Where in the schema document this struct's schema is (`""` for the whole document).
+    const POINTER: &'static str;
+    /// The schema document, as JSON text.
+    const SCHEMA: &'static str;
+    /// The compiled schema (built once).
+    fn validator() -> &'static SchemaValidator;
+    /// Checks a payload against the schema.
+    fn validate(value: &Value) -> Result<(), SchemaViolations> {
+        Self::validator().validate(value)
+    }
+}
+
+/// A JSON Schema (or a subschema of one) compiled for validation; offline, no `$ref` fetching.
+pub struct SchemaValidator {
+    inner: Result<jsonschema::Validator, String>,
+}
+
+impl fmt::Debug for SchemaValidator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SchemaValidator")
+            .field("compiled", &self.inner.is_ok())
+            .finish()
+    }
+}
+
+/// The document is registered under this URI so a pointer into it can be referenced.
+const DOCUMENT_URI: &str = "urn:orderflow:step-schema";
+
+impl SchemaValidator {
+    /// Compiles the subschema at `pointer` of `document`. A document that does not compile
+    /// (which the derive's compile-time check rules out) makes every validation fail.
+    pub fn new(document: &str, pointer: &str) -> Self {
+        let inner = (|| {
+            let mut root: Value = serde_json::from_str(document).map_err(|e| e.to_string())?;
+            if pointer.is_empty() {
+                return jsonschema::validator_for(&root).map_err(|e| e.to_string());
+            }
+            // The document's own `$id` would take precedence over the registry URI.
+            if let Some(object) = root.as_object_mut() {
+                object.remove("$id");
+            }
+            let registry = jsonschema::Registry::new()
+                .add(DOCUMENT_URI, root)
+                .map_err(|e| e.to_string())?
+                .prepare()
+                .map_err(|e| e.to_string())?;
+            let reference = serde_json::json!({ "$ref": format!("{DOCUMENT_URI}#{pointer}") });
+            jsonschema::options()
+                .with_registry(&registry)
+                .build(&reference)
+                .map_err(|e| e.to_string())
+        })();
+        SchemaValidator { inner }
+    }
+
+    /// Every violation of the schema by `value`.
+    pub fn validate(&self, value: &Value) -> Result<(), SchemaViolations> {
+        match &self.inner {
+            Ok(validator) => {
+                let problems: Vec<String> = validator
+                    .iter_errors(value)
+                    .map(|e| format!("{} at `{}`", e, e.instance_path()))
+                    .collect();
+                if problems.is_empty() {
+                    Ok(())
+                } else {
+                    Err(SchemaViolations(problems))
+                }
+            }
+            Err(e) => Err(SchemaViolations(vec![format!("the schema does not compile: {e}")])),
+        }
+    }
+}
+
+/// Why a payload does not fit its schema, one line per problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaViolations(pub Vec<String>);
+
+impl fmt::Display for SchemaViolations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("; "))
+    }
+}
+
+impl std::error::Error for SchemaViolations {}
+
+/// Helpers the derives' generated code calls; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    /// `a == b` in a const context (for the derives' nested-type assertions).
+    pub const fn str_eq(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn validates_a_subschema_with_refs_into_the_document() {
+        let document = json!({
+            "type": "object",
+            "properties": {"book": {"$ref": "#/$defs/Book"}},
+            "$defs": {"Book": {"type": "object", "properties": {"price": {"type": "number"}}, "required": ["price"]}}
+        })
+        .to_string();
+        let book = SchemaValidator::new(&document, "/$defs/Book");
+        assert!(book.validate(&json!({"price": 3})).is_ok());
+        let error = book.validate(&json!({"cost": 3})).expect_err("price is required");
+        assert!(error.to_string().contains("price"), "{error}");
+        let whole = SchemaValidator::new(&document, "");
+        assert!(whole.validate(&json!({"book": {"price": "x"}})).is_err());
+    }
+
+    #[test]
+    fn const_string_equality() {
+        assert!(__private::str_eq("/properties/book", "/properties/book"));
+        assert!(!__private::str_eq("/properties/book", "/properties/boo"));
+        assert!(!__private::str_eq("a", "b"));
+    }
+}
