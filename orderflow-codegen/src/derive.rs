@@ -182,7 +182,14 @@ fn expand(
     };
     let mut errors = Vec::new();
     let mut assertions = Vec::new();
-    check_struct(&input, &context, &pointer, schema, &mut errors, &mut assertions);
+    check_struct(
+        &input,
+        &context,
+        &pointer,
+        schema,
+        &mut errors,
+        &mut assertions,
+    );
     let mut errors = errors.into_iter();
     if let Some(mut combined) = errors.next() {
         combined.extend(errors);
@@ -200,7 +207,11 @@ fn expand(
     let label = Path::new(&attr.workflow);
     let tracked: Vec<String> = workflow_files(workflow)
         .into_iter()
-        .map(|p| dir.join(p.strip_prefix(label).unwrap_or(&p)).display().to_string())
+        .map(|p| {
+            dir.join(p.strip_prefix(label).unwrap_or(&p))
+                .display()
+                .to_string()
+        })
         .collect();
     Ok(quote! {
         const _: () = {
@@ -223,7 +234,12 @@ fn expand(
 
 fn workflow_files(workflow: &crate::workflow::Workflow) -> Vec<PathBuf> {
     let mut files = vec![workflow.machine.file.path().to_path_buf()];
-    files.extend(workflow.manifest_file.iter().map(|f| f.path().to_path_buf()));
+    files.extend(
+        workflow
+            .manifest_file
+            .iter()
+            .map(|f| f.path().to_path_buf()),
+    );
     files.push(workflow.execution_input.file.path().to_path_buf());
     for f in workflow.functions.values() {
         files.push(f.input.file.path().to_path_buf());
@@ -306,7 +322,12 @@ struct Context<'a> {
 
 impl Context<'_> {
     fn what(&self) -> String {
-        format!("{}'s {} schema ({})", self.function, self.direction.word(), self.file)
+        format!(
+            "{}'s {} schema ({})",
+            self.function,
+            self.direction.word(),
+            self.file
+        )
     }
 }
 
@@ -430,14 +451,20 @@ fn check_struct(
     let Data::Struct(data) = &input.data else {
         errors.push(syn::Error::new(
             input.ident.span(),
-            format!("#[derive({})] supports structs with named fields", cx.direction.trait_name()),
+            format!(
+                "#[derive({})] supports structs with named fields",
+                cx.direction.trait_name()
+            ),
         ));
         return;
     };
     let Fields::Named(fields) = &data.fields else {
         errors.push(syn::Error::new(
             input.ident.span(),
-            format!("#[derive({})] supports structs with named fields", cx.direction.trait_name()),
+            format!(
+                "#[derive({})] supports structs with named fields",
+                cx.direction.trait_name()
+            ),
         ));
         return;
     };
@@ -448,15 +475,25 @@ fn check_struct(
             return;
         }
     };
-    if schema.get("type").and_then(Value::as_str).is_some_and(|t| t != "object") {
+    if schema
+        .get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t != "object")
+    {
         errors.push(syn::Error::new(
             input.ident.span(),
-            format!("{} is not an object at `{pointer}`, so a struct cannot match it", cx.what()),
+            format!(
+                "{} is not an object at `{pointer}`, so a struct cannot match it",
+                cx.what()
+            ),
         ));
         return;
     }
     let empty = serde_json::Map::new();
-    let properties = schema.get("properties").and_then(Value::as_object).unwrap_or(&empty);
+    let properties = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
     let required: Vec<&str> = schema
         .get("required")
         .and_then(Value::as_array)
@@ -495,7 +532,7 @@ fn check_struct(
                 let hint = crate::suggest::closest(&name, candidates.iter().copied())
                     .map(|c| format!("; did you mean `{c}`?"))
                     .unwrap_or_default();
-                let shown = if name == ident.to_string() {
+                let shown = if *ident == name {
                     format!("field `{name}`")
                 } else {
                     format!("field `{ident}` (JSON name `{name}`)")
@@ -516,13 +553,19 @@ fn check_struct(
             continue;
         };
         covered.push(name.clone());
-        let property_pointer = crate::json::push_pointer(&crate::json::push_pointer(pointer, "properties"), &name);
+        let property_pointer =
+            crate::json::push_pointer(&crate::json::push_pointer(pointer, "properties"), &name);
         let is_required = required.contains(&name.as_str());
         let (field_ty, optional) = match option_inner(&field.ty) {
             Some(inner) => (inner, true),
             None => (&field.ty, false),
         };
-        if cx.direction == Direction::Input && !is_required && !optional && !attrs.default && !container.default {
+        if cx.direction == Direction::Input
+            && !is_required
+            && !optional
+            && !attrs.default
+            && !container.default
+        {
             errors.push(syn::Error::new(
                 field.ty.span(),
                 format!(
@@ -531,7 +574,12 @@ fn check_struct(
                 ),
             ));
         }
-        if cx.direction == Direction::Output && is_required && optional && !attrs.skip_serializing_if && !nullable(property) {
+        if cx.direction == Direction::Output
+            && is_required
+            && optional
+            && !attrs.skip_serializing_if
+            && !nullable(property)
+        {
             errors.push(syn::Error::new(
                 field.ty.span(),
                 format!(
@@ -544,7 +592,15 @@ fn check_struct(
             continue;
         }
         let (resolved_pointer, resolved) = resolve(&cx.doc.value, &property_pointer, property);
-        check_type(field_ty, cx, &name, &resolved_pointer, resolved, errors, assertions);
+        check_type(
+            field_ty,
+            cx,
+            &name,
+            &resolved_pointer,
+            resolved,
+            errors,
+            assertions,
+        );
     }
     if !open_flatten {
         for name in &required {
@@ -559,7 +615,10 @@ fn check_struct(
                     .unwrap_or_default();
                 errors.push(syn::Error::new(
                     input.ident.span(),
-                    format!("required property `{name}` of {} has no field{hint}", cx.what()),
+                    format!(
+                        "required property `{name}` of {} has no field{hint}",
+                        cx.what()
+                    ),
                 ));
             }
         }
@@ -625,7 +684,11 @@ fn integer_range(name: &str) -> Option<(f64, f64)> {
 fn schema_types(schema: &Value) -> Vec<&str> {
     match schema.get("type") {
         Some(Value::String(t)) => vec![t.as_str()],
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect(),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -693,10 +756,8 @@ fn check_type(
         return;
     }
     match expected {
-        "string" => {
-            if float || range.is_some() || rust == "bool" || vec_like || map_like {
-                errors.push(mismatch(schema_word(expected)));
-            }
+        "string" if float || range.is_some() || rust == "bool" || vec_like || map_like => {
+            errors.push(mismatch(schema_word(expected)));
         }
         "integer" => {
             if let Some((min, max)) = range {
@@ -710,7 +771,8 @@ fn check_type(
                             cx.what()
                         ),
                     ));
-                } else if schema_min.is_some_and(|m| m < min) || schema_max.is_some_and(|m| m > max) {
+                } else if schema_min.is_some_and(|m| m < min) || schema_max.is_some_and(|m| m > max)
+                {
                     errors.push(syn::Error::new(
                         ty.span(),
                         format!(
@@ -738,14 +800,14 @@ fn check_type(
                 errors.push(mismatch(schema_word(expected)));
             }
         }
-        "boolean" => {
-            if rust != "bool" && (float || range.is_some() || is_string || vec_like || map_like) {
-                errors.push(mismatch(schema_word(expected)));
-            }
+        "boolean" if float || range.is_some() || is_string || vec_like || map_like => {
+            errors.push(mismatch(schema_word(expected)));
         }
         "array" => {
             if vec_like {
-                if let (Some(item_ty), Some(items)) = (generic_args(segment).first(), schema.get("items")) {
+                if let (Some(item_ty), Some(items)) =
+                    (generic_args(segment).first(), schema.get("items"))
+                {
                     let item_pointer = crate::json::push_pointer(pointer, "items");
                     let (p, s) = resolve(&cx.doc.value, &item_pointer, items);
                     check_type(item_ty, cx, &format!("{name}[]"), &p, s, errors, assertions);
@@ -757,10 +819,20 @@ fn check_type(
         "object" => {
             if map_like {
                 let args = generic_args(segment);
-                if let (Some(value_ty), Some(values @ Value::Object(_))) = (args.get(1), schema.get("additionalProperties")) {
+                if let (Some(value_ty), Some(values @ Value::Object(_))) =
+                    (args.get(1), schema.get("additionalProperties"))
+                {
                     let values_pointer = crate::json::push_pointer(pointer, "additionalProperties");
                     let (p, s) = resolve(&cx.doc.value, &values_pointer, values);
-                    check_type(value_ty, cx, &format!("{name}.*"), &p, s, errors, assertions);
+                    check_type(
+                        value_ty,
+                        cx,
+                        &format!("{name}.*"),
+                        &p,
+                        s,
+                        errors,
+                        assertions,
+                    );
                 }
             } else if float || range.is_some() || is_string || rust == "bool" || vec_like {
                 errors.push(mismatch(schema_word(expected)));
@@ -787,5 +859,85 @@ fn check_type(
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand_for(tokens: TokenStream, direction: Direction) -> String {
+        let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        derive_step(tokens, direction, manifest_dir, None).to_string()
+    }
+
+    #[test]
+    fn expansion_tracks_every_workflow_file_so_schema_edits_recompile() {
+        let out = expand_for(
+            quote! {
+                #[step(workflow = "../tests/corpus/_base/minimal", function = "lookupBook")]
+                struct Request { #[serde(rename = "bookId")] book_id: String }
+            },
+            Direction::Input,
+        );
+        assert!(
+            out.contains("impl :: orderflow_runtime :: StepInput for Request"),
+            "{out}"
+        );
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus/_base/minimal");
+        for file in [
+            "workflow.asl.json",
+            "schemas/execution.input.json",
+            "schemas/lookupBook.input.json",
+            "schemas/lookupBook.output.json",
+        ] {
+            let included = format!(
+                "include_bytes ! ({:?})",
+                root.join(file).display().to_string()
+            );
+            assert!(out.contains(&included), "{file} is not tracked:\n{out}");
+        }
+    }
+
+    #[test]
+    fn problems_become_compile_errors_not_panics() {
+        let out = expand_for(
+            quote! {
+                #[step(workflow = "../tests/corpus/_base/minimal", function = "lookupBook")]
+                struct Request { isbn: String }
+            },
+            Direction::Input,
+        );
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("required property `bookId`"), "{out}");
+        let no_attr = expand_for(quote! { struct Request { a: String } }, Direction::Output);
+        assert!(no_attr.contains("#[step(workflow"), "{no_attr}");
+        let not_a_struct = expand_for(
+            quote! {
+                #[step(workflow = "../tests/corpus/_base/minimal", function = "lookupBook")]
+                enum E { A }
+            },
+            Direction::Input,
+        );
+        assert!(
+            not_a_struct.contains("structs with named fields"),
+            "{not_a_struct}"
+        );
+    }
+
+    #[test]
+    fn rename_all_follows_serde() {
+        let field = syn::Ident::new("book_id", Span::call_site());
+        let attrs = SerdeAttrs::default();
+        assert_eq!(json_name(&field, &attrs, Some("camelCase")), "bookId");
+        assert_eq!(json_name(&field, &attrs, Some("PascalCase")), "BookId");
+        assert_eq!(json_name(&field, &attrs, Some("kebab-case")), "book-id");
+        assert_eq!(
+            json_name(&field, &attrs, Some("SCREAMING_SNAKE_CASE")),
+            "BOOK_ID"
+        );
+        assert_eq!(json_name(&field, &attrs, None), "book_id");
+        let raw = syn::Ident::new_raw("type", Span::call_site());
+        assert_eq!(json_name(&raw, &attrs, None), "type");
     }
 }

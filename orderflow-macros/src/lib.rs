@@ -27,5 +27,11 @@ pub fn step_output(input: TokenStream) -> TokenStream {
 fn expand(input: TokenStream, direction: Direction) -> TokenStream {
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
     let definitions = std::env::var_os("ORDERFLOW_DEFINITIONS").map(PathBuf::from);
-    derive_step(input.into(), direction, &manifest_dir, definitions.as_deref()).into()
+    derive_step(
+        input.into(),
+        direction,
+        &manifest_dir,
+        definitions.as_deref(),
+    )
+    .into()
 }

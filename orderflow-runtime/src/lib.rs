@@ -68,8 +68,10 @@ pub use serde_json;
 pub use tracing;
 
 mod step;
+#[cfg(feature = "schemars")]
+pub mod testing;
 pub use orderflow_macros::{StepInput, StepOutput};
-pub use step::{SchemaValidator, SchemaViolations, StepInput, StepOutput, __private};
+pub use step::{__private, SchemaValidator, SchemaViolations, StepInput, StepOutput};
 mod function;
 mod task_token;
 

@@ -98,7 +98,9 @@ impl SchemaValidator {
                     Err(SchemaViolations(problems))
                 }
             }
-            Err(e) => Err(SchemaViolations(vec![format!("the schema does not compile: {e}")])),
+            Err(e) => Err(SchemaViolations(vec![format!(
+                "the schema does not compile: {e}"
+            )])),
         }
     }
 }
@@ -150,7 +152,9 @@ mod tests {
         .to_string();
         let book = SchemaValidator::new(&document, "/$defs/Book");
         assert!(book.validate(&json!({"price": 3})).is_ok());
-        let error = book.validate(&json!({"cost": 3})).expect_err("price is required");
+        let error = book
+            .validate(&json!({"cost": 3}))
+            .expect_err("price is required");
         assert!(error.to_string().contains("price"), "{error}");
         let whole = SchemaValidator::new(&document, "");
         assert!(whole.validate(&json!({"book": {"price": "x"}})).is_err());

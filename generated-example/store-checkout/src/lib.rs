@@ -9,6 +9,7 @@
 
 pub mod errors;
 pub mod functions;
+pub mod handwritten;
 #[rustfmt::skip]
 pub mod generated;
 pub mod store;
