@@ -926,6 +926,22 @@ mod tests {
     }
 
     #[test]
+    fn orderflow_definitions_finds_workflows_by_folder_name() {
+        let definitions = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus/_base");
+        let out = derive_step(
+            quote! {
+                #[step(workflow = "../definitions/minimal", function = "lookupBook")]
+                struct Request { #[serde(rename = "bookId")] book_id: String }
+            },
+            Direction::Input,
+            Path::new("/nowhere"),
+            Some(&definitions),
+        )
+        .to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
     fn rename_all_follows_serde() {
         let field = syn::Ident::new("book_id", Span::call_site());
         let attrs = SerdeAttrs::default();
