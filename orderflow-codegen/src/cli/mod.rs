@@ -32,6 +32,23 @@ pub enum Command {
     /// Refuses (exit 1, nothing written) when `check` finds errors, or when a file it would
     /// overwrite lacks the `@generated` marker.
     Generate(GenerateArgs),
+    /// Print the workflow as a flowchart (Mermaid or Graphviz dot) on stdout.
+    Graph(GraphArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// The workflow folder.
+    pub workflow_dir: PathBuf,
+    /// Mermaid (for Markdown) or Graphviz dot.
+    #[arg(long, value_enum, default_value_t = GraphFormatArg::Mermaid)]
+    pub format: GraphFormatArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormatArg {
+    Mermaid,
+    Dot,
 }
 
 #[derive(Debug, clap::Args)]
@@ -98,6 +115,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check(&args),
         Command::Generate(args) => generate(&args),
+        Command::Graph(args) => graph(&args),
     }
 }
 
@@ -310,6 +328,35 @@ fn generate(args: &GenerateArgs) -> ExitCode {
         count(Action::KeepStub),
         count(Action::Delete)
     );
+    ExitCode::SUCCESS
+}
+
+fn graph(args: &GraphArgs) -> ExitCode {
+    let analyses = match analyze_dirs(std::slice::from_ref(&args.workflow_dir)) {
+        Ok(a) => a,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let Some(analysis) = analyses.first() else {
+        return ExitCode::from(EXIT_USAGE);
+    };
+    // A graph of a broken definition would mislead: show why instead.
+    let errors: Vec<&Diagnostic> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    let Some(workflow) = analysis.workflow.as_ref().filter(|_| errors.is_empty()) else {
+        let _ = report(&errors, Format::Human, Color::Auto, 1);
+        return ExitCode::from(1);
+    };
+    let format = match args.format {
+        GraphFormatArg::Mermaid => crate::emit::graph::GraphFormat::Mermaid,
+        GraphFormatArg::Dot => crate::emit::graph::GraphFormat::Dot,
+    };
+    print!("{}", crate::emit::graph::render(&workflow.machine, format));
     ExitCode::SUCCESS
 }
 

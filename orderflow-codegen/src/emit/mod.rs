@@ -4,7 +4,10 @@
 //! Everything here returns values (token streams, file contents); writing them is
 //! [`crate::output`]'s job.
 
+pub mod graph;
+pub mod readme;
 pub mod types;
+pub mod yaml;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -160,6 +163,11 @@ pub fn crate_files(workflow: &Workflow, source: &str) -> (Vec<OutputFile>, Vec<D
             kind: FileKind::Stub,
         });
     }
+    files.push(OutputFile {
+        path: PathBuf::from("README.md"),
+        contents: readme::readme(workflow, source),
+        kind: FileKind::Generated,
+    });
     files.push(OutputFile {
         path: PathBuf::from("src/lib.rs"),
         contents: pretty(

@@ -1,0 +1,352 @@
+//! The workflow as a flowchart, in Mermaid or Graphviz dot: Choice branches labelled by their
+//! rule, Catch edges labelled by error names and drawn dashed, Parallel branches and Map
+//! iterators as subgraphs, start and end marked.
+
+use std::fmt::Write as _;
+
+use crate::asl::model::{
+    Condition, Operand, ScopeId, StateId, StateKind, StateMachine, TransitionKind,
+};
+
+/// Output format of [`render`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+/// One edge, in format-neutral terms.
+struct Edge {
+    from: String,
+    to: String,
+    label: Option<String>,
+    /// A Catch edge: drawn dashed.
+    error: bool,
+}
+
+/// Renders the state machine.
+pub fn render(machine: &StateMachine, format: GraphFormat) -> String {
+    let mut out = String::new();
+    match format {
+        GraphFormat::Mermaid => {
+            out.push_str("flowchart TD\n");
+            mermaid_scope(machine, ScopeId(0), 1, &mut out);
+            for edge in edges(machine) {
+                let arrow = if edge.error { "-.->" } else { "-->" };
+                match &edge.label {
+                    Some(label) => {
+                        let _ = writeln!(
+                            out,
+                            "    {} {arrow}|\"{}\"| {}",
+                            edge.from,
+                            mermaid_text(label),
+                            edge.to
+                        );
+                    }
+                    None => {
+                        let _ = writeln!(out, "    {} {arrow} {}", edge.from, edge.to);
+                    }
+                }
+            }
+            out.push_str("    classDef terminal fill:#e8f5e9,stroke:#2e7d32\n");
+            out.push_str("    classDef failure fill:#ffebee,stroke:#c62828\n");
+        }
+        GraphFormat::Dot => {
+            out.push_str(
+                "digraph workflow {\n    rankdir=TB;\n    node [shape=box, style=rounded];\n",
+            );
+            dot_scope(machine, ScopeId(0), 1, &mut out);
+            for edge in edges(machine) {
+                let mut attrs = Vec::new();
+                if let Some(label) = &edge.label {
+                    attrs.push(format!("label=\"{}\"", dot_text(label)));
+                }
+                if edge.error {
+                    attrs.push("style=dashed".to_owned());
+                    attrs.push("color=\"#c62828\"".to_owned());
+                }
+                let attrs = if attrs.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", attrs.join(", "))
+                };
+                let _ = writeln!(out, "    {} -> {}{attrs};", edge.from, edge.to);
+            }
+            out.push_str("}\n");
+        }
+    }
+    out
+}
+
+/// A node id that is valid in both formats: `s<index>`; scope start/end markers get their own.
+fn node_id(id: StateId) -> String {
+    format!("s{}", id.0)
+}
+
+fn start_id(scope: ScopeId) -> String {
+    format!("start{}", scope.0)
+}
+
+fn end_id(scope: ScopeId) -> String {
+    format!("end{}", scope.0)
+}
+
+/// Every edge: start markers to StartAt, transitions, terminal states to end markers, and each
+/// Parallel/Map state into its branches (and back out).
+fn edges(machine: &StateMachine) -> Vec<Edge> {
+    let mut out = Vec::new();
+    for (i, scope) in machine.scopes.iter().enumerate() {
+        if let Some(start) = scope.start_at.as_ref().and_then(|s| s.target) {
+            out.push(Edge {
+                from: start_id(ScopeId(i)),
+                to: node_id(start),
+                label: None,
+                error: false,
+            });
+        }
+    }
+    for (index, state) in machine.states.iter().enumerate() {
+        let id = StateId(index);
+        for transition in machine.successors(id) {
+            let Some(target) = transition.target else {
+                continue;
+            };
+            let (label, error) = match transition.kind {
+                TransitionKind::Next => (None, false),
+                TransitionKind::Default => (Some("Default".to_owned()), false),
+                TransitionKind::Choice(i) => match &state.kind {
+                    StateKind::Choice(c) => (
+                        c.choices.get(i).map(|r| condition_text(&r.condition)),
+                        false,
+                    ),
+                    _ => (None, false),
+                },
+                TransitionKind::Catch(i) => (
+                    state.catchers().get(i).map(|c| {
+                        c.error_equals
+                            .iter()
+                            .map(|e| e.value.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }),
+                    true,
+                ),
+            };
+            out.push(Edge {
+                from: node_id(id),
+                to: node_id(target),
+                label,
+                error,
+            });
+        }
+        let ends = state.end || matches!(state.kind, StateKind::Succeed | StateKind::Fail(_));
+        if ends {
+            out.push(Edge {
+                from: node_id(id),
+                to: end_id(state.scope),
+                label: None,
+                error: false,
+            });
+        }
+    }
+    out
+}
+
+/// A Choice rule in words: `$.redeem == true`, `not (…)`, `a and b`.
+fn condition_text(condition: &Condition) -> String {
+    match condition {
+        Condition::Compare {
+            variable,
+            operator,
+            operand,
+        } => {
+            let value = match operand {
+                Operand::Literal(json) => json.to_value().to_string(),
+                Operand::Path(p) => p.value.to_string(),
+            };
+            format!("{} {} {value}", variable.value, operator.value.name())
+        }
+        Condition::And(rules) => rules
+            .iter()
+            .map(|r| condition_text(&r.condition))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        Condition::Or(rules) => rules
+            .iter()
+            .map(|r| condition_text(&r.condition))
+            .collect::<Vec<_>>()
+            .join(" or "),
+        Condition::Not(rule) => format!("not ({})", condition_text(&rule.condition)),
+        Condition::Jsonata(text) => text.value.clone(),
+        Condition::Invalid => "?".to_owned(),
+    }
+}
+
+/// What a node shows: the state's name and, for Tasks, what they call.
+fn node_label(machine: &StateMachine, id: StateId) -> String {
+    let state = machine.state(id);
+    let kind = match &state.kind {
+        StateKind::Task(t) => match &t.resource.value {
+            crate::asl::model::Resource::Lambda { function, .. } => format!("Task: λ {function}"),
+            crate::asl::model::Resource::SqsSendMessage {
+                wait_for_task_token: true,
+            } => "Task: SQS + task token".to_owned(),
+            crate::asl::model::Resource::SqsSendMessage { .. } => "Task: SQS".to_owned(),
+            crate::asl::model::Resource::SnsPublish { .. } => "Task: SNS publish".to_owned(),
+            crate::asl::model::Resource::Opaque(r) => format!("Task: {r}"),
+        },
+        StateKind::Pass(_) => "Pass".to_owned(),
+        StateKind::Choice(_) => "Choice".to_owned(),
+        StateKind::Wait(_) => "Wait".to_owned(),
+        StateKind::Succeed => "Succeed".to_owned(),
+        StateKind::Fail(_) => "Fail".to_owned(),
+        StateKind::Parallel(_) => "Parallel".to_owned(),
+        StateKind::Map(_) => "Map".to_owned(),
+    };
+    format!("{}\n{kind}", state.name.value)
+}
+
+/// Mermaid label text inside `"…"`: quotes and `#` as entity codes, newlines as `<br>`.
+fn mermaid_text(text: &str) -> String {
+    text.replace('#', "#35;")
+        .replace('"', "#quot;")
+        .replace('<', "#lt;")
+        .replace('>', "#gt;")
+        .replace('\n', "<br>")
+}
+
+fn dot_text(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn mermaid_scope(machine: &StateMachine, scope: ScopeId, depth: usize, out: &mut String) {
+    let indent = "    ".repeat(depth);
+    let _ = writeln!(out, "{indent}{}((\"start\"))", start_id(scope));
+    for id in &machine.scope(scope).states {
+        let state = machine.state(*id);
+        let label = mermaid_text(&node_label(machine, *id));
+        let node = node_id(*id);
+        let shape = match &state.kind {
+            StateKind::Choice(_) => format!("{node}{{\"{label}\"}}"),
+            _ => format!("{node}(\"{label}\")"),
+        };
+        let _ = writeln!(out, "{indent}{shape}");
+        match &state.kind {
+            StateKind::Succeed => {
+                let _ = writeln!(out, "{indent}class {node} terminal");
+            }
+            StateKind::Fail(_) => {
+                let _ = writeln!(out, "{indent}class {node} failure");
+            }
+            _ => {}
+        }
+        let inner: Vec<(ScopeId, String)> = match &state.kind {
+            StateKind::Parallel(p) => p
+                .branches
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (*b, format!("{} branch {}", state.name.value, i + 1)))
+                .collect(),
+            StateKind::Map(m) => vec![(m.iterator, format!("{} (each item)", state.name.value))],
+            _ => Vec::new(),
+        };
+        for (inner_scope, title) in inner {
+            let _ = writeln!(
+                out,
+                "{indent}subgraph sub{}[\"{}\"]",
+                inner_scope.0,
+                mermaid_text(&title)
+            );
+            mermaid_scope(machine, inner_scope, depth + 1, out);
+            let _ = writeln!(out, "{indent}end");
+            let _ = writeln!(out, "{indent}{node} --> sub{}", inner_scope.0);
+        }
+    }
+    let _ = writeln!(out, "{indent}{}((\"end\"))", end_id(scope));
+}
+
+fn dot_scope(machine: &StateMachine, scope: ScopeId, depth: usize, out: &mut String) {
+    let indent = "    ".repeat(depth);
+    let _ = writeln!(
+        out,
+        "{indent}{} [label=\"start\", shape=circle];",
+        start_id(scope)
+    );
+    for id in &machine.scope(scope).states {
+        let state = machine.state(*id);
+        let shape = match &state.kind {
+            StateKind::Choice(_) => ", shape=diamond, style=\"\"",
+            StateKind::Succeed => ", color=\"#2e7d32\"",
+            StateKind::Fail(_) => ", color=\"#c62828\"",
+            _ => "",
+        };
+        let _ = writeln!(
+            out,
+            "{indent}{} [label=\"{}\"{shape}];",
+            node_id(*id),
+            dot_text(&node_label(machine, *id))
+        );
+        let inner: Vec<(ScopeId, String)> = match &state.kind {
+            StateKind::Parallel(p) => p
+                .branches
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (*b, format!("{} branch {}", state.name.value, i + 1)))
+                .collect(),
+            StateKind::Map(m) => vec![(m.iterator, format!("{} (each item)", state.name.value))],
+            _ => Vec::new(),
+        };
+        for (inner_scope, title) in inner {
+            let _ = writeln!(out, "{indent}subgraph cluster{} {{", inner_scope.0);
+            let _ = writeln!(out, "{indent}    label=\"{}\";", dot_text(&title));
+            dot_scope(machine, inner_scope, depth + 1, out);
+            let _ = writeln!(out, "{indent}}}");
+            let _ = writeln!(
+                out,
+                "{indent}{} -> {} [style=dotted];",
+                node_id(*id),
+                start_id(inner_scope)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{indent}{} [label=\"end\", shape=doublecircle];",
+        end_id(scope)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workflow::{WorkflowSources, analyze};
+
+    fn machine(relative: &str) -> StateMachine {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(relative);
+        let sources = WorkflowSources::read_dir(&dir).expect("readable");
+        analyze(&sources).workflow.expect("a workflow").machine
+    }
+
+    #[test]
+    fn store_checkout_mermaid() {
+        let text = render(&machine("definitions/store-checkout"), GraphFormat::Mermaid);
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn order_status_dot() {
+        let text = render(&machine("definitions/order-status"), GraphFormat::Dot);
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn catch_edges_are_dashed_and_labelled_with_error_names() {
+        let text = render(&machine("definitions/store-checkout"), GraphFormat::Mermaid);
+        assert!(text.contains("s0 -.->|\"BookNotFound\"| s10"), "{text}");
+        assert!(text.contains("|\"$.redeem BooleanEquals true\"|"), "{text}");
+    }
+}
