@@ -34,6 +34,11 @@ for definition in sorted((root / "definitions").iterdir()):
     if not asl_valid(definition / "workflow.asl.json"):
         failures.append(f"asl-validator rejects {definition.name}")
 
+# The deployable copies generate writes (literal Lambda ARNs as placeholders) must stay valid.
+for copy in sorted((root / "generated-example").glob("*/statemachine.asl.json")):
+    if not asl_valid(copy):
+        failures.append(f"asl-validator rejects {copy.relative_to(root)}")
+
 rejected = agreed = only_orderflow = 0
 for case in sorted((root / "tests" / "corpus").iterdir()):
     if case.name.startswith("_") or not (case / "workflow.asl.json").exists():

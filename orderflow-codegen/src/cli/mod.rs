@@ -252,9 +252,11 @@ fn generate(args: &GenerateArgs) -> ExitCode {
     if !diagnostics.iter().any(Diagnostic::is_error) {
         for (dir, analysis) in dirs.iter().zip(&analyses) {
             if let Some(workflow) = &analysis.workflow {
-                let (files, generation) = crate::emit::crate_files(workflow, &source_name(dir));
+                let crate_dir = args.out.join(&workflow.name);
+                let (files, generation) =
+                    crate::emit::crate_files(workflow, &source_name(dir), &crate_dir);
                 diagnostics.extend(generation);
-                crates.push((args.out.join(&workflow.name), files));
+                crates.push((crate_dir, files));
             }
         }
     }

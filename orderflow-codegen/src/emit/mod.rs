@@ -4,6 +4,7 @@
 //! Everything here returns values (token streams, file contents); writing them is
 //! [`crate::output`]'s job.
 
+pub mod deploy;
 pub mod graph;
 pub mod readme;
 pub mod types;
@@ -124,7 +125,12 @@ pub fn generated_module(workflow: &Workflow, source: &str) -> (String, Vec<Diagn
 
 /// Every file of a workflow's crate: the generated module, a Lambda binary per function, the
 /// module list, and the stubs (lib.rs, Cargo.toml, one file per function) created once.
-pub fn crate_files(workflow: &Workflow, source: &str) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+/// `crate_dir` is where the crate goes (relative paths in the templates start there).
+pub fn crate_files(
+    workflow: &Workflow,
+    source: &str,
+    crate_dir: &std::path::Path,
+) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     let (module, diagnostics) = generated_module(workflow, source);
     let mut files = vec![OutputFile {
         path: PathBuf::from("src/generated.rs"),
@@ -163,6 +169,24 @@ pub fn crate_files(workflow: &Workflow, source: &str) -> (Vec<OutputFile>, Vec<D
             kind: FileKind::Stub,
         });
     }
+    let definition_uri = if deploy::has_literal_lambda_arns(workflow) {
+        files.push(OutputFile {
+            path: PathBuf::from("statemachine.asl.json"),
+            contents: deploy::deployable_asl(workflow, source),
+            kind: FileKind::Generated,
+        });
+        "statemachine.asl.json".to_owned()
+    } else {
+        format!(
+            "{}/workflow.asl.json",
+            relative_from_crate(source, crate_dir)
+        )
+    };
+    files.push(OutputFile {
+        path: PathBuf::from("template.yaml"),
+        contents: deploy::sam_template(workflow, source, &definition_uri),
+        kind: FileKind::Generated,
+    });
     files.push(OutputFile {
         path: PathBuf::from("README.md"),
         contents: readme::readme(workflow, source),
@@ -191,6 +215,24 @@ pub fn crate_files(workflow: &Workflow, source: &str) -> (Vec<OutputFile>, Vec<D
         kind: FileKind::Stub,
     });
     (files, diagnostics)
+}
+
+/// The workflow folder as seen from the crate folder `crate_dir`, both given relative to the
+/// directory `generate` runs in (else the folder as given).
+fn relative_from_crate(source: &str, crate_dir: &std::path::Path) -> String {
+    use std::path::Component;
+    let plain = |p: &std::path::Path| {
+        p.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    };
+    if !plain(std::path::Path::new(source)) || !plain(crate_dir) {
+        return source.to_owned();
+    }
+    let ups = crate_dir
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .count();
+    format!("{}{source}", "../".repeat(ups))
 }
 
 /// Formats tokens as a file with prettyplease, after `header`.

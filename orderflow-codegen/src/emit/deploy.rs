@@ -1,0 +1,412 @@
+//! Deployment templates from the model: AWS SAM (`template.yaml`) and Serverless Framework v3
+//! (`serverless.yml`). Both deploy the same functions, queue and topic, and grant only what the
+//! workflow needs: the state machine invokes exactly its functions, sends to exactly its queues,
+//! publishes to exactly its topics; a task-token worker may complete task tokens of exactly this
+//! state machine.
+//!
+//! The only `*` resources are the ones AWS offers no narrower form of: CloudWatch Logs log
+//! delivery (needed for state machine logging) and X-Ray (only when tracing is on);
+//! [`WILDCARD_ONLY_ACTIONS`] lists them, and a test holds every other statement to named
+//! resources.
+
+use std::collections::BTreeMap;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use serde_json::{Map, Value, json};
+
+use super::GENERATED_MARKER;
+use super::yaml::to_yaml;
+use crate::asl::model::{LambdaInvocation, Resource, StateKind};
+use crate::workflow::{Function, Workflow};
+
+/// Actions AWS documents as not supporting resource-level permissions.
+pub const WILDCARD_ONLY_ACTIONS: &[&str] = &[
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+];
+
+/// CloudFormation logical ids and placeholder names of one function.
+struct FunctionNames {
+    logical: String,
+    placeholder: String,
+    binary: String,
+}
+
+fn names(function: &Function) -> FunctionNames {
+    let upper = function.name.to_upper_camel_case();
+    FunctionNames {
+        logical: format!("{upper}Function"),
+        placeholder: format!("{upper}FunctionArn"),
+        binary: function.name.to_snake_case(),
+    }
+}
+
+/// The placeholder the ASL uses for each function, when it uses one.
+fn function_placeholders(workflow: &Workflow) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for state in &workflow.machine.states {
+        if let StateKind::Task(task) = &state.kind {
+            if let Resource::Lambda {
+                function,
+                invocation: LambdaInvocation::Placeholder(p),
+            } = &task.resource.value
+            {
+                out.insert(function.clone(), p.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Whether any Task names its function by a literal ARN: such an ASL is deployed from a copy
+/// whose ARNs are placeholders (a literal ARN names one account and region).
+pub fn has_literal_lambda_arns(workflow: &Workflow) -> bool {
+    workflow.machine.states.iter().any(|s| {
+        matches!(&s.kind, StateKind::Task(t) if matches!(t.resource.value, Resource::Lambda { invocation: LambdaInvocation::Arn { .. }, .. }))
+    })
+}
+
+/// The ASL with every literal Lambda ARN replaced by `${<Function>FunctionArn}` and the
+/// `@generated` marker leading its Comment (JSON has no comments).
+pub fn deployable_asl(workflow: &Workflow, source: &str) -> String {
+    let mut root: Value = serde_json::from_str(workflow.machine.file.text()).unwrap_or(Value::Null);
+    replace_resources(&mut root, &|resource: &str| {
+        crate::asl::parse::lambda_arn(resource)
+            .map(|(function, _)| format!("${{{}FunctionArn}}", function.to_upper_camel_case()))
+    });
+    if let Value::Object(map) = &mut root {
+        let original = map
+            .get("Comment")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let marker = format!(
+            "{GENERATED_MARKER} by orderflow-codegen from {source} (Lambda ARNs as placeholders for deployment){}",
+            original.map(|c| format!(". {c}")).unwrap_or_default()
+        );
+        let mut ordered = Map::new();
+        ordered.insert("Comment".into(), Value::from(marker));
+        for (k, v) in map.iter() {
+            if k != "Comment" {
+                ordered.insert(k.clone(), v.clone());
+            }
+        }
+        *map = ordered;
+    }
+    let mut text = serde_json::to_string_pretty(&root).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Applies `replace` to every Task `Resource` of the state machine JSON (nested scopes too).
+fn replace_resources(value: &mut Value, replace: &dyn Fn(&str) -> Option<String>) {
+    let Some(states) = value.get_mut("States").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for state in states.values_mut() {
+        if state.get("Type").and_then(Value::as_str) == Some("Task") {
+            if let Some(new) = state
+                .get("Resource")
+                .and_then(Value::as_str)
+                .and_then(replace)
+            {
+                state["Resource"] = Value::from(new);
+            }
+        }
+        if let Some(branches) = state.get_mut("Branches").and_then(Value::as_array_mut) {
+            for branch in branches {
+                replace_resources(branch, replace);
+            }
+        }
+        for key in ["Iterator", "ItemProcessor"] {
+            if let Some(inner) = state.get_mut(key) {
+                replace_resources(inner, replace);
+            }
+        }
+    }
+}
+
+/// `Fn::GetAtt` in long form.
+fn get_att(logical: &str, attribute: &str) -> Value {
+    json!({ "Fn::GetAtt": [logical, attribute] })
+}
+
+fn reference(logical: &str) -> Value {
+    json!({ "Ref": logical })
+}
+
+/// Logical ids of queues and topics, by manifest name.
+fn queue_logical(name: &str) -> String {
+    format!("{}Queue", name.to_upper_camel_case())
+}
+
+fn dead_letter_logical(name: &str) -> String {
+    format!("{}DeadLetterQueue", name.to_upper_camel_case())
+}
+
+fn topic_logical(name: &str) -> String {
+    format!("{}Topic", name.to_upper_camel_case())
+}
+
+const STATE_MACHINE: &str = "StateMachine";
+
+/// The AWS SAM template as text. `definition_uri` is the ASL's path relative to the template.
+pub fn sam_template(workflow: &Workflow, source: &str, definition_uri: &str) -> String {
+    format!(
+        "# {GENERATED_MARKER} by orderflow-codegen from {source}. Do not edit: run `orderflow-codegen generate` instead.\n# Build and deploy: sam build && sam deploy --guided\n{}",
+        to_yaml(&sam_template_value(workflow, definition_uri))
+    )
+}
+
+/// The AWS SAM template as a JSON value (what [`sam_template`] prints as YAML).
+pub fn sam_template_value(workflow: &Workflow, definition_uri: &str) -> Value {
+    let mut resources = Map::new();
+    let placeholders = function_placeholders(workflow);
+    let mut substitutions = Map::new();
+    let mut invoke_arns = Vec::new();
+    for function in workflow.functions.values() {
+        let n = names(function);
+        let settings = &function.settings;
+        let mut properties = Map::new();
+        properties.insert("CodeUri".into(), Value::from("."));
+        properties.insert("Handler".into(), Value::from("bootstrap"));
+        properties.insert("Runtime".into(), Value::from("provided.al2023"));
+        let architecture = match settings.architecture {
+            Some(crate::manifest::Architecture::X86_64) => "x86_64",
+            _ => "arm64",
+        };
+        properties.insert("Architectures".into(), json!([architecture]));
+        properties.insert(
+            "MemorySize".into(),
+            Value::from(settings.memory.unwrap_or(128)),
+        );
+        properties.insert(
+            "Timeout".into(),
+            Value::from(settings.timeout.unwrap_or(10)),
+        );
+        if let Some(description) = &settings.description {
+            properties.insert("Description".into(), Value::from(description.as_str()));
+        }
+        properties.insert(
+            "Tracing".into(),
+            json!({ "Fn::If": ["TracingOn", "Active", "PassThrough"] }),
+        );
+        if let Some(trigger) = &settings.trigger {
+            let queue = queue_logical(&trigger.queue);
+            properties.insert(
+                "Events".into(),
+                json!({
+                    format!("{queue}Messages"): {
+                        "Type": "SQS",
+                        "Properties": {
+                            "Queue": get_att(&queue, "Arn"),
+                            "BatchSize": trigger.batch_size,
+                            "FunctionResponseTypes": ["ReportBatchItemFailures"]
+                        }
+                    }
+                }),
+            );
+            if trigger.completes_task_token {
+                properties.insert(
+                    "Policies".into(),
+                    json!([{ "Statement": [{
+                        "Effect": "Allow",
+                        "Action": ["states:SendTaskSuccess", "states:SendTaskFailure"],
+                        "Resource": reference(STATE_MACHINE)
+                    }]}]),
+                );
+            }
+        }
+        resources.insert(
+            n.logical.clone(),
+            json!({
+                "Type": "AWS::Serverless::Function",
+                "Metadata": { "BuildMethod": "rust-cargolambda", "BuildProperties": { "Binary": n.binary } },
+                "Properties": properties
+            }),
+        );
+        if !function.invoked_by.is_empty() {
+            let placeholder = placeholders
+                .get(&function.name)
+                .cloned()
+                .unwrap_or(n.placeholder);
+            substitutions.insert(placeholder, get_att(&n.logical, "Arn"));
+            invoke_arns.push(get_att(&n.logical, "Arn"));
+        }
+    }
+    let mut statements = Vec::new();
+    if !invoke_arns.is_empty() {
+        statements.push(json!({ "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": invoke_arns }));
+    }
+    let mut queue_arns = Vec::new();
+    for (name, queue) in &workflow.manifest.queues {
+        let logical = queue_logical(name);
+        let timeout = workflow
+            .functions
+            .values()
+            .filter(|f| {
+                f.settings
+                    .trigger
+                    .as_ref()
+                    .is_some_and(|t| &t.queue == name)
+            })
+            .map(|f| f.settings.timeout.unwrap_or(10))
+            .max()
+            .unwrap_or(30);
+        let mut properties = Map::new();
+        // AWS recommends six times the consumer's timeout.
+        properties.insert("VisibilityTimeout".into(), Value::from(timeout * 6));
+        if queue.dead_letter_queue {
+            let dlq = dead_letter_logical(name);
+            resources.insert(
+                dlq.clone(),
+                json!({ "Type": "AWS::SQS::Queue", "Properties": { "MessageRetentionPeriod": 1_209_600 } }),
+            );
+            properties.insert(
+                "RedrivePolicy".into(),
+                json!({ "deadLetterTargetArn": get_att(&dlq, "Arn"), "maxReceiveCount": 5 }),
+            );
+        }
+        resources.insert(
+            logical.clone(),
+            json!({ "Type": "AWS::SQS::Queue", "Properties": properties }),
+        );
+        if let Some(placeholder) = &queue.placeholder {
+            substitutions.insert(placeholder.clone(), reference(&logical));
+        }
+        queue_arns.push(get_att(&logical, "Arn"));
+    }
+    if !queue_arns.is_empty() {
+        statements.push(
+            json!({ "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arns }),
+        );
+    }
+    let mut topic_arns = Vec::new();
+    for (name, topic) in &workflow.manifest.topics {
+        let logical = topic_logical(name);
+        resources.insert(logical.clone(), json!({ "Type": "AWS::SNS::Topic" }));
+        if let Some(placeholder) = &topic.placeholder {
+            substitutions.insert(placeholder.clone(), reference(&logical));
+        }
+        topic_arns.push(reference(&logical));
+    }
+    if !topic_arns.is_empty() {
+        statements
+            .push(json!({ "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arns }));
+    }
+    statements.push(json!({
+        "Effect": "Allow",
+        "Action": WILDCARD_ONLY_ACTIONS.iter().filter(|a| a.starts_with("logs:")).collect::<Vec<_>>(),
+        "Resource": "*"
+    }));
+    let xray: Vec<&&str> = WILDCARD_ONLY_ACTIONS
+        .iter()
+        .filter(|a| a.starts_with("xray:"))
+        .collect();
+    statements.push(json!({
+        "Fn::If": ["TracingOn", { "Effect": "Allow", "Action": xray, "Resource": "*" }, { "Ref": "AWS::NoValue" }]
+    }));
+    resources.insert(
+        "StateMachineLogGroup".into(),
+        json!({
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {
+                "LogGroupName": format!("/aws/vendedlogs/states/{}", workflow.name),
+                "RetentionInDays": 30
+            }
+        }),
+    );
+    let mut state_machine = Map::new();
+    state_machine.insert("Type".into(), Value::from("STANDARD"));
+    state_machine.insert("DefinitionUri".into(), Value::from(definition_uri));
+    if !substitutions.is_empty() {
+        state_machine.insert(
+            "DefinitionSubstitutions".into(),
+            Value::Object(substitutions),
+        );
+    }
+    state_machine.insert(
+        "Logging".into(),
+        json!({
+            "Level": "ALL",
+            "IncludeExecutionData": false,
+            "Destinations": [{ "CloudWatchLogsLogGroup": { "LogGroupArn": get_att("StateMachineLogGroup", "Arn") } }]
+        }),
+    );
+    state_machine.insert(
+        "Tracing".into(),
+        json!({ "Enabled": { "Fn::If": ["TracingOn", true, false] } }),
+    );
+    state_machine.insert("Policies".into(), json!([{ "Statement": statements }]));
+    resources.insert(
+        STATE_MACHINE.into(),
+        json!({ "Type": "AWS::Serverless::StateMachine", "Properties": state_machine }),
+    );
+    let description = workflow
+        .manifest
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("The {} workflow", workflow.name));
+    json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Description": description,
+        "Parameters": {
+            "TracingEnabled": {
+                "Type": "String",
+                "AllowedValues": ["true", "false"],
+                "Default": "false",
+                "Description": "Trace the state machine and functions with AWS X-Ray"
+            }
+        },
+        "Conditions": { "TracingOn": { "Fn::Equals": [{ "Ref": "TracingEnabled" }, "true"] } },
+        "Resources": resources,
+        "Outputs": { "StateMachineArn": { "Value": reference(STATE_MACHINE) } }
+    })
+}
+
+/// Every IAM statement of a template (SAM `Policies` and serverless `iam.role.statements`), for
+/// the least-privilege test.
+pub fn iam_statements(template: &Value) -> Vec<&Value> {
+    let mut out = Vec::new();
+    collect_statements(template, &mut out);
+    out
+}
+
+fn collect_statements<'a>(value: &'a Value, out: &mut Vec<&'a Value>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                if key == "Statement" || key == "statements" {
+                    if let Some(items) = inner.as_array() {
+                        for item in items {
+                            // `Fn::If` wrapping a statement.
+                            match item.get("Fn::If").and_then(Value::as_array) {
+                                Some(branches) => out.extend(
+                                    branches
+                                        .iter()
+                                        .skip(1)
+                                        .filter(|b| b.get("Effect").is_some()),
+                                ),
+                                None => out.push(item),
+                            }
+                        }
+                    }
+                } else {
+                    collect_statements(inner, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_statements(i, out)),
+        _ => {}
+    }
+}
