@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use orderflow_codegen::emit::deploy::{
-    WILDCARD_ONLY_ACTIONS, iam_statements, sam_template, sam_template_value,
+    WILDCARD_ONLY_ACTIONS, iam_statements, sam_template, sam_template_value, serverless_template,
+    serverless_value,
 };
 use orderflow_codegen::workflow::{Workflow, WorkflowSources, analyze};
 use serde_json::Value;
@@ -42,18 +43,65 @@ fn sam_templates_match_their_snapshots() {
 }
 
 #[test]
-fn iam_grants_only_what_the_model_needs_on_named_resources() {
-    // What each workflow's model calls for, and nothing else.
-    let allowed = [
-        "lambda:InvokeFunction",
-        "sqs:SendMessage",
-        "sns:Publish",
-        "states:SendTaskSuccess",
-        "states:SendTaskFailure",
-    ];
+fn serverless_services_match_their_snapshots() {
     for name in ["store-checkout", "order-status"] {
+        let text = serverless_template(
+            &workflow(name),
+            &format!("definitions/{name}"),
+            "../../target",
+        );
+        insta::assert_snapshot!(format!("serverless-{name}"), text);
+    }
+}
+
+/// The actions a workflow's model calls for: invoking its functions, sending to its queues,
+/// publishing to its topics, and — for a queue-triggered worker — reading its queue, writing
+/// its logs and completing task tokens. SAM adds the worker's queue and log permissions itself.
+fn needed_actions(w: &Workflow) -> Vec<&'static str> {
+    let mut needed = Vec::new();
+    if w.functions.values().any(|f| !f.invoked_by.is_empty()) {
+        needed.push("lambda:InvokeFunction");
+    }
+    if !w.manifest.queues.is_empty() {
+        needed.push("sqs:SendMessage");
+    }
+    if !w.manifest.topics.is_empty() {
+        needed.push("sns:Publish");
+    }
+    if w.functions.values().any(|f| f.settings.trigger.is_some()) {
+        needed.extend([
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+        ]);
+    }
+    if w.functions
+        .values()
+        .any(|f| !f.completes_tokens_of.is_empty())
+    {
+        needed.extend(["states:SendTaskSuccess", "states:SendTaskFailure"]);
+    }
+    needed
+}
+
+#[test]
+fn iam_grants_only_what_the_model_needs_on_named_resources() {
+    for (name, dialect) in [
+        ("store-checkout", "sam"),
+        ("order-status", "sam"),
+        ("store-checkout", "serverless"),
+        ("order-status", "serverless"),
+    ] {
         let w = workflow(name);
-        let template = sam_template_value(&w, "workflow.asl.json");
+        let allowed = needed_actions(&w);
+        let template = if dialect == "sam" {
+            sam_template_value(&w, "workflow.asl.json")
+        } else {
+            serverless_value(&w, "../../target")
+        };
+        let name = format!("{name} ({dialect})");
         let statements = iam_statements(&template);
         assert!(!statements.is_empty(), "{name}: no IAM statements found");
         for statement in &statements {
@@ -72,7 +120,7 @@ fn iam_grants_only_what_the_model_needs_on_named_resources() {
                 } else {
                     assert!(
                         allowed.contains(&action.as_str()),
-                        "{name}: unexpected action {action}"
+                        "{name}: `{action}` is not needed by the model (needed: {allowed:?})"
                     );
                 }
             }
@@ -83,6 +131,10 @@ fn iam_grants_only_what_the_model_needs_on_named_resources() {
             .find(|s| actions(s) == ["lambda:InvokeFunction"])
             .expect("an invoke statement");
         let invoked = invoke["Resource"].as_array().map(Vec::len).unwrap_or(0);
+        assert!(
+            statements.iter().all(|s| !actions(s).is_empty()),
+            "{name}: a statement without actions"
+        );
         let expected = w
             .functions
             .values()

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::{ToLowerCamelCase, ToSnakeCase, ToUpperCamelCase};
 use serde_json::{Map, Value, json};
 
 use super::GENERATED_MARKER;
@@ -169,10 +169,8 @@ pub fn sam_template(workflow: &Workflow, source: &str, definition_uri: &str) -> 
 
 /// The AWS SAM template as a JSON value (what [`sam_template`] prints as YAML).
 pub fn sam_template_value(workflow: &Workflow, definition_uri: &str) -> Value {
+    let function_arn = |f: &Function| get_att(&names(f).logical, "Arn");
     let mut resources = Map::new();
-    let placeholders = function_placeholders(workflow);
-    let mut substitutions = Map::new();
-    let mut invoke_arns = Vec::new();
     for function in workflow.functions.values() {
         let n = names(function);
         let settings = &function.settings;
@@ -234,80 +232,12 @@ pub fn sam_template_value(workflow: &Workflow, definition_uri: &str) -> Value {
                 "Properties": properties
             }),
         );
-        if !function.invoked_by.is_empty() {
-            let placeholder = placeholders
-                .get(&function.name)
-                .cloned()
-                .unwrap_or(n.placeholder);
-            substitutions.insert(placeholder, get_att(&n.logical, "Arn"));
-            invoke_arns.push(get_att(&n.logical, "Arn"));
-        }
     }
-    let mut statements = Vec::new();
-    if !invoke_arns.is_empty() {
-        statements.push(json!({ "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": invoke_arns }));
-    }
-    let mut queue_arns = Vec::new();
-    for (name, queue) in &workflow.manifest.queues {
-        let logical = queue_logical(name);
-        let timeout = workflow
-            .functions
-            .values()
-            .filter(|f| {
-                f.settings
-                    .trigger
-                    .as_ref()
-                    .is_some_and(|t| &t.queue == name)
-            })
-            .map(|f| f.settings.timeout.unwrap_or(10))
-            .max()
-            .unwrap_or(30);
-        let mut properties = Map::new();
-        // AWS recommends six times the consumer's timeout.
-        properties.insert("VisibilityTimeout".into(), Value::from(timeout * 6));
-        if queue.dead_letter_queue {
-            let dlq = dead_letter_logical(name);
-            resources.insert(
-                dlq.clone(),
-                json!({ "Type": "AWS::SQS::Queue", "Properties": { "MessageRetentionPeriod": 1_209_600 } }),
-            );
-            properties.insert(
-                "RedrivePolicy".into(),
-                json!({ "deadLetterTargetArn": get_att(&dlq, "Arn"), "maxReceiveCount": 5 }),
-            );
-        }
-        resources.insert(
-            logical.clone(),
-            json!({ "Type": "AWS::SQS::Queue", "Properties": properties }),
-        );
-        if let Some(placeholder) = &queue.placeholder {
-            substitutions.insert(placeholder.clone(), reference(&logical));
-        }
-        queue_arns.push(get_att(&logical, "Arn"));
-    }
-    if !queue_arns.is_empty() {
-        statements.push(
-            json!({ "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arns }),
-        );
-    }
-    let mut topic_arns = Vec::new();
-    for (name, topic) in &workflow.manifest.topics {
-        let logical = topic_logical(name);
-        resources.insert(logical.clone(), json!({ "Type": "AWS::SNS::Topic" }));
-        if let Some(placeholder) = &topic.placeholder {
-            substitutions.insert(placeholder.clone(), reference(&logical));
-        }
-        topic_arns.push(reference(&logical));
-    }
-    if !topic_arns.is_empty() {
-        statements
-            .push(json!({ "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arns }));
-    }
-    statements.push(json!({
-        "Effect": "Allow",
-        "Action": WILDCARD_ONLY_ACTIONS.iter().filter(|a| a.starts_with("logs:")).collect::<Vec<_>>(),
-        "Resource": "*"
-    }));
+    shared_resources(workflow, &mut resources);
+    let substitutions: Map<String, Value> = placeholder_values(workflow, &function_arn)
+        .into_iter()
+        .collect();
+    let mut statements = state_machine_statements(workflow, &function_arn);
     let xray: Vec<&&str> = WILDCARD_ONLY_ACTIONS
         .iter()
         .filter(|a| a.starts_with("xray:"))
@@ -374,8 +304,9 @@ pub fn sam_template_value(workflow: &Workflow, definition_uri: &str) -> Value {
     })
 }
 
-/// Every IAM statement of a template (SAM `Policies` and serverless `iam.role.statements`), for
-/// the least-privilege test.
+/// Every IAM permission statement of a template (SAM `Policies`, the policies of `AWS::IAM::Role`
+/// resources), for the least-privilege test. Trust policies (who may assume a role) are skipped:
+/// they grant no action on a resource.
 pub fn iam_statements(template: &Value) -> Vec<&Value> {
     let mut out = Vec::new();
     collect_statements(template, &mut out);
@@ -386,6 +317,9 @@ fn collect_statements<'a>(value: &'a Value, out: &mut Vec<&'a Value>) {
     match value {
         Value::Object(map) => {
             for (key, inner) in map {
+                if key == "AssumeRolePolicyDocument" {
+                    continue;
+                }
                 if key == "Statement" || key == "statements" {
                     if let Some(items) = inner.as_array() {
                         for item in items {
@@ -409,4 +343,338 @@ fn collect_statements<'a>(value: &'a Value, out: &mut Vec<&'a Value>) {
         Value::Array(items) => items.iter().for_each(|i| collect_statements(i, out)),
         _ => {}
     }
+}
+
+/// The Serverless Framework function logical id (`checkInventory` → `CheckInventoryLambdaFunction`),
+/// as serverless v3 normalises function keys.
+fn serverless_function_logical(name: &str) -> String {
+    let mut normalized = String::new();
+    for (i, c) in name.chars().enumerate() {
+        match c {
+            '-' => normalized.push_str("Dash"),
+            '_' => normalized.push_str("Underscore"),
+            c if i == 0 => normalized.extend(c.to_uppercase()),
+            c => normalized.push(c),
+        }
+    }
+    format!("{normalized}LambdaFunction")
+}
+
+/// The CloudFormation value each `${Placeholder}` of the ASL stands for, with functions named by
+/// `function_arn`.
+fn placeholder_values(
+    workflow: &Workflow,
+    function_arn: &dyn Fn(&Function) -> Value,
+) -> BTreeMap<String, Value> {
+    let placeholders = function_placeholders(workflow);
+    let mut out = BTreeMap::new();
+    for function in workflow.functions.values() {
+        if !function.invoked_by.is_empty() {
+            let placeholder = placeholders
+                .get(&function.name)
+                .cloned()
+                .unwrap_or_else(|| names(function).placeholder);
+            out.insert(placeholder, function_arn(function));
+        }
+    }
+    for (name, queue) in &workflow.manifest.queues {
+        if let Some(placeholder) = &queue.placeholder {
+            out.insert(placeholder.clone(), reference(&queue_logical(name)));
+        }
+    }
+    for (name, topic) in &workflow.manifest.topics {
+        if let Some(placeholder) = &topic.placeholder {
+            out.insert(placeholder.clone(), reference(&topic_logical(name)));
+        }
+    }
+    out
+}
+
+/// Replaces every string that is exactly `${Placeholder}` (or a literal Lambda ARN) by its
+/// CloudFormation value, everywhere in the definition.
+fn substitute(value: &mut Value, values: &BTreeMap<String, Value>, workflow: &Workflow) {
+    match value {
+        Value::String(text) => {
+            let by_placeholder = text
+                .strip_prefix("${")
+                .and_then(|rest| rest.strip_suffix('}'))
+                .and_then(|name| values.get(name));
+            let by_arn = || {
+                crate::asl::parse::lambda_arn(text)
+                    .and_then(|(function, _)| workflow.functions.get(&function))
+                    .map(|f| get_att(&serverless_function_logical(&f.name), "Arn"))
+            };
+            if let Some(new) = by_placeholder.cloned().or_else(by_arn) {
+                *value = new;
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|i| substitute(i, values, workflow)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| substitute(v, values, workflow)),
+        _ => {}
+    }
+}
+
+/// The statements of the state machine's role: invoke its functions, send to its queues, publish
+/// to its topics, deliver logs. `function_arn` names a function in the template's dialect.
+fn state_machine_statements(
+    workflow: &Workflow,
+    function_arn: &dyn Fn(&Function) -> Value,
+) -> Vec<Value> {
+    let mut statements = Vec::new();
+    let invoked: Vec<Value> = workflow
+        .functions
+        .values()
+        .filter(|f| !f.invoked_by.is_empty())
+        .map(function_arn)
+        .collect();
+    if !invoked.is_empty() {
+        statements.push(
+            json!({ "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": invoked }),
+        );
+    }
+    let queues: Vec<Value> = workflow
+        .manifest
+        .queues
+        .keys()
+        .map(|name| get_att(&queue_logical(name), "Arn"))
+        .collect();
+    if !queues.is_empty() {
+        statements
+            .push(json!({ "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queues }));
+    }
+    let topics: Vec<Value> = workflow
+        .manifest
+        .topics
+        .keys()
+        .map(|name| reference(&topic_logical(name)))
+        .collect();
+    if !topics.is_empty() {
+        statements.push(json!({ "Effect": "Allow", "Action": "sns:Publish", "Resource": topics }));
+    }
+    statements.push(json!({
+        "Effect": "Allow",
+        "Action": WILDCARD_ONLY_ACTIONS.iter().filter(|a| a.starts_with("logs:")).collect::<Vec<_>>(),
+        "Resource": "*"
+    }));
+    statements
+}
+
+/// The queues (with their dead-letter queues), topics and log group both templates declare.
+fn shared_resources(workflow: &Workflow, resources: &mut Map<String, Value>) {
+    for (name, queue) in &workflow.manifest.queues {
+        let timeout = workflow
+            .functions
+            .values()
+            .filter(|f| {
+                f.settings
+                    .trigger
+                    .as_ref()
+                    .is_some_and(|t| &t.queue == name)
+            })
+            .map(|f| f.settings.timeout.unwrap_or(10))
+            .max()
+            .unwrap_or(30);
+        let mut properties = Map::new();
+        // AWS recommends six times the consumer's timeout.
+        properties.insert("VisibilityTimeout".into(), Value::from(timeout * 6));
+        if queue.dead_letter_queue {
+            let dlq = dead_letter_logical(name);
+            resources.insert(
+                dlq.clone(),
+                json!({ "Type": "AWS::SQS::Queue", "Properties": { "MessageRetentionPeriod": 1_209_600 } }),
+            );
+            properties.insert(
+                "RedrivePolicy".into(),
+                json!({ "deadLetterTargetArn": get_att(&dlq, "Arn"), "maxReceiveCount": 5 }),
+            );
+        }
+        resources.insert(
+            queue_logical(name),
+            json!({ "Type": "AWS::SQS::Queue", "Properties": properties }),
+        );
+    }
+    for name in workflow.manifest.topics.keys() {
+        resources.insert(topic_logical(name), json!({ "Type": "AWS::SNS::Topic" }));
+    }
+}
+
+/// `arn:${Partition}:…` built with `Fn::Join`, which needs no `${…}` (serverless would read
+/// `Fn::Sub` variables as its own).
+fn arn_join(parts: Vec<Value>) -> Value {
+    json!({ "Fn::Join": ["", parts] })
+}
+
+/// The Serverless Framework v3 service as text. `artifact_root` is the cargo target folder
+/// relative to the service (where `cargo lambda build --output-format zip` writes).
+pub fn serverless_template(workflow: &Workflow, source: &str, artifact_root: &str) -> String {
+    format!(
+        "# {GENERATED_MARKER} by orderflow-codegen from {source}. Do not edit: run `orderflow-codegen generate` instead.\n# Build: cargo lambda build --release --arm64 --output-format zip; deploy: serverless deploy (Framework v3)\n{}",
+        to_yaml(&serverless_value(workflow, artifact_root))
+    )
+}
+
+/// The Serverless Framework v3 service as a JSON value.
+pub fn serverless_value(workflow: &Workflow, artifact_root: &str) -> Value {
+    let function_arn = |f: &Function| get_att(&serverless_function_logical(&f.name), "Arn");
+    let mut functions = Map::new();
+    let mut resources = Map::new();
+    for function in workflow.functions.values() {
+        let n = names(function);
+        let settings = &function.settings;
+        let mut properties = Map::new();
+        properties.insert("handler".into(), Value::from("bootstrap"));
+        if let Some(description) = &settings.description {
+            properties.insert("description".into(), Value::from(description.as_str()));
+        }
+        let architecture = match settings.architecture {
+            Some(crate::manifest::Architecture::X86_64) => "x86_64",
+            _ => "arm64",
+        };
+        properties.insert("architecture".into(), Value::from(architecture));
+        properties.insert(
+            "memorySize".into(),
+            Value::from(settings.memory.unwrap_or(128)),
+        );
+        properties.insert(
+            "timeout".into(),
+            Value::from(settings.timeout.unwrap_or(10)),
+        );
+        properties.insert(
+            "package".into(),
+            json!({ "artifact": format!("{artifact_root}/lambda/{}/bootstrap.zip", n.binary) }),
+        );
+        if let Some(trigger) = &settings.trigger {
+            let queue = queue_logical(&trigger.queue);
+            properties.insert(
+                "events".into(),
+                json!([{ "sqs": {
+                    "arn": get_att(&queue, "Arn"),
+                    "batchSize": trigger.batch_size,
+                    "functionResponseType": "ReportBatchItemFailures"
+                }}]),
+            );
+            // A role of its own, so that only the worker may complete task tokens (the
+            // provider role is shared by every function).
+            let role = format!("{}Role", function.name.to_upper_camel_case());
+            let log_group = arn_join(vec![
+                Value::from("arn:"),
+                reference("AWS::Partition"),
+                Value::from(":logs:"),
+                reference("AWS::Region"),
+                Value::from(":"),
+                reference("AWS::AccountId"),
+                Value::from(format!(
+                    ":log-group:/aws/lambda/{}-${{sls:stage}}-{}:*",
+                    workflow.name, function.name
+                )),
+            ]);
+            let mut statements = vec![
+                // serverless creates the log group itself; the event source mapping polls the queue.
+                json!({ "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": log_group }),
+                json!({ "Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], "Resource": get_att(&queue, "Arn") }),
+            ];
+            if trigger.completes_task_token {
+                statements.push(json!({
+                    "Effect": "Allow",
+                    "Action": ["states:SendTaskSuccess", "states:SendTaskFailure"],
+                    "Resource": reference(STATE_MACHINE)
+                }));
+            }
+            resources.insert(
+                role.clone(),
+                json!({
+                    "Type": "AWS::IAM::Role",
+                    "Properties": {
+                        "AssumeRolePolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [{ "Effect": "Allow", "Principal": { "Service": "lambda.amazonaws.com" }, "Action": "sts:AssumeRole" }]
+                        },
+                        "Policies": [{
+                            "PolicyName": format!("{}-worker", function.name),
+                            "PolicyDocument": { "Version": "2012-10-17", "Statement": statements }
+                        }]
+                    }
+                }),
+            );
+            properties.insert("role".into(), Value::from(role));
+        }
+        functions.insert(function.name.clone(), Value::Object(properties));
+    }
+    shared_resources(workflow, &mut resources);
+    resources.insert(
+        "StateMachineLogGroup".into(),
+        json!({
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {
+                "LogGroupName": format!("/aws/vendedlogs/states/{}-${{sls:stage}}", workflow.name),
+                "RetentionInDays": 30
+            }
+        }),
+    );
+    resources.insert(
+        "StateMachineRole".into(),
+        json!({
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{ "Effect": "Allow", "Principal": { "Service": "states.amazonaws.com" }, "Action": "sts:AssumeRole" }]
+                },
+                "Policies": [{
+                    "PolicyName": "state-machine",
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": state_machine_statements(workflow, &function_arn)
+                    }
+                }]
+            }
+        }),
+    );
+    let mut definition: Value =
+        serde_json::from_str(workflow.machine.file.text()).unwrap_or(Value::Null);
+    substitute(
+        &mut definition,
+        &placeholder_values(workflow, &function_arn),
+        workflow,
+    );
+    let machine_key = workflow.name.to_lower_camel_case();
+    json!({
+        "service": workflow.name,
+        "frameworkVersion": "3",
+        "configValidationMode": "error",
+        "provider": {
+            "name": "aws",
+            "runtime": "provided.al2023",
+            "stage": "${opt:stage, 'dev'}",
+            "region": "${opt:region, 'us-east-1'}"
+        },
+        "plugins": ["serverless-step-functions"],
+        "package": { "individually": true },
+        "functions": functions,
+        "stepFunctions": {
+            "validate": true,
+            "stateMachines": {
+                machine_key: {
+                    "id": STATE_MACHINE,
+                    "name": format!("{}-${{sls:stage}}", workflow.name),
+                    "type": "STANDARD",
+                    "role": get_att("StateMachineRole", "Arn"),
+                    "loggingConfig": {
+                        "level": "ALL",
+                        "includeExecutionData": false,
+                        "destinations": [get_att("StateMachineLogGroup", "Arn")]
+                    },
+                    "definition": definition
+                }
+            }
+        },
+        "resources": {
+            "Resources": resources,
+            "Outputs": { "StateMachineArn": { "Value": reference(STATE_MACHINE) } }
+        }
+    })
 }

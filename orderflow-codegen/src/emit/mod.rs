@@ -188,6 +188,15 @@ pub fn crate_files(
         kind: FileKind::Generated,
     });
     files.push(OutputFile {
+        path: PathBuf::from("serverless.yml"),
+        contents: deploy::serverless_template(
+            workflow,
+            source,
+            &relative_from_crate("target", crate_dir),
+        ),
+        kind: FileKind::Generated,
+    });
+    files.push(OutputFile {
         path: PathBuf::from("README.md"),
         contents: readme::readme(workflow, source),
         kind: FileKind::Generated,

@@ -46,9 +46,10 @@ fn write_value_after_key(value: &Value, indent: usize, out: &mut String) {
 fn write_list(items: &[Value], indent: usize, out: &mut String) {
     for item in items {
         out.push_str(&" ".repeat(indent));
-        out.push_str("- ");
+        out.push('-');
         match item {
             Value::Object(map) if !map.is_empty() => {
+                out.push(' ');
                 // The first key goes on the dash's line, the rest under it.
                 let mut first = true;
                 for (key, value) in map {
@@ -66,6 +67,7 @@ fn write_list(items: &[Value], indent: usize, out: &mut String) {
                 write_list(inner, indent + 2, out);
             }
             other => {
+                out.push(' ');
                 out.push_str(&scalar(other));
                 out.push('\n');
             }
@@ -122,12 +124,13 @@ mod tests {
             "List": ["arm64", {"Ref": "X", "Other": 1}],
             "Nested": {"Fn::GetAtt": ["Queue", "Arn"], "Empty": {}},
             "Sub": "${Placeholder}",
-            "Colon": "a: b"
+            "Colon": "a: b",
+            "Join": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}]]}
         });
         let text = to_yaml(&value);
         assert_eq!(
             text,
-            "Transform: AWS::Serverless-2016-10-31\nVersion: \"2010-09-09\"\nFlag: \"true\"\nPlain: provided.al2023\nList:\n- arm64\n- Ref: X\n  Other: 1\nNested:\n  Fn::GetAtt:\n  - Queue\n  - Arn\n  Empty: {}\nSub: \"${Placeholder}\"\nColon: \"a: b\"\n"
+            "Transform: AWS::Serverless-2016-10-31\nVersion: \"2010-09-09\"\nFlag: \"true\"\nPlain: provided.al2023\nList:\n- arm64\n- Ref: X\n  Other: 1\nNested:\n  Fn::GetAtt:\n  - Queue\n  - Arn\n  Empty: {}\nSub: \"${Placeholder}\"\nColon: \"a: b\"\nJoin:\n  Fn::Join:\n  - \"\"\n  -\n    - \"arn:\"\n    - Ref: AWS::Partition\n"
         );
     }
 }
