@@ -212,6 +212,8 @@ fn mermaid_text(text: &str) -> String {
         .replace('"', "#quot;")
         .replace('<', "#lt;")
         .replace('>', "#gt;")
+        // A backtick would open Mermaid's markdown-string syntax.
+        .replace('`', "#96;")
         .replace('\n', "<br>")
 }
 
@@ -329,6 +331,11 @@ mod tests {
             .join(relative);
         let sources = WorkflowSources::read_dir(&dir).expect("readable");
         analyze(&sources).workflow.expect("a workflow").machine
+    }
+
+    #[test]
+    fn mermaid_text_escapes_what_mermaid_would_parse() {
+        assert_eq!(mermaid_text("a`b\"c<d>#e"), "a#96;b#quot;c#lt;d#gt;#35;e");
     }
 
     #[test]
