@@ -10,6 +10,7 @@ pub mod cli;
 pub mod derive;
 pub mod diagnostic;
 pub mod emit;
+pub mod exec;
 pub mod flow;
 pub mod json;
 pub mod manifest;

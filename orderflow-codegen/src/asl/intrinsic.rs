@@ -284,6 +284,9 @@ pub struct IntrinsicCall {
     /// Byte offset of the function name in the call text.
     pub offset: usize,
     pub args: Vec<IntrinsicArg>,
+    /// For a `States.Format` call whose template is a string literal: the template split into
+    /// text and placeholders (the decoded [`IntrinsicArg::String`] cannot tell `{}` from `\{\}`).
+    pub format_template: Option<Vec<TemplatePiece>>,
 }
 
 impl IntrinsicCall {
@@ -665,9 +668,11 @@ impl<'a> Parser<'a> {
         }
         let close = self.pos - 1;
         self.check(function, name_start, close, &args)?;
+        let mut format_template = None;
         if function == IntrinsicFunction::Format {
             if let Some(first) = args.first_mut() {
                 if let Some((_, pieces)) = first.template.take() {
+                    format_template = Some(pieces.clone());
                     self.templates.push(FormatTemplate {
                         call_offset: name_start,
                         pieces,
@@ -679,6 +684,7 @@ impl<'a> Parser<'a> {
             function,
             offset: name_start,
             args: args.into_iter().map(|a| a.arg).collect(),
+            format_template,
         })
     }
 

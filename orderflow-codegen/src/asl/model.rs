@@ -202,6 +202,8 @@ pub struct State {
     pub io: InputOutput,
     /// `Assign` (both query languages), kept as written.
     pub assign: Option<Json>,
+    /// A JSONPath state's `Assign`, read as a payload template (`"name.$"` members evaluated).
+    pub assign_template: Option<PayloadTemplate>,
     pub kind: StateKind,
 }
 
@@ -336,6 +338,8 @@ pub struct Catcher {
     /// JSONata `Output`.
     pub output: Option<Json>,
     pub assign: Option<Json>,
+    /// A JSONPath catcher's `Assign`, read as a payload template.
+    pub assign_template: Option<PayloadTemplate>,
     pub pointer: String,
 }
 
@@ -401,6 +405,8 @@ pub struct ChoiceRule {
     pub condition: Condition,
     pub next: Option<Target>,
     pub assign: Option<Json>,
+    /// A JSONPath rule's `Assign`, read as a payload template.
+    pub assign_template: Option<PayloadTemplate>,
     pub output: Option<Json>,
     pub pointer: String,
     pub span: Span,
@@ -545,9 +551,34 @@ pub struct MapState {
     pub item_selector: Option<PayloadTemplate>,
     pub max_concurrency: Option<u64>,
     pub item_reader: Option<Json>,
+    /// Fields only an execution reads (boxed: most Map states have none of them).
+    pub run: Box<MapRunFields>,
     pub result_writer: Option<Json>,
     pub item_batcher: Option<Json>,
     pub errors: ErrorHandling,
+}
+
+/// The Map fields that only matter when the state runs.
+#[derive(Debug, Clone, Default)]
+pub struct MapRunFields {
+    pub max_concurrency_path: Option<Spanned<Path>>,
+    pub tolerated_failure_count: Option<u64>,
+    pub tolerated_failure_count_path: Option<Spanned<Path>>,
+    pub tolerated_failure_percentage: Option<f64>,
+    pub tolerated_failure_percentage_path: Option<Spanned<Path>>,
+    /// What the executor needs of `ItemReader` (JSONPath states).
+    pub reader: Option<ItemReader>,
+}
+
+/// A Map state's `ItemReader`: the resource that lists the items and its limits.
+#[derive(Debug, Clone)]
+pub struct ItemReader {
+    pub resource: String,
+    pub parameters: Option<PayloadTemplate>,
+    /// `ReaderConfig.MaxItems`.
+    pub max_items: Option<u64>,
+    /// `ReaderConfig.MaxItemsPath`.
+    pub max_items_path: Option<Spanned<Path>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

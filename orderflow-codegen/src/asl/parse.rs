@@ -666,11 +666,12 @@ impl Parser<'_> {
             end: self.boolean(obj, "End").unwrap_or(false),
             io: InputOutput::default(),
             assign: None,
+            assign_template: None,
             kind: StateKind::Succeed,
         };
         self.io(obj, ql, &mut state.io);
         if let Some(assign) = obj.get("Assign") {
-            self.assign(assign, &obj.child("Assign"), ql);
+            state.assign_template = self.assign(assign, &obj.child("Assign"), ql);
             state.assign = Some(assign.clone());
         }
         // Next/End: exactly one for the states that continue; Choice/Succeed/Fail have neither
@@ -762,10 +763,9 @@ impl Parser<'_> {
     }
 
     /// `Assign`: an object of variable names; JSONPath values use `.$` keys, JSONata `{% %}`.
-    fn assign(&mut self, json: &Json, pointer: &str, ql: QueryLanguage) {
-        let Some(obj) = self.object(json, pointer, "`Assign`") else {
-            return;
-        };
+    /// Returns the JSONPath payload template.
+    fn assign(&mut self, json: &Json, pointer: &str, ql: QueryLanguage) -> Option<PayloadTemplate> {
+        let obj = self.object(json, pointer, "`Assign`")?;
         for m in obj.members {
             let name = m.key.strip_suffix(".$").unwrap_or(&m.key);
             let valid = name
@@ -784,10 +784,11 @@ impl Parser<'_> {
             }
         }
         match ql {
-            QueryLanguage::JsonPath => {
-                self.payload(json, pointer);
+            QueryLanguage::JsonPath => Some(self.payload(json, pointer)),
+            QueryLanguage::Jsonata => {
+                self.jsonata_value(json, pointer, 0);
+                None
             }
-            QueryLanguage::Jsonata => self.jsonata_value(json, pointer, 0),
         }
     }
 
@@ -1355,9 +1356,10 @@ impl Parser<'_> {
             self.jsonata_value(o, &obj.child("Output"), 0);
         }
         let assign = obj.get("Assign").cloned();
-        if let Some(a) = &assign {
-            self.assign(a, &obj.child("Assign"), ql);
-        }
+        let assign_template = match &assign {
+            Some(a) => self.assign(a, &obj.child("Assign"), ql),
+            None => None,
+        };
         Some(Catcher {
             error_equals,
             next: Target {
@@ -1367,6 +1369,7 @@ impl Parser<'_> {
             result_path: self.nullable_path(obj, "ResultPath", true),
             output,
             assign,
+            assign_template,
             pointer: pointer.to_string(),
         })
     }
@@ -1459,9 +1462,10 @@ impl Parser<'_> {
             None
         };
         let assign = obj.get("Assign").cloned();
-        if let Some(a) = &assign {
-            self.assign(a, &obj.child("Assign"), ql);
-        }
+        let assign_template = match &assign {
+            Some(a) => self.assign(a, &obj.child("Assign"), ql),
+            None => None,
+        };
         let output = obj.get("Output").cloned();
         let condition = if ql == QueryLanguage::Jsonata {
             match self.string(obj, "Condition") {
@@ -1481,6 +1485,7 @@ impl Parser<'_> {
             condition,
             next,
             assign,
+            assign_template,
             output,
             pointer: pointer.to_string(),
             span: json.span,
@@ -1892,10 +1897,11 @@ impl Parser<'_> {
             }
             _ => self.integer(obj, "MaxConcurrency", 0),
         };
+        let mut tolerated_failure_percentage = None;
         if let Some(v) = obj.get("ToleratedFailurePercentage") {
             if !(ql == QueryLanguage::Jsonata && v.as_str().is_some()) {
                 match v.as_number().and_then(serde_json::Number::as_f64) {
-                    Some(x) if (0.0..=100.0).contains(&x) => {}
+                    Some(x) if (0.0..=100.0).contains(&x) => tolerated_failure_percentage = Some(x),
                     _ => self.error(
                         Code::InvalidValue,
                         &obj.child("ToleratedFailurePercentage"),
@@ -1905,18 +1911,17 @@ impl Parser<'_> {
                 }
             }
         }
+        let mut tolerated_failure_count = None;
         if let Some(v) = obj.get("ToleratedFailureCount") {
             if !(ql == QueryLanguage::Jsonata && v.as_str().is_some()) {
-                self.integer(obj, "ToleratedFailureCount", 0);
+                tolerated_failure_count = self.integer(obj, "ToleratedFailureCount", 0);
             }
         }
-        for key in [
-            "MaxConcurrencyPath",
-            "ToleratedFailureCountPath",
-            "ToleratedFailurePercentagePath",
-        ] {
-            self.path_field(obj, key, true);
-        }
+        let max_concurrency_path = self.path_field(obj, "MaxConcurrencyPath", true);
+        let tolerated_failure_count_path = self.path_field(obj, "ToleratedFailureCountPath", true);
+        let tolerated_failure_percentage_path =
+            self.path_field(obj, "ToleratedFailurePercentagePath", true);
+        let reader = self.item_reader(obj);
         let items = obj.get("Items").cloned();
         if let Some(i) = &items {
             self.jsonata_value(i, &obj.child("Items"), 0);
@@ -1929,9 +1934,58 @@ impl Parser<'_> {
             item_selector,
             max_concurrency,
             item_reader: obj.get("ItemReader").cloned(),
+            run: Box::new(MapRunFields {
+                max_concurrency_path,
+                tolerated_failure_count,
+                tolerated_failure_count_path,
+                tolerated_failure_percentage,
+                tolerated_failure_percentage_path,
+                reader,
+            }),
             result_writer: obj.get("ResultWriter").cloned(),
             item_batcher: obj.get("ItemBatcher").cloned(),
             errors: self.error_handling(obj, ql),
+        })
+    }
+}
+
+impl Parser<'_> {
+    /// What the executor needs of a JSONPath `ItemReader` (its other fields are not modelled).
+    fn item_reader(&mut self, map: Obj<'_>) -> Option<ItemReader> {
+        let json = map.get("ItemReader")?;
+        let pointer = map.child("ItemReader");
+        let members = json.as_object()?;
+        let obj = Obj {
+            json,
+            members,
+            pointer: &pointer,
+        };
+        let resource = obj.get("Resource").and_then(Json::as_str)?.to_string();
+        let parameters = obj
+            .get("Parameters")
+            .map(|p| self.payload(p, &obj.child("Parameters")));
+        let config_pointer = obj.child("ReaderConfig");
+        let config = obj.get("ReaderConfig").and_then(|c| {
+            c.as_object().map(|members| Obj {
+                json: c,
+                members,
+                pointer: &config_pointer,
+            })
+        });
+        let (max_items, max_items_path) = match config {
+            Some(c) => (
+                c.get("MaxItems")
+                    .and_then(Json::as_number)
+                    .and_then(serde_json::Number::as_u64),
+                self.path_field(c, "MaxItemsPath", true),
+            ),
+            None => (None, None),
+        };
+        Some(ItemReader {
+            resource,
+            parameters,
+            max_items,
+            max_items_path,
         })
     }
 }

@@ -1,0 +1,256 @@
+//! Whole-execution tests: tasks through a binding, Retry on the virtual clock, Catch with
+//! ResultPath, variables, history.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::asl::parse::{FunctionCatalog, parse_state_machine};
+use crate::asl::validate::validate;
+use crate::source::SourceFile;
+
+fn parsed(definition: Value) -> (StateMachine, Vec<crate::diagnostic::Diagnostic>) {
+    let file = SourceFile::new("workflow.asl.json", definition.to_string());
+    let json = crate::json::parse(file.text()).unwrap_or_else(|e| panic!("{}", e.message));
+    let mut diagnostics = Vec::new();
+    let catalog = FunctionCatalog {
+        functions: ["flaky".to_string()].into_iter().collect(),
+        ..FunctionCatalog::default()
+    };
+    let mut m = parse_state_machine(&file, &json, &catalog, &mut diagnostics);
+    validate(&mut m, &mut diagnostics);
+    (m, diagnostics)
+}
+
+fn machine(definition: Value) -> StateMachine {
+    let (m, diagnostics) = parsed(definition);
+    assert!(
+        !diagnostics
+            .iter()
+            .any(crate::diagnostic::Diagnostic::is_error),
+        "{diagnostics:?}"
+    );
+    m
+}
+
+fn run(definition: Value, input: Value, invoker: &dyn TaskInvoker) -> Execution {
+    run_machine(&machine(definition), input, invoker)
+}
+
+fn run_machine(m: &StateMachine, input: Value, invoker: &dyn TaskInvoker) -> Execution {
+    let executor = Executor::new(m).unwrap_or_else(|e| panic!("{e}"));
+    let options = ExecutionOptions {
+        random_seed: Some(3),
+        ..ExecutionOptions::default()
+    };
+    executor.execute_blocking(input, invoker, &options)
+}
+
+const FLAKY: &str = "arn:aws:lambda:us-east-1:123456789012:function:flaky";
+
+#[test]
+fn retries_advance_the_virtual_clock_by_the_backoff() {
+    let calls = AtomicU32::new(0);
+    let invoker = FnInvoker(|request: &TaskRequest<'_>| {
+        let n = calls.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(request.retry_count, n);
+        if n < 3 {
+            Err(TaskError::new("Busy", "try later"))
+        } else {
+            Ok(json!({"ok": n}))
+        }
+    });
+    let definition = json!({
+        "StartAt": "Call",
+        "States": {"Call": {
+            "Type": "Task", "Resource": FLAKY, "End": true, "ResultPath": "$.result",
+            "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 2, "BackoffRate": 3, "MaxAttempts": 3}]
+        }}
+    });
+    let execution = run(definition, json!({"id": 1}), &invoker);
+    assert_eq!(
+        execution.to_json(),
+        json!({"status": "SUCCEEDED", "output": {"id": 1, "result": {"ok": 3}}})
+    );
+    // 2 + 6 + 18 seconds of back-off, none of it slept.
+    assert_eq!(execution.virtual_elapsed, Duration::from_secs(26));
+    let types = execution.event_types();
+    assert_eq!(types.first(), Some(&"ExecutionStarted"));
+    assert_eq!(
+        types
+            .iter()
+            .filter(|t| **t == "LambdaFunctionFailed")
+            .count(),
+        3
+    );
+    assert_eq!(types.last(), Some(&"ExecutionSucceeded"));
+}
+
+#[test]
+fn exhausted_retries_fall_through_to_catch_with_result_path() {
+    let invoker = FnInvoker(|_: &TaskRequest<'_>| Err(TaskError::new("Busy", "still busy")));
+    let definition = json!({
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task", "Resource": FLAKY, "Next": "Done",
+                "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 2, "MaxDelaySeconds": 1}],
+                "Catch": [{"ErrorEquals": ["Other"], "Next": "Done"},
+                          {"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.error", "Next": "Handled"}]
+            },
+            "Handled": {"Type": "Pass", "End": true},
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    let execution = run(definition, json!({"id": 1}), &invoker);
+    assert_eq!(
+        execution.output,
+        Some(json!({"id": 1, "error": {"Error": "Busy", "Cause": "still busy"}}))
+    );
+    assert_eq!(execution.virtual_elapsed, Duration::from_secs(2));
+}
+
+#[test]
+fn unbound_tasks_and_runtime_errors_are_not_caught() {
+    let definition = json!({
+        "StartAt": "Call",
+        "States": {
+            "Call": {"Type": "Task", "Resource": FLAKY, "End": true,
+                     "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]},
+            "Caught": {"Type": "Succeed"}
+        }
+    });
+    let execution = run(definition, json!({}), &NoTasks);
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    assert_eq!(execution.error.as_deref(), Some("States.Runtime"));
+    assert!(
+        execution
+            .cause
+            .as_deref()
+            .is_some_and(|c| c.contains("'Call'") && c.contains("no binding"))
+    );
+}
+
+#[test]
+fn io_processing_order_and_choice() {
+    let definition = json!({
+        "StartAt": "Pick",
+        "States": {
+            "Pick": {"Type": "Pass", "InputPath": "$.order", "Parameters": {"total.$": "$.total", "n": 1},
+                     "ResultPath": "$.picked", "OutputPath": "$.picked", "Next": "Route"},
+            "Route": {"Type": "Choice", "Choices": [
+                {"And": [{"Variable": "$.total", "IsPresent": true},
+                         {"Variable": "$.total", "NumericGreaterThan": 100}], "Next": "Big"}],
+                "Default": "Small"},
+            "Big": {"Type": "Pass", "Result": "big", "End": true},
+            "Small": {"Type": "Fail", "ErrorPath": "$.missing", "Cause": "small"}
+        }
+    });
+    let big = run(
+        definition.clone(),
+        json!({"order": {"total": 150}}),
+        &NoTasks,
+    );
+    assert_eq!(
+        big.to_json(),
+        json!({"status": "SUCCEEDED", "output": "big"})
+    );
+    let small = run(definition, json!({"order": {"total": 5}}), &NoTasks);
+    assert_eq!(small.error.as_deref(), Some("States.Runtime"));
+}
+
+#[test]
+fn no_choice_matched_and_variables() {
+    let definition = json!({
+        "StartAt": "Remember",
+        "States": {
+            "Remember": {"Type": "Pass", "Assign": {"limit": 3, "who.$": "$.name"}, "Next": "Use"},
+            "Use": {"Type": "Pass", "Parameters": {"limit.$": "$limit", "who.$": "$who"}, "Next": "Route"},
+            "Route": {"Type": "Choice", "Choices": [
+                {"Variable": "$.limit", "NumericEquals": 4, "Next": "Done"}]},
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    // Validation warns that the Choice has no Default; AWS runs it and fails when nothing matches.
+    let (m, _) = parsed(definition);
+    let execution = run_machine(&m, json!({"name": "ann"}), &NoTasks);
+    assert_eq!(execution.error.as_deref(), Some("States.NoChoiceMatched"));
+    let definition = json!({
+        "StartAt": "Remember",
+        "States": {
+            "Remember": {"Type": "Pass", "Assign": {"limit": 3, "who.$": "$.name"}, "Next": "Use"},
+            "Use": {"Type": "Pass", "Parameters": {"limit.$": "$limit", "who.$": "$who"}, "End": true}
+        }
+    });
+    let execution = run(definition, json!({"name": "ann"}), &NoTasks);
+    assert_eq!(execution.output, Some(json!({"limit": 3, "who": "ann"})));
+}
+
+#[test]
+fn wait_map_and_parallel() {
+    let definition = json!({
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {"Type": "Wait", "SecondsPath": "$.delay", "Next": "Fan"},
+            "Fan": {"Type": "Map", "ItemsPath": "$.items",
+                    "ItemSelector": {"i.$": "$$.Map.Item.Index", "v.$": "$$.Map.Item.Value"},
+                    "ItemProcessor": {"StartAt": "Both", "States": {
+                        "Both": {"Type": "Parallel", "End": true, "Branches": [
+                            {"StartAt": "A", "States": {"A": {"Type": "Pass", "OutputPath": "$.i", "End": true}}},
+                            {"StartAt": "B", "States": {"B": {"Type": "Pass", "OutputPath": "$.v", "End": true}}}
+                        ]}}},
+                    "ResultPath": "$.out", "End": true}
+        }
+    });
+    let execution = run(
+        definition,
+        json!({"delay": 90, "items": ["x", "y"]}),
+        &NoTasks,
+    );
+    assert_eq!(
+        execution.output,
+        Some(json!({"delay": 90, "items": ["x", "y"], "out": [[0, "x"], [1, "y"]]}))
+    );
+    assert_eq!(execution.virtual_elapsed, Duration::from_secs(90));
+    assert!(execution.event_types().contains(&"MapIterationSucceeded"));
+    assert!(execution.to_json_with_history()["history"].is_array());
+}
+
+/// Prints the cost of one execution of a 10-state Pass/Choice workflow (asserted only loosely:
+/// debug builds are slow; the benchmark measures release builds).
+#[test]
+fn ten_state_workflow_is_fast() {
+    let mut states = serde_json::Map::new();
+    for i in 0..9 {
+        let state = if i == 4 {
+            json!({"Type": "Choice", "Choices": [
+                {"Variable": "$.n", "NumericGreaterThan": 0, "Next": format!("S{}", i + 1)}],
+                "Default": "S9"})
+        } else {
+            json!({"Type": "Pass", "Next": format!("S{}", i + 1)})
+        };
+        states.insert(format!("S{i}"), state);
+    }
+    states.insert("S9".into(), json!({"Type": "Pass", "End": true}));
+    let m = machine(json!({"StartAt": "S0", "States": states}));
+    let executor = Executor::new(&m).unwrap_or_else(|e| panic!("{e}"));
+    let options = ExecutionOptions {
+        random_seed: Some(1),
+        start_time_millis: Some(0),
+        identity: ExecutionIdentity {
+            execution_name: Some("bench".into()),
+            ..ExecutionIdentity::default()
+        },
+        ..ExecutionOptions::default()
+    };
+    let runs = 2_000u32;
+    let start = std::time::Instant::now();
+    for _ in 0..runs {
+        let e = executor.execute_blocking(json!({"n": 1, "id": "abc"}), &NoTasks, &options);
+        assert_eq!(e.status, ExecutionStatus::Succeeded);
+    }
+    let per = start.elapsed() / runs;
+    println!("10-state Pass/Choice execution: {per:?}");
+    assert!(per < Duration::from_millis(5));
+}
