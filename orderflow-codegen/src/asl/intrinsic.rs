@@ -10,9 +10,12 @@
 //! * Arguments are strings in apostrophes, numbers, `true`/`false`, `null`, paths (`$.x`,
 //!   `$$.x`, `$var`) or nested calls. Calls nest at most [`MAX_NESTING`] deep (an AWS limit),
 //!   which also bounds this parser's recursion.
-//! * In strings, `'`, `{`, `}` and `\` are reserved: `\'`, `\{`, `\}`, `\\` write them literally;
-//!   any other backslash is an error, and so is a lone `{` or `}`. `{}` is a `States.Format`
-//!   placeholder, and there must be exactly one value argument per placeholder.
+//! * In strings, `\'`, `\{`, `\}` and `\\` write `'`, `{`, `}` and `\` literally; any other
+//!   backslash is an error. `{}` is a `States.Format` placeholder, and there must be exactly one
+//!   value argument per placeholder. The documentation asks for `{` and `}` to be escaped, but
+//!   AWS accepts a lone `{` or `}` (one that is not part of a `{}` pair) as a literal character:
+//!   a recorded execution ran `States.StringToJson('{"constant_in_literal": "false"}')`. So a
+//!   lone brace is literal text here too, and only `{}` (unescaped) is a placeholder.
 //! * Argument types where the documentation requires them (integers for `States.ArrayRange`,
 //!   `States.MathAdd`, `States.MathRandom`, a positive chunk size for `States.ArrayPartition`,
 //!   a known algorithm for `States.Hash`, `false` for `States.JsonMerge`, a path for
@@ -346,7 +349,8 @@ pub fn format_templates(text: &str) -> Result<Vec<FormatTemplate>, PathError> {
 }
 
 /// Writes a string argument in intrinsic syntax: `'…'` with reserved characters escaped. `{}`
-/// pairs are written as placeholders (the decoded value cannot say whether they were escaped).
+/// pairs are written unescaped (the decoded value cannot say whether they were escaped; outside
+/// a `States.Format` template the two mean the same).
 fn write_string_arg(f: &mut fmt::Formatter<'_>, value: &str) -> fmt::Result {
     f.write_str("'")?;
     let mut chars = value.chars().peekable();
@@ -376,6 +380,26 @@ impl fmt::Display for IntrinsicArg {
     }
 }
 
+/// Writes a `States.Format` template from its pieces: every literal brace escaped, so only the
+/// placeholders read back as `{}`.
+fn write_template(f: &mut fmt::Formatter<'_>, pieces: &[TemplatePiece]) -> fmt::Result {
+    f.write_str("'")?;
+    for piece in pieces {
+        match piece {
+            TemplatePiece::Placeholder => f.write_str("{}")?,
+            TemplatePiece::Text(text) => {
+                for c in text.chars() {
+                    match c {
+                        '\'' | '{' | '}' | '\\' => write!(f, "\\{c}")?,
+                        c => write!(f, "{c}")?,
+                    }
+                }
+            }
+        }
+    }
+    f.write_str("'")
+}
+
 impl fmt::Display for IntrinsicCall {
     /// Canonical intrinsic syntax: `States.Format('{} items', $.count)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -384,7 +408,10 @@ impl fmt::Display for IntrinsicCall {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            write!(f, "{arg}")?;
+            match (&self.format_template, arg) {
+                (Some(pieces), IntrinsicArg::String(_)) if i == 0 => write_template(f, pieces)?,
+                _ => write!(f, "{arg}")?,
+            }
         }
         f.write_str(")")
     }
@@ -779,30 +806,16 @@ impl<'a> Parser<'a> {
                         );
                     }
                 },
-                Some('{') => {
-                    if self.peek() == Some('}') {
-                        self.pos += 1;
-                        placeholders += 1;
-                        value.push_str("{}");
-                        if !text.is_empty() {
-                            pieces.push(TemplatePiece::Text(std::mem::take(&mut text)));
-                        }
-                        pieces.push(TemplatePiece::Placeholder);
-                    } else {
-                        return self.err(
-                            at,
-                            "`{` is reserved in intrinsic function strings: write `\\{` for a \
-                             literal brace, or `{}` for a States.Format placeholder",
-                        );
+                Some('{') if self.peek() == Some('}') => {
+                    self.pos += 1;
+                    placeholders += 1;
+                    value.push_str("{}");
+                    if !text.is_empty() {
+                        pieces.push(TemplatePiece::Text(std::mem::take(&mut text)));
                     }
+                    pieces.push(TemplatePiece::Placeholder);
                 }
-                Some('}') => {
-                    return self.err(
-                        at,
-                        "`}` is reserved in intrinsic function strings: write `\\}` for a \
-                         literal brace",
-                    );
-                }
+                // A lone `{` or `}` is literal: AWS accepts it unescaped (see the module docs).
                 Some(c) => {
                     value.push(c);
                     text.push(c);
@@ -1228,6 +1241,68 @@ mod tests {
     }
 
     #[test]
+    fn lone_braces_are_literal_as_aws_accepts() {
+        // Recorded on AWS (test_json_merge_escaped_argument): accepted and run.
+        let c = ok(
+            "States.JsonMerge(States.StringToJson('{\"constant_in_literal\": \"false\"}'), \
+             $$.Execution.Input.input_field, false)",
+        );
+        match &c.args[0] {
+            IntrinsicArg::Call(inner) => {
+                assert_eq!(inner.function, IntrinsicFunction::StringToJson);
+                assert_eq!(
+                    inner.args,
+                    vec![string("{\"constant_in_literal\": \"false\"}")]
+                );
+            }
+            other => panic!("expected a nested call, found {other:?}"),
+        }
+        assert_eq!(ok("States.Array('a{b')").args[0], string("a{b"));
+        assert_eq!(ok("States.Array('a}b')").args[0], string("a}b"));
+        // Escaped braces mean the same; `{}` outside States.Format is plain text.
+        assert_eq!(ok("States.StringToJson('\\{\\}')").args[0], string("{}"));
+        assert_eq!(ok("States.StringToJson('{}')").args[0], string("{}"));
+        // In a States.Format template only an unescaped `{}` is a placeholder.
+        let c = ok("States.Format('{\"a\": {}}', $.x)");
+        assert_eq!(
+            c.format_template,
+            Some(vec![
+                TemplatePiece::Text("{\"a\": ".into()),
+                TemplatePiece::Placeholder,
+                TemplatePiece::Text("}".into()),
+            ])
+        );
+        let c = ok("States.Format('\\{}{}{', 1)");
+        assert_eq!(
+            c.format_template,
+            Some(vec![
+                TemplatePiece::Text("{}".into()),
+                TemplatePiece::Placeholder,
+                TemplatePiece::Text("{".into()),
+            ])
+        );
+        // The checks AWS also makes still apply.
+        for (text, offset, message) in [
+            (
+                "States.Format('{\"a\": {}}')",
+                14,
+                "has 1 `{}` placeholder but 0 value",
+            ),
+            (
+                "States.Format('{ {} }', 1, 2)",
+                14,
+                "has 1 `{}` placeholder but 2 value",
+            ),
+            ("States.StringToJson('{\\n}')", 22, "unknown escape `\\n`"),
+            ("States.StringToJson('{)", 20, "unterminated string"),
+        ] {
+            let e = bad(text);
+            assert_eq!(e.offset, offset, "`{text}`: {e}");
+            assert!(e.message.contains(message), "`{text}`: {e}");
+        }
+    }
+
+    #[test]
     fn invalid_calls_and_offsets() {
         let cases: &[(&str, usize, &str)] = &[
             ("", 0, "expected an intrinsic function call"),
@@ -1252,8 +1327,6 @@ mod tests {
             ("States.Array(1 2)", 15, "expected `,` or `)`"),
             ("States.Array('abc)", 13, "unterminated string"),
             ("States.Array('a\\nb')", 15, "unknown escape `\\n`"),
-            ("States.Array('a{b')", 15, "`{` is reserved"),
-            ("States.Array('a}b')", 15, "`}` is reserved"),
             ("States.Array(\"x\")", 13, "apostrophes"),
             ("States.Array(nul)", 13, "unexpected `nul`"),
             ("States.Array(01)", 13, "invalid number `01`"),
@@ -1395,6 +1468,10 @@ mod tests {
         let cases = [
             "States.Format('Hello {}\\'s {}', $.a, $$.Execution.Id)",
             "States.Array('a\\{b\\}\\\\', 1.5, -2, true, false, null, $v.x)",
+            "States.Format('\\{\\} {}', 1)",
+            "States.Format('\\{\\}{}\\{', 1)",
+            "States.Format('\\{\"a\": {}\\}', $.x)",
+            "States.StringToJson('\\{\"a\": [1, {}]\\}')",
             "States.ArrayLength(States.StringSplit($['a b'], ','))",
             "States.UUID()",
             "States.Array($.x[?(@.y > 1)], $..z)",
@@ -1412,6 +1489,23 @@ mod tests {
             ok("States.Array( 1,'x' ,$.a )").to_string(),
             "States.Array(1, 'x', $.a)"
         );
+        // Lone braces are shown escaped; a template's placeholders stay `{}`.
+        for (text, shown) in [
+            (
+                "States.Format('{\"a\": {}}', $.x)",
+                "States.Format('\\{\"a\": {}\\}', $.x)",
+            ),
+            (
+                "States.Format('\\{}{}{', 1)",
+                "States.Format('\\{\\}{}\\{', 1)",
+            ),
+            (
+                "States.StringToJson('{\"a\": [1, {}]}')",
+                "States.StringToJson('\\{\"a\": [1, {}]\\}')",
+            ),
+        ] {
+            assert_eq!(ok(text).to_string(), shown);
+        }
     }
 
     /// A tiny deterministic xorshift generator (no dependencies).

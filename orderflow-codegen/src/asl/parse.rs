@@ -1854,6 +1854,8 @@ impl Parser<'_> {
                 }
             }
         }
+        // AWS accepts `ProcessorConfig` in the legacy `Iterator` too (a recorded execution
+        // confirms it) and reads it the same way, so both map into the same `mode`.
         let fields: &[&str] = if processor_key == "ItemProcessor" {
             &[
                 "StartAt",
@@ -1863,7 +1865,7 @@ impl Parser<'_> {
                 "QueryLanguage",
             ]
         } else {
-            &["StartAt", "States", "Comment"]
+            &["StartAt", "States", "Comment", "ProcessorConfig"]
         };
         let iterator = self.nested_scope(
             processor,
@@ -2071,6 +2073,94 @@ pub fn is_timestamp(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Parses a definition given as JSON text; returns the machine and its diagnostics.
+    fn parse_text(text: &str) -> (StateMachine, Vec<Diagnostic>) {
+        let file = SourceFile::new("workflow.asl.json", text.to_string());
+        let json = match crate::json::parse(file.text()) {
+            Ok(json) => json,
+            Err(e) => panic!("test definition is not JSON: {}", e.message),
+        };
+        let mut diagnostics = Vec::new();
+        let machine =
+            parse_state_machine(&file, &json, &FunctionCatalog::default(), &mut diagnostics);
+        (machine, diagnostics)
+    }
+
+    fn map_definition(processor: &str) -> String {
+        format!(
+            r#"{{"StartAt": "M", "States": {{"M": {{"Type": "Map", "End": true,
+                "ItemSelector": {{"v.$": "$$.Map.Item.Value"}}, "MaxConcurrency": 1,
+                {processor}}}}}}}"#
+        )
+    }
+
+    fn map_mode(machine: &StateMachine) -> Option<MapMode> {
+        machine.states.iter().find_map(|s| match &s.kind {
+            StateKind::Map(m) => Some(m.mode),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn legacy_iterator_accepts_processor_config() {
+        // AWS accepted and ran this (test_map_state_legacy_config_inline_item_selector).
+        let inner = r#""StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}"#;
+        for (config, mode) in [
+            (r#""Mode": "INLINE""#, MapMode::Inline),
+            (
+                r#""Mode": "DISTRIBUTED", "ExecutionType": "STANDARD""#,
+                MapMode::Distributed,
+            ),
+        ] {
+            let legacy = map_definition(&format!(
+                r#""Iterator": {{"ProcessorConfig": {{{config}}}, {inner}}}"#
+            ));
+            let (machine, diagnostics) = parse_text(&legacy);
+            assert!(
+                !diagnostics.iter().any(Diagnostic::is_error),
+                "{diagnostics:?}"
+            );
+            assert_eq!(map_mode(&machine), Some(mode));
+            // The same model as with `ItemProcessor`.
+            let current = map_definition(&format!(
+                r#""ItemProcessor": {{"ProcessorConfig": {{{config}}}, {inner}}}"#
+            ));
+            let (machine, diagnostics) = parse_text(&current);
+            assert!(
+                !diagnostics.iter().any(Diagnostic::is_error),
+                "{diagnostics:?}"
+            );
+            assert_eq!(map_mode(&machine), Some(mode));
+        }
+        // The config is still checked, and other unknown fields are still rejected.
+        let bad_mode = map_definition(&format!(
+            r#""Iterator": {{"ProcessorConfig": {{"Mode": "PARALLEL"}}, {inner}}}"#
+        ));
+        let (_, diagnostics) = parse_text(&bad_mode);
+        assert!(
+            diagnostics
+                .iter()
+                .any(|d| d.is_error() && d.message.contains("`Mode` must be")),
+            "{diagnostics:?}"
+        );
+        let unknown = map_definition(&format!(r#""Iterator": {{"Bogus": 1, {inner}}}"#));
+        let (_, diagnostics) = parse_text(&unknown);
+        assert!(
+            diagnostics
+                .iter()
+                .any(|d| d.is_error() && d.message.contains("does not allow the field `Bogus`")),
+            "{diagnostics:?}"
+        );
+        let both = map_definition(&format!(
+            r#""Iterator": {{{inner}}}, "ItemProcessor": {{{inner}}}"#
+        ));
+        let (_, diagnostics) = parse_text(&both);
+        assert!(
+            diagnostics.iter().any(Diagnostic::is_error),
+            "{diagnostics:?}"
+        );
+    }
 
     #[test]
     fn lambda_arns_with_and_without_alias() {
