@@ -163,6 +163,12 @@ pub struct Workflow {
 }
 
 impl Workflow {
+    /// What the parser needed to resolve Task resources (functions, manifest placeholders), for
+    /// loading the definition again on its own ([`load_state_machine`]).
+    pub fn function_catalog(&self) -> FunctionCatalog {
+        function_catalog(self.functions.keys().cloned().collect(), &self.manifest)
+    }
+
     /// The worker completing the task token of a `.waitForTaskToken` SQS state.
     pub fn worker_of(&self, state: StateId) -> Option<&Function> {
         self.functions
@@ -194,6 +200,71 @@ pub fn analyze(sources: &WorkflowSources) -> Analysis {
         diagnostics,
     }
 }
+
+fn function_catalog(functions: BTreeSet<String>, manifest: &Manifest) -> FunctionCatalog {
+    FunctionCatalog {
+        functions,
+        placeholders: manifest.placeholders.clone(),
+        resource_placeholders: manifest
+            .queues
+            .values()
+            .filter_map(|q| q.placeholder.clone())
+            .chain(
+                manifest
+                    .topics
+                    .values()
+                    .filter_map(|t| t.placeholder.clone()),
+            )
+            .collect(),
+    }
+}
+
+/// A state machine definition on its own — no manifest, no schemas — parsed and validated for
+/// running (the local executor, generated glue): the same parse and validation as [`analyze`].
+///
+/// `catalog` says which functions `${Placeholder}`s and ARNs name, as the workflow folder's
+/// manifest and schemas would.
+///
+/// # Errors
+///
+/// Every error diagnostic (invalid JSON, an invalid definition); warnings are dropped.
+pub fn load_state_machine(
+    file: &str,
+    text: &str,
+    catalog: &FunctionCatalog,
+) -> Result<StateMachine, DefinitionErrors> {
+    let file = SourceFile::new(file, text);
+    let mut diagnostics = Vec::new();
+    let machine = parse_json(&file, &mut diagnostics).map(|json| {
+        let mut machine = parse_state_machine(&file, &json, catalog, &mut diagnostics);
+        validate(&mut machine, &mut diagnostics);
+        machine
+    });
+    normalize(&mut diagnostics);
+    diagnostics.retain(Diagnostic::is_error);
+    match machine {
+        Some(machine) if diagnostics.is_empty() => Ok(machine),
+        _ => Err(DefinitionErrors(diagnostics)),
+    }
+}
+
+/// The errors that make a definition unusable, one per line as `file:line:col: error[…]: …`.
+#[derive(Debug, Clone)]
+pub struct DefinitionErrors(pub Vec<Diagnostic>);
+
+impl std::fmt::Display for DefinitionErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            f.write_str(&crate::diagnostic::render_short(d))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DefinitionErrors {}
 
 fn parse_json(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> Option<Json> {
     match json::parse(file.text()) {
@@ -258,21 +329,7 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
         .collect();
     function_names.extend(manifest.functions.keys().cloned());
 
-    let catalog = FunctionCatalog {
-        functions: function_names.clone(),
-        placeholders: manifest.placeholders.clone(),
-        resource_placeholders: manifest
-            .queues
-            .values()
-            .filter_map(|q| q.placeholder.clone())
-            .chain(
-                manifest
-                    .topics
-                    .values()
-                    .filter_map(|t| t.placeholder.clone()),
-            )
-            .collect(),
-    };
+    let catalog = function_catalog(function_names.clone(), &manifest);
     let asl_json = parse_json(asl_file, diagnostics)?;
     let mut machine = parse_state_machine(asl_file, &asl_json, &catalog, diagnostics);
     validate(&mut machine, diagnostics);

@@ -10,6 +10,8 @@ use crate::diagnostic::{Diagnostic, JsonDiagnostic, Severity, render_human, rend
 use crate::output::Action;
 use crate::workflow::{Analysis, WorkflowSources, analyze};
 
+pub mod run;
+
 /// Checks AWS Step Functions workflows (ASL + JSON Schemas) and generates the Rust that must
 /// agree with them.
 #[derive(Debug, Parser)]
@@ -34,6 +36,12 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Print the workflow as a flowchart (Mermaid or Graphviz dot) on stdout.
     Graph(GraphArgs),
+    /// Run the state machine in-process on an input and print the outcome as JSON; Task states
+    /// answer from a mock file (Step Functions Local's format).
+    ///
+    /// Exit status: 0 when the executions ran (whatever their status), 1 for an invalid
+    /// definition, 2 for usage or I/O errors (including an input or mock file that is not valid).
+    Run(run::RunArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -116,6 +124,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check(&args),
         Command::Generate(args) => generate(&args),
         Command::Graph(args) => graph(&args),
+        Command::Run(args) => run::run(&args),
     }
 }
 

@@ -27,6 +27,7 @@ mod filter;
 pub mod history;
 pub mod intrinsics;
 pub mod jsonata;
+pub mod mocks;
 pub mod paths;
 mod plan;
 pub mod retry;
@@ -43,15 +44,20 @@ use crate::asl::model::StateMachine;
 pub use clock::{ClockMode, ThreadTimer, Timer};
 pub use error::Failure;
 pub use history::{EventType, HistoryDetail, HistoryEvent};
+pub use mocks::{
+    MockConfig, MockConfigError, MockInvoker, MockOutcome, MockTestCase, MockedResponse,
+};
 pub use plan::DefinitionError;
 pub use task::{FnInvoker, NoTasks, TaskError, TaskInvoker, TaskRequest};
 
 /// AWS's payload limit for execution input, state input/output and results (256 KiB).
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 
-/// An executor for one state machine. Cheap to share: executions borrow it.
-pub struct Executor<'m> {
-    machine: &'m StateMachine,
+/// An executor for one state machine. Owns everything an execution reads (nothing borrows the
+/// model), so it can live in a `static` or an `Arc`; executions borrow it.
+pub struct Executor {
+    /// The state machine's `TimeoutSeconds`.
+    timeout_seconds: Option<u64>,
     plan: plan::Plan,
 }
 
@@ -155,6 +161,16 @@ pub struct Execution {
 }
 
 impl Execution {
+    /// The states entered, in order (every `…StateEntered` event; states inside Parallel and Map
+    /// included). Needs a history ([`HistoryDetail::Events`] or more).
+    pub fn visited_states(&self) -> Vec<&str> {
+        self.history
+            .iter()
+            .filter(|e| e.event_type.name().ends_with("StateEntered"))
+            .filter_map(|e| e.state.as_deref())
+            .collect()
+    }
+
     /// `{"status":"SUCCEEDED","output":…}` or `{"status":"FAILED","error":…,"cause":…}`.
     pub fn to_json(&self) -> Value {
         let mut out = json!({"status": self.status.as_str()});
@@ -185,18 +201,14 @@ impl Execution {
     }
 }
 
-impl<'m> Executor<'m> {
+impl Executor {
     /// Precomputes what executions need. Fails when the model cannot run (a transition to a
     /// missing state, an invalid Choice rule…: what validation reports as errors).
-    pub fn new(machine: &'m StateMachine) -> Result<Self, DefinitionError> {
+    pub fn new(machine: &StateMachine) -> Result<Self, DefinitionError> {
         Ok(Executor {
-            machine,
+            timeout_seconds: machine.timeout_seconds,
             plan: plan::build(machine)?,
         })
-    }
-
-    pub fn machine(&self) -> &'m StateMachine {
-        self.machine
     }
 
     /// Runs one execution to its end.

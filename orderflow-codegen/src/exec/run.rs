@@ -135,6 +135,31 @@ struct Env<'r> {
 }
 
 impl<'r> Env<'r> {
+    /// The context object with only its member `top` (`Task`, `State`, …), or nothing if it has
+    /// no such member.
+    fn context_object_part(&self, top: &str) -> Value {
+        match top {
+            "Task" => match &self.frame.task_token {
+                Some(token) => json!({"Task": {"Token": token}}),
+                None => json!({}),
+            },
+            "State" => json!({
+                "State": {
+                    "EnteredTime": format_timestamp(self.frame.entered_time),
+                    "Name": &*self.frame.name,
+                    "RetryCount": self.frame.retry_count,
+                },
+            }),
+            "StateMachine" => json!({
+                "StateMachine": {
+                    "Id": self.info.machine_id,
+                    "Name": self.info.machine_name,
+                },
+            }),
+            _ => self.context_object(),
+        }
+    }
+
     fn context_object(&self) -> Value {
         let mut ctx = json!({
             "Execution": {
@@ -192,6 +217,16 @@ impl<'r> Env<'r> {
                         return select_steps(&path.steps[3..], path.definite, value)
                             .map(|c| Cow::Owned(c.into_owned()));
                     }
+                }
+                // Only the part of the context object the path reads is built: most paths are
+                // `$$.Task.Token` or `$$.State.*`, and the whole object copies the input.
+                if let Some(top) = field(0) {
+                    let mut ctx = self.context_object_part(top);
+                    let Some(part) = ctx.as_object_mut().and_then(|o| o.remove(top)) else {
+                        return Err(NoResult);
+                    };
+                    return select_steps(&path.steps[1..], path.definite, &part)
+                        .map(|c| Cow::Owned(c.into_owned()));
                 }
                 let ctx = self.context_object();
                 select(path, &ctx).map(|c| Cow::Owned(c.into_owned()))
@@ -347,7 +382,7 @@ fn entered_event(kind: &KindPlan) -> (EventType, Option<EventType>) {
 }
 
 pub(super) async fn execute(
-    executor: &Executor<'_>,
+    executor: &Executor,
     input: Value,
     invoker: &dyn TaskInvoker,
     options: &ExecutionOptions,
@@ -384,7 +419,6 @@ pub(super) async fn execute(
         machine_name: identity.state_machine_name.clone(),
     };
     let timeout_millis = executor
-        .machine
         .timeout_seconds
         .map(|s| i64::try_from(s.saturating_mul(1000)).unwrap_or(i64::MAX));
     let mut rt = Runtime {
@@ -457,7 +491,7 @@ pub(super) async fn execute(
     }
 }
 
-impl Executor<'_> {
+impl Executor {
     /// Runs a scope from its `StartAt` to a state that ends it.
     fn run_scope<'a, 'x: 'a>(
         &'a self,
@@ -640,8 +674,9 @@ impl Executor<'_> {
                 if *wait_for_task_token {
                     frame.task_token = Some(intrinsics::uuid_v4(rt.rng.u128(..).to_le_bytes()));
                 }
+                // Without InputPath/Parameters the raw input is the parameters: borrowed, and
+                // cloned only per attempt (the binding consumes it; Retry needs it again).
                 let effective = self.effective_input(rt, plan, frame, &raw)?;
-                let parameters = effective.unwrap_or_else(|| raw.clone());
                 let timeout =
                     self.seconds(rt, frame, timeout.as_ref(), &raw, "TimeoutSecondsPath")?;
                 let heartbeat =
@@ -668,7 +703,7 @@ impl Executor<'_> {
                     let details = rt
                         .history
                         .wants_payloads()
-                        .then(|| json!({"parameters": parameters}));
+                        .then(|| json!({"parameters": effective.as_ref().unwrap_or(&raw)}));
                     rt.record(scheduled, &plan.name, details);
                     rt.record(started, &plan.name, None);
                     if *wait_for_task_token {
@@ -680,7 +715,7 @@ impl Executor<'_> {
                             plan,
                             frame,
                             resource,
-                            parameters.clone(),
+                            effective.as_ref().unwrap_or(&raw).clone(),
                             timeout,
                             heartbeat,
                         )

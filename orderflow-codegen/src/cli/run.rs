@@ -1,0 +1,466 @@
+//! `orderflow-codegen run`: executes a state machine in-process on a given input and prints the
+//! outcome as JSON. Task states are bound only through a mock configuration (Step Functions
+//! Local's format, see [`crate::exec::mocks`]); a Task with no mock fails the execution.
+//!
+//! Exit status: 0 when every execution ran (whatever its status), 1 when the definition is
+//! invalid (diagnostics on stderr, as `check` prints them), 2 for usage and I/O errors
+//! (unreadable files, an `--input` that is not JSON, a bad mock file) — and, with `--inputs`,
+//! when some line was not JSON: the other lines still run, and that line's result says why.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{Color, EXIT_USAGE, Format, analyze_dirs, report};
+use crate::asl::model::{StateKind, StateMachine};
+use crate::asl::parse::{FunctionCatalog, parse_state_machine};
+use crate::asl::validate::validate;
+use crate::diagnostic::{Code, Diagnostic, Location, normalize};
+use crate::exec::error::names;
+use crate::exec::task::describe_resource;
+use crate::exec::{
+    ClockMode, Execution, ExecutionIdentity, ExecutionOptions, Executor, HistoryDetail, MockConfig,
+    MockTestCase, TaskError, TaskInvoker, TaskRequest,
+};
+use crate::json;
+use crate::source::SourceFile;
+use crate::workflow::MAX_FILE_BYTES;
+
+/// Exit status for an invalid definition.
+const EXIT_INVALID_DEFINITION: u8 = 1;
+
+#[derive(Debug, clap::Args)]
+#[command(group(
+    clap::ArgGroup::new("execution_input")
+        .required(true)
+        .args(["input", "inputs"])
+))]
+pub struct RunArgs {
+    /// The state machine: an ASL file, or a workflow folder (checked as `check` does first).
+    pub definition: PathBuf,
+    /// The execution input: a JSON file, or `-` for stdin.
+    #[arg(long, value_name = "FILE|-")]
+    pub input: Option<PathBuf>,
+    /// One execution per non-empty line of a JSON Lines file (`-`: stdin); prints one compact
+    /// result per line, in order.
+    #[arg(long, value_name = "FILE.jsonl|-")]
+    pub inputs: Option<PathBuf>,
+    /// Mocked Task responses, in Step Functions Local's mock configuration format.
+    #[arg(long, value_name = "FILE", requires = "test_case")]
+    pub mocks: Option<PathBuf>,
+    /// The test case of the mock file to run.
+    #[arg(long, value_name = "NAME", requires = "mocks")]
+    pub test_case: Option<String>,
+    /// The mock file's state machine the test case belongs to (needed when it has several).
+    #[arg(long, value_name = "NAME", requires = "mocks")]
+    pub state_machine: Option<String>,
+    /// Include the execution history (event types and state names) in each result.
+    #[arg(long)]
+    pub history: bool,
+    /// Wait states and retry back-off really wait (default: a virtual clock that never sleeps).
+    #[arg(long)]
+    pub real_clock: bool,
+}
+
+/// The command stopped early: the reason is already on stderr; exit with this status.
+struct Stop(u8);
+
+pub fn run(args: &RunArgs) -> ExitCode {
+    match prepare_and_run(args) {
+        Ok(code) | Err(Stop(code)) => ExitCode::from(code),
+    }
+}
+
+fn usage_error(message: impl std::fmt::Display) -> Stop {
+    eprintln!("error: {message}");
+    Stop(EXIT_USAGE)
+}
+
+fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
+    let (machine, machine_name) = load_definition(&args.definition)?;
+    let executor = Executor::new(&machine).map_err(|e| {
+        eprintln!("error: {}: {e}", args.definition.display());
+        Stop(EXIT_INVALID_DEFINITION)
+    })?;
+    let test_case = match (&args.mocks, &args.test_case) {
+        (Some(mocks), Some(test_case)) => Some(load_mocks(
+            mocks,
+            args.state_machine.as_deref(),
+            test_case,
+            &machine,
+        )?),
+        _ => None,
+    };
+    let options = ExecutionOptions {
+        clock: if args.real_clock {
+            ClockMode::Real
+        } else {
+            ClockMode::Virtual
+        },
+        identity: ExecutionIdentity {
+            state_machine_name: machine_name,
+            ..ExecutionIdentity::default()
+        },
+        history: if args.history {
+            HistoryDetail::Events
+        } else {
+            HistoryDetail::None
+        },
+        ..ExecutionOptions::default()
+    };
+    let runner = Runner {
+        executor: &executor,
+        test_case: test_case.as_ref(),
+        options: &options,
+        history: args.history,
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let code = match (&args.input, &args.inputs) {
+        (Some(input), _) => runner.single(input, &mut out)?,
+        (None, Some(inputs)) => runner.lines(inputs, &mut out)?,
+        // clap's `execution_input` group requires one of them.
+        (None, None) => return Err(usage_error("pass --input FILE or --inputs FILE.jsonl")),
+    };
+    out.flush()
+        .map_err(|e| usage_error(format!("cannot write the results: {e}")))?;
+    Ok(code)
+}
+
+/// The state machine and the name executions report it under (`$$.StateMachine.Name`).
+fn load_definition(path: &Path) -> Result<(StateMachine, String), Stop> {
+    if path.is_dir() {
+        let analyses = analyze_dirs(&[path.to_path_buf()]).map_err(usage_error)?;
+        let Some(analysis) = analyses.into_iter().next() else {
+            return Err(usage_error(format!(
+                "cannot read workflow folder {}",
+                path.display()
+            )));
+        };
+        let errors: Vec<&Diagnostic> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .collect();
+        return match analysis.workflow {
+            Some(workflow) if errors.is_empty() => Ok((workflow.machine, workflow.name)),
+            _ => Err(invalid_definition(&errors)),
+        };
+    }
+    let text = read_limited(path)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .map(|n| {
+            n.trim_end_matches(".json")
+                .trim_end_matches(".asl")
+                .to_owned()
+        })
+        .unwrap_or_else(|| "StateMachine".into());
+    let file = SourceFile::new(path, text);
+    let mut diagnostics = Vec::new();
+    let machine = match json::parse(file.text()) {
+        Ok(json) => {
+            // An ASL file on its own has no folder saying which Lambda functions exist, so the
+            // unknown-function check (E0116) does not apply; every other check does.
+            let mut machine =
+                parse_state_machine(&file, &json, &FunctionCatalog::default(), &mut diagnostics);
+            validate(&mut machine, &mut diagnostics);
+            Some(machine)
+        }
+        Err(e) => {
+            diagnostics.push(
+                Diagnostic::new(Code::JsonSyntax, format!("invalid JSON: {}", e.message))
+                    .at(Location::new(&file, "", e.span))
+                    .label(e.message),
+            );
+            None
+        }
+    };
+    diagnostics.retain(|d| d.is_error() && d.code != Code::UnknownFunction);
+    normalize(&mut diagnostics);
+    match machine {
+        Some(machine) if diagnostics.is_empty() => Ok((machine, name)),
+        _ => Err(invalid_definition(&diagnostics.iter().collect::<Vec<_>>())),
+    }
+}
+
+fn invalid_definition(errors: &[&Diagnostic]) -> Stop {
+    let _ = report(errors, Format::Human, Color::Auto, 1);
+    eprintln!("error: nothing was run: fix the definition first");
+    Stop(EXIT_INVALID_DEFINITION)
+}
+
+/// A whole file (or stdin for `-`), refusing files larger than the definitions limit.
+fn read_limited(path: &Path) -> Result<String, Stop> {
+    let mut text = String::new();
+    let read = if path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_string(&mut text)
+    } else {
+        File::open(path).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_string(&mut text))
+    };
+    let name = display_name(path);
+    match read {
+        Ok(n) if n as u64 > MAX_FILE_BYTES => Err(usage_error(format!(
+            "cannot read {name}: it is larger than {MAX_FILE_BYTES} bytes"
+        ))),
+        Ok(_) => Ok(text),
+        Err(e) => Err(usage_error(format!("cannot read {name}: {e}"))),
+    }
+}
+
+fn display_name(path: &Path) -> String {
+    if path == Path::new("-") {
+        "stdin".into()
+    } else {
+        path.display().to_string()
+    }
+}
+
+fn load_mocks(
+    path: &Path,
+    state_machine: Option<&str>,
+    test_case: &str,
+    machine: &StateMachine,
+) -> Result<MockTestCase, Stop> {
+    let text = read_limited(path)?;
+    let config = MockConfig::parse(&text, &path.display().to_string())
+        .map_err(|e| usage_error(format!("invalid mock file: {e}")))?;
+    let case = config.test_case(state_machine, test_case).map_err(|e| {
+        let help = if e.help.is_some() {
+            e.help.clone()
+        } else if state_machine.is_none() && config.state_machines().count() > 1 {
+            Some("pass --state-machine NAME".to_owned())
+        } else {
+            None
+        };
+        usage_error(crate::exec::MockConfigError { help, ..e })
+    })?;
+    warn_about_unknown_states(&case, machine);
+    Ok(case)
+}
+
+/// A test case that mocks a state the state machine lacks is most likely a typo: say so, but
+/// run (Step Functions Local ignores such entries too).
+fn warn_about_unknown_states(case: &MockTestCase, machine: &StateMachine) {
+    for (name, location) in case.mocked_states() {
+        let pointer = &location.pointer;
+        match machine.state_named(name).map(|id| &machine.state(id).kind) {
+            None => {
+                let hint = crate::suggest::did_you_mean(
+                    name,
+                    machine.states.iter().map(|s| s.name.value.as_str()),
+                )
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
+                eprintln!(
+                    "warning: {location}: test case `{}` mocks state `{name}`, which the state machine does not have{hint} [{pointer}]",
+                    case.name()
+                );
+            }
+            Some(StateKind::Task(_)) => {}
+            Some(StateKind::Map(map)) if map.run.reader.is_some() => {}
+            Some(kind) => eprintln!(
+                "warning: {location}: test case `{}` mocks state `{name}`, a {} state: only Task states (and a Map's ItemReader) invoke anything [{pointer}]",
+                case.name(),
+                kind.type_name()
+            ),
+        }
+    }
+}
+
+/// The binding when no mock file is given: the CLI has no other.
+struct NoBindings;
+
+impl NoBindings {
+    fn error(request: &TaskRequest<'_>) -> TaskError {
+        TaskError::new(
+            names::RUNTIME,
+            format!(
+                "the Task state '{}' ({}) has no binding: `orderflow-codegen run` binds Task states only through mocks (--mocks FILE --test-case NAME)",
+                request.state_name,
+                describe_resource(request.resource)
+            ),
+        )
+    }
+}
+
+impl TaskInvoker for NoBindings {
+    fn invoke<'a>(
+        &'a self,
+        request: TaskRequest<'a>,
+    ) -> futures::future::BoxFuture<'a, Result<Value, TaskError>> {
+        let error = NoBindings::error(&request);
+        Box::pin(std::future::ready(Err(error)))
+    }
+}
+
+/// Runs executions and writes their results.
+struct Runner<'r> {
+    executor: &'r Executor,
+    test_case: Option<&'r MockTestCase>,
+    options: &'r ExecutionOptions,
+    history: bool,
+}
+
+/// A result line without history, written straight from the execution (no copy of the output).
+/// Field order as [`Execution::to_json`].
+#[derive(Serialize)]
+struct ResultLine<'a> {
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cause: Option<&'a str>,
+}
+
+/// The result of an `--inputs` line that is not JSON: no execution started.
+#[derive(Serialize)]
+struct NotStartedLine<'a> {
+    status: &'static str,
+    line: u64,
+    error: &'static str,
+    cause: &'a str,
+}
+
+impl Runner<'_> {
+    fn execute(&self, input: Value) -> Execution {
+        match self.test_case {
+            // A fresh invoker per execution: invocation counts are per execution.
+            Some(case) => self
+                .executor
+                .execute_blocking(input, &case.invoker(), self.options),
+            None => self
+                .executor
+                .execute_blocking(input, &NoBindings, self.options),
+        }
+    }
+
+    fn write_result(
+        &self,
+        execution: &Execution,
+        out: &mut impl Write,
+        pretty: bool,
+    ) -> Result<(), Stop> {
+        let written = if self.history {
+            let value = execution.to_json_with_history();
+            if pretty {
+                serde_json::to_writer_pretty(&mut *out, &value)
+            } else {
+                serde_json::to_writer(&mut *out, &value)
+            }
+        } else {
+            let line = ResultLine {
+                status: execution.status.as_str(),
+                output: execution.output.as_ref(),
+                error: execution.error.as_deref(),
+                cause: execution.cause.as_deref(),
+            };
+            if pretty {
+                serde_json::to_writer_pretty(&mut *out, &line)
+            } else {
+                serde_json::to_writer(&mut *out, &line)
+            }
+        };
+        written
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n"))
+            .map_err(|e| usage_error(format!("cannot write the results: {e}")))
+    }
+
+    /// `--input`: one execution, its result pretty-printed.
+    fn single(&self, path: &Path, out: &mut impl Write) -> Result<u8, Stop> {
+        let text = read_limited(path)?;
+        let input: Value = serde_json::from_str(&text).map_err(|e| {
+            usage_error(format!(
+                "{}:{}:{}: the execution input is not JSON: {}",
+                display_name(path),
+                e.line(),
+                e.column(),
+                serde_message(&e)
+            ))
+        })?;
+        let execution = self.execute(input);
+        self.write_result(&execution, out, true)?;
+        Ok(0)
+    }
+
+    /// `--inputs`: one execution per non-empty line, one compact result per line.
+    fn lines(&self, path: &Path, out: &mut impl Write) -> Result<u8, Stop> {
+        let name = display_name(path);
+        let reader: Box<dyn BufRead> = if path == Path::new("-") {
+            Box::new(std::io::stdin().lock())
+        } else {
+            let file =
+                File::open(path).map_err(|e| usage_error(format!("cannot read {name}: {e}")))?;
+            Box::new(BufReader::with_capacity(64 * 1024, file))
+        };
+        let mut reader = reader;
+        let mut line = Vec::with_capacity(1024);
+        let mut number = 0u64;
+        let mut invalid_lines = 0u64;
+        loop {
+            line.clear();
+            let read = reader
+                .read_until(b'\n', &mut line)
+                .map_err(|e| usage_error(format!("cannot read {name}: {e}")))?;
+            if read == 0 {
+                break;
+            }
+            number += 1;
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match serde_json::from_slice::<Value>(&line) {
+                Ok(input) => {
+                    let execution = self.execute(input);
+                    self.write_result(&execution, out, false)?;
+                }
+                Err(e) => {
+                    invalid_lines += 1;
+                    let cause = format!(
+                        "{name}:{number}:{}: line {number} is not JSON: {}",
+                        e.column(),
+                        serde_message(&e)
+                    );
+                    let result = NotStartedLine {
+                        status: "NOT_STARTED",
+                        line: number,
+                        error: "InvalidExecutionInput",
+                        cause: &cause,
+                    };
+                    serde_json::to_writer(&mut *out, &result)
+                        .map_err(std::io::Error::from)
+                        .and_then(|()| out.write_all(b"\n"))
+                        .map_err(|e| usage_error(format!("cannot write the results: {e}")))?;
+                }
+            }
+        }
+        if invalid_lines > 0 {
+            eprintln!(
+                "error: {invalid_lines} line{} of {name} {} not JSON (see the NOT_STARTED results); every other line ran",
+                if invalid_lines == 1 { "" } else { "s" },
+                if invalid_lines == 1 { "is" } else { "are" },
+            );
+            return Ok(EXIT_USAGE);
+        }
+        Ok(0)
+    }
+}
+
+/// serde_json's message without its ` at line L column C` suffix (we print the position
+/// ourselves, as `file:line:col`).
+fn serde_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
+}

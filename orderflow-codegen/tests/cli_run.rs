@@ -1,0 +1,479 @@
+//! `orderflow-codegen run` as a user runs it: results on stdout, exit codes, mocks in Step
+//! Functions Local's format, `--inputs` and `--history`. Fixtures: `tests/run/` (one thing each)
+//! and the reference workflows under `definitions/`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/run")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Runs `orderflow-codegen run …` from the workspace root with `stdin` on standard input.
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_orderflow-codegen"))
+        .current_dir(workspace_root())
+        .arg("run")
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // A run that fails before reading stdin (a bad mock file, say) closes the pipe
+    // early; that broken pipe is the binary's choice, not a test failure.
+    if let Err(error) = child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin.as_bytes())
+    {
+        assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe, "{error}");
+    }
+    child.wait_with_output().expect("the binary finishes")
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The single JSON result on stdout.
+fn json_result(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON value ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&output.stdout),
+            stderr(output)
+        )
+    })
+}
+
+/// One JSON result per stdout line.
+fn result_lines(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn history_types(result: &Value) -> Vec<&str> {
+    result["history"]
+        .as_array()
+        .expect("a history array")
+        .iter()
+        .map(|e| e["type"].as_str().expect("a type"))
+        .collect()
+}
+
+#[test]
+fn success_prints_the_output_and_exits_0() {
+    let output = run(
+        &[&fixture("greet.asl.json"), "--input", "-"],
+        r#"{"name": "Ada"}"#,
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        json_result(&output),
+        json!({"status": "SUCCEEDED", "output": {"greeting": "Hello, Ada!"}})
+    );
+}
+
+#[test]
+fn a_failed_execution_is_a_result_and_exits_0() {
+    let output = run(
+        &[&fixture("reject.asl.json"), "--input", "-"],
+        r#"{"items": 0}"#,
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        json_result(&output),
+        json!({"status": "FAILED", "error": "EmptyOrder", "cause": "the order has no items"})
+    );
+}
+
+#[test]
+fn an_invalid_definition_exits_1_with_file_line_column_and_pointer() {
+    let output = run(&[&fixture("dangling-next.asl.json"), "--input", "-"], "{}");
+    assert_eq!(code(&output), 1);
+    assert!(output.stdout.is_empty(), "nothing runs");
+    let text = stderr(&output);
+    assert!(
+        text.contains("error[E0104]")
+            && text.contains("dangling-next.asl.json:7:15")
+            && text.contains("/States/Start/Next")
+            && text.contains("did you mean `Done`?"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_missing_input_file_exits_2() {
+    let output = run(
+        &[&fixture("greet.asl.json"), "--input", "no/such/input.json"],
+        "",
+    );
+    assert_eq!(code(&output), 2);
+    assert!(output.stdout.is_empty());
+    assert!(
+        stderr(&output).contains("cannot read no/such/input.json"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn an_input_that_is_not_json_exits_2_with_its_position() {
+    let output = run(
+        &[&fixture("greet.asl.json"), "--input", "-"],
+        "{\n  \"name\": Ada\n}",
+    );
+    assert_eq!(code(&output), 2);
+    let text = stderr(&output);
+    assert!(
+        text.contains("stdin:2:11: the execution input is not JSON"),
+        "{text}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    // Neither --input nor --inputs.
+    assert_eq!(code(&run(&[&fixture("greet.asl.json")], "")), 2);
+    // Both.
+    let both = run(
+        &[&fixture("greet.asl.json"), "--input", "-", "--inputs", "-"],
+        "{}",
+    );
+    assert_eq!(code(&both), 2);
+    // A test case without a mock file.
+    let no_mocks = run(
+        &[
+            &fixture("greet.asl.json"),
+            "--input",
+            "-",
+            "--test-case",
+            "X",
+        ],
+        "{}",
+    );
+    assert_eq!(code(&no_mocks), 2, "{}", stderr(&no_mocks));
+}
+
+#[test]
+fn mocks_throw_then_return_under_retry() {
+    let output = run(
+        &[
+            &fixture("charge.asl.json"),
+            "--input",
+            "-",
+            "--mocks",
+            &fixture("charge.mocks.json"),
+            "--test-case",
+            "ThrottledThenCharged",
+            "--history",
+        ],
+        r#"{"amount": 42}"#,
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let result = json_result(&output);
+    assert_eq!(result["status"], "SUCCEEDED");
+    // `Return` is the Invoke API response; ResultSelector unwraps its Payload.
+    assert_eq!(
+        result["output"],
+        json!({"amount": 42, "result": {"charge": {"chargeId": "ch_1", "amount": 42}}})
+    );
+    let types = history_types(&result);
+    assert_eq!(types.iter().filter(|t| **t == "TaskFailed").count(), 2);
+    assert_eq!(types.iter().filter(|t| **t == "TaskSucceeded").count(), 1);
+    // Back-off of 1 s then 2 s on the virtual clock: nothing slept.
+    assert_eq!(result["virtualElapsedMillis"], 3000);
+}
+
+#[test]
+fn a_mock_that_runs_out_of_responses_fails_the_execution() {
+    let output = run(
+        &[
+            &fixture("charge.asl.json"),
+            "--input",
+            "-",
+            "--mocks",
+            &fixture("charge.mocks.json"),
+            "--test-case",
+            "AlwaysThrottled",
+        ],
+        r#"{"amount": 42}"#,
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let result = json_result(&output);
+    assert_eq!(result["status"], "FAILED");
+    // Not retried as a throttle: States.Runtime ends the execution.
+    assert_eq!(result["error"], "States.Runtime");
+    let cause = result["cause"].as_str().unwrap_or_default();
+    assert!(
+        cause.contains("'Charge Card' was invoked 3 times")
+            && cause.contains("'Throttled'")
+            && cause.contains("invocation 2"),
+        "{cause}"
+    );
+}
+
+#[test]
+fn a_task_without_binding_or_mock_fails_with_a_cause_naming_it() {
+    let output = run(&[&fixture("charge.asl.json"), "--input", "-"], "{}");
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let result = json_result(&output);
+    assert_eq!(result["status"], "FAILED");
+    assert_eq!(result["error"], "States.Runtime");
+    let cause = result["cause"].as_str().unwrap_or_default();
+    assert!(
+        cause.contains("'Charge Card' (Lambda function chargeCard) has no binding")
+            && cause.contains("--mocks FILE --test-case NAME"),
+        "{cause}"
+    );
+
+    // With a test case that mocks other states only, the cause names the test case.
+    let mocks = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(
+        mocks.path(),
+        r#"{"StateMachines": {"charge": {"TestCases": {"Other": {"Refund": "Ok"}}}},
+            "MockedResponses": {"Ok": {"0": {"Return": {}}}}}"#,
+    )
+    .expect("write");
+    let mocks_path = mocks.path().to_string_lossy().into_owned();
+    let output = run(
+        &[
+            &fixture("charge.asl.json"),
+            "--input",
+            "-",
+            "--mocks",
+            &mocks_path,
+            "--test-case",
+            "Other",
+        ],
+        "{}",
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let result = json_result(&output);
+    let cause = result["cause"].as_str().unwrap_or_default();
+    assert!(
+        cause.contains("'Charge Card'") && cause.contains("test case 'Other'"),
+        "{cause}"
+    );
+    // …and the state the test case names but the state machine lacks is a warning.
+    assert!(
+        stderr(&output).contains("mocks state `Refund`, which the state machine does not have"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn inputs_runs_one_execution_per_line_in_order() {
+    let inputs = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(
+        inputs.path(),
+        "{\"items\": 3}\n\n{\"items\": 0}\r\n{\"items\": 1}",
+    )
+    .expect("write");
+    let path = inputs.path().to_string_lossy().into_owned();
+    let output = run(&[&fixture("reject.asl.json"), "--inputs", &path], "");
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        result_lines(&output),
+        [
+            json!({"status": "SUCCEEDED", "output": {"items": 3}}),
+            json!({"status": "FAILED", "error": "EmptyOrder", "cause": "the order has no items"}),
+            json!({"status": "SUCCEEDED", "output": {"items": 1}}),
+        ]
+    );
+}
+
+#[test]
+fn inputs_reports_a_line_that_is_not_json_and_runs_the_others() {
+    let output = run(
+        &[&fixture("greet.asl.json"), "--inputs", "-"],
+        "{\"name\": \"a\"}\n{\"name\": \n{\"name\": \"c\"}\n",
+    );
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    let lines = result_lines(&output);
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["output"], json!({"greeting": "Hello, a!"}));
+    assert_eq!(lines[1]["status"], "NOT_STARTED");
+    assert_eq!(lines[1]["line"], 2);
+    assert_eq!(lines[1]["error"], "InvalidExecutionInput");
+    assert!(
+        lines[1]["cause"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("stdin:2:") && c.contains("line 2 is not JSON")),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[2]["output"], json!({"greeting": "Hello, c!"}));
+}
+
+#[test]
+fn history_runs_from_execution_started_to_execution_succeeded() {
+    let output = run(
+        &[&fixture("greet.asl.json"), "--input", "-", "--history"],
+        r#"{"name": "Ada"}"#,
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let result = json_result(&output);
+    assert_eq!(
+        history_types(&result),
+        [
+            "ExecutionStarted",
+            "PassStateEntered",
+            "PassStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    assert_eq!(result["history"][1]["stateName"], "Greet");
+    // Without --history there is none.
+    let plain = run(&[&fixture("greet.asl.json"), "--input", "-"], "{}");
+    assert!(json_result(&plain).get("history").is_none());
+}
+
+#[test]
+fn a_bad_mock_file_exits_2_with_file_pointer_line_and_column() {
+    let mocks = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(
+        mocks.path(),
+        "{\"StateMachines\": {\"charge\": {\"TestCases\": {\"T\": {\"Charge Card\": \"R\"}}}},\n \"MockedResponses\": {\"R\": {\"2-1\": {\"Return\": {}}}}}",
+    )
+    .expect("write");
+    let mocks_path = mocks.path().to_string_lossy().into_owned();
+    let output = run(
+        &[
+            &fixture("charge.asl.json"),
+            "--input",
+            "-",
+            "--mocks",
+            &mocks_path,
+            "--test-case",
+            "T",
+        ],
+        "{}",
+    );
+    assert_eq!(code(&output), 2);
+    assert!(output.stdout.is_empty());
+    let text = stderr(&output);
+    assert!(
+        text.contains(&format!(
+            "{mocks_path}:2:28: the range `2-1` ends before it starts"
+        )) && text.contains("[/MockedResponses/R/2-1]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unknown_test_case_exits_2_listing_the_test_cases() {
+    let output = run(
+        &[
+            &fixture("charge.asl.json"),
+            "--input",
+            "-",
+            "--mocks",
+            &fixture("charge.mocks.json"),
+            "--test-case",
+            "AlwaysThrotled",
+        ],
+        "{}",
+    );
+    assert_eq!(code(&output), 2);
+    let text = stderr(&output);
+    assert!(
+        text.contains(
+            "state machine `charge` has no test case `AlwaysThrotled`; it has: `ThrottledThenCharged`, `AlwaysThrottled`"
+        ) && text.contains("did you mean `AlwaysThrottled`?"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_order_status_workflow_runs_from_its_folder_with_mocks() {
+    let confirmed = run(
+        &[
+            "definitions/order-status",
+            "--input",
+            "definitions/order-status/examples/confirmed.json",
+            "--mocks",
+            &fixture("order-status.mocks.json"),
+            "--test-case",
+            "Confirmed",
+        ],
+        "",
+    );
+    assert_eq!(code(&confirmed), 0, "{}", stderr(&confirmed));
+    assert_eq!(
+        json_result(&confirmed),
+        json!({"status": "SUCCEEDED", "output": {"orderId": "12345", "status": "Confirmed"}})
+    );
+    let declined = run(
+        &[
+            "definitions/order-status",
+            "--input",
+            "definitions/order-status/examples/confirmed.json",
+            "--mocks",
+            &fixture("order-status.mocks.json"),
+            "--test-case",
+            "PaymentDeclined",
+        ],
+        "",
+    );
+    assert_eq!(
+        json_result(&declined),
+        json!({"status": "FAILED", "error": "PaymentError", "cause": "Payment processing failed"})
+    );
+}
+
+#[test]
+fn the_store_checkout_workflow_retries_billing_on_mocked_failures() {
+    let output = run(
+        &[
+            "definitions/store-checkout",
+            "--input",
+            "definitions/store-checkout/examples/happy-path.json",
+            "--mocks",
+            &fixture("store-checkout.mocks.json"),
+            "--test-case",
+            "BillingRetried",
+            "--history",
+        ],
+        "",
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let result = json_result(&output);
+    assert_eq!(
+        result["output"],
+        "Your order will be dispatched in 24 hours"
+    );
+    let billing_failures = result["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|e| e["stateName"] == "BillCustomer" && e["type"] == "LambdaFunctionFailed")
+        .count();
+    assert_eq!(billing_failures, 2);
+    // BillCustomer's back-off: 1 s, then 2 s.
+    assert_eq!(result["virtualElapsedMillis"], 3000);
+}
