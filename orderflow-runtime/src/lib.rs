@@ -77,6 +77,8 @@ mod task_token;
 
 #[cfg(feature = "aws")]
 mod aws;
+#[cfg(feature = "executor")]
+pub mod local;
 
 pub use function::{
     Function, INVALID_INPUT, INVALID_OUTPUT, StepError, StepFailure, diagnostic, invoke_json, run,

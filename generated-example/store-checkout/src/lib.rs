@@ -12,4 +12,8 @@ pub mod functions;
 pub mod handwritten;
 #[rustfmt::skip]
 pub mod generated;
+// The workflow run in process (tests, local runs): feature `local`.
+#[cfg(feature = "local")]
+#[rustfmt::skip]
+pub mod workflow;
 pub mod store;

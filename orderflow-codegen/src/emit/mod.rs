@@ -5,6 +5,7 @@
 //! [`crate::output`]'s job.
 
 pub mod deploy;
+pub mod glue;
 pub mod graph;
 pub mod readme;
 pub mod types;
@@ -169,6 +170,11 @@ pub fn crate_files(
             kind: FileKind::Stub,
         });
     }
+    files.push(OutputFile {
+        path: PathBuf::from("src/workflow.rs"),
+        contents: pretty(&glue::workflow_module(workflow, source, crate_dir), &header),
+        kind: FileKind::Generated,
+    });
     let definition_uri = if deploy::has_literal_lambda_arns(workflow) {
         files.push(OutputFile {
             path: PathBuf::from("statemachine.asl.json"),
@@ -212,6 +218,10 @@ pub fn crate_files(
                     // Formatted by the generator (prettyplease), not by rustfmt.
                     #[rustfmt::skip]
                     pub mod generated;
+                    // The workflow run in process (tests, local runs): feature `local`.
+                    #[cfg(feature = "local")]
+                    #[rustfmt::skip]
+                    pub mod workflow;
                 }
             },
             "",
@@ -543,6 +553,8 @@ publish = false
 [features]
 # Lambda binaries that complete task tokens through the AWS SDK.
 aws = ["orderflow-runtime/aws"]
+# `workflow::Workflow`: the whole workflow run in process with these handlers (tests).
+local = ["orderflow-runtime/executor"]
 
 [dependencies]
 orderflow-runtime = "0.1"

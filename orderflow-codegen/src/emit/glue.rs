@@ -1,0 +1,157 @@
+//! The state-transition glue (`src/workflow.rs`): the workflow run in process by the executor,
+//! with each Task state bound to the handler trait of the function it invokes.
+//!
+//! The glue holds no logic of its own: it names, per function, the states that invoke it (or
+//! whose task token it completes) and hands the typed handler to
+//! `orderflow_runtime::local::LocalWorkflow`, which loads the definition with the same parser as
+//! `check`. The definition is `include_str!`d, so the glue cannot drift from it.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::emit::{Names, relative_from_crate};
+use crate::workflow::{Function, Workflow};
+
+/// The glue module's source, for `src/workflow.rs` of the crate at `crate_dir`.
+pub fn workflow_module(
+    workflow: &Workflow,
+    source: &str,
+    crate_dir: &std::path::Path,
+) -> TokenStream {
+    let asl_file = format!("{source}/{}", crate::workflow::ASL_FILE);
+    // From `src/`, one folder below the crate.
+    let include = format!(
+        "../{}/{}",
+        relative_from_crate(source, crate_dir),
+        crate::workflow::ASL_FILE
+    );
+    let catalog = workflow.function_catalog();
+    let functions = catalog.functions.iter();
+    let placeholder_keys = catalog.placeholders.keys();
+    let placeholder_values = catalog.placeholders.values();
+    let resource_placeholders = catalog.resource_placeholders.iter();
+    let binders: Vec<TokenStream> = workflow
+        .functions
+        .values()
+        .filter_map(|f| binder(workflow, f))
+        .collect();
+    let doc = format!(
+        " Runs the `{}` workflow in process, its Task states bound to your handlers.",
+        workflow.name
+    );
+    let definition_doc = format!(" The definition the glue runs: `{asl_file}`.");
+    quote! {
+        #![doc = #doc]
+        //!
+        //! Bind each function with its method, then execute: Lambda Tasks call the handler as the
+        //! Lambda runtime would, a `.waitForTaskToken` queue delivers its message to the worker
+        //! and waits for the token it completes, SNS and SQS messages are recorded. Time is
+        //! virtual: retries and waits do not sleep.
+
+        use ::orderflow_runtime::local::{DefinitionErrors, Execution, LocalWorkflow, function_catalog};
+        use ::orderflow_runtime::serde_json::{self, Value};
+
+        use crate::generated::functions::*;
+        use crate::generated::types::ExecutionInput;
+
+        #[doc = #definition_doc]
+        pub const DEFINITION: &str = include_str!(#include);
+
+        /// Where [`DEFINITION`] comes from, for messages.
+        pub const DEFINITION_FILE: &str = #asl_file;
+
+        /// The workflow with its bindings.
+        #[derive(Debug)]
+        pub struct Workflow {
+            local: LocalWorkflow,
+        }
+
+        impl Workflow {
+            /// The workflow with no Task bound yet: an unbound Task fails its execution with
+            /// `States.Runtime`, naming the state.
+            ///
+            /// # Errors
+            ///
+            /// The definition's errors (only if it changed since `orderflow-codegen check`).
+            pub fn new() -> Result<Self, DefinitionErrors> {
+                let catalog = function_catalog(
+                    &[#(#functions),*],
+                    &[#((#placeholder_keys, #placeholder_values)),*],
+                    &[#(#resource_placeholders),*],
+                );
+                Ok(Self {
+                    local: LocalWorkflow::new(DEFINITION_FILE, DEFINITION, &catalog)?,
+                })
+            }
+
+            #(#binders)*
+
+            /// Runs one execution.
+            ///
+            /// # Errors
+            ///
+            /// Only if `input` does not serialize to JSON.
+            pub async fn execute(&self, input: &ExecutionInput) -> Result<Execution, serde_json::Error> {
+                let input = serde_json::to_value(input)?;
+                Ok(self.local.execute(input).await)
+            }
+
+            /// Runs one execution on any JSON input (inputs the schema would reject included).
+            pub async fn execute_json(&self, input: Value) -> Execution {
+                self.local.execute(input).await
+            }
+
+            /// The executor and its records: options, published and sent messages.
+            pub fn local(&self) -> &LocalWorkflow {
+                &self.local
+            }
+
+            /// The executor, to change its options (clock, history detail, identity).
+            pub fn local_mut(&mut self) -> &mut LocalWorkflow {
+                &mut self.local
+            }
+        }
+    }
+}
+
+/// `fn check_inventory(self, handler: impl CheckInventory) -> Self`, binding the states that
+/// invoke the function (or whose token it completes).
+fn binder(workflow: &Workflow, function: &Function) -> Option<TokenStream> {
+    let names = Names::of(&function.name);
+    let method = format_ident!("{}", names.snake);
+    let trait_ident = format_ident!("{}", names.upper);
+    let wrapper = format_ident!("{}Function", names.upper);
+    let state_names = |ids: &[crate::asl::model::StateId]| -> Vec<String> {
+        ids.iter()
+            .map(|id| workflow.machine.state(*id).name.value.clone())
+            .collect()
+    };
+    let (states, bind, role) = if !function.completes_tokens_of.is_empty() {
+        (
+            state_names(&function.completes_tokens_of),
+            quote!(bind_task_token_worker),
+            "completes the task token of",
+        )
+    } else if !function.invoked_by.is_empty() {
+        (
+            state_names(&function.invoked_by),
+            quote!(bind_function),
+            "runs for",
+        )
+    } else {
+        return None;
+    };
+    let quoted: Vec<String> = states.iter().map(|s| format!("\"{s}\"")).collect();
+    let doc = format!(
+        " Binds `{}`: the handler {role} state {}.",
+        names.json,
+        quoted.join(", ")
+    );
+    Some(quote! {
+        #[doc = #doc]
+        pub fn #method(mut self, handler: impl #trait_ident) -> Self {
+            self.local.#bind(&[#(#states),*], #wrapper(handler));
+            self
+        }
+    })
+}

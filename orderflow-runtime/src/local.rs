@@ -1,0 +1,455 @@
+//! Runs a whole workflow in process: the Step Functions executor of `orderflow-codegen` with
+//! the workflow's Task states bound to your handlers (feature `executor`).
+//!
+//! The generated glue (`generated::workflow::Workflow`) wraps a [`LocalWorkflow`] with one typed
+//! method per function; this module is what it binds to:
+//!
+//! - a Lambda Task calls its [`Function`] through [`invoke_json`], as the Lambda runtime would
+//!   (`arn:aws:states:::lambda:invoke` gets the `Payload` and returns the
+//!   `{"Payload", "StatusCode", …}` wrapper); a failure becomes the ASL error its
+//!   [`StepError`](crate::StepError) names, with the cause Step Functions records for a Lambda
+//!   error (`{"errorType", "errorMessage"}` as JSON text);
+//! - an `sqs:sendMessage.waitForTaskToken` Task delivers its `MessageBody` as an SQS event to its
+//!   worker through [`handle_sqs_batch`], and the token the worker completes (success or
+//!   failure, through [`InProcessCallbacks`]) is the Task's result;
+//! - `sns:publish` and plain `sqs:sendMessage` Tasks go to in-memory topics and queues that record
+//!   what was sent ([`LocalWorkflow::published`], [`LocalWorkflow::sent`]);
+//! - any other Task, or one left unbound, fails the execution with `States.Runtime` naming the
+//!   state.
+//!
+//! Time is virtual unless [`ExecutionOptions::clock`] says otherwise: retries and waits do not
+//! sleep, and [`Execution::virtual_elapsed`] says how long they would have taken.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use serde_json::{Value, json};
+
+pub use orderflow_codegen::asl::parse::FunctionCatalog;
+pub use orderflow_codegen::exec::{
+    ClockMode, EventType, Execution, ExecutionIdentity, ExecutionOptions, ExecutionStatus,
+    Executor, HistoryDetail, HistoryEvent, TaskError, TaskInvoker, TaskRequest,
+};
+pub use orderflow_codegen::workflow::DefinitionErrors;
+
+use orderflow_codegen::asl::model::{LambdaInvocation, Resource};
+
+use crate::function::{Function, StepFailure, invoke_json};
+use crate::task_token::{InProcessCallbacks, TaskTokenInput, handle_sqs_batch};
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A function bound to Task states: JSON in, JSON out, as on Lambda.
+type LambdaBinding =
+    Arc<dyn Fn(Value) -> BoxFuture<'static, Result<Value, StepFailure>> + Send + Sync>;
+
+/// A task-token worker: one SQS event in, the outcomes its callbacks recorded out.
+type WorkerBinding = Arc<dyn Fn(SqsEvent) -> BoxFuture<'static, WorkerRun> + Send + Sync>;
+
+struct WorkerRun {
+    callbacks: InProcessCallbacks,
+    failed_messages: usize,
+}
+
+#[derive(Clone)]
+enum Binding {
+    Lambda(LambdaBinding),
+    Worker(WorkerBinding),
+}
+
+/// A message an `sns:publish` Task published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedMessage {
+    /// The Task state that published it.
+    pub state: String,
+    /// `TopicArn` as the state's parameters resolved it.
+    pub topic_arn: Option<String>,
+    /// `Message`.
+    pub message: Value,
+    /// `Subject`, when given.
+    pub subject: Option<String>,
+}
+
+/// A message an `sqs:sendMessage` Task sent (with or without a task token).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentMessage {
+    /// The Task state that sent it.
+    pub state: String,
+    /// `QueueUrl` as the state's parameters resolved it.
+    pub queue_url: Option<String>,
+    /// `MessageBody`.
+    pub body: Value,
+}
+
+/// A workflow ready to run in process: its executor and the bindings of its Task states.
+pub struct LocalWorkflow {
+    executor: Executor,
+    bindings: HashMap<String, Binding>,
+    published: Mutex<Vec<PublishedMessage>>,
+    sent: Mutex<Vec<SentMessage>>,
+    message_ids: AtomicU64,
+    options: ExecutionOptions,
+}
+
+impl std::fmt::Debug for LocalWorkflow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut bound: Vec<&String> = self.bindings.keys().collect();
+        bound.sort();
+        f.debug_struct("LocalWorkflow")
+            .field("bound_states", &bound)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalWorkflow {
+    /// Loads the definition `asl` (named `file` in messages) with the same parser and
+    /// validation as `orderflow-codegen check`; `catalog` names the workflow's functions.
+    ///
+    /// # Errors
+    ///
+    /// The definition's errors, each with its file, line and column.
+    pub fn new(file: &str, asl: &str, catalog: &FunctionCatalog) -> Result<Self, DefinitionErrors> {
+        let machine = orderflow_codegen::workflow::load_state_machine(file, asl, catalog)?;
+        let executor = Executor::new(&machine).map_err(|e| {
+            DefinitionErrors(vec![orderflow_codegen::diagnostic::Diagnostic::new(
+                orderflow_codegen::diagnostic::Code::InvalidValue,
+                e.to_string(),
+            )])
+        })?;
+        let options = ExecutionOptions {
+            identity: ExecutionIdentity {
+                state_machine_name: machine_name(file),
+                ..ExecutionIdentity::default()
+            },
+            ..ExecutionOptions::default()
+        };
+        Ok(Self {
+            executor,
+            bindings: HashMap::new(),
+            published: Mutex::new(Vec::new()),
+            sent: Mutex::new(Vec::new()),
+            message_ids: AtomicU64::new(0),
+            options,
+        })
+    }
+
+    /// Binds the Lambda Task states `states` to `function`.
+    pub fn bind_function<F: Function>(&mut self, states: &[&str], function: F) {
+        let function = Arc::new(function);
+        let binding: LambdaBinding = Arc::new(move |input| {
+            let function = Arc::clone(&function);
+            Box::pin(async move { invoke_json(&*function, input).await })
+        });
+        for state in states {
+            self.bindings
+                .insert((*state).to_owned(), Binding::Lambda(Arc::clone(&binding)));
+        }
+    }
+
+    /// Binds the `.waitForTaskToken` Task states `states` to the worker that consumes their
+    /// queue: each message is delivered to it as an SQS event, and the token it completes is
+    /// the state's result.
+    pub fn bind_task_token_worker<W>(&mut self, states: &[&str], worker: W)
+    where
+        W: Function,
+        W::Input: TaskTokenInput,
+    {
+        let worker = Arc::new(worker);
+        let binding: WorkerBinding = Arc::new(move |event| {
+            let worker = Arc::clone(&worker);
+            Box::pin(async move {
+                let callbacks = InProcessCallbacks::new();
+                let response = handle_sqs_batch(&*worker, &callbacks, event).await;
+                WorkerRun {
+                    callbacks,
+                    failed_messages: response.batch_item_failures.len(),
+                }
+            })
+        });
+        for state in states {
+            self.bindings
+                .insert((*state).to_owned(), Binding::Worker(Arc::clone(&binding)));
+        }
+    }
+
+    /// The options every [`execute`](Self::execute) uses (virtual clock, history events).
+    pub fn options(&self) -> &ExecutionOptions {
+        &self.options
+    }
+
+    /// The options every [`execute`](Self::execute) uses, to change.
+    pub fn options_mut(&mut self) -> &mut ExecutionOptions {
+        &mut self.options
+    }
+
+    /// Runs one execution with the default options.
+    pub async fn execute(&self, input: Value) -> Execution {
+        self.execute_with(input, &self.options).await
+    }
+
+    /// Runs one execution with `options`.
+    pub async fn execute_with(&self, input: Value, options: &ExecutionOptions) -> Execution {
+        self.executor.execute(input, self, options).await
+    }
+
+    /// Every message `sns:publish` Tasks published so far, oldest first.
+    pub fn published(&self) -> Vec<PublishedMessage> {
+        self.published
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Removes and returns the messages published so far (a long-lived workflow keeps every
+    /// message until taken).
+    pub fn take_published(&self) -> Vec<PublishedMessage> {
+        std::mem::take(
+            &mut *self
+                .published
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
+    /// Removes and returns the messages sent so far.
+    pub fn take_sent(&self) -> Vec<SentMessage> {
+        std::mem::take(&mut *self.sent.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Every message `sqs:sendMessage` Tasks sent so far, oldest first.
+    pub fn sent(&self) -> Vec<SentMessage> {
+        self.sent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// A message id in UUID form, unique within this workflow (deterministic, unlike AWS's).
+    fn message_id(&self) -> String {
+        let n = self.message_ids.fetch_add(1, Ordering::Relaxed) + 1;
+        format!("00000000-0000-4000-8000-{n:012x}")
+    }
+
+    async fn invoke_lambda(
+        &self,
+        binding: &LambdaBinding,
+        invocation: &LambdaInvocation,
+        input: Value,
+    ) -> Result<Value, TaskError> {
+        let wrapped = matches!(
+            invocation,
+            LambdaInvocation::Invoke | LambdaInvocation::InvokeWaitForTaskToken
+        );
+        // lambda:invoke passes `Payload` as the event and wraps the response.
+        let event = if wrapped {
+            match input {
+                Value::Object(mut parameters) => {
+                    parameters.remove("Payload").unwrap_or(Value::Null)
+                }
+                other => other,
+            }
+        } else {
+            input
+        };
+        match binding(event).await {
+            Ok(output) if wrapped => Ok(json!({
+                "ExecutedVersion": "$LATEST",
+                "Payload": output,
+                "SdkHttpMetadata": {"HttpStatusCode": 200},
+                "SdkResponseMetadata": {"RequestId": self.message_id()},
+                "StatusCode": 200,
+            })),
+            Ok(output) => Ok(output),
+            // Step Functions records a Lambda error's cause as the function's error payload.
+            Err(failure) => Err(TaskError::new(
+                failure.error.clone(),
+                json!({"errorType": failure.error, "errorMessage": failure.cause}).to_string(),
+            )),
+        }
+    }
+
+    async fn send_to_worker(
+        &self,
+        worker: &WorkerBinding,
+        request: &TaskRequest<'_>,
+        body: &Value,
+    ) -> Result<Value, TaskError> {
+        let Some(token) = request.task_token.as_deref() else {
+            return Err(TaskError::new(
+                "States.Runtime",
+                format!(
+                    "the Task state '{}' is bound to a task-token worker but has no task token",
+                    request.state_name
+                ),
+            ));
+        };
+        // The event types are non-exhaustive: fill in what SQS always sets.
+        let mut message = SqsMessage::default();
+        message.message_id = Some(self.message_id());
+        message.body = Some(message_body_text(body));
+        message.event_source = Some("aws:sqs".to_owned());
+        let mut event = SqsEvent::default();
+        event.records.push(message);
+        let run = worker(event).await;
+        let outcome = run
+            .callbacks
+            .take()
+            .into_iter()
+            .find(|outcome| outcome.token() == token);
+        match outcome {
+            Some(outcome) => outcome
+                .into_result()
+                .map_err(|failure| TaskError::new(failure.error, failure.cause)),
+            // On AWS the state would wait for the token until TimeoutSeconds/HeartbeatSeconds.
+            None => Err(TaskError::new(
+                "States.Timeout",
+                format!(
+                    "the worker of Task state '{}' did not complete its task token{}",
+                    request.state_name,
+                    if run.failed_messages > 0 {
+                        " (it reported the message as a batch item failure)"
+                    } else {
+                        ""
+                    }
+                ),
+            )),
+        }
+    }
+}
+
+impl TaskInvoker for LocalWorkflow {
+    fn invoke<'a>(&'a self, request: TaskRequest<'a>) -> BoxFuture<'a, Result<Value, TaskError>> {
+        Box::pin(async move {
+            let mut request = request;
+            let binding = self.bindings.get(request.state_name);
+            match (request.resource, binding) {
+                (Resource::Lambda { invocation, .. }, Some(Binding::Lambda(function))) => {
+                    let function = Arc::clone(function);
+                    self.invoke_lambda(&function, invocation, request.input)
+                        .await
+                }
+                (Resource::SqsSendMessage { .. }, Some(Binding::Worker(worker))) => {
+                    let worker = Arc::clone(worker);
+                    let body = take_field(&mut request.input, "MessageBody");
+                    let result = self.send_to_worker(&worker, &request, &body).await;
+                    self.record_sent(&request, body);
+                    result
+                }
+                (
+                    Resource::SqsSendMessage {
+                        wait_for_task_token: false,
+                    },
+                    None,
+                ) => {
+                    let body = take_field(&mut request.input, "MessageBody");
+                    self.record_sent(&request, body);
+                    Ok(self.service_response("MessageId"))
+                }
+                (
+                    Resource::SnsPublish {
+                        wait_for_task_token: false,
+                    },
+                    None,
+                ) => {
+                    let parameters = &mut request.input;
+                    let message = PublishedMessage {
+                        state: request.state_name.to_owned(),
+                        topic_arn: string_field(parameters, "TopicArn"),
+                        subject: string_field(parameters, "Subject"),
+                        message: take_field(parameters, "Message"),
+                    };
+                    self.published
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(message);
+                    Ok(self.service_response("MessageId"))
+                }
+                _ => Err(TaskError::unbound(&request)),
+            }
+        })
+    }
+}
+
+impl LocalWorkflow {
+    fn record_sent(&self, request: &TaskRequest<'_>, body: Value) {
+        let message = SentMessage {
+            state: request.state_name.to_owned(),
+            queue_url: string_field(&request.input, "QueueUrl"),
+            body,
+        };
+        self.sent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(message);
+    }
+
+    /// What an AWS SDK integration returns: the id plus the SDK's metadata.
+    fn service_response(&self, id_field: &str) -> Value {
+        json!({
+            id_field: self.message_id(),
+            "SdkHttpMetadata": {"HttpStatusCode": 200},
+            "SdkResponseMetadata": {"RequestId": self.message_id()},
+        })
+    }
+}
+
+/// A [`FunctionCatalog`] from the names the generated glue lists: the workflow's functions, the
+/// manifest's `${Placeholder}` → function mapping, and the placeholders of queues and topics.
+pub fn function_catalog(
+    functions: &[&str],
+    placeholders: &[(&str, &str)],
+    resource_placeholders: &[&str],
+) -> FunctionCatalog {
+    FunctionCatalog {
+        functions: functions.iter().map(|f| (*f).to_owned()).collect(),
+        placeholders: placeholders
+            .iter()
+            .map(|(placeholder, function)| ((*placeholder).to_owned(), (*function).to_owned()))
+            .collect(),
+        resource_placeholders: resource_placeholders
+            .iter()
+            .map(|p| (*p).to_owned())
+            .collect(),
+    }
+}
+
+/// Moves a parameter out (`null` when absent): the parameters are the binding's to consume.
+fn take_field(parameters: &mut Value, name: &str) -> Value {
+    parameters
+        .as_object_mut()
+        .and_then(|p| p.remove(name))
+        .unwrap_or(Value::Null)
+}
+
+fn string_field(parameters: &Value, name: &str) -> Option<String> {
+    parameters
+        .get(name)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// SQS carries text: a JSON `MessageBody` arrives serialized, a string one as is.
+fn message_body_text(body: &Value) -> String {
+    match body {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `definitions/store-checkout/workflow.asl.json` → `store-checkout`: the folder names the
+/// workflow, as the deployment templates name its state machine.
+fn machine_name(file: &str) -> String {
+    let path = std::path::Path::new(file);
+    path.parent()
+        .and_then(std::path::Path::file_name)
+        .or_else(|| path.file_stem())
+        .and_then(|name| name.to_str())
+        .filter(|name| !name.is_empty())
+        .unwrap_or("StateMachine")
+        .to_owned()
+}
