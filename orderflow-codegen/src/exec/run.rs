@@ -3,6 +3,7 @@
 //! Catch, and recording the history.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,17 +24,57 @@ use crate::exec::plan::{
 };
 use crate::exec::retry::backoff_delay;
 use crate::exec::task::{TaskInvoker, TaskRequest};
-use crate::exec::{Execution, ExecutionOptions, ExecutionStatus, Executor};
+use crate::exec::{Execution, ExecutionIdentity, ExecutionOptions, ExecutionStatus, Executor};
 
 /// What the context object reports about the execution.
-struct ExecutionInfo {
+struct ExecutionInfo<'x> {
+    identity: &'x ExecutionIdentity,
+    /// Drawn when the execution starts (so seeded runs stay reproducible), formatted on demand.
+    random_name: u128,
+    start_millis: i64,
+    input: Value,
+    /// The ARNs and names: formatted only if the context object's `Execution` or
+    /// `StateMachine` is read, which few definitions do.
+    strings: OnceCell<ExecutionStrings>,
+}
+
+struct ExecutionStrings {
     id: String,
     name: String,
-    input: Value,
     role_arn: String,
     start_time: String,
     machine_id: String,
-    machine_name: String,
+}
+
+impl ExecutionInfo<'_> {
+    fn strings(&self) -> &ExecutionStrings {
+        self.strings.get_or_init(|| {
+            let identity = self.identity;
+            let name = identity
+                .execution_name
+                .clone()
+                .unwrap_or_else(|| intrinsics::uuid_v4(self.random_name.to_le_bytes()));
+            let arn_prefix = format!(
+                "arn:{}:states:{}:{}",
+                identity.partition, identity.region, identity.account
+            );
+            ExecutionStrings {
+                id: format!(
+                    "{arn_prefix}:execution:{}:{name}",
+                    identity.state_machine_name
+                ),
+                name,
+                role_arn: identity.role_arn.clone().unwrap_or_else(|| {
+                    format!(
+                        "arn:{}:iam::{}:role/StepFunctionsExecutionRole",
+                        identity.partition, identity.account
+                    )
+                }),
+                start_time: format_timestamp(self.start_millis),
+                machine_id: format!("{arn_prefix}:stateMachine:{}", identity.state_machine_name),
+            }
+        })
+    }
 }
 
 /// The mutable state of one execution.
@@ -43,7 +84,7 @@ struct Runtime<'x> {
     history: HistoryRecorder,
     clock: ExecutionClock,
     rng: fastrand::Rng,
-    info: ExecutionInfo,
+    info: ExecutionInfo<'x>,
     /// Variable scopes: the top level, then one per Parallel branch / Map iteration entered.
     vars: Vec<Map<String, Value>>,
     timeout_millis: Option<i64>,
@@ -99,37 +140,64 @@ fn quoted_value(v: &Value) -> String {
 /// An approximate serialized size check that stops as soon as `limit` is passed.
 fn exceeds_size(value: &Value, limit: usize) -> bool {
     let mut budget = i64::try_from(limit).unwrap_or(i64::MAX);
+    !fits(value, &mut budget, 0)
+}
+
+/// Nesting walked on the call stack before [`fits_deep`] takes over with a heap stack:
+/// checked on every state's output, so the common shallow case must not allocate.
+const MAX_RECURSION: usize = 48;
+
+/// Whether `value` fits in `budget` (an estimate of its JSON size, spent as it is walked).
+fn fits(value: &Value, budget: &mut i64, depth: usize) -> bool {
+    if depth > MAX_RECURSION {
+        return fits_deep(value, budget);
+    }
+    *budget -= own_size(value);
+    if *budget < 0 {
+        return false;
+    }
+    match value {
+        Value::Array(items) => items.iter().all(|v| fits(v, budget, depth + 1)),
+        Value::Object(members) => members.values().all(|v| fits(v, budget, depth + 1)),
+        _ => true,
+    }
+}
+
+fn fits_deep(value: &Value, budget: &mut i64) -> bool {
     let mut stack = vec![value];
     while let Some(v) = stack.pop() {
-        budget -= match v {
-            Value::Null | Value::Bool(_) => 5,
-            Value::Number(_) => 8,
-            Value::String(s) => i64::try_from(s.len()).unwrap_or(i64::MAX) + 2,
-            Value::Array(a) => {
-                stack.extend(a.iter());
-                i64::try_from(a.len()).unwrap_or(i64::MAX) + 2
-            }
-            Value::Object(o) => {
-                let mut keys = 2;
-                for (k, v) in o {
-                    keys += i64::try_from(k.len()).unwrap_or(i64::MAX) + 4;
-                    stack.push(v);
-                }
-                keys
-            }
-        };
-        if budget < 0 {
-            return true;
+        *budget -= own_size(v);
+        if *budget < 0 {
+            return false;
+        }
+        match v {
+            Value::Array(items) => stack.extend(items),
+            Value::Object(members) => stack.extend(members.values()),
+            _ => {}
         }
     }
-    false
+    true
+}
+
+/// The JSON size of a value without its children: brackets, separators, keys, scalars.
+fn own_size(value: &Value) -> i64 {
+    let len = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    match value {
+        Value::Null | Value::Bool(_) => 5,
+        Value::Number(_) => 8,
+        Value::String(s) => len(s.len()).saturating_add(2),
+        Value::Array(items) => len(items.len()).saturating_add(2),
+        Value::Object(members) => members.keys().fold(2i64, |n, k| {
+            n.saturating_add(len(k.len())).saturating_add(4)
+        }),
+    }
 }
 
 /// Evaluates paths, payloads and intrinsics for one state.
 struct Env<'r> {
     input: &'r Value,
     frame: &'r StateFrame,
-    info: &'r ExecutionInfo,
+    info: &'r ExecutionInfo<'r>,
     vars: &'r [Map<String, Value>],
     rng: &'r mut fastrand::Rng,
 }
@@ -152,8 +220,8 @@ impl<'r> Env<'r> {
             }),
             "StateMachine" => json!({
                 "StateMachine": {
-                    "Id": self.info.machine_id,
-                    "Name": self.info.machine_name,
+                    "Id": self.info.strings().machine_id,
+                    "Name": self.info.identity.state_machine_name,
                 },
             }),
             _ => self.context_object(),
@@ -161,13 +229,14 @@ impl<'r> Env<'r> {
     }
 
     fn context_object(&self) -> Value {
+        let strings = self.info.strings();
         let mut ctx = json!({
             "Execution": {
-                "Id": self.info.id,
+                "Id": strings.id,
                 "Input": self.info.input,
-                "Name": self.info.name,
-                "RoleArn": self.info.role_arn,
-                "StartTime": self.info.start_time,
+                "Name": strings.name,
+                "RoleArn": strings.role_arn,
+                "StartTime": strings.start_time,
                 "RedriveCount": 0,
             },
             "State": {
@@ -176,8 +245,8 @@ impl<'r> Env<'r> {
                 "RetryCount": self.frame.retry_count,
             },
             "StateMachine": {
-                "Id": self.info.machine_id,
-                "Name": self.info.machine_name,
+                "Id": strings.machine_id,
+                "Name": self.info.identity.state_machine_name,
             },
         });
         if let Some(token) = &self.frame.task_token {
@@ -392,31 +461,12 @@ pub(super) async fn execute(
         Some(seed) => fastrand::Rng::with_seed(seed),
         None => fastrand::Rng::new(),
     };
-    let identity = &options.identity;
-    let name = identity
-        .execution_name
-        .clone()
-        .unwrap_or_else(|| intrinsics::uuid_v4(rng.u128(..).to_le_bytes()));
-    let arn_prefix = format!(
-        "arn:{}:states:{}:{}",
-        identity.partition, identity.region, identity.account
-    );
     let info = ExecutionInfo {
-        id: format!(
-            "{arn_prefix}:execution:{}:{name}",
-            identity.state_machine_name
-        ),
-        name,
+        identity: &options.identity,
+        random_name: rng.u128(..),
+        start_millis: clock.start_millis(),
         input: input.clone(),
-        role_arn: identity.role_arn.clone().unwrap_or_else(|| {
-            format!(
-                "arn:{}:iam::{}:role/StepFunctionsExecutionRole",
-                identity.partition, identity.account
-            )
-        }),
-        start_time: format_timestamp(clock.start_millis()),
-        machine_id: format!("{arn_prefix}:stateMachine:{}", identity.state_machine_name),
-        machine_name: identity.state_machine_name.clone(),
+        strings: OnceCell::new(),
     };
     let timeout_millis = executor
         .timeout_seconds
@@ -1541,6 +1591,37 @@ impl Executor {
                     compact(&other)
                 ),
             )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// A value nested `depth` levels deep in single-member objects.
+    fn nested(depth: usize) -> Value {
+        (0..depth).fold(json!("leaf"), |inner, _| json!({ "k": inner }))
+    }
+
+    #[test]
+    fn size_estimate_is_exact_enough_at_the_limit() {
+        // {"k":"leaf"}: 2 braces + key 1 + 4 (quotes, colon, comma) + "leaf" 4 + 2 quotes = 13.
+        let value = nested(1);
+        assert!(!exceeds_size(&value, 13));
+        assert!(exceeds_size(&value, 12));
+    }
+
+    #[test]
+    fn deep_values_are_measured_past_the_recursion_limit_without_overflowing() {
+        for depth in [MAX_RECURSION - 1, MAX_RECURSION + 1, 500] {
+            let value = nested(depth);
+            // Each level is 7 bytes and the leaf 6, as above.
+            let size = 7 * depth + 6;
+            assert!(!exceeds_size(&value, size), "depth {depth}");
+            assert!(exceeds_size(&value, size - 1), "depth {depth}");
         }
     }
 }
