@@ -363,7 +363,7 @@ impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
 
 /// One line per diagnostic, for `--format short` and test assertions:
 /// The root pointer is the empty string, which reads as nothing at all.
-fn pointer_text(pointer: &str) -> &str {
+pub(crate) fn pointer_text(pointer: &str) -> &str {
     if pointer.is_empty() {
         "(root)"
     } else {

@@ -28,6 +28,10 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// A copy of the minimal corpus workflow in a fresh temporary folder, with `edit` applied to
 /// its ASL text.
 fn workflow_with(edit: impl Fn(String) -> String) -> tempfile::TempDir {
@@ -102,6 +106,54 @@ fn json_format_is_a_parsable_array_on_stdout() {
             .is_some_and(|f| f.ends_with("workflow.asl.json"))
     );
     assert_eq!(first["help"], "did you mean `Done`?");
+}
+
+#[test]
+fn github_format_annotates_each_diagnostic_at_its_file_line_and_column() {
+    let dir = workflow_with(|asl| asl.replace("\"Next\": \"Done\"", "\"Next\": \"Dnoe\""));
+    let output = run(dir.path(), &["check", ".", "--format", "github"]);
+    assert_eq!(code(&output), 1);
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "::error file=./workflow.asl.json,line=9,col=15,title=E0104::`Next` names \"Dnoe\", \
+             but no state in the top level has that name\
+             %0Aat JSON pointer `/States/LookupBook/Next`%0Ahelp: did you mean `Done`?"
+        ],
+        "{text}"
+    );
+    // The summary is for people, on stderr; no rustc-style text.
+    assert!(
+        stderr(&output).contains("checked 1 workflow: 1 error, 0 warnings")
+            && !stderr(&output).contains("error[E0104]"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn github_format_annotates_warnings_and_keeps_the_exit_codes() {
+    let dir = workflow_with(choice_without_default);
+    let output = run(dir.path(), &["check", ".", "--format", "github"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.lines().any(
+            |l| l.starts_with("::warning file=./workflow.asl.json,line=11,col=5,title=W0118::")
+        ),
+        "{text}"
+    );
+    assert!(text.lines().all(|l| l.starts_with("::warning ")), "{text}");
+    let denied = run(
+        dir.path(),
+        &["check", ".", "--format", "github", "--deny-warnings"],
+    );
+    assert_eq!(code(&denied), 1);
+    let clean = run(&workspace_root(), &["check", "--format", "github"]);
+    assert_eq!(code(&clean), 0, "{}", stderr(&clean));
+    assert_eq!(stdout(&clean), "");
 }
 
 #[test]
@@ -235,6 +287,111 @@ fn generate_check_reports_drift_as_a_diff_naming_the_file() {
     );
     assert_eq!(code(&run(project.path(), &["generate"])), 0);
     assert_eq!(code(&run(project.path(), &["generate", "--check"])), 0);
+}
+
+#[test]
+fn generate_check_in_github_format_annotates_each_drifted_file() {
+    let project = project();
+    assert_eq!(code(&run(project.path(), &["generate"])), 0);
+    let schema = project
+        .path()
+        .join("definitions/minimal/schemas/lookupBook.output.json");
+    let text = std::fs::read_to_string(&schema).expect("schema");
+    let edited = text.replace(
+        "\"price\": { \"type\": \"number\" }",
+        "\"price\": { \"type\": \"number\" },\n    \"isbn\": { \"type\": \"string\" }",
+    );
+    assert_ne!(text, edited);
+    std::fs::write(&schema, edited).expect("write");
+    let drift = run(
+        project.path(),
+        &["generate", "--check", "--format", "github"],
+    );
+    assert_eq!(code(&drift), 1, "{}", stderr(&drift));
+    let out = stdout(&drift);
+    let annotated: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("::error file="))
+        .filter_map(|l| l.split_once(',').map(|(file, _)| file))
+        .collect();
+    assert!(
+        annotated.contains(&"generated-example/minimal/src/generated.rs"),
+        "{out}"
+    );
+    // One annotation per file in the diff, and no other.
+    let mut in_diff: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("+++ b/"))
+        .collect();
+    let mut sorted = annotated.clone();
+    sorted.sort_unstable();
+    in_diff.sort_unstable();
+    assert_eq!(sorted, in_diff, "{out}");
+    let generated = out
+        .lines()
+        .find(|l| l.starts_with("::error file=generated-example/minimal/src/generated.rs,"))
+        .unwrap_or_default();
+    assert!(
+        generated.contains("is out of date") && generated.contains("`orderflow-codegen generate`"),
+        "{generated}"
+    );
+    // The diff (file contents) sits between stop-commands and its token, so no line of a
+    // generated file can act as a workflow command; every other line is a command.
+    let stop = out
+        .lines()
+        .position(|l| l.starts_with("::stop-commands::"))
+        .unwrap_or(usize::MAX);
+    let token = out
+        .lines()
+        .nth(stop)
+        .and_then(|l| l.strip_prefix("::stop-commands::"))
+        .map(|t| format!("::{t}::"))
+        .unwrap_or_default();
+    let resume = out.lines().position(|l| l == token).unwrap_or_default();
+    assert!(stop < resume, "{out}");
+    assert!(
+        out.lines()
+            .enumerate()
+            .filter(|(i, _)| *i < stop || *i > resume)
+            .all(|(_, l)| l.starts_with("::")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .skip(stop)
+            .take(resume - stop)
+            .any(|l| l.starts_with("+") && l.contains("pub isbn")),
+        "{out}"
+    );
+    assert_eq!(code(&run(project.path(), &["generate"])), 0);
+    let synced = run(
+        project.path(),
+        &["generate", "--check", "--format", "github"],
+    );
+    assert_eq!(code(&synced), 0, "{}", stderr(&synced));
+    assert_eq!(stdout(&synced), "");
+}
+
+#[test]
+fn generate_in_github_format_annotates_a_file_it_refuses_to_overwrite() {
+    let project = project();
+    assert_eq!(code(&run(project.path(), &["generate"])), 0);
+    let generated = project
+        .path()
+        .join("generated-example/minimal/src/generated.rs");
+    std::fs::write(&generated, "// hand-written\n").expect("write");
+    let refused = run(
+        project.path(),
+        &["generate", "--check", "--format", "github"],
+    );
+    assert_eq!(code(&refused), 1);
+    let out = stdout(&refused);
+    assert!(
+        out.lines().any(|l| l.starts_with(
+            "::error file=generated-example/minimal/src/generated.rs,title=not a generated file::"
+        ) && l.contains("has no `@generated` marker")),
+        "{out}"
+    );
 }
 
 #[test]

@@ -10,6 +10,7 @@ use crate::diagnostic::{Diagnostic, JsonDiagnostic, Severity, render_human, rend
 use crate::output::Action;
 use crate::workflow::{Analysis, WorkflowSources, analyze};
 
+pub mod github;
 pub mod run;
 
 /// Checks AWS Step Functions workflows (ASL + JSON Schemas) and generates the Rust that must
@@ -100,6 +101,9 @@ pub enum Format {
     Short,
     /// A JSON array of diagnostics, on stdout.
     Json,
+    /// GitHub Actions workflow commands (`::error file=…,line=…,col=…,title=CODE::…`), one
+    /// line per diagnostic, on stdout: annotations on the lines of a pull request.
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -206,6 +210,16 @@ fn report(
             serde_json::to_writer_pretty(&mut out, &json).map_err(std::io::Error::from)?;
             writeln!(out)?;
         }
+        Format::Github => {
+            // On stdout, where GitHub documents that the runner reads workflow commands (and
+            // where `json`, the other format for tools, goes); the summary is for people.
+            let mut out = std::io::stdout().lock();
+            for d in diagnostics {
+                writeln!(out, "{}", github::diagnostic(d))?;
+            }
+            out.flush()?;
+            summary(workflows, errors, warnings)?;
+        }
         Format::Human | Format::Short => {
             let mut err = std::io::stderr().lock();
             for d in diagnostics {
@@ -216,16 +230,22 @@ fn report(
                 };
                 writeln!(err, "{text}")?;
             }
-            writeln!(
-                err,
-                "checked {workflows} workflow{}: {errors} error{}, {warnings} warning{}",
-                plural(workflows),
-                plural(errors),
-                plural(warnings)
-            )?;
+            drop(err);
+            summary(workflows, errors, warnings)?;
         }
     }
     Ok((errors, warnings))
+}
+
+/// `checked 2 workflows: 0 errors, 0 warnings`, on stderr.
+fn summary(workflows: usize, errors: usize, warnings: usize) -> std::io::Result<()> {
+    writeln!(
+        std::io::stderr().lock(),
+        "checked {workflows} workflow{}: {errors} error{}, {warnings} warning{}",
+        plural(workflows),
+        plural(errors),
+        plural(warnings)
+    )
 }
 
 /// How the command names a workflow folder in generated headers: as given, with `/`, so the
@@ -292,11 +312,18 @@ fn generate(args: &GenerateArgs) -> ExitCode {
         .filter(|p| p.action == Action::Refuse)
         .collect();
     if !refused.is_empty() {
-        for p in &refused {
-            eprintln!(
-                "error: {} exists and has no `@generated` marker: it is not orderflow's to overwrite",
-                p.path.display()
-            );
+        if args.format == Format::Github {
+            let mut out = std::io::stdout().lock();
+            for p in &refused {
+                let _ = writeln!(out, "{}", github::refused(&p.path));
+            }
+        } else {
+            for p in &refused {
+                eprintln!(
+                    "error: {} exists and has no `@generated` marker: it is not orderflow's to overwrite",
+                    p.path.display()
+                );
+            }
         }
         eprintln!(
             "help: move the file away (or delete it) and run generate again; nothing was written"
@@ -308,23 +335,11 @@ fn generate(args: &GenerateArgs) -> ExitCode {
             .iter()
             .filter(|p| matches!(p.action, Action::Write | Action::Delete))
             .collect();
-        let mut out = std::io::stdout().lock();
-        for p in &drifted {
-            let _ = write!(out, "{}", crate::output::diff(p));
-        }
         if drifted.is_empty() {
             eprintln!("generated files are up to date");
             return ExitCode::SUCCESS;
         }
-        for p in &drifted {
-            let what = match (&p.action, &p.current) {
-                (Action::Delete, _) => "would be deleted",
-                (_, None) => "is missing",
-                _ => "is out of date",
-            };
-            eprintln!("error: {} {what}", p.path.display());
-        }
-        eprintln!("help: run `orderflow-codegen generate` to update them");
+        report_drift(&drifted, args.format);
         return ExitCode::from(1);
     }
     if let Err(e) = crate::output::apply(&plans) {
@@ -340,6 +355,41 @@ fn generate(args: &GenerateArgs) -> ExitCode {
         count(Action::Delete)
     );
     ExitCode::SUCCESS
+}
+
+/// `generate --check` found generated files that differ: their diff on stdout, and one error
+/// per file (on stderr, or as a `::error` annotation on stdout with `--format github`).
+fn report_drift(drifted: &[&crate::output::Planned], format: Format) {
+    let diff: String = drifted.iter().map(|p| crate::output::diff(p)).collect();
+    let drift = |p: &crate::output::Planned| match (&p.action, &p.current) {
+        (Action::Delete, _) => github::Drift::Stale,
+        (_, None) => github::Drift::Missing,
+        _ => github::Drift::OutOfDate,
+    };
+    let mut out = std::io::stdout().lock();
+    if format == Format::Github {
+        for p in drifted {
+            let _ = writeln!(out, "{}", github::drift(&p.path, drift(p)));
+        }
+        // The diff quotes file contents: commands are stopped around it, so none is obeyed.
+        let _ = write!(
+            out,
+            "{}",
+            github::verbatim_group("diff of the generated files that are out of date", &diff)
+        );
+        return;
+    }
+    let _ = write!(out, "{diff}");
+    let _ = out.flush();
+    for p in drifted {
+        let what = match drift(p) {
+            github::Drift::Stale => "would be deleted",
+            github::Drift::Missing => "is missing",
+            github::Drift::OutOfDate => "is out of date",
+        };
+        eprintln!("error: {} {what}", p.path.display());
+    }
+    eprintln!("help: run `orderflow-codegen generate` to update them");
 }
 
 fn graph(args: &GraphArgs) -> ExitCode {
