@@ -726,7 +726,7 @@ impl Executor {
                 }
                 // Without InputPath/Parameters the raw input is the parameters: borrowed, and
                 // cloned only per attempt (the binding consumes it; Retry needs it again).
-                let effective = self.effective_input(rt, plan, frame, &raw)?;
+                let mut effective = self.effective_input(rt, plan, frame, &raw)?;
                 let timeout =
                     self.seconds(rt, frame, timeout.as_ref(), &raw, "TimeoutSecondsPath")?;
                 let heartbeat =
@@ -759,16 +759,15 @@ impl Executor {
                     if *wait_for_task_token {
                         rt.record(EventType::TaskSubmitted, &plan.name, None);
                     }
+                    // Without a Retry the parameters are sent once (only a retrier loops back
+                    // here), so they are moved; with one, each attempt gets a copy.
+                    let parameters = if plan.retriers.is_empty() {
+                        effective.take().unwrap_or_else(|| raw.clone())
+                    } else {
+                        effective.as_ref().unwrap_or(&raw).clone()
+                    };
                     let outcome = self
-                        .invoke(
-                            rt,
-                            plan,
-                            frame,
-                            resource,
-                            effective.as_ref().unwrap_or(&raw).clone(),
-                            timeout,
-                            heartbeat,
-                        )
+                        .invoke(rt, plan, frame, resource, parameters, timeout, heartbeat)
                         .await;
                     match outcome {
                         Ok(result) => {
