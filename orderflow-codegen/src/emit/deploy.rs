@@ -509,11 +509,13 @@ fn arn_join(parts: Vec<Value>) -> Value {
 }
 
 /// The Serverless Framework v3 service as text. `artifact_root` is the cargo target folder
-/// relative to the service (where `cargo lambda build --output-format zip` writes).
+/// relative to the service; the zips are expected in `lambda/<workflow>/<binary>/`, where
+/// `cargo lambda build --lambda-dir` puts them.
 pub fn serverless_template(workflow: &Workflow, source: &str, artifact_root: &str) -> String {
     format!(
-        "# {GENERATED_MARKER} by orderflow-codegen from {source}. Do not edit: run `orderflow-codegen generate` instead.\n# Build: cargo lambda build --release --arm64 --output-format zip; deploy: serverless deploy (Framework v3)\n{}",
-        to_yaml(&serverless_value(workflow, artifact_root))
+        "# {GENERATED_MARKER} by orderflow-codegen from {source}. Do not edit: run `orderflow-codegen generate` instead.\n# Build (in this folder): cargo lambda build --release --arm64 --output-format zip --bins --features aws --lambda-dir {artifact_root}/lambda/{name}\n# Deploy: serverless deploy (Framework v3)\n{}",
+        to_yaml(&serverless_value(workflow, artifact_root)),
+        name = workflow.name,
     )
 }
 
@@ -545,7 +547,8 @@ pub fn serverless_value(workflow: &Workflow, artifact_root: &str) -> Value {
         );
         properties.insert(
             "package".into(),
-            json!({ "artifact": format!("{artifact_root}/lambda/{}/bootstrap.zip", n.binary) }),
+            // One folder per workflow crate: two workflows may both have a `checkInventory`.
+            json!({ "artifact": format!("{artifact_root}/lambda/{}/{}/bootstrap.zip", workflow.name, n.binary) }),
         );
         if let Some(trigger) = &settings.trigger {
             let queue = queue_logical(&trigger.queue);
