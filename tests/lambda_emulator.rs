@@ -1,0 +1,618 @@
+//! The generated Lambdas inside the real Lambda runtime interface. `cargo lambda watch` emulates
+//! the Lambda control plane: it runs each function binary of a generated-example crate under
+//! `lambda_runtime` and serves the Invoke API (`POST /2015-03-31/functions/{name}/invocations`).
+//!
+//! Each example workflow input is executed twice by the same executor: once with every Lambda
+//! Task bound to its handler in process, once with every Lambda Task sent through the emulator
+//! to the function's binary. The two executions must agree exactly: status, output, error,
+//! cause and the full history (every state's input and output, every Lambda result and error
+//! payload). Failures therefore carry the ASL error name the workflow catches (`BookNotFound`,
+//! `BookOutOfStock`, …) as the emulator's `errorType`, or the runs would differ.
+//!
+//! A fresh emulator serves each example, as each Lambda process holds its own in-memory store
+//! seeded like the in-process handlers' (`handler()`). The emulator is stopped with its whole
+//! process group whatever the outcome. The task-token worker (sqsWorker) stays in process: its
+//! binary completes tokens through the AWS SDK (feature `aws`).
+//!
+//! Needs `cargo lambda` (`pip install cargo-lambda`; `.ci/run` installs it). Without it the
+//! test says so and passes, except under `CI`, where it fails.
+
+use std::fmt;
+use std::io::Read as _;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use orderflow_codegen::asl::model::{Resource, StateKind};
+use orderflow_runtime::local::{EventType, Execution, HistoryDetail, LocalWorkflow};
+use orderflow_runtime::{Function, StepError};
+use orderflow_tests::{analyze_dir, workspace_root};
+use serde_json::Value;
+
+/// How long the first invocation of a function may take: the emulator compiles it then.
+const FIRST_INVOCATION: Duration = Duration::from_secs(600);
+
+fn cargo_lambda_installed() -> bool {
+    Command::new("cargo")
+        .args(["lambda", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// `false` (after saying why) when the emulator cannot run here; fails under CI instead.
+fn emulator_available() -> bool {
+    if cargo_lambda_installed() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "cargo-lambda is not installed: CI must install it (.ci/run does, from PyPI)"
+    );
+    println!(
+        "cargo-lambda is not installed (pip install cargo-lambda): the emulator test checks \
+         nothing and passes"
+    );
+    false
+}
+
+/// A port nothing listens on right now.
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("local address").port()
+}
+
+/// `cargo lambda watch` serving one crate's binaries, stopped (with every process it started)
+/// when dropped.
+struct Emulator {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+    agent: ureq::Agent,
+}
+
+impl Emulator {
+    fn start(crate_dir: &Path, log: PathBuf) -> Emulator {
+        let port = free_port();
+        let log_file = std::fs::File::create(&log).expect("emulator log file");
+        let child = Command::new("cargo")
+            .args([
+                "lambda",
+                "watch",
+                "--ignore-changes",
+                "--invoke-address",
+                "127.0.0.1",
+            ])
+            .args(["--invoke-port", &port.to_string()])
+            .current_dir(crate_dir)
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().expect("log file handle"))
+            .stderr(log_file)
+            // Its own process group, so that stopping it also stops the functions it runs.
+            .process_group(0)
+            .spawn()
+            .expect("cargo lambda watch starts");
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(FIRST_INVOCATION))
+            .build()
+            .into();
+        let mut emulator = Emulator {
+            child,
+            port,
+            log,
+            agent,
+        };
+        emulator.wait_until_listening();
+        emulator
+    }
+
+    fn wait_until_listening(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("cargo lambda watch exited ({status}):\n{}", self.log_text());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "cargo lambda watch did not listen on port {} within 120 s:\n{}",
+                self.port,
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Invokes `function` (a binary name) the way Step Functions' Lambda integration does.
+    fn invoke(&self, function: &str, payload: &Value) -> Invocation {
+        let url = format!(
+            "http://127.0.0.1:{}/2015-03-31/functions/{function}/invocations",
+            self.port
+        );
+        let started = Instant::now();
+        let mut response = self
+            .agent
+            .post(&url)
+            .header("content-type", "application/json")
+            .send(payload.to_string())
+            .unwrap_or_else(|e| panic!("invoking {function}: {e}\n{}", self.log_text()));
+        let function_error = response
+            .headers()
+            .get("x-amz-function-error")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let status = response.status().as_u16();
+        let mut body = String::new();
+        response
+            .body_mut()
+            .as_reader()
+            .read_to_string(&mut body)
+            .expect("response body");
+        Invocation {
+            status,
+            function_error,
+            body: serde_json::from_str(&body).unwrap_or(Value::String(body)),
+            elapsed: started.elapsed(),
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let kill = |signal: &str| {
+            let _ = Command::new("kill")
+                .args([signal, "--", &group])
+                .stderr(Stdio::null())
+                .status();
+        };
+        kill("-TERM");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Whatever ignored SIGTERM (cargo, a function binary) does not outlive the test.
+        kill("-KILL");
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+struct Invocation {
+    status: u16,
+    function_error: Option<String>,
+    body: Value,
+    elapsed: Duration,
+}
+
+/// A Lambda function error as the Invoke API returns it: `{"errorType","errorMessage"}`.
+#[derive(Debug)]
+struct RemoteError {
+    error_type: String,
+    message: String,
+}
+
+impl fmt::Display for RemoteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl StepError for RemoteError {
+    fn error_type(&self) -> &str {
+        &self.error_type
+    }
+}
+
+/// One invocation through the emulator: which function, in which example's emulator, whether
+/// it was that emulator's first call of the function (a cold start), and how long it took.
+#[derive(Debug, Clone)]
+struct Timing {
+    binary: String,
+    example: usize,
+    cold: bool,
+    elapsed: Duration,
+}
+
+type Timings = Arc<std::sync::Mutex<Vec<Timing>>>;
+
+/// A Lambda Task bound to a binary served by the emulator.
+struct RemoteFunction {
+    emulator: Arc<Emulator>,
+    example: usize,
+    binary: String,
+    timings: Timings,
+}
+
+impl Function for RemoteFunction {
+    type Input = Value;
+    type Output = Value;
+    type Error = RemoteError;
+
+    async fn call(&self, input: Value) -> Result<Value, RemoteError> {
+        let invocation = self.emulator.invoke(&self.binary, &input);
+        if let Ok(mut timings) = self.timings.lock() {
+            let cold = !timings
+                .iter()
+                .any(|t| t.example == self.example && t.binary == self.binary);
+            timings.push(Timing {
+                binary: self.binary.clone(),
+                example: self.example,
+                cold,
+                elapsed: invocation.elapsed,
+            });
+        }
+        let failed = invocation.function_error.is_some() || invocation.status != 200;
+        if !failed {
+            return Ok(invocation.body);
+        }
+        let field = |name: &str| {
+            invocation
+                .body
+                .get(name)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        match (field("errorType"), field("errorMessage")) {
+            (Some(error_type), Some(message)) => Err(RemoteError {
+                error_type,
+                message,
+            }),
+            _ => panic!(
+                "{} answered {} without a Lambda error payload: {}\n{}",
+                self.binary,
+                invocation.status,
+                invocation.body,
+                self.emulator.log_text()
+            ),
+        }
+    }
+}
+
+/// Lambda Task states and the binary (snake_case function name) each invokes.
+fn lambda_states(workflow_dir: &str) -> Vec<(String, String)> {
+    let analysis = analyze_dir(workflow_dir);
+    let workflow = analysis.workflow.expect("the definition checks clean");
+    workflow
+        .machine
+        .states
+        .iter()
+        .filter_map(|state| match &state.kind {
+            StateKind::Task(task) => match &task.resource.value {
+                Resource::Lambda { function, .. } => {
+                    Some((state.name.value.clone(), snake_case(function)))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn examples(workflow_dir: &str) -> Vec<(String, Value)> {
+    let dir = workspace_root().join(workflow_dir).join("examples");
+    let mut examples: Vec<(String, Value)> = std::fs::read_dir(&dir)
+        .expect("examples folder")
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("example file");
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (name, serde_json::from_str(&text).expect("example JSON"))
+        })
+        .collect();
+    examples.sort_by(|a, b| a.0.cmp(&b.0));
+    examples
+}
+
+/// The fields of an execution that must agree, history included.
+fn comparable(execution: &Execution) -> Value {
+    serde_json::json!({
+        "status": format!("{:?}", execution.status),
+        "output": execution.output,
+        "error": execution.error,
+        "cause": execution.cause,
+        "history": execution.history.iter().map(|e| e.to_json()).collect::<Vec<_>>(),
+    })
+}
+
+fn full_history(local: &mut LocalWorkflow) {
+    local.options_mut().history = HistoryDetail::Full;
+    // Fixed identity and seed: task tokens and ids must not differ between the two runs.
+    local.options_mut().random_seed = Some(7);
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values.get(values.len() / 2).copied().unwrap_or_default()
+}
+
+struct Report {
+    crate_name: &'static str,
+    examples: usize,
+    timings: Vec<Timing>,
+    /// `example: error` for every Lambda failure, as the emulator returned it.
+    lambda_errors: Vec<String>,
+    /// `example: status [error]` of each execution through the emulator.
+    outcomes: Vec<String>,
+}
+
+impl Report {
+    fn print(&self) {
+        println!(
+            "{}: {} examples agree in process and through the emulator",
+            self.crate_name, self.examples
+        );
+        let mut binaries: Vec<&str> = self.timings.iter().map(|t| t.binary.as_str()).collect();
+        binaries.sort_unstable();
+        binaries.dedup();
+        for binary in binaries {
+            let of = |pick: &dyn Fn(&Timing) -> bool| {
+                self.timings
+                    .iter()
+                    .filter(|t| t.binary == binary && pick(t))
+                    .map(|t| t.elapsed)
+                    .collect::<Vec<_>>()
+            };
+            // The first call of the test also compiles the binary if it is not built yet.
+            let first = of(&|t| t.cold).first().copied().unwrap_or_default();
+            let cold = of(&|t| t.cold);
+            let warm = of(&|t| !t.cold);
+            println!(
+                "  {binary}: first call {first:.2?}; cold start median \
+                 {:.2?} of {}; warm median {:.2?} of {}",
+                median(cold.iter().skip(1).copied().collect()),
+                cold.len().saturating_sub(1),
+                median(warm.clone()),
+                warm.len()
+            );
+        }
+        println!(
+            "  Lambda errors through the emulator: {:?}",
+            self.lambda_errors
+        );
+        println!("  executions: {:?}", self.outcomes);
+    }
+}
+
+/// Runs every example of one workflow both ways and compares.
+fn compare_workflow<W>(
+    crate_name: &'static str,
+    workflow_dir: &str,
+    in_process: impl Fn() -> W,
+    local: impl Fn(&mut W) -> &mut LocalWorkflow,
+) -> Report {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("tokio runtime");
+    let crate_dir = workspace_root().join("generated-example").join(crate_name);
+    let states = lambda_states(workflow_dir);
+    let logs = tempfile::tempdir().expect("temp dir");
+    let timings: Timings = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut lambda_errors = Vec::new();
+    let mut outcomes = Vec::new();
+    let examples = examples(workflow_dir);
+    for (index, (name, input)) in examples.iter().enumerate() {
+        let mut expected = in_process();
+        full_history(local(&mut expected));
+        let expected = rt.block_on(local(&mut expected).execute(input.clone()));
+
+        let emulator = Arc::new(Emulator::start(
+            &crate_dir,
+            logs.path().join(format!("{name}.log")),
+        ));
+        let mut remote = in_process();
+        let remote_local = local(&mut remote);
+        full_history(remote_local);
+        for (state, binary) in &states {
+            remote_local.bind_function(
+                &[state.as_str()],
+                RemoteFunction {
+                    emulator: Arc::clone(&emulator),
+                    example: index,
+                    binary: binary.clone(),
+                    timings: Arc::clone(&timings),
+                },
+            );
+        }
+        let actual = rt.block_on(remote_local.execute(input.clone()));
+        drop(remote);
+
+        assert_eq!(
+            comparable(&actual),
+            comparable(&expected),
+            "{crate_name} example {name}: the run through the emulator differs from the \
+             in-process run\n{}",
+            Arc::try_unwrap(emulator)
+                .map(|e| e.log_text())
+                .unwrap_or_default()
+        );
+        outcomes.push(format!(
+            "{name}: {:?} {}",
+            actual.status,
+            actual.error.as_deref().unwrap_or("")
+        ));
+        for event in &actual.history {
+            if event.event_type == EventType::LambdaFunctionFailed {
+                if let Some(error) = event.details.as_ref().and_then(|d| d["error"].as_str()) {
+                    lambda_errors.push(format!("{name}: {error}"));
+                }
+            }
+        }
+    }
+    let timings = timings.lock().map(|t| t.clone()).unwrap_or_default();
+    Report {
+        crate_name,
+        examples: examples.len(),
+        timings,
+        lambda_errors,
+        outcomes,
+    }
+}
+
+/// Medians of `runs` full executions of `input`: in process, and with every Lambda Task
+/// through one emulator (warmed up by a first execution, which is not counted).
+fn time_full_runs<W>(
+    crate_name: &str,
+    workflow_dir: &str,
+    input: &Value,
+    runs: usize,
+    in_process: impl Fn() -> W,
+    local: impl Fn(&mut W) -> &mut LocalWorkflow,
+) -> (Duration, Duration) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("tokio runtime");
+    let crate_dir = workspace_root().join("generated-example").join(crate_name);
+    let logs = tempfile::tempdir().expect("temp dir");
+    let emulator = Arc::new(Emulator::start(&crate_dir, logs.path().join("timing.log")));
+    let timings: Timings = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let states = lambda_states(workflow_dir);
+    // Fresh handlers for every run (the in-process worker's stock runs out otherwise); the
+    // emulator and its warm function processes stay.
+    let remote = || {
+        let mut workflow = in_process();
+        for (state, binary) in &states {
+            local(&mut workflow).bind_function(
+                &[state.as_str()],
+                RemoteFunction {
+                    emulator: Arc::clone(&emulator),
+                    example: 0,
+                    binary: binary.clone(),
+                    timings: Arc::clone(&timings),
+                },
+            );
+        }
+        workflow
+    };
+    let time = |mut workflow: W| {
+        let started = Instant::now();
+        let execution = rt.block_on(local(&mut workflow).execute(input.clone()));
+        let elapsed = started.elapsed();
+        assert!(execution.output.is_some(), "{execution:?}");
+        elapsed
+    };
+    time(remote());
+    let through_emulator = (0..runs).map(|_| time(remote())).collect();
+    time(in_process());
+    let in_process = (0..runs).map(|_| time(in_process())).collect();
+    (median(through_emulator), median(in_process))
+}
+
+#[test]
+fn store_checkout_runs_the_same_through_the_lambda_runtime_interface() {
+    use store_checkout::functions::{
+        bill_customer, calculate_total, check_inventory, redeem_points, restore_quantity,
+        restore_redeem_points, sqs_worker,
+    };
+    if !emulator_available() {
+        return;
+    }
+    let workflow = || {
+        store_checkout::workflow::Workflow::new()
+            .expect("definition loads")
+            .check_inventory(check_inventory::handler())
+            .calculate_total(calculate_total::handler())
+            .redeem_points(redeem_points::handler())
+            .bill_customer(bill_customer::handler())
+            .sqs_worker(sqs_worker::handler())
+            .restore_quantity(restore_quantity::handler())
+            .restore_redeem_points(restore_redeem_points::handler())
+    };
+    let local = store_checkout::workflow::Workflow::local_mut;
+    let report = compare_workflow(
+        "store-checkout",
+        "definitions/store-checkout",
+        workflow,
+        local,
+    );
+    report.print();
+    // The examples reach the errors the workflow catches, through the real runtime interface.
+    for expected in [
+        "BookNotFound",
+        "BookOutOfStock",
+        "PointsRedemptionFailed",
+        "BillingFailed",
+    ] {
+        assert!(
+            report.lambda_errors.iter().any(|f| f.ends_with(expected)),
+            "no example raised {expected} through the emulator: {:?}",
+            report.lambda_errors
+        );
+    }
+    // Printed for the record (timings are measured, never asserted).
+    let happy_path = examples("definitions/store-checkout")
+        .into_iter()
+        .find(|(name, _)| name == "happy-path")
+        .map(|(_, input)| input)
+        .expect("the happy-path example");
+    let (through_emulator, in_process) = time_full_runs(
+        "store-checkout",
+        "definitions/store-checkout",
+        &happy_path,
+        7,
+        workflow,
+        local,
+    );
+    println!(
+        "store-checkout happy path, median of 7: {through_emulator:.2?} through the emulator, \
+         {in_process:.2?} in process"
+    );
+}
+
+#[test]
+fn order_status_runs_the_same_through_the_lambda_runtime_interface() {
+    use order_status::functions::{check_inventory, process_payment, update_order_status};
+    if !emulator_available() {
+        return;
+    }
+    let report = compare_workflow(
+        "order-status",
+        "definitions/order-status",
+        || {
+            order_status::workflow::Workflow::new()
+                .expect("definition loads")
+                .check_inventory(check_inventory::handler())
+                .process_payment(process_payment::handler())
+                .update_order_status(update_order_status::handler())
+        },
+        order_status::workflow::Workflow::local_mut,
+    );
+    report.print();
+    // The functions' outputs, returned through the runtime interface, steer every path.
+    for expected in ["Succeeded", "OutOfStockError", "PaymentError"] {
+        assert!(
+            report.outcomes.iter().any(|o| o.contains(expected)),
+            "no order-status example ended with {expected}: {:?}",
+            report.outcomes
+        );
+    }
+}
