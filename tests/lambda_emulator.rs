@@ -4,7 +4,8 @@
 //!
 //! Each example workflow input is executed twice by the same executor: once with every Lambda
 //! Task bound to its handler in process, once with every Lambda Task sent through the emulator
-//! to the function's binary. The two executions must agree exactly: status, output, error,
+//! to the function's binary by the glue's `with_lambda_endpoint` (the executor's
+//! `LambdaEndpoint`, the same code as `orderflow-codegen run --lambda-endpoint`). The two executions must agree exactly: status, output, error,
 //! cause and the full history (every state's input and output, every Lambda result and error
 //! payload). Failures therefore carry the ASL error name the workflow catches (`BookNotFound`,
 //! `BookOutOfStock`, …) as the emulator's `errorType`, or the runs would differ.
@@ -17,18 +18,15 @@
 //! Needs `cargo lambda` (`pip install cargo-lambda`; `.ci/run` installs it). Without it the
 //! test says so and passes, except under `CI`, where it fails.
 
-use std::fmt;
 use std::io::Read as _;
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use orderflow_codegen::asl::model::{Resource, StateKind};
 use orderflow_runtime::local::{EventType, Execution, HistoryDetail, LocalWorkflow};
-use orderflow_runtime::{Function, StepError};
 use orderflow_tests::{analyze_dir, workspace_root};
 use serde_json::Value;
 
@@ -127,16 +125,17 @@ impl Emulator {
         }
     }
 
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
     fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// Invokes `function` (a binary name) the way Step Functions' Lambda integration does.
-    fn invoke(&self, function: &str, payload: &Value) -> Invocation {
-        let url = format!(
-            "http://127.0.0.1:{}/2015-03-31/functions/{function}/invocations",
-            self.port
-        );
+    /// How long one call of `function` (a binary name) through the Invoke API takes.
+    fn time_call(&self, function: &str, payload: &Value) -> Duration {
+        let url = format!("{}/2015-03-31/functions/{function}/invocations", self.url());
         let started = Instant::now();
         let mut response = self
             .agent
@@ -144,24 +143,24 @@ impl Emulator {
             .header("content-type", "application/json")
             .send(payload.to_string())
             .unwrap_or_else(|e| panic!("invoking {function}: {e}\n{}", self.log_text()));
-        let function_error = response
-            .headers()
-            .get("x-amz-function-error")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let status = response.status().as_u16();
         let mut body = String::new();
         response
             .body_mut()
             .as_reader()
             .read_to_string(&mut body)
             .expect("response body");
-        Invocation {
-            status,
-            function_error,
-            body: serde_json::from_str(&body).unwrap_or(Value::String(body)),
-            elapsed: started.elapsed(),
-        }
+        let elapsed = started.elapsed();
+        // cargo lambda watch answers a function error with a 5xx and the error payload; any
+        // other failure did not reach the function.
+        let status = response.status().as_u16();
+        let function_error =
+            serde_json::from_str::<Value>(&body).is_ok_and(|v| v.get("errorType").is_some());
+        assert!(
+            status == 200 || function_error,
+            "{function} answered {status}: {body}\n{}",
+            self.log_text()
+        );
+        elapsed
     }
 }
 
@@ -185,98 +184,6 @@ impl Drop for Emulator {
         // Whatever ignored SIGTERM (cargo, a function binary) does not outlive the test.
         kill("-KILL");
         let _ = self.child.wait();
-    }
-}
-
-#[derive(Debug)]
-struct Invocation {
-    status: u16,
-    function_error: Option<String>,
-    body: Value,
-    elapsed: Duration,
-}
-
-/// A Lambda function error as the Invoke API returns it: `{"errorType","errorMessage"}`.
-#[derive(Debug)]
-struct RemoteError {
-    error_type: String,
-    message: String,
-}
-
-impl fmt::Display for RemoteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl StepError for RemoteError {
-    fn error_type(&self) -> &str {
-        &self.error_type
-    }
-}
-
-/// One invocation through the emulator: which function, in which example's emulator, whether
-/// it was that emulator's first call of the function (a cold start), and how long it took.
-#[derive(Debug, Clone)]
-struct Timing {
-    binary: String,
-    example: usize,
-    cold: bool,
-    elapsed: Duration,
-}
-
-type Timings = Arc<std::sync::Mutex<Vec<Timing>>>;
-
-/// A Lambda Task bound to a binary served by the emulator.
-struct RemoteFunction {
-    emulator: Arc<Emulator>,
-    example: usize,
-    binary: String,
-    timings: Timings,
-}
-
-impl Function for RemoteFunction {
-    type Input = Value;
-    type Output = Value;
-    type Error = RemoteError;
-
-    async fn call(&self, input: Value) -> Result<Value, RemoteError> {
-        let invocation = self.emulator.invoke(&self.binary, &input);
-        if let Ok(mut timings) = self.timings.lock() {
-            let cold = !timings
-                .iter()
-                .any(|t| t.example == self.example && t.binary == self.binary);
-            timings.push(Timing {
-                binary: self.binary.clone(),
-                example: self.example,
-                cold,
-                elapsed: invocation.elapsed,
-            });
-        }
-        let failed = invocation.function_error.is_some() || invocation.status != 200;
-        if !failed {
-            return Ok(invocation.body);
-        }
-        let field = |name: &str| {
-            invocation
-                .body
-                .get(name)
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        match (field("errorType"), field("errorMessage")) {
-            (Some(error_type), Some(message)) => Err(RemoteError {
-                error_type,
-                message,
-            }),
-            _ => panic!(
-                "{} answered {} without a Lambda error payload: {}\n{}",
-                self.binary,
-                invocation.status,
-                invocation.body,
-                self.emulator.log_text()
-            ),
-        }
     }
 }
 
@@ -358,11 +265,12 @@ fn median(mut values: Vec<Duration>) -> Duration {
 struct Report {
     crate_name: &'static str,
     examples: usize,
-    timings: Vec<Timing>,
     /// `example: error` for every Lambda failure, as the emulator returned it.
     lambda_errors: Vec<String>,
     /// `example: status [error]` of each execution through the emulator.
     outcomes: Vec<String>,
+    /// Per binary: a cold start (the emulator's first call of it) and a warm call.
+    starts: Vec<(String, Duration, Duration)>,
 }
 
 impl Report {
@@ -371,29 +279,8 @@ impl Report {
             "{}: {} examples agree in process and through the emulator",
             self.crate_name, self.examples
         );
-        let mut binaries: Vec<&str> = self.timings.iter().map(|t| t.binary.as_str()).collect();
-        binaries.sort_unstable();
-        binaries.dedup();
-        for binary in binaries {
-            let of = |pick: &dyn Fn(&Timing) -> bool| {
-                self.timings
-                    .iter()
-                    .filter(|t| t.binary == binary && pick(t))
-                    .map(|t| t.elapsed)
-                    .collect::<Vec<_>>()
-            };
-            // The first call of the test also compiles the binary if it is not built yet.
-            let first = of(&|t| t.cold).first().copied().unwrap_or_default();
-            let cold = of(&|t| t.cold);
-            let warm = of(&|t| !t.cold);
-            println!(
-                "  {binary}: first call {first:.2?}; cold start median \
-                 {:.2?} of {}; warm median {:.2?} of {}",
-                median(cold.iter().skip(1).copied().collect()),
-                cold.len().saturating_sub(1),
-                median(warm.clone()),
-                warm.len()
-            );
+        for (binary, cold, warm) in &self.starts {
+            println!("  {binary}: cold start {cold:.2?}, warm call {warm:.2?}");
         }
         println!(
             "  Lambda errors through the emulator: {:?}",
@@ -403,57 +290,53 @@ impl Report {
     }
 }
 
-/// Runs every example of one workflow both ways and compares.
+/// Runs every example of one workflow both ways and compares: `in_process` binds every
+/// function's handler, `through` binds only what must stay in process (the task-token worker)
+/// and sends the Lambda Tasks to the endpoint it is given.
 fn compare_workflow<W>(
     crate_name: &'static str,
     workflow_dir: &str,
     in_process: impl Fn() -> W,
+    through: impl Fn(&str) -> W,
     local: impl Fn(&mut W) -> &mut LocalWorkflow,
 ) -> Report {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("tokio runtime");
     let crate_dir = workspace_root().join("generated-example").join(crate_name);
-    let states = lambda_states(workflow_dir);
+    let binaries: std::collections::BTreeMap<String, String> =
+        lambda_states(workflow_dir).into_iter().collect();
     let logs = tempfile::tempdir().expect("temp dir");
-    let timings: Timings = Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut lambda_errors = Vec::new();
     let mut outcomes = Vec::new();
+    // The first payload each binary received in process, to time its starts with.
+    let mut payloads: std::collections::BTreeMap<String, Value> = Default::default();
     let examples = examples(workflow_dir);
-    for (index, (name, input)) in examples.iter().enumerate() {
+    for (name, input) in &examples {
         let mut expected = in_process();
         full_history(local(&mut expected));
         let expected = rt.block_on(local(&mut expected).execute(input.clone()));
-
-        let emulator = Arc::new(Emulator::start(
-            &crate_dir,
-            logs.path().join(format!("{name}.log")),
-        ));
-        let mut remote = in_process();
-        let remote_local = local(&mut remote);
-        full_history(remote_local);
-        for (state, binary) in &states {
-            remote_local.bind_function(
-                &[state.as_str()],
-                RemoteFunction {
-                    emulator: Arc::clone(&emulator),
-                    example: index,
-                    binary: binary.clone(),
-                    timings: Arc::clone(&timings),
-                },
-            );
+        for event in &expected.history {
+            if event.event_type == EventType::LambdaFunctionScheduled {
+                let binary = event.state.as_deref().and_then(|s| binaries.get(s));
+                let parameters = event.details.as_ref().map(|d| d["parameters"].clone());
+                if let (Some(binary), Some(parameters)) = (binary, parameters) {
+                    payloads.entry(binary.clone()).or_insert(parameters);
+                }
+            }
         }
-        let actual = rt.block_on(remote_local.execute(input.clone()));
-        drop(remote);
 
+        // A fresh emulator per example: each function process starts from its seeded store.
+        let emulator = Emulator::start(&crate_dir, logs.path().join(format!("{name}.log")));
+        let mut remote = through(&emulator.url());
+        full_history(local(&mut remote));
+        let actual = rt.block_on(local(&mut remote).execute(input.clone()));
         assert_eq!(
             comparable(&actual),
             comparable(&expected),
             "{crate_name} example {name}: the run through the emulator differs from the \
              in-process run\n{}",
-            Arc::try_unwrap(emulator)
-                .map(|e| e.log_text())
-                .unwrap_or_default()
+            emulator.log_text()
         );
         outcomes.push(format!(
             "{name}: {:?} {}",
@@ -468,13 +351,22 @@ fn compare_workflow<W>(
             }
         }
     }
-    let timings = timings.lock().map(|t| t.clone()).unwrap_or_default();
+    // Every binary is built by now: time a cold start and a warm call of each.
+    let emulator = Emulator::start(&crate_dir, logs.path().join("starts.log"));
+    let starts = payloads
+        .iter()
+        .map(|(binary, payload)| {
+            let cold = emulator.time_call(binary, payload);
+            let warm = emulator.time_call(binary, payload);
+            (binary.clone(), cold, warm)
+        })
+        .collect();
     Report {
         crate_name,
         examples: examples.len(),
-        timings,
         lambda_errors,
         outcomes,
+        starts,
     }
 }
 
@@ -482,10 +374,10 @@ fn compare_workflow<W>(
 /// through one emulator (warmed up by a first execution, which is not counted).
 fn time_full_runs<W>(
     crate_name: &str,
-    workflow_dir: &str,
     input: &Value,
     runs: usize,
     in_process: impl Fn() -> W,
+    through: impl Fn(&str) -> W,
     local: impl Fn(&mut W) -> &mut LocalWorkflow,
 ) -> (Duration, Duration) {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -493,26 +385,9 @@ fn time_full_runs<W>(
         .expect("tokio runtime");
     let crate_dir = workspace_root().join("generated-example").join(crate_name);
     let logs = tempfile::tempdir().expect("temp dir");
-    let emulator = Arc::new(Emulator::start(&crate_dir, logs.path().join("timing.log")));
-    let timings: Timings = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let states = lambda_states(workflow_dir);
+    let emulator = Emulator::start(&crate_dir, logs.path().join("timing.log"));
     // Fresh handlers for every run (the in-process worker's stock runs out otherwise); the
     // emulator and its warm function processes stay.
-    let remote = || {
-        let mut workflow = in_process();
-        for (state, binary) in &states {
-            local(&mut workflow).bind_function(
-                &[state.as_str()],
-                RemoteFunction {
-                    emulator: Arc::clone(&emulator),
-                    example: 0,
-                    binary: binary.clone(),
-                    timings: Arc::clone(&timings),
-                },
-            );
-        }
-        workflow
-    };
     let time = |mut workflow: W| {
         let started = Instant::now();
         let execution = rt.block_on(local(&mut workflow).execute(input.clone()));
@@ -520,8 +395,9 @@ fn time_full_runs<W>(
         assert!(execution.output.is_some(), "{execution:?}");
         elapsed
     };
-    time(remote());
-    let through_emulator = (0..runs).map(|_| time(remote())).collect();
+    let url = emulator.url();
+    time(through(&url));
+    let through_emulator = (0..runs).map(|_| time(through(&url))).collect();
     time(in_process());
     let in_process = (0..runs).map(|_| time(in_process())).collect();
     (median(through_emulator), median(in_process))
@@ -533,11 +409,12 @@ fn store_checkout_runs_the_same_through_the_lambda_runtime_interface() {
         bill_customer, calculate_total, check_inventory, redeem_points, restore_quantity,
         restore_redeem_points, sqs_worker,
     };
+    use store_checkout::workflow::Workflow;
     if !emulator_available() {
         return;
     }
-    let workflow = || {
-        store_checkout::workflow::Workflow::new()
+    let in_process = || {
+        Workflow::new()
             .expect("definition loads")
             .check_inventory(check_inventory::handler())
             .calculate_total(calculate_total::handler())
@@ -547,12 +424,18 @@ fn store_checkout_runs_the_same_through_the_lambda_runtime_interface() {
             .restore_quantity(restore_quantity::handler())
             .restore_redeem_points(restore_redeem_points::handler())
     };
-    let local = store_checkout::workflow::Workflow::local_mut;
+    let through = |url: &str| {
+        Workflow::new()
+            .expect("definition loads")
+            .sqs_worker(sqs_worker::handler())
+            .with_lambda_endpoint(url)
+    };
     let report = compare_workflow(
         "store-checkout",
         "definitions/store-checkout",
-        workflow,
-        local,
+        in_process,
+        through,
+        Workflow::local_mut,
     );
     report.print();
     // The examples reach the errors the workflow catches, through the real runtime interface.
@@ -576,11 +459,11 @@ fn store_checkout_runs_the_same_through_the_lambda_runtime_interface() {
         .expect("the happy-path example");
     let (through_emulator, in_process) = time_full_runs(
         "store-checkout",
-        "definitions/store-checkout",
         &happy_path,
         7,
-        workflow,
-        local,
+        in_process,
+        through,
+        Workflow::local_mut,
     );
     println!(
         "store-checkout happy path, median of 7: {through_emulator:.2?} through the emulator, \
@@ -591,6 +474,7 @@ fn store_checkout_runs_the_same_through_the_lambda_runtime_interface() {
 #[test]
 fn order_status_runs_the_same_through_the_lambda_runtime_interface() {
     use order_status::functions::{check_inventory, process_payment, update_order_status};
+    use order_status::workflow::Workflow;
     if !emulator_available() {
         return;
     }
@@ -598,13 +482,18 @@ fn order_status_runs_the_same_through_the_lambda_runtime_interface() {
         "order-status",
         "definitions/order-status",
         || {
-            order_status::workflow::Workflow::new()
+            Workflow::new()
                 .expect("definition loads")
                 .check_inventory(check_inventory::handler())
                 .process_payment(process_payment::handler())
                 .update_order_status(update_order_status::handler())
         },
-        order_status::workflow::Workflow::local_mut,
+        |url| {
+            Workflow::new()
+                .expect("definition loads")
+                .with_lambda_endpoint(url)
+        },
+        Workflow::local_mut,
     );
     report.print();
     // The functions' outputs, returned through the runtime interface, steer every path.

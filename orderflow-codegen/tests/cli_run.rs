@@ -477,3 +477,196 @@ fn the_store_checkout_workflow_retries_billing_on_mocked_failures() {
     // BillCustomer's back-off: 1 s, then 2 s.
     assert_eq!(result["virtualElapsedMillis"], 3000);
 }
+
+/// One answer of [`FakeInvokeApi`]: status, extra headers, body.
+type Answer = (u16, &'static [(&'static str, &'static str)], Value);
+
+/// A Lambda Invoke API on a local port that answers the requests it gets with `answers`, in
+/// order, and hands back each request's path and JSON body.
+struct FakeInvokeApi {
+    url: String,
+    requests: std::thread::JoinHandle<Vec<(String, Value)>>,
+}
+
+impl FakeInvokeApi {
+    fn start(answers: Vec<Answer>) -> FakeInvokeApi {
+        use std::io::{BufRead, BufReader, Read};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let requests = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            for (status, headers, body) in answers {
+                let (stream, _) = listener.accept().expect("a request");
+                let mut reader = BufReader::new(stream);
+                let mut request_line = String::new();
+                reader.read_line(&mut request_line).expect("request line");
+                let path = request_line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_owned();
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).expect("header");
+                    if line.trim().is_empty() {
+                        break;
+                    }
+                    if let Some((name, value)) = line.split_once(':') {
+                        if name.eq_ignore_ascii_case("content-length") {
+                            length = value.trim().parse().expect("content length");
+                        }
+                    }
+                }
+                let mut request_body = vec![0; length];
+                reader.read_exact(&mut request_body).expect("body");
+                seen.push((
+                    path,
+                    serde_json::from_slice(&request_body).expect("a JSON payload"),
+                ));
+                let body = body.to_string();
+                let extra: String = headers
+                    .iter()
+                    .map(|(name, value)| format!("{name}: {value}\r\n"))
+                    .collect();
+                let response = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{extra}connection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                reader
+                    .get_mut()
+                    .write_all(response.as_bytes())
+                    .expect("response");
+            }
+            seen
+        });
+        FakeInvokeApi { url, requests }
+    }
+
+    fn requests(self) -> Vec<(String, Value)> {
+        self.requests.join().expect("the fake API thread")
+    }
+}
+
+#[test]
+fn lambda_endpoint_calls_a_workflow_folders_functions_by_binary_name() {
+    let api = FakeInvokeApi::start(vec![
+        (200, &[], json!({"orderId": "12345", "inStock": true})),
+        (
+            200,
+            &[],
+            json!({"orderId": "12345", "paymentSuccessful": true}),
+        ),
+        (200, &[], json!({"orderId": "12345", "status": "Confirmed"})),
+    ]);
+    let output = run(
+        &[
+            "definitions/order-status",
+            "--input",
+            "definitions/order-status/examples/confirmed.json",
+            "--lambda-endpoint",
+            &api.url,
+        ],
+        "",
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        json_result(&output),
+        json!({"status": "SUCCEEDED", "output": {"orderId": "12345", "status": "Confirmed"}})
+    );
+    let paths: Vec<String> = api.requests().into_iter().map(|(path, _)| path).collect();
+    assert_eq!(
+        paths,
+        [
+            "/2015-03-31/functions/check_inventory/invocations",
+            "/2015-03-31/functions/process_payment/invocations",
+            "/2015-03-31/functions/update_order_status/invocations",
+        ]
+    );
+}
+
+#[test]
+fn lambda_endpoint_throttling_is_retried_as_on_aws() {
+    let api = FakeInvokeApi::start(vec![
+        (429, &[], json!({"message": "Rate exceeded"})),
+        (200, &[], json!({"chargeId": "ch_1"})),
+    ]);
+    let output = run(
+        &[
+            &fixture("charge.asl.json"),
+            "--input",
+            "-",
+            "--lambda-endpoint",
+            &api.url,
+        ],
+        r#"{"amount": 5}"#,
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        json_result(&output),
+        json!({"status": "SUCCEEDED", "output": {"amount": 5, "result": {"charge": {"chargeId": "ch_1"}}}})
+    );
+    // lambda:invoke sends `Payload` as the event; a lone ASL file names the function by its ARN.
+    let requests = api.requests();
+    assert_eq!(requests.len(), 2);
+    for (path, body) in requests {
+        assert_eq!(path, "/2015-03-31/functions/chargeCard/invocations");
+        assert_eq!(body, json!({"amount": 5}));
+    }
+}
+
+#[test]
+fn lambda_endpoint_function_errors_are_named_by_their_error_type() {
+    let api = FakeInvokeApi::start(vec![(
+        200,
+        &[("X-Amz-Function-Error", "Unhandled")],
+        json!({"errorType": "CardDeclined", "errorMessage": "card 4242 declined"}),
+    )]);
+    let output = run(
+        &[
+            &fixture("charge.asl.json"),
+            "--input",
+            "-",
+            "--lambda-endpoint",
+            &api.url,
+        ],
+        r#"{"amount": 5}"#,
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let result = json_result(&output);
+    assert_eq!(result["status"], "FAILED");
+    assert_eq!(result["error"], "CardDeclined");
+    let cause: Value =
+        serde_json::from_str(result["cause"].as_str().expect("a cause")).expect("JSON cause");
+    assert_eq!(cause["errorMessage"], "card 4242 declined");
+    assert_eq!(api.requests().len(), 1);
+}
+
+#[test]
+fn an_unreachable_lambda_endpoint_fails_the_task_instead_of_hanging() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let output = run(
+        &[
+            &fixture("charge.asl.json"),
+            "--input",
+            "-",
+            "--lambda-endpoint",
+            &format!("http://127.0.0.1:{port}"),
+        ],
+        r#"{"amount": 5}"#,
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let result = json_result(&output);
+    assert_eq!(result["status"], "FAILED");
+    assert_eq!(result["error"], "Lambda.SdkClientException");
+    assert!(
+        result["cause"]
+            .as_str()
+            .is_some_and(|c| c.contains(&format!("127.0.0.1:{port}"))),
+        "{result}"
+    );
+}

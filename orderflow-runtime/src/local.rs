@@ -14,6 +14,8 @@
 //!   failure, through [`InProcessCallbacks`]) is the Task's result;
 //! - `sns:publish` and plain `sqs:sendMessage` Tasks go to in-memory topics and queues that record
 //!   what was sent ([`LocalWorkflow::published`], [`LocalWorkflow::sent`]);
+//! - with [`LocalWorkflow::set_lambda_endpoint`], a Lambda Task bound to no handler is sent to
+//!   a Lambda Invoke API (e.g. `cargo lambda watch`), see [`LambdaEndpoint`];
 //! - any other Task, or one left unbound, fails the execution with `States.Runtime` naming the
 //!   state.
 //!
@@ -32,7 +34,7 @@ use serde_json::{Value, json};
 pub use orderflow_codegen::asl::parse::FunctionCatalog;
 pub use orderflow_codegen::exec::{
     ClockMode, EventType, Execution, ExecutionIdentity, ExecutionOptions, ExecutionStatus,
-    Executor, HistoryDetail, HistoryEvent, TaskError, TaskInvoker, TaskRequest,
+    Executor, HistoryDetail, HistoryEvent, LambdaEndpoint, TaskError, TaskInvoker, TaskRequest,
 };
 pub use orderflow_codegen::workflow::DefinitionErrors;
 
@@ -93,6 +95,7 @@ pub struct LocalWorkflow {
     sent: Mutex<Vec<SentMessage>>,
     message_ids: AtomicU64,
     options: ExecutionOptions,
+    lambda_endpoint: Option<LambdaEndpoint>,
 }
 
 impl std::fmt::Debug for LocalWorkflow {
@@ -135,6 +138,7 @@ impl LocalWorkflow {
             sent: Mutex::new(Vec::new()),
             message_ids: AtomicU64::new(0),
             options,
+            lambda_endpoint: None,
         })
     }
 
@@ -175,6 +179,13 @@ impl LocalWorkflow {
             self.bindings
                 .insert((*state).to_owned(), Binding::Worker(Arc::clone(&binding)));
         }
+    }
+
+    /// Sends every Lambda Task that no handler is bound to to `endpoint`, a Lambda Invoke API
+    /// such as `cargo lambda watch` serving the workflow's binaries. The call blocks the
+    /// executor's thread (one Task runs at a time).
+    pub fn set_lambda_endpoint(&mut self, endpoint: LambdaEndpoint) {
+        self.lambda_endpoint = Some(endpoint);
     }
 
     /// The options every [`execute`](Self::execute) uses (virtual clock, history events).
@@ -368,6 +379,13 @@ impl TaskInvoker for LocalWorkflow {
                         .unwrap_or_else(PoisonError::into_inner)
                         .push(message);
                     Ok(self.service_response("MessageId"))
+                }
+                (Resource::Lambda { .. }, None) if self.lambda_endpoint.is_some() => {
+                    let unbound = TaskError::unbound(&request);
+                    self.lambda_endpoint
+                        .as_ref()
+                        .and_then(|endpoint| endpoint.call(request))
+                        .unwrap_or(Err(unbound))
                 }
                 _ => Err(TaskError::unbound(&request)),
             }

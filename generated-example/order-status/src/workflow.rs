@@ -6,7 +6,7 @@
 //! and waits for the token it completes, SNS and SQS messages are recorded. Time is
 //! virtual: retries and waits do not sleep.
 use ::orderflow_runtime::local::{
-    DefinitionErrors, Execution, LocalWorkflow, function_catalog,
+    DefinitionErrors, Execution, LambdaEndpoint, LocalWorkflow, function_catalog,
 };
 use ::orderflow_runtime::serde_json::{self, Value};
 use crate::generated::functions::*;
@@ -53,6 +53,18 @@ impl Workflow {
     pub fn update_order_status(mut self, handler: impl UpdateOrderStatus) -> Self {
         self.local
             .bind_function(&["Update Order Status"], UpdateOrderStatusFunction(handler));
+        self
+    }
+    /// Sends every Lambda Task with no handler bound to the Lambda Invoke API at `url`,
+    /// under this crate's binary names: `cargo lambda watch` run in this crate serves
+    /// them (its default `url` is `http://127.0.0.1:9000`). Bound handlers still run in
+    /// process.
+    pub fn with_lambda_endpoint(mut self, url: &str) -> Self {
+        let endpoint = LambdaEndpoint::new(url)
+            .with_function_name("checkInventory", "check_inventory")
+            .with_function_name("processPayment", "process_payment")
+            .with_function_name("updateOrderStatus", "update_order_status");
+        self.local.set_lambda_endpoint(endpoint);
         self
     }
     /// Runs one execution.

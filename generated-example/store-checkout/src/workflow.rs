@@ -6,7 +6,7 @@
 //! and waits for the token it completes, SNS and SQS messages are recorded. Time is
 //! virtual: retries and waits do not sleep.
 use ::orderflow_runtime::local::{
-    DefinitionErrors, Execution, LocalWorkflow, function_catalog,
+    DefinitionErrors, Execution, LambdaEndpoint, LocalWorkflow, function_catalog,
 };
 use ::orderflow_runtime::serde_json::{self, Value};
 use crate::generated::functions::*;
@@ -84,6 +84,21 @@ impl Workflow {
     /// Binds `sqsWorker`: the handler completes the task token of state "PrepareOrder".
     pub fn sqs_worker(mut self, handler: impl SqsWorker) -> Self {
         self.local.bind_task_token_worker(&["PrepareOrder"], SqsWorkerFunction(handler));
+        self
+    }
+    /// Sends every Lambda Task with no handler bound to the Lambda Invoke API at `url`,
+    /// under this crate's binary names: `cargo lambda watch` run in this crate serves
+    /// them (its default `url` is `http://127.0.0.1:9000`). Bound handlers still run in
+    /// process.
+    pub fn with_lambda_endpoint(mut self, url: &str) -> Self {
+        let endpoint = LambdaEndpoint::new(url)
+            .with_function_name("billCustomer", "bill_customer")
+            .with_function_name("calculateTotal", "calculate_total")
+            .with_function_name("checkInventory", "check_inventory")
+            .with_function_name("redeemPoints", "redeem_points")
+            .with_function_name("restoreQuantity", "restore_quantity")
+            .with_function_name("restoreRedeemPoints", "restore_redeem_points");
+        self.local.set_lambda_endpoint(endpoint);
         self
     }
     /// Runs one execution.

@@ -12,6 +12,7 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use heck::ToSnakeCase as _;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -23,8 +24,9 @@ use crate::diagnostic::{Code, Diagnostic, Location, normalize};
 use crate::exec::error::names;
 use crate::exec::task::describe_resource;
 use crate::exec::{
-    ClockMode, Execution, ExecutionIdentity, ExecutionOptions, Executor, HistoryDetail, MockConfig,
-    MockTestCase, TaskError, TaskInvoker, TaskRequest,
+    ClockMode, Execution, ExecutionIdentity, ExecutionOptions, Executor, HistoryDetail,
+    LambdaEndpoint, MockConfig, MockInvoker, MockTestCase, TaskError, TaskInvoker, TaskRequest,
+    WithLambdaEndpoint,
 };
 use crate::json;
 use crate::source::SourceFile;
@@ -64,6 +66,11 @@ pub struct RunArgs {
     /// Wait states and retry back-off really wait (default: a virtual clock that never sleeps).
     #[arg(long)]
     pub real_clock: bool,
+    /// Send Lambda Tasks to this Lambda Invoke API (e.g. `http://127.0.0.1:9000`, where
+    /// `cargo lambda watch` serves a generated crate's binaries); mocks still answer the states
+    /// their test case mocks.
+    #[arg(long, value_name = "URL")]
+    pub lambda_endpoint: Option<String>,
 }
 
 /// The command stopped early: the reason is already on stderr; exit with this status.
@@ -81,7 +88,17 @@ fn usage_error(message: impl std::fmt::Display) -> Stop {
 }
 
 fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
-    let (machine, machine_name) = load_definition(&args.definition)?;
+    let (machine, machine_name, functions) = load_definition(&args.definition)?;
+    let lambda_endpoint = args.lambda_endpoint.as_deref().map(|url| {
+        // A workflow folder's functions are served under their binary names (what the
+        // generated crate builds and `cargo lambda watch` serves); a lone ASL file's under the
+        // names its ARNs give.
+        functions
+            .iter()
+            .fold(LambdaEndpoint::new(url), |endpoint, function| {
+                endpoint.with_function_name(function, &function.to_snake_case())
+            })
+    });
     let executor = Executor::new(&machine).map_err(|e| {
         eprintln!("error: {}: {e}", args.definition.display());
         Stop(EXIT_INVALID_DEFINITION)
@@ -115,6 +132,7 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
     let runner = Runner {
         executor: &executor,
         test_case: test_case.as_ref(),
+        lambda_endpoint: lambda_endpoint.as_ref(),
         options: &options,
         history: args.history,
     };
@@ -131,8 +149,9 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
     Ok(code)
 }
 
-/// The state machine and the name executions report it under (`$$.StateMachine.Name`).
-fn load_definition(path: &Path) -> Result<(StateMachine, String), Stop> {
+/// The state machine, the name executions report it under (`$$.StateMachine.Name`), and the
+/// workflow folder's function names (none for a lone ASL file).
+fn load_definition(path: &Path) -> Result<(StateMachine, String, Vec<String>), Stop> {
     if path.is_dir() {
         let analyses = analyze_dirs(&[path.to_path_buf()]).map_err(usage_error)?;
         let Some(analysis) = analyses.into_iter().next() else {
@@ -147,7 +166,10 @@ fn load_definition(path: &Path) -> Result<(StateMachine, String), Stop> {
             .filter(|d| d.is_error())
             .collect();
         return match analysis.workflow {
-            Some(workflow) if errors.is_empty() => Ok((workflow.machine, workflow.name)),
+            Some(workflow) if errors.is_empty() => {
+                let functions = workflow.functions.keys().cloned().collect();
+                Ok((workflow.machine, workflow.name, functions))
+            }
             _ => Err(invalid_definition(&errors)),
         };
     }
@@ -184,7 +206,7 @@ fn load_definition(path: &Path) -> Result<(StateMachine, String), Stop> {
     diagnostics.retain(|d| d.is_error() && d.code != Code::UnknownFunction);
     normalize(&mut diagnostics);
     match machine {
-        Some(machine) if diagnostics.is_empty() => Ok((machine, name)),
+        Some(machine) if diagnostics.is_empty() => Ok((machine, name, Vec::new())),
         _ => Err(invalid_definition(&diagnostics.iter().collect::<Vec<_>>())),
     }
 }
@@ -284,7 +306,7 @@ impl NoBindings {
         TaskError::new(
             names::RUNTIME,
             format!(
-                "the Task state '{}' ({}) has no binding: `orderflow-codegen run` binds Task states only through mocks (--mocks FILE --test-case NAME)",
+                "the Task state '{}' ({}) has no binding: `orderflow-codegen run` binds Task states through mocks (--mocks FILE --test-case NAME) and Lambda Tasks through --lambda-endpoint URL",
                 request.state_name,
                 describe_resource(request.resource)
             ),
@@ -302,10 +324,30 @@ impl TaskInvoker for NoBindings {
     }
 }
 
+/// A mocked state answers from its mock, as in Step Functions Local; every other Task goes to
+/// the Lambda endpoint (or has no binding).
+struct MocksFirst<'m, T> {
+    mocks: &'m MockInvoker,
+    endpoint: T,
+}
+
+impl<T: TaskInvoker> TaskInvoker for MocksFirst<'_, T> {
+    fn invoke<'a>(
+        &'a self,
+        request: TaskRequest<'a>,
+    ) -> futures::future::BoxFuture<'a, Result<Value, TaskError>> {
+        match self.mocks.respond(request.state_name) {
+            Some(outcome) => Box::pin(std::future::ready(outcome)),
+            None => self.endpoint.invoke(request),
+        }
+    }
+}
+
 /// Runs executions and writes their results.
 struct Runner<'r> {
     executor: &'r Executor,
     test_case: Option<&'r MockTestCase>,
+    lambda_endpoint: Option<&'r LambdaEndpoint>,
     options: &'r ExecutionOptions,
     history: bool,
 }
@@ -334,14 +376,30 @@ struct NotStartedLine<'a> {
 
 impl Runner<'_> {
     fn execute(&self, input: Value) -> Execution {
-        match self.test_case {
-            // A fresh invoker per execution: invocation counts are per execution.
-            Some(case) => self
-                .executor
-                .execute_blocking(input, &case.invoker(), self.options),
-            None => self
-                .executor
-                .execute_blocking(input, &NoBindings, self.options),
+        // A fresh mock invoker per execution: invocation counts are per execution.
+        let mocks = self.test_case.map(MockTestCase::invoker);
+        let rest: &dyn TaskInvoker = match &mocks {
+            Some(mocks) => mocks,
+            None => &NoBindings,
+        };
+        match (self.lambda_endpoint, &mocks) {
+            (Some(endpoint), Some(mocks)) => self.executor.execute_blocking(
+                input,
+                &MocksFirst {
+                    mocks,
+                    endpoint: WithLambdaEndpoint {
+                        endpoint,
+                        rest: &NoBindings,
+                    },
+                },
+                self.options,
+            ),
+            (Some(endpoint), None) => self.executor.execute_blocking(
+                input,
+                &WithLambdaEndpoint { endpoint, rest },
+                self.options,
+            ),
+            (None, _) => self.executor.execute_blocking(input, rest, self.options),
         }
     }
 

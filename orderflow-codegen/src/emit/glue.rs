@@ -30,6 +30,14 @@ pub fn workflow_module(
     let placeholder_keys = catalog.placeholders.keys();
     let placeholder_values = catalog.placeholders.values();
     let resource_placeholders = catalog.resource_placeholders.iter();
+    // The binaries of this crate, by function: what `cargo lambda watch` serves them as.
+    let lambda_functions: Vec<String> = workflow
+        .functions
+        .values()
+        .filter(|f| !f.invoked_by.is_empty())
+        .map(|f| f.name.clone())
+        .collect();
+    let lambda_binaries = lambda_functions.iter().map(|f| Names::of(f).snake);
     let binders: Vec<TokenStream> = workflow
         .functions
         .values()
@@ -48,7 +56,7 @@ pub fn workflow_module(
         //! and waits for the token it completes, SNS and SQS messages are recorded. Time is
         //! virtual: retries and waits do not sleep.
 
-        use ::orderflow_runtime::local::{DefinitionErrors, Execution, LocalWorkflow, function_catalog};
+        use ::orderflow_runtime::local::{DefinitionErrors, Execution, LambdaEndpoint, LocalWorkflow, function_catalog};
         use ::orderflow_runtime::serde_json::{self, Value};
 
         use crate::generated::functions::*;
@@ -85,6 +93,17 @@ pub fn workflow_module(
             }
 
             #(#binders)*
+
+            /// Sends every Lambda Task with no handler bound to the Lambda Invoke API at `url`,
+            /// under this crate's binary names: `cargo lambda watch` run in this crate serves
+            /// them (its default `url` is `http://127.0.0.1:9000`). Bound handlers still run in
+            /// process.
+            pub fn with_lambda_endpoint(mut self, url: &str) -> Self {
+                let endpoint = LambdaEndpoint::new(url)
+                    #(.with_function_name(#lambda_functions, #lambda_binaries))*;
+                self.local.set_lambda_endpoint(endpoint);
+                self
+            }
 
             /// Runs one execution.
             ///

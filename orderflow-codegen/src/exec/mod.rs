@@ -27,6 +27,7 @@ mod filter;
 pub mod history;
 pub mod intrinsics;
 pub mod jsonata;
+pub mod lambda_endpoint;
 pub mod mocks;
 pub mod paths;
 mod plan;
@@ -44,6 +45,7 @@ use crate::asl::model::StateMachine;
 pub use clock::{ClockMode, ThreadTimer, Timer};
 pub use error::Failure;
 pub use history::{EventType, HistoryDetail, HistoryEvent};
+pub use lambda_endpoint::{LambdaEndpoint, WithLambdaEndpoint};
 pub use mocks::{
     MockConfig, MockConfigError, MockInvoker, MockOutcome, MockTestCase, MockedResponse,
 };

@@ -111,3 +111,9 @@ impl<T: TaskInvoker + ?Sized> TaskInvoker for Arc<T> {
         (**self).invoke(request)
     }
 }
+
+impl<T: TaskInvoker + ?Sized> TaskInvoker for &T {
+    fn invoke<'a>(&'a self, request: TaskRequest<'a>) -> BoxFuture<'a, Result<Value, TaskError>> {
+        (**self).invoke(request)
+    }
+}
