@@ -136,38 +136,24 @@ impl LambdaEndpoint {
             .timeout_global(Some(timeout))
             .build()
             .send(payload.to_string());
-        let mut response = match response {
-            Ok(response) => response,
-            Err(ureq::Error::Timeout(_)) => {
-                return Err(TaskError::new(
-                    names::TIMEOUT,
-                    format!("{url} did not answer within {} s", timeout.as_secs()),
-                ));
-            }
-            Err(error) => {
-                return Err(TaskError::new(
-                    "Lambda.SdkClientException",
-                    format!("cannot invoke {url}: {error}"),
-                ));
-            }
+        // A deadline passed is the state's timeout; any other transport failure is the SDK's.
+        let transport = |error: ureq::Error, doing: &str| match error {
+            ureq::Error::Timeout(_) => TaskError::new(
+                names::TIMEOUT,
+                format!("{url} did not answer within {} s", timeout.as_secs()),
+            ),
+            error => TaskError::new(
+                "Lambda.SdkClientException",
+                format!("cannot {doing} {url}: {error}"),
+            ),
         };
+        let mut response = response.map_err(|e| transport(e, "invoke"))?;
         let status = response.status().as_u16();
         let function_error = response.headers().contains_key("x-amz-function-error");
-        let body = match response.body_mut().read_to_string() {
-            Ok(body) => body,
-            Err(ureq::Error::Timeout(_)) => {
-                return Err(TaskError::new(
-                    names::TIMEOUT,
-                    format!("{url} did not answer within {} s", timeout.as_secs()),
-                ));
-            }
-            Err(error) => {
-                return Err(TaskError::new(
-                    "Lambda.SdkClientException",
-                    format!("cannot read the response of {url}: {error}"),
-                ));
-            }
-        };
+        let body = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| transport(e, "read the response of"))?;
         classify(status, function_error, &body)
     }
 }
