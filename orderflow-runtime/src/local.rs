@@ -39,6 +39,7 @@ pub use orderflow_codegen::exec::{
 pub use orderflow_codegen::workflow::DefinitionErrors;
 
 use orderflow_codegen::asl::model::{LambdaInvocation, Resource};
+use orderflow_codegen::exec::task::{lambda_event, lambda_invoke_response};
 
 use crate::function::{Function, StepFailure, invoke_json};
 use crate::task_token::{InProcessCallbacks, TaskTokenInput, handle_sqs_batch};
@@ -252,29 +253,9 @@ impl LocalWorkflow {
         invocation: &LambdaInvocation,
         input: Value,
     ) -> Result<Value, TaskError> {
-        let wrapped = matches!(
-            invocation,
-            LambdaInvocation::Invoke | LambdaInvocation::InvokeWaitForTaskToken
-        );
-        // lambda:invoke passes `Payload` as the event and wraps the response.
-        let event = if wrapped {
-            match input {
-                Value::Object(mut parameters) => {
-                    parameters.remove("Payload").unwrap_or(Value::Null)
-                }
-                other => other,
-            }
-        } else {
-            input
-        };
+        let (event, wrapped) = lambda_event(invocation, input);
         match binding(event).await {
-            Ok(output) if wrapped => Ok(json!({
-                "ExecutedVersion": "$LATEST",
-                "Payload": output,
-                "SdkHttpMetadata": {"HttpStatusCode": 200},
-                "SdkResponseMetadata": {"RequestId": self.message_id()},
-                "StatusCode": 200,
-            })),
+            Ok(output) if wrapped => Ok(lambda_invoke_response(output, Some(&self.message_id()))),
             Ok(output) => Ok(output),
             // Step Functions records a Lambda error's cause as the function's error payload.
             Err(failure) => Err(TaskError::new(

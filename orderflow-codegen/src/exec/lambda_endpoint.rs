@@ -17,11 +17,13 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::asl::model::{LambdaInvocation, Resource};
 use crate::exec::error::names;
-use crate::exec::task::{TaskError, TaskInvoker, TaskRequest};
+use crate::exec::task::{
+    TaskError, TaskInvoker, TaskRequest, lambda_event, lambda_invoke_response,
+};
 
 /// How long a call may take when the state sets no `TimeoutSeconds` (AWS's default is 99999999
 /// seconds; a local run should not wait that long on a stuck emulator).
@@ -89,22 +91,10 @@ impl LambdaEndpoint {
         else {
             return None;
         };
-        let wrapped = match invocation {
-            LambdaInvocation::Arn { .. } | LambdaInvocation::Placeholder(_) => false,
-            LambdaInvocation::Invoke => true,
-            LambdaInvocation::InvokeWaitForTaskToken => return None,
-        };
-        // lambda:invoke sends `Payload` as the event and wraps the response.
-        let payload = if wrapped {
-            match request.input {
-                Value::Object(mut parameters) => {
-                    parameters.remove("Payload").unwrap_or(Value::Null)
-                }
-                other => other,
-            }
-        } else {
-            request.input
-        };
+        if *invocation == LambdaInvocation::InvokeWaitForTaskToken {
+            return None;
+        }
+        let (payload, wrapped) = lambda_event(invocation, request.input);
         let name = self
             .function_names
             .get(function)
@@ -114,12 +104,7 @@ impl LambdaEndpoint {
             .map_or(self.default_timeout, Duration::from_secs);
         Some(self.invoke(name, &payload, timeout).map(|output| {
             if wrapped {
-                json!({
-                    "ExecutedVersion": "$LATEST",
-                    "Payload": output,
-                    "SdkHttpMetadata": {"HttpStatusCode": 200},
-                    "StatusCode": 200,
-                })
+                lambda_invoke_response(output, None)
             } else {
                 output
             }
@@ -216,6 +201,8 @@ impl<T: TaskInvoker> TaskInvoker for WithLambdaEndpoint<'_, T> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
-use crate::asl::model::Resource;
+use crate::asl::model::{LambdaInvocation, Resource};
 use crate::exec::error::names;
 
 /// What a Task state asks its binding to do.
@@ -116,4 +116,37 @@ impl<T: TaskInvoker + ?Sized> TaskInvoker for &T {
     fn invoke<'a>(&'a self, request: TaskRequest<'a>) -> BoxFuture<'a, Result<Value, TaskError>> {
         (**self).invoke(request)
     }
+}
+
+/// `arn:aws:states:::lambda:invoke` (and `.waitForTaskToken`) sends the parameters' `Payload`
+/// as the function's event and wraps its output; a function ARN sends the parameters as they
+/// are. Returns the event and whether the output must be wrapped with [`lambda_invoke_response`].
+pub fn lambda_event(invocation: &LambdaInvocation, parameters: Value) -> (Value, bool) {
+    match invocation {
+        LambdaInvocation::Invoke | LambdaInvocation::InvokeWaitForTaskToken => {
+            let event = match parameters {
+                Value::Object(mut parameters) => {
+                    parameters.remove("Payload").unwrap_or(Value::Null)
+                }
+                other => other,
+            };
+            (event, true)
+        }
+        LambdaInvocation::Arn { .. } | LambdaInvocation::Placeholder(_) => (parameters, false),
+    }
+}
+
+/// What the lambda:invoke integration returns for a function's `output`, with the request id
+/// when the binding has one.
+pub fn lambda_invoke_response(output: Value, request_id: Option<&str>) -> Value {
+    let mut response = serde_json::json!({
+        "ExecutedVersion": "$LATEST",
+        "Payload": output,
+        "SdkHttpMetadata": {"HttpStatusCode": 200},
+        "StatusCode": 200,
+    });
+    if let Some(id) = request_id {
+        response["SdkResponseMetadata"] = serde_json::json!({"RequestId": id});
+    }
+    response
 }
