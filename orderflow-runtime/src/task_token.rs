@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -209,8 +209,8 @@ where
 {
     let mut response = SqsBatchResponse::default();
     for record in event.records {
-        let message_id = record.message_id.unwrap_or_default();
-        if let Err(failure) = handle_record(worker, callbacks, record.body.as_deref()).await {
+        let (message_id, body) = id_and_body(record);
+        if let Err(failure) = handle_record(worker, callbacks, body.as_deref()).await {
             tracing::error!(
                 message_id = %message_id,
                 error = %failure,
@@ -220,6 +220,12 @@ where
         }
     }
     response
+}
+
+/// The two fields a worker reads, taken out in a plain function so that the rest of the
+/// (large) SQS message is not kept in the future across the worker's await.
+fn id_and_body(record: SqsMessage) -> (String, Option<String>) {
+    (record.message_id.unwrap_or_default(), record.body)
 }
 
 async fn handle_record<W, C>(

@@ -107,11 +107,15 @@ pub struct HistoryRecorder {
 }
 
 impl HistoryRecorder {
-    pub fn new(detail: HistoryDetail) -> Self {
+    /// `expected_events` sizes the event list once, rather than growing it while running.
+    pub fn new(detail: HistoryDetail, expected_events: usize) -> Self {
         HistoryRecorder {
             detail,
             next_id: 1,
-            events: Vec::new(),
+            events: match detail {
+                HistoryDetail::None => Vec::new(),
+                HistoryDetail::Events | HistoryDetail::Full => Vec::with_capacity(expected_events),
+            },
         }
     }
 

@@ -173,6 +173,82 @@ pub struct StatePlan {
     pub retriers: Vec<RetryPlan>,
     pub catchers: Vec<CatchPlan>,
     pub kind: KindPlan,
+    /// Where a Task's raw input goes once its parameters are made, when nothing after that reads
+    /// it: it is moved there instead of copied.
+    pub input_move: InputMove,
+}
+
+/// What a Task does with its raw input when nothing reads it after the parameters are made
+/// (ResultPath `$`, no Catch, no `*SecondsPath`), to save a copy of the whole state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputMove {
+    /// The raw input is needed later, or there is nothing to move it into.
+    Copy,
+    /// Neither InputPath nor Parameters: the raw input is the parameters.
+    Whole,
+    /// Parameters with one `"name.$": "$"` member (at these keys, nested in objects): the raw
+    /// input becomes that member.
+    Member(Vec<String>),
+}
+
+impl InputMove {
+    fn of(state_plan: &StatePlan) -> InputMove {
+        let KindPlan::Task {
+            timeout, heartbeat, ..
+        } = &state_plan.kind
+        else {
+            return InputMove::Copy;
+        };
+        if state_plan.jsonata {
+            return InputMove::Copy;
+        }
+        let reads_raw_later = !state_plan.catchers.is_empty()
+            || matches!(timeout, Some(SecondsPlan::Path(_)))
+            || matches!(heartbeat, Some(SecondsPlan::Path(_)))
+            || match &state_plan.result_path {
+                PathField::Default => false,
+                PathField::Null => true,
+                PathField::Path(p) => !p.is_root(),
+            };
+        let input_path_is_root = match &state_plan.input_path {
+            PathField::Default => true,
+            PathField::Null => false,
+            PathField::Path(p) => p.is_root() && p.root == crate::asl::path::PathRoot::Input,
+        };
+        if reads_raw_later || !input_path_is_root {
+            return InputMove::Copy;
+        }
+        match &state_plan.parameters {
+            None => InputMove::Whole,
+            Some(parameters) => {
+                let mut slots = Vec::new();
+                root_members(parameters, &mut Vec::new(), &mut slots);
+                match <[Vec<String>; 1]>::try_from(slots) {
+                    Ok([slot]) => InputMove::Member(slot),
+                    Err(_) => InputMove::Copy,
+                }
+            }
+        }
+    }
+}
+
+/// The keys leading to every `"name.$": "$"` member of a payload, through objects only.
+fn root_members(payload: &Payload, keys: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    match payload {
+        Payload::Path { path, .. }
+            if path.is_root() && path.root == crate::asl::path::PathRoot::Input =>
+        {
+            out.push(keys.clone());
+        }
+        Payload::Object(members) => {
+            for (key, value) in members {
+                keys.push(key.clone());
+                root_members(value, keys, out);
+                keys.pop();
+            }
+        }
+        _ => {}
+    }
 }
 
 pub struct Plan {
@@ -476,7 +552,7 @@ fn state_plan(state: &State) -> Result<StatePlan, DefinitionError> {
     } else {
         None
     };
-    Ok(StatePlan {
+    let mut plan = StatePlan {
         name: Arc::from(state.name.value.as_str()),
         jsonata,
         input_path: path_field(state, io.input_path.as_ref())?,
@@ -510,7 +586,10 @@ fn state_plan(state: &State) -> Result<StatePlan, DefinitionError> {
             .map(|c| catcher(state, c))
             .collect::<Result<_, _>>()?,
         kind,
-    })
+        input_move: InputMove::Copy,
+    };
+    plan.input_move = InputMove::of(&plan);
+    Ok(plan)
 }
 
 pub fn build(machine: &StateMachine) -> Result<Plan, DefinitionError> {

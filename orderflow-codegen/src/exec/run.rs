@@ -20,7 +20,8 @@ use crate::exec::intrinsics::{self, IntrinsicEnv};
 use crate::exec::jsonata::{self, Template};
 use crate::exec::paths::{CompiledPath, NoResult, Step as PathStep, select, select_steps, set_at};
 use crate::exec::plan::{
-    ErrorSourcePlan, KindPlan, MapPlan, PathField, Payload, SecondsPlan, StatePlan, WaitPlan,
+    ErrorSourcePlan, InputMove, KindPlan, MapPlan, PathField, Payload, SecondsPlan, StatePlan,
+    WaitPlan,
 };
 use crate::exec::retry::backoff_delay;
 use crate::exec::task::{TaskInvoker, TaskRequest};
@@ -99,8 +100,9 @@ struct StateFrame {
     entered_time: i64,
     retry_count: u32,
     task_token: Option<String>,
-    /// `$$.Map.Item` while an ItemSelector is evaluated.
-    map_item: Option<(usize, Value)>,
+    /// `$$.Map.Item` while an ItemSelector is evaluated. Boxed: every state's future holds a
+    /// frame, and keeping that future small keeps its allocation cheap.
+    map_item: Option<Box<(usize, Value)>>,
 }
 
 /// A state's result: where to go and with what.
@@ -252,7 +254,7 @@ impl<'r> Env<'r> {
         if let Some(token) = &self.frame.task_token {
             ctx["Task"] = json!({"Token": token});
         }
-        if let Some((index, value)) = &self.frame.map_item {
+        if let Some((index, value)) = self.frame.map_item.as_deref() {
             ctx["Map"] = json!({"Item": {"Index": index, "Value": value}});
         }
         ctx
@@ -282,7 +284,7 @@ impl<'r> Env<'r> {
                 }
                 if field(0) == Some("Map") && field(1) == Some("Item") && field(2) == Some("Value")
                 {
-                    if let Some((_, value)) = &self.frame.map_item {
+                    if let Some((_, value)) = self.frame.map_item.as_deref() {
                         return select_steps(&path.steps[3..], path.definite, value)
                             .map(|c| Cow::Owned(c.into_owned()));
                     }
@@ -336,6 +338,24 @@ impl<'r> Env<'r> {
                 .map_err(|_| self.not_found(path, field))?,
             Payload::Intrinsic(call) => intrinsics::evaluate(call, self)?,
         })
+    }
+
+    /// [`payload`](Self::payload), leaving `null` at the member the `keys` lead to, for
+    /// the caller to fill.
+    fn payload_without(&mut self, payload: &Payload, keys: &[String]) -> Result<Value, Failure> {
+        let (Some((first, rest)), Payload::Object(members)) = (keys.split_first(), payload) else {
+            return Ok(Value::Null);
+        };
+        let mut out = Map::with_capacity(members.len());
+        for (key, value) in members {
+            let value = if key == first {
+                self.payload_without(value, rest)?
+            } else {
+                self.payload(value)?
+            };
+            out.insert(key.clone(), value);
+        }
+        Ok(Value::Object(out))
     }
 
     /// `$states` for the JSONata subset.
@@ -474,7 +494,8 @@ pub(super) async fn execute(
     let mut rt = Runtime {
         invoker,
         options,
-        history: HistoryRecorder::new(options.history),
+        // A Task state records about four events: enough for a run through every state once.
+        history: HistoryRecorder::new(options.history, 4 * executor.plan.states.len() + 2),
         clock,
         rng,
         info,
@@ -583,7 +604,13 @@ impl Executor {
                 } else {
                     self.run_state(rt, plan, &mut frame, input).await?
                 };
-                if let Some(limit) = rt.options.max_payload_bytes {
+                // A JSONPath Choice, Wait or Succeed outputs part of its input, which fit.
+                let may_grow = plan.jsonata
+                    || !matches!(
+                        plan.kind,
+                        KindPlan::Choice { .. } | KindPlan::Wait(_) | KindPlan::Succeed
+                    );
+                if let Some(limit) = rt.options.max_payload_bytes.filter(|_| may_grow) {
                     if exceeds_size(&step.output, limit) {
                         return Err(Failure::new(
                             names::DATA_LIMIT_EXCEEDED,
@@ -617,7 +644,7 @@ impl Executor {
         rt: &mut Runtime<'_>,
         plan: &StatePlan,
         frame: &mut StateFrame,
-        raw: Value,
+        mut raw: Value,
     ) -> Result<Step, Failure> {
         match &plan.kind {
             KindPlan::Pass { result } => {
@@ -725,8 +752,17 @@ impl Executor {
                     frame.task_token = Some(intrinsics::uuid_v4(rt.rng.u128(..).to_le_bytes()));
                 }
                 // Without InputPath/Parameters the raw input is the parameters: borrowed, and
-                // cloned only per attempt (the binding consumes it; Retry needs it again).
-                let mut effective = self.effective_input(rt, plan, frame, &raw)?;
+                // cloned only per attempt (the binding consumes it; Retry needs it again), or
+                // moved when nothing reads it later.
+                let mut effective = match &plan.input_move {
+                    InputMove::Member(keys) => {
+                        Some(self.parameters_taking_input(rt, plan, frame, &mut raw, keys)?)
+                    }
+                    InputMove::Whole if plan.retriers.is_empty() => Some(std::mem::take(&mut raw)),
+                    InputMove::Whole | InputMove::Copy => {
+                        self.effective_input(rt, plan, frame, &raw)?
+                    }
+                };
                 let timeout =
                     self.seconds(rt, frame, timeout.as_ref(), &raw, "TimeoutSecondsPath")?;
                 let heartbeat =
@@ -808,57 +844,64 @@ impl Executor {
                     }
                 }
             }
+            // Parallel and Map run boxed: their futures are large, and inline they would make
+            // every state's future (allocated once per scope) that large.
             KindPlan::Parallel { branches } => {
-                let effective = self.effective_input(rt, plan, frame, &raw)?;
-                let branch_input = effective.unwrap_or_else(|| raw.clone());
-                let mut retry_counts = vec![0u64; plan.retriers.len()];
-                loop {
-                    rt.record(EventType::ParallelStateStarted, &plan.name, None);
-                    let mut results = Vec::with_capacity(branches.len());
-                    let mut failed = None;
-                    for branch in branches {
-                        rt.vars.push(Map::new());
-                        let outcome = self.run_scope(rt, *branch, branch_input.clone()).await;
-                        rt.vars.pop();
-                        match outcome {
-                            Ok(v) => results.push(v),
-                            Err(f) => {
-                                failed = Some(f);
-                                break;
-                            }
-                        }
-                    }
-                    match failed {
-                        None => {
-                            return self.finish_with_result(
-                                rt,
-                                plan,
-                                frame,
-                                raw,
-                                Value::Array(results),
-                            );
-                        }
-                        Some(failure) => {
-                            match self
-                                .handle_error(
-                                    rt,
-                                    plan,
-                                    frame,
-                                    &raw,
-                                    failure,
-                                    &mut retry_counts,
-                                    Some(EventType::ParallelStateFailed),
-                                )
-                                .await?
-                            {
-                                ErrorOutcome::Retry => {}
-                                ErrorOutcome::Caught(step) => return Ok(step),
-                            }
-                        }
+                Box::pin(self.run_parallel(rt, plan, branches, frame, raw)).await
+            }
+            KindPlan::Map(map) => Box::pin(self.run_map(rt, plan, map, frame, raw)).await,
+        }
+    }
+
+    async fn run_parallel(
+        &self,
+        rt: &mut Runtime<'_>,
+        plan: &StatePlan,
+        branches: &[ScopeId],
+        frame: &mut StateFrame,
+        raw: Value,
+    ) -> Result<Step, Failure> {
+        let effective = self.effective_input(rt, plan, frame, &raw)?;
+        let branch_input = effective.unwrap_or_else(|| raw.clone());
+        let mut retry_counts = vec![0u64; plan.retriers.len()];
+        loop {
+            rt.record(EventType::ParallelStateStarted, &plan.name, None);
+            let mut results = Vec::with_capacity(branches.len());
+            let mut failed = None;
+            for branch in branches {
+                rt.vars.push(Map::new());
+                let outcome = self.run_scope(rt, *branch, branch_input.clone()).await;
+                rt.vars.pop();
+                match outcome {
+                    Ok(v) => results.push(v),
+                    Err(f) => {
+                        failed = Some(f);
+                        break;
                     }
                 }
             }
-            KindPlan::Map(map) => self.run_map(rt, plan, map, frame, raw).await,
+            match failed {
+                None => {
+                    return self.finish_with_result(rt, plan, frame, raw, Value::Array(results));
+                }
+                Some(failure) => {
+                    match self
+                        .handle_error(
+                            rt,
+                            plan,
+                            frame,
+                            &raw,
+                            failure,
+                            &mut retry_counts,
+                            Some(EventType::ParallelStateFailed),
+                        )
+                        .await?
+                    {
+                        ErrorOutcome::Retry => {}
+                        ErrorOutcome::Caught(step) => return Ok(step),
+                    }
+                }
+            }
         }
     }
 
@@ -1007,6 +1050,29 @@ impl Executor {
                 rt.env(input, frame).payload(parameters).map(Some)
             }
         }
+    }
+
+    /// Parameters whose member at `keys` is `"name.$": "$"`: the other members are evaluated
+    /// first, then the raw input is moved into that member (see [`InputMove`]).
+    fn parameters_taking_input(
+        &self,
+        rt: &mut Runtime<'_>,
+        plan: &StatePlan,
+        frame: &StateFrame,
+        raw: &mut Value,
+        keys: &[String],
+    ) -> Result<Value, Failure> {
+        let Some(parameters) = &plan.parameters else {
+            return Ok(std::mem::take(raw));
+        };
+        let mut out = rt.env(raw, frame).payload_without(parameters, keys)?;
+        let slot = keys
+            .iter()
+            .try_fold(&mut out, |value, key| value.get_mut(key.as_str()));
+        if let Some(slot) = slot {
+            *slot = std::mem::take(raw);
+        }
+        Ok(out)
     }
 
     /// A path for InputPath/OutputPath: selects something, or the state fails.
@@ -1470,7 +1536,7 @@ impl Executor {
                 let item_input = match &map.item_selector {
                     Some(selector) => {
                         let item_frame = StateFrame {
-                            map_item: Some((index, item)),
+                            map_item: Some(Box::new((index, item))),
                             ..frame.clone()
                         };
                         rt.env(eff, &item_frame).payload(selector)?

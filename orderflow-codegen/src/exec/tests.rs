@@ -254,3 +254,99 @@ fn ten_state_workflow_is_fast() {
     println!("10-state Pass/Choice execution: {per:?}");
     assert!(per < Duration::from_millis(5));
 }
+
+/// The plan's [`plan::InputMove`] for the only state of a one-state machine.
+fn input_move(state: Value) -> plan::InputMove {
+    let definition = json!({"StartAt": "Only", "States": {"Only": state}});
+    let executor = Executor::new(&machine(definition)).unwrap_or_else(|e| panic!("{e}"));
+    executor.plan.states[0].input_move.clone()
+}
+
+#[test]
+fn the_raw_input_is_moved_only_when_nothing_reads_it_later() {
+    use plan::InputMove;
+    let task = |extra: Value| {
+        let mut state = json!({"Type": "Task", "Resource": FLAKY, "End": true});
+        if let (Some(state), Value::Object(extra)) = (state.as_object_mut(), extra) {
+            state.extend(extra);
+        }
+        state
+    };
+    let member = |keys: &[&str]| InputMove::Member(keys.iter().map(|k| k.to_string()).collect());
+    assert_eq!(input_move(task(json!({}))), InputMove::Whole);
+    assert_eq!(
+        input_move(task(
+            json!({"Parameters": {"Message.$": "$", "Id.$": "$.id"}})
+        )),
+        member(&["Message"])
+    );
+    assert_eq!(
+        input_move(task(
+            json!({"Parameters": {"Body": {"Input.$": "$", "T": 1}}})
+        )),
+        member(&["Body", "Input"])
+    );
+    // Two copies of the input: one of them must be a copy.
+    assert_eq!(
+        input_move(task(json!({"Parameters": {"A.$": "$", "B.$": "$"}}))),
+        InputMove::Copy
+    );
+    // The raw input is read again: ResultPath merges into it, a catcher may, a path reads it.
+    assert_eq!(
+        input_move(task(json!({"ResultPath": "$.r"}))),
+        InputMove::Copy
+    );
+    assert_eq!(
+        input_move(task(json!({"ResultPath": null}))),
+        InputMove::Copy
+    );
+    assert_eq!(
+        input_move(task(json!({"TimeoutSecondsPath": "$.t"}))),
+        InputMove::Copy
+    );
+    assert_eq!(
+        input_move(task(
+            json!({"Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Only"}]})
+        )),
+        InputMove::Copy
+    );
+    assert_eq!(
+        input_move(task(json!({"InputPath": "$.a"}))),
+        InputMove::Copy
+    );
+    assert_eq!(
+        input_move(json!({"Type": "Pass", "End": true})),
+        InputMove::Copy
+    );
+}
+
+#[test]
+fn a_moved_input_reaches_every_attempt_whole() {
+    let seen = std::sync::Mutex::new(Vec::new());
+    let invoker = FnInvoker(|request: &TaskRequest<'_>| {
+        let mut seen = seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.push(request.input.clone());
+        if seen.len() < 2 {
+            Err(TaskError::new("Busy", "try later"))
+        } else {
+            Ok(json!({"sent": true}))
+        }
+    });
+    let definition = json!({
+        "StartAt": "Publish",
+        "States": {"Publish": {
+            "Type": "Task", "Resource": FLAKY, "End": true,
+            "Parameters": {"Topic": "t", "Message.$": "$", "Id.$": "$.id"},
+            "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 1}]
+        }}
+    });
+    let execution = run(definition, json!({"id": 7, "items": [1, 2]}), &invoker);
+    assert_eq!(execution.output, Some(json!({"sent": true})));
+    let expected = json!({"Topic": "t", "Message": {"id": 7, "items": [1, 2]}, "Id": 7});
+    let seen = seen
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    assert_eq!(seen, vec![expected.clone(), expected]);
+}
