@@ -12,8 +12,11 @@
 //!
 //! A fresh emulator serves each example, as each Lambda process holds its own in-memory store
 //! seeded like the in-process handlers' (`handler()`). The emulator is stopped with its whole
-//! process group whatever the outcome. The task-token worker (sqsWorker) stays in process: its
-//! binary completes tokens through the AWS SDK (feature `aws`).
+//! process group whatever the outcome. In those executions the task-token worker (sqsWorker)
+//! stays in process, since a Lambda worker completes tokens through Step Functions, not through
+//! the executor. Its binary (feature `aws`) has a test of its own: an SQS event as SQS delivers
+//! it, with its SendTaskSuccess / SendTaskFailure calls sent to a fake Step Functions endpoint
+//! (`AWS_ENDPOINT_URL_SFN`), compared with the same event handled in process.
 //!
 //! Needs `cargo lambda` (`pip install cargo-lambda`; `.ci/run` installs it). Without it the
 //! test says so and passes, except under `CI`, where it fails.
@@ -75,6 +78,11 @@ struct Emulator {
 
 impl Emulator {
     fn start(crate_dir: &Path, log: PathBuf) -> Emulator {
+        Self::start_with(crate_dir, log, &[])
+    }
+
+    /// With more `cargo lambda watch` arguments (features, `--env-var`s for the functions).
+    fn start_with(crate_dir: &Path, log: PathBuf, args: &[String]) -> Emulator {
         let port = free_port();
         let log_file = std::fs::File::create(&log).expect("emulator log file");
         let child = Command::new("cargo")
@@ -86,6 +94,7 @@ impl Emulator {
                 "127.0.0.1",
             ])
             .args(["--invoke-port", &port.to_string()])
+            .args(args)
             .current_dir(crate_dir)
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().expect("log file handle"))
@@ -135,8 +144,15 @@ impl Emulator {
 
     /// How long one call of `function` (a binary name) through the Invoke API takes.
     fn time_call(&self, function: &str, payload: &Value) -> Duration {
-        let url = format!("{}/2015-03-31/functions/{function}/invocations", self.url());
         let started = Instant::now();
+        self.call(function, payload);
+        started.elapsed()
+    }
+
+    /// Invokes `function` (a binary name) through the Invoke API: its response, or its error
+    /// payload (`errorType`, `errorMessage`) when it failed.
+    fn call(&self, function: &str, payload: &Value) -> Value {
+        let url = format!("{}/2015-03-31/functions/{function}/invocations", self.url());
         let mut response = self
             .agent
             .post(&url)
@@ -149,18 +165,17 @@ impl Emulator {
             .as_reader()
             .read_to_string(&mut body)
             .expect("response body");
-        let elapsed = started.elapsed();
         // cargo lambda watch answers a function error with a 5xx and the error payload; any
         // other failure did not reach the function.
         let status = response.status().as_u16();
-        let function_error =
-            serde_json::from_str::<Value>(&body).is_ok_and(|v| v.get("errorType").is_some());
+        let value = serde_json::from_str::<Value>(&body).unwrap_or(Value::Null);
+        let function_error = value.get("errorType").is_some();
         assert!(
             status == 200 || function_error,
             "{function} answered {status}: {body}\n{}",
             self.log_text()
         );
-        elapsed
+        value
     }
 }
 
@@ -504,4 +519,298 @@ fn order_status_runs_the_same_through_the_lambda_runtime_interface() {
             report.outcomes
         );
     }
+}
+
+/// A Step Functions endpoint for the worker binary's SendTaskSuccess / SendTaskFailure calls
+/// (the AWS JSON 1.0 protocol): it records each call, and answers `TaskTimedOut` for the token
+/// `rejected`, as Step Functions does for a task that has already ended.
+struct FakeStepFunctions {
+    server: std::sync::Arc<tiny_http::Server>,
+    calls: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    port: u16,
+}
+
+impl FakeStepFunctions {
+    fn start(rejected: &str) -> FakeStepFunctions {
+        let server = std::sync::Arc::new(
+            tiny_http::Server::http("127.0.0.1:0").expect("the fake Step Functions listens"),
+        );
+        let port = server
+            .server_addr()
+            .to_ip()
+            .map(|address| address.port())
+            .expect("an IP address");
+        let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let thread = {
+            let (server, calls, rejected) = (server.clone(), calls.clone(), rejected.to_owned());
+            std::thread::spawn(move || {
+                // Ends when `unblock` is called on drop.
+                while let Ok(mut request) = server.recv() {
+                    let target = request
+                        .headers()
+                        .iter()
+                        .find(|h| h.field.equiv("x-amz-target"))
+                        .map(|h| h.value.to_string())
+                        .unwrap_or_default();
+                    let mut body = String::new();
+                    let _ = request.as_reader().read_to_string(&mut body);
+                    let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                    let token = body["taskToken"].as_str().unwrap_or_default().to_owned();
+                    calls
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(serde_json::json!({"target": target, "body": body}));
+                    let (status, answer) = if token == rejected {
+                        (
+                            400,
+                            r#"{"__type":"com.amazonaws.states#TaskTimedOut","message":"Task Timed Out"}"#,
+                        )
+                    } else {
+                        (200, "{}")
+                    };
+                    let content_type = tiny_http::Header::from_bytes(
+                        &b"content-type"[..],
+                        &b"application/x-amz-json-1.0"[..],
+                    )
+                    .expect("a valid header");
+                    let response = tiny_http::Response::from_string(answer)
+                        .with_status_code(status)
+                        .with_header(content_type);
+                    let _ = request.respond(response);
+                }
+            })
+        };
+        FakeStepFunctions {
+            server,
+            calls,
+            thread: Some(thread),
+            port,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Every call so far: `{"target": "AWSStepFunctions.SendTaskSuccess", "body": {…}}`.
+    fn calls(&self) -> Vec<Value> {
+        self.calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Drop for FakeStepFunctions {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The in-process double of the callbacks: records like [`InProcessCallbacks`], and rejects the
+/// token `rejected` as the fake Step Functions does.
+struct RejectingCallbacks {
+    recorded: orderflow_runtime::InProcessCallbacks,
+    rejected: String,
+}
+
+impl orderflow_runtime::TaskTokenCallbacks for RejectingCallbacks {
+    async fn send_task_success(
+        &self,
+        token: &str,
+        output: Value,
+    ) -> Result<(), orderflow_runtime::CallbackError> {
+        self.recorded.send_task_success(token, output).await?;
+        self.check(token)
+    }
+
+    async fn send_task_failure(
+        &self,
+        token: &str,
+        error: &str,
+        cause: &str,
+    ) -> Result<(), orderflow_runtime::CallbackError> {
+        self.recorded.send_task_failure(token, error, cause).await?;
+        self.check(token)
+    }
+}
+
+impl RejectingCallbacks {
+    fn check(&self, token: &str) -> Result<(), orderflow_runtime::CallbackError> {
+        if token == self.rejected {
+            return Err(orderflow_runtime::CallbackError::new("TaskTimedOut"));
+        }
+        Ok(())
+    }
+}
+
+/// An SQS record as SQS delivers it to a Lambda function.
+fn sqs_record(message_id: &str, body: &str) -> Value {
+    serde_json::json!({
+        "messageId": message_id,
+        "receiptHandle": format!("receipt-{message_id}"),
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1764662400000",
+            "SenderId": "AIDAEXAMPLE",
+            "ApproximateFirstReceiveTimestamp": "1764662400001"
+        },
+        "messageAttributes": {},
+        "md5OfBody": "00000000000000000000000000000000",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:orders",
+        "awsRegion": "us-east-1"
+    })
+}
+
+#[test]
+fn sqs_worker_takes_a_real_sqs_event_and_completes_tokens_through_step_functions() {
+    use orderflow_runtime::aws_lambda_events::event::sqs::SqsEvent;
+    use orderflow_runtime::{TaskOutcome, handle_sqs_batch};
+    use store_checkout::functions::{
+        bill_customer, calculate_total, check_inventory, redeem_points, restore_quantity,
+        restore_redeem_points, sqs_worker,
+    };
+    use store_checkout::generated::functions::SqsWorkerFunction;
+    use store_checkout::workflow::Workflow;
+    if !emulator_available() {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    // The message body PrepareOrder sends for an example (the order state and a task token),
+    // as an in-process run records it, with the token set to `token`.
+    let body = |example: &str, token: &str| -> String {
+        let (_, input) = examples("definitions/store-checkout")
+            .into_iter()
+            .find(|(name, _)| name == example)
+            .expect("the example exists");
+        let workflow = Workflow::new()
+            .expect("definition loads")
+            .check_inventory(check_inventory::handler())
+            .calculate_total(calculate_total::handler())
+            .redeem_points(redeem_points::handler())
+            .bill_customer(bill_customer::handler())
+            .sqs_worker(sqs_worker::handler())
+            .restore_quantity(restore_quantity::handler())
+            .restore_redeem_points(restore_redeem_points::handler());
+        rt.block_on(workflow.execute_json(input));
+        let mut sent = workflow.local().take_sent();
+        assert_eq!(sent.len(), 1, "{example} sends one message");
+        let mut body = sent.remove(0).body;
+        body["Token"] = Value::from(token);
+        body.to_string()
+    };
+    // A courier assigned, no courier available (SendTaskFailure), a body that is not the
+    // worker's input (a batch item failure), and a token Step Functions no longer accepts (the
+    // callback fails: a batch item failure too, so that SQS delivers the message again).
+    let event = serde_json::json!({"Records": [
+        sqs_record("message-assigned", &body("happy-path", "token-assigned")),
+        sqs_record("message-no-courier", &body("no-courier", "token-no-courier")),
+        sqs_record("message-not-an-order", "{\"not\": \"an order\"}"),
+        sqs_record("message-late", &body("happy-path", "token-late")),
+    ]});
+
+    // In process: the same handler and event, the callbacks doubled.
+    let callbacks = RejectingCallbacks {
+        recorded: orderflow_runtime::InProcessCallbacks::new(),
+        rejected: "token-late".into(),
+    };
+    let sqs_event: SqsEvent = serde_json::from_value(event.clone()).expect("an SQS event");
+    let expected_response = rt.block_on(handle_sqs_batch(
+        &SqsWorkerFunction(sqs_worker::handler()),
+        &callbacks,
+        sqs_event,
+    ));
+    let expected_response = serde_json::to_value(&expected_response).expect("JSON response");
+    let expected_calls: Vec<Value> = callbacks
+        .recorded
+        .take()
+        .into_iter()
+        .map(|outcome| match outcome {
+            TaskOutcome::Success { token, output } => serde_json::json!({
+                "target": "AWSStepFunctions.SendTaskSuccess",
+                "body": {"taskToken": token, "output": output.to_string()},
+            }),
+            TaskOutcome::Failure {
+                token,
+                error,
+                cause,
+            } => serde_json::json!({
+                "target": "AWSStepFunctions.SendTaskFailure",
+                "body": {"taskToken": token, "error": error, "cause": cause},
+            }),
+        })
+        .collect();
+
+    // Through the emulator: the worker binary with the AWS SDK, pointed at the fake.
+    let step_functions = FakeStepFunctions::start("token-late");
+    let crate_dir = workspace_root().join("generated-example/store-checkout");
+    let logs = tempfile::tempdir().expect("temp dir");
+    let env = [
+        format!("AWS_ENDPOINT_URL_SFN={}", step_functions.url()),
+        "AWS_REGION=us-east-1".to_owned(),
+        "AWS_ACCESS_KEY_ID=AKIDEXAMPLE".to_owned(),
+        "AWS_SECRET_ACCESS_KEY=fake".to_owned(),
+    ];
+    let mut args = vec!["--features".to_owned(), "aws".to_owned()];
+    for var in env {
+        args.extend(["--env-var".to_owned(), var]);
+    }
+    let emulator = Emulator::start_with(&crate_dir, logs.path().join("worker.log"), &args);
+    let response = emulator.call("sqs_worker", &event);
+
+    assert_eq!(
+        response,
+        serde_json::json!({"batchItemFailures": [
+            {"itemIdentifier": "message-not-an-order"},
+            {"itemIdentifier": "message-late"},
+        ]}),
+        "{}",
+        emulator.log_text()
+    );
+    assert_eq!(response, expected_response);
+    // The calls parse the bodies the SDK sent, so only the fields compared here matter.
+    let calls: Vec<Value> = step_functions
+        .calls()
+        .into_iter()
+        .map(|call| {
+            let body = &call["body"];
+            let fields: serde_json::Map<String, Value> = ["taskToken", "output", "error", "cause"]
+                .into_iter()
+                .filter_map(|f| body.get(f).map(|v| (f.to_owned(), v.clone())))
+                .collect();
+            serde_json::json!({"target": call["target"], "body": fields})
+        })
+        .collect();
+    assert_eq!(calls, expected_calls, "{}", emulator.log_text());
+    let targets: Vec<(&str, &str)> = calls
+        .iter()
+        .map(|c| {
+            (
+                c["target"].as_str().unwrap_or_default(),
+                c["body"]["taskToken"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            ("AWSStepFunctions.SendTaskSuccess", "token-assigned"),
+            ("AWSStepFunctions.SendTaskFailure", "token-no-courier"),
+            ("AWSStepFunctions.SendTaskSuccess", "token-late"),
+        ]
+    );
+    assert_eq!(calls[1]["body"]["error"], "NoCourierAvailable");
+    println!(
+        "sqs_worker through the emulator: {} Step Functions calls, response {response}",
+        calls.len()
+    );
 }
