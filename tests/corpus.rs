@@ -5,12 +5,14 @@
 //! sees it, with the reviewed snapshot `diagnostics.snap` beside the case.
 //!
 //! `case.json`: `{"about": "…", "base": "tests/corpus/_base/minimal", "remove": ["…"]}`;
-//! `base` defaults to the minimal workflow, a path relative to the workspace root.
+//! `base` defaults to the minimal workflow, a path relative to the workspace root. A case about
+//! the generated crate rather than the definition puts the crate's `Cargo.toml` in `crate/`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use orderflow_codegen::diagnostic::{Code, Severity};
+use orderflow_codegen::source::SourceFile;
 use orderflow_codegen::workflow::{WorkflowSources, analyze};
 use orderflow_tests::{render_all, workspace_root};
 use serde_json::Value;
@@ -18,6 +20,8 @@ use serde_json::Value;
 const DEFAULT_BASE: &str = "tests/corpus/_base/minimal";
 /// Files of a case folder that are not workflow files.
 const CASE_FILES: &[&str] = &["case.json", "diagnostics.snap"];
+/// The generated crate's files a case checks (its `Cargo.toml`), beside the workflow files.
+const CRATE_FOLDER: &str = "crate/";
 
 struct Case {
     dir: PathBuf,
@@ -60,7 +64,10 @@ fn workflow_files(dir: &Path) -> Vec<String> {
                 .expect("inside the folder")
                 .to_string_lossy()
                 .replace('\\', "/");
-            if !CASE_FILES.contains(&relative.as_str()) && !relative.starts_with("examples/") {
+            if !CASE_FILES.contains(&relative.as_str())
+                && !relative.starts_with("examples/")
+                && !relative.starts_with(CRATE_FOLDER)
+            {
                 out.push(relative);
             }
         }
@@ -132,6 +139,16 @@ fn corpus_cases_report_their_code_and_match_snapshots() {
         {
             let (_, generation) = orderflow_codegen::emit::generated_module(workflow, name);
             analysis.diagnostics.extend(generation);
+            // Crate checks (E04xx) read the crate's Cargo.toml, as `generate` does.
+            let manifest = case.dir.join(CRATE_FOLDER).join("Cargo.toml");
+            if let Ok(text) = std::fs::read_to_string(&manifest) {
+                let file = SourceFile::new(format!("{name}/{CRATE_FOLDER}Cargo.toml"), text);
+                analysis
+                    .diagnostics
+                    .extend(orderflow_codegen::emit::cargo_manifest::check(
+                        workflow, &file,
+                    ));
+            }
         }
         let codes: Vec<&str> = analysis
             .diagnostics

@@ -108,3 +108,62 @@ fn examples_fit_the_execution_input_schema() {
         assert!(count >= 3, "{name} has only {count} examples");
     }
 }
+
+/// E0402 on `manifest` (a crate's Cargo.toml text) for the order-status workflow.
+fn binary_name_errors(manifest: &str) -> Vec<String> {
+    let workflow = clean("definitions/order-status");
+    let file = orderflow_codegen::source::SourceFile::new("order-status/Cargo.toml", manifest);
+    orderflow_codegen::emit::cargo_manifest::check(&workflow, &file)
+        .iter()
+        .map(|d| {
+            let at = d
+                .location
+                .as_ref()
+                .map(|l| l.to_string())
+                .unwrap_or_default();
+            format!("{at}: {}", d.message)
+        })
+        .collect()
+}
+
+#[test]
+fn the_generated_crates_name_their_binaries_as_the_templates_deploy_them() {
+    for workflow in ["store-checkout", "order-status"] {
+        let dir = workspace_root().join("generated-example").join(workflow);
+        let text = std::fs::read_to_string(dir.join("Cargo.toml")).expect("the crate's manifest");
+        let file = orderflow_codegen::source::SourceFile::new("Cargo.toml", text);
+        let diagnostics = orderflow_codegen::emit::cargo_manifest::check(
+            &clean(&format!("definitions/{workflow}")),
+            &file,
+        );
+        assert!(diagnostics.is_empty(), "{}", render_all(&diagnostics));
+    }
+}
+
+#[test]
+fn a_crate_manifest_without_the_workflow_binary_names_is_reported_per_function() {
+    // No [[bin]] at all: each function is missing, reported at the top of the file.
+    let missing = binary_name_errors("[package]\nname = \"order-status\"\n");
+    assert_eq!(missing.len(), 3, "{missing:?}");
+    assert!(
+        missing
+            .iter()
+            .all(|m| m.starts_with("order-status/Cargo.toml:1:1: no [[bin]] builds")),
+        "{missing:?}"
+    );
+    // A [[bin]] without `path` builds src/bin/<name>.rs, so the old name is found and located.
+    let renamed = binary_name_errors(
+        "[[bin]]\nname = \"order-status-check-inventory\"\n\n[[bin]]\nname = \"process_payment\"\n\n\
+         [[bin]]\nname = \"order-status-update-order-status\"\npath = \"src/bin/update_order_status.rs\"\n",
+    );
+    assert_eq!(
+        renamed,
+        [
+            "order-status/Cargo.toml:5:8: function `processPayment` is built as the binary \
+             `process_payment`, but the deployment templates and the glue use \
+             `order-status-process-payment`"
+        ]
+    );
+    // Not TOML: cargo says so itself, better than this check could.
+    assert!(binary_name_errors("[[bin]\nname =").is_empty());
+}

@@ -202,7 +202,7 @@ impl Drop for Emulator {
     }
 }
 
-/// Lambda Task states and the binary (snake_case function name) each invokes.
+/// Lambda Task states and the binary each invokes.
 fn lambda_states(workflow_dir: &str) -> Vec<(String, String)> {
     let analysis = analyze_dir(workflow_dir);
     let workflow = analysis.workflow.expect("the definition checks clean");
@@ -213,26 +213,13 @@ fn lambda_states(workflow_dir: &str) -> Vec<(String, String)> {
         .filter_map(|state| match &state.kind {
             StateKind::Task(task) => match &task.resource.value {
                 Resource::Lambda { function, .. } => {
-                    Some((state.name.value.clone(), snake_case(function)))
+                    Some((state.name.value.clone(), workflow.binary_name(function)))
                 }
                 _ => None,
             },
             _ => None,
         })
         .collect()
-}
-
-fn snake_case(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn examples(workflow_dir: &str) -> Vec<(String, Value)> {
@@ -765,7 +752,7 @@ fn sqs_worker_takes_a_real_sqs_event_and_completes_tokens_through_step_functions
         args.extend(["--env-var".to_owned(), var]);
     }
     let emulator = Emulator::start_with(&crate_dir, logs.path().join("worker.log"), &args);
-    let response = emulator.call("sqs_worker", &event);
+    let response = emulator.call("store-checkout-sqs-worker", &event);
 
     assert_eq!(
         response,

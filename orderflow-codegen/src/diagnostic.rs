@@ -87,6 +87,7 @@ codes! {
     ResultPathMatchFailure = ("E0309", Error, "a ResultPath writes into a value that is not an object"),
     // Code generation.
     GeneratedAsJsonValue = ("W0401", Warning, "a schema construct has no faithful Rust type and is generated as serde_json::Value"),
+    BinaryNameMismatch = ("E0402", Error, "a function's binary in the crate's Cargo.toml is not named as the templates deploy it"),
 }
 
 impl fmt::Display for Code {

@@ -163,6 +163,14 @@ pub struct Workflow {
 }
 
 impl Workflow {
+    /// The name of `function`'s Lambda binary (`store-checkout-check-inventory`): the crate's
+    /// `[[bin]]`, the templates' `Binary` and zip folder, the function `cargo lambda watch`
+    /// serves. The workflow's name leads, so that two workflows' functions of the same name
+    /// (both examples have a `checkInventory`) build side by side in one target directory.
+    pub fn binary_name(&self, function: &str) -> String {
+        binary_name(&self.name, function)
+    }
+
     /// What the parser needed to resolve Task resources (functions, manifest placeholders), for
     /// loading the definition again on its own ([`load_state_machine`]).
     pub fn function_catalog(&self) -> FunctionCatalog {
@@ -583,4 +591,10 @@ fn load_manifest(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> O
             None
         }
     }
+}
+
+/// [`Workflow::binary_name`] from the workflow's and the function's names.
+pub fn binary_name(workflow: &str, function: &str) -> String {
+    use heck::ToKebabCase as _;
+    format!("{}-{}", workflow.to_kebab_case(), function.to_kebab_case())
 }

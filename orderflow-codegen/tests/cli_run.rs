@@ -578,9 +578,9 @@ fn lambda_endpoint_calls_a_workflow_folders_functions_by_binary_name() {
     assert_eq!(
         paths,
         [
-            "/2015-03-31/functions/check_inventory/invocations",
-            "/2015-03-31/functions/process_payment/invocations",
-            "/2015-03-31/functions/update_order_status/invocations",
+            "/2015-03-31/functions/order-status-check-inventory/invocations",
+            "/2015-03-31/functions/order-status-process-payment/invocations",
+            "/2015-03-31/functions/order-status-update-order-status/invocations",
         ]
     );
 }

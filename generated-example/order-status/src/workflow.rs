@@ -61,9 +61,9 @@ impl Workflow {
     /// process.
     pub fn with_lambda_endpoint(mut self, url: &str) -> Self {
         let endpoint = LambdaEndpoint::new(url)
-            .with_function_name("checkInventory", "check_inventory")
-            .with_function_name("processPayment", "process_payment")
-            .with_function_name("updateOrderStatus", "update_order_status");
+            .with_function_name("checkInventory", "order-status-check-inventory")
+            .with_function_name("processPayment", "order-status-process-payment")
+            .with_function_name("updateOrderStatus", "order-status-update-order-status");
         self.local.set_lambda_endpoint(endpoint);
         self
     }

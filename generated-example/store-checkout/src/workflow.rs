@@ -92,12 +92,15 @@ impl Workflow {
     /// process.
     pub fn with_lambda_endpoint(mut self, url: &str) -> Self {
         let endpoint = LambdaEndpoint::new(url)
-            .with_function_name("billCustomer", "bill_customer")
-            .with_function_name("calculateTotal", "calculate_total")
-            .with_function_name("checkInventory", "check_inventory")
-            .with_function_name("redeemPoints", "redeem_points")
-            .with_function_name("restoreQuantity", "restore_quantity")
-            .with_function_name("restoreRedeemPoints", "restore_redeem_points");
+            .with_function_name("billCustomer", "store-checkout-bill-customer")
+            .with_function_name("calculateTotal", "store-checkout-calculate-total")
+            .with_function_name("checkInventory", "store-checkout-check-inventory")
+            .with_function_name("redeemPoints", "store-checkout-redeem-points")
+            .with_function_name("restoreQuantity", "store-checkout-restore-quantity")
+            .with_function_name(
+                "restoreRedeemPoints",
+                "store-checkout-restore-redeem-points",
+            );
         self.local.set_lambda_endpoint(endpoint);
         self
     }

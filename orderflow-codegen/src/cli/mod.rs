@@ -285,6 +285,12 @@ fn generate(args: &GenerateArgs) -> ExitCode {
                 let (files, generation) =
                     crate::emit::crate_files(workflow, &source_name(dir), &crate_dir);
                 diagnostics.extend(generation);
+                // The crate's Cargo.toml is the user's once written: checked, never rewritten.
+                let manifest = crate_dir.join("Cargo.toml");
+                if let Ok(text) = std::fs::read_to_string(&manifest) {
+                    let file = crate::source::SourceFile::new(manifest, text);
+                    diagnostics.extend(crate::emit::cargo_manifest::check(workflow, &file));
+                }
                 crates.push((crate_dir, files));
             }
         }

@@ -12,7 +12,6 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use heck::ToSnakeCase as _;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -95,8 +94,8 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
         // names its ARNs give.
         functions
             .iter()
-            .fold(LambdaEndpoint::new(url), |endpoint, function| {
-                endpoint.with_function_name(function, &function.to_snake_case())
+            .fold(LambdaEndpoint::new(url), |endpoint, (function, binary)| {
+                endpoint.with_function_name(function, binary)
             })
     });
     let executor = Executor::new(&machine).map_err(|e| {
@@ -151,7 +150,13 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
 
 /// The state machine, the name executions report it under (`$$.StateMachine.Name`), and the
 /// workflow folder's function names (none for a lone ASL file).
-fn load_definition(path: &Path) -> Result<(StateMachine, String, Vec<String>), Stop> {
+/// A function and the name its binary is served under (`checkInventory`,
+/// `store-checkout-check-inventory`).
+type ServedName = (String, String);
+
+/// The state machine, its name, and each function's served name (none for a lone ASL file: its
+/// functions keep their ARN names).
+fn load_definition(path: &Path) -> Result<(StateMachine, String, Vec<ServedName>), Stop> {
     if path.is_dir() {
         let analyses = analyze_dirs(&[path.to_path_buf()]).map_err(usage_error)?;
         let Some(analysis) = analyses.into_iter().next() else {
@@ -167,7 +172,11 @@ fn load_definition(path: &Path) -> Result<(StateMachine, String, Vec<String>), S
             .collect();
         return match analysis.workflow {
             Some(workflow) if errors.is_empty() => {
-                let functions = workflow.functions.keys().cloned().collect();
+                let functions = workflow
+                    .functions
+                    .keys()
+                    .map(|f| (f.clone(), workflow.binary_name(f)))
+                    .collect();
                 Ok((workflow.machine, workflow.name, functions))
             }
             _ => Err(invalid_definition(&errors)),

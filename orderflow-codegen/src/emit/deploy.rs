@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use heck::{ToLowerCamelCase, ToSnakeCase, ToUpperCamelCase};
+use heck::{ToLowerCamelCase, ToUpperCamelCase};
 use serde_json::{Map, Value, json};
 
 use super::GENERATED_MARKER;
@@ -42,12 +42,12 @@ struct FunctionNames {
     binary: String,
 }
 
-fn names(function: &Function) -> FunctionNames {
+fn names(workflow: &Workflow, function: &Function) -> FunctionNames {
     let upper = function.name.to_upper_camel_case();
     FunctionNames {
         logical: format!("{upper}Function"),
         placeholder: format!("{upper}FunctionArn"),
-        binary: function.name.to_snake_case(),
+        binary: workflow.binary_name(&function.name),
     }
 }
 
@@ -169,10 +169,10 @@ pub fn sam_template(workflow: &Workflow, source: &str, definition_uri: &str) -> 
 
 /// The AWS SAM template as a JSON value (what [`sam_template`] prints as YAML).
 pub fn sam_template_value(workflow: &Workflow, definition_uri: &str) -> Value {
-    let function_arn = |f: &Function| get_att(&names(f).logical, "Arn");
+    let function_arn = |f: &Function| get_att(&names(workflow, f).logical, "Arn");
     let mut resources = Map::new();
     for function in workflow.functions.values() {
-        let n = names(function);
+        let n = names(workflow, function);
         let settings = &function.settings;
         let mut properties = Map::new();
         properties.insert("CodeUri".into(), Value::from("."));
@@ -373,7 +373,7 @@ fn placeholder_values(
             let placeholder = placeholders
                 .get(&function.name)
                 .cloned()
-                .unwrap_or_else(|| names(function).placeholder);
+                .unwrap_or_else(|| names(workflow, function).placeholder);
             out.insert(placeholder, function_arn(function));
         }
     }
@@ -509,13 +509,12 @@ fn arn_join(parts: Vec<Value>) -> Value {
 }
 
 /// The Serverless Framework v3 service as text. `artifact_root` is the cargo target folder
-/// relative to the service; the zips are expected in `lambda/<workflow>/<binary>/`, where
-/// `cargo lambda build --lambda-dir` puts them.
+/// relative to the service; the zips are expected in `lambda/<binary>/`, where
+/// `cargo lambda build` puts them by default.
 pub fn serverless_template(workflow: &Workflow, source: &str, artifact_root: &str) -> String {
     format!(
-        "# {GENERATED_MARKER} by orderflow-codegen from {source}. Do not edit: run `orderflow-codegen generate` instead.\n# Build (in this folder): cargo lambda build --release --arm64 --output-format zip --bins --features aws --lambda-dir {artifact_root}/lambda/{name}\n# Deploy: serverless deploy (Framework v3)\n{}",
+        "# {GENERATED_MARKER} by orderflow-codegen from {source}. Do not edit: run `orderflow-codegen generate` instead.\n# Build (in this folder): cargo lambda build --release --arm64 --output-format zip --bins --features aws\n# Deploy: serverless deploy (Framework v3)\n{}",
         to_yaml(&serverless_value(workflow, artifact_root)),
-        name = workflow.name,
     )
 }
 
@@ -525,7 +524,7 @@ pub fn serverless_value(workflow: &Workflow, artifact_root: &str) -> Value {
     let mut functions = Map::new();
     let mut resources = Map::new();
     for function in workflow.functions.values() {
-        let n = names(function);
+        let n = names(workflow, function);
         let settings = &function.settings;
         let mut properties = Map::new();
         properties.insert("handler".into(), Value::from("bootstrap"));
@@ -548,7 +547,7 @@ pub fn serverless_value(workflow: &Workflow, artifact_root: &str) -> Value {
         properties.insert(
             "package".into(),
             // One folder per workflow crate: two workflows may both have a `checkInventory`.
-            json!({ "artifact": format!("{artifact_root}/lambda/{}/{}/bootstrap.zip", workflow.name, n.binary) }),
+            json!({ "artifact": format!("{artifact_root}/lambda/{}/bootstrap.zip", n.binary) }),
         );
         if let Some(trigger) = &settings.trigger {
             let queue = queue_logical(&trigger.queue);

@@ -37,7 +37,7 @@ pub fn workflow_module(
         .filter(|f| !f.invoked_by.is_empty())
         .map(|f| f.name.clone())
         .collect();
-    let lambda_binaries = lambda_functions.iter().map(|f| Names::of(f).snake);
+    let lambda_binaries = lambda_functions.iter().map(|f| workflow.binary_name(f));
     let binders: Vec<TokenStream> = workflow
         .functions
         .values()

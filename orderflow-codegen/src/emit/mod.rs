@@ -4,6 +4,7 @@
 //! Everything here returns values (token streams, file contents); writing them is
 //! [`crate::output`]'s job.
 
+pub mod cargo_manifest;
 pub mod deploy;
 pub mod glue;
 pub mod graph;
@@ -50,7 +51,7 @@ struct Names {
     json: String,
     /// `CheckInventory` (trait, type stem)
     upper: String,
-    /// `check_inventory` (method, module, binary)
+    /// `check_inventory` (method, module, `src/bin` file)
     snake: String,
 }
 
@@ -535,7 +536,8 @@ fn cargo_toml(workflow: &Workflow) -> String {
             && task_token_field(workflow, function).is_some();
         bins.push_str(&format!(
             "\n[[bin]]\nname = \"{}\"\npath = \"src/bin/{}.rs\"\n",
-            names.snake, names.snake
+            workflow.binary_name(&function.name),
+            names.snake
         ));
         if worker {
             // Completing task tokens needs the AWS SDK.
