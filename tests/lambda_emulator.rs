@@ -405,27 +405,31 @@ fn time_full_runs<W>(
     (median(through_emulator), median(in_process))
 }
 
-#[test]
-fn store_checkout_runs_the_same_through_the_lambda_runtime_interface() {
+/// store-checkout with every function's handler bound in process (seeded stores).
+fn store_checkout_in_process() -> store_checkout::workflow::Workflow {
     use store_checkout::functions::{
         bill_customer, calculate_total, check_inventory, redeem_points, restore_quantity,
         restore_redeem_points, sqs_worker,
     };
+    store_checkout::workflow::Workflow::new()
+        .expect("definition loads")
+        .check_inventory(check_inventory::handler())
+        .calculate_total(calculate_total::handler())
+        .redeem_points(redeem_points::handler())
+        .bill_customer(bill_customer::handler())
+        .sqs_worker(sqs_worker::handler())
+        .restore_quantity(restore_quantity::handler())
+        .restore_redeem_points(restore_redeem_points::handler())
+}
+
+#[test]
+fn store_checkout_runs_the_same_through_the_lambda_runtime_interface() {
+    use store_checkout::functions::sqs_worker;
     use store_checkout::workflow::Workflow;
     if !emulator_available() {
         return;
     }
-    let in_process = || {
-        Workflow::new()
-            .expect("definition loads")
-            .check_inventory(check_inventory::handler())
-            .calculate_total(calculate_total::handler())
-            .redeem_points(redeem_points::handler())
-            .bill_customer(bill_customer::handler())
-            .sqs_worker(sqs_worker::handler())
-            .restore_quantity(restore_quantity::handler())
-            .restore_redeem_points(restore_redeem_points::handler())
-    };
+    let in_process = store_checkout_in_process;
     let through = |url: &str| {
         Workflow::new()
             .expect("definition loads")
@@ -659,12 +663,8 @@ fn sqs_record(message_id: &str, body: &str) -> Value {
 fn sqs_worker_takes_a_real_sqs_event_and_completes_tokens_through_step_functions() {
     use orderflow_runtime::aws_lambda_events::event::sqs::SqsEvent;
     use orderflow_runtime::{TaskOutcome, handle_sqs_batch};
-    use store_checkout::functions::{
-        bill_customer, calculate_total, check_inventory, redeem_points, restore_quantity,
-        restore_redeem_points, sqs_worker,
-    };
+    use store_checkout::functions::sqs_worker;
     use store_checkout::generated::functions::SqsWorkerFunction;
-    use store_checkout::workflow::Workflow;
     if !emulator_available() {
         return;
     }
@@ -679,15 +679,7 @@ fn sqs_worker_takes_a_real_sqs_event_and_completes_tokens_through_step_functions
             .into_iter()
             .find(|(name, _)| name == example)
             .expect("the example exists");
-        let workflow = Workflow::new()
-            .expect("definition loads")
-            .check_inventory(check_inventory::handler())
-            .calculate_total(calculate_total::handler())
-            .redeem_points(redeem_points::handler())
-            .bill_customer(bill_customer::handler())
-            .sqs_worker(sqs_worker::handler())
-            .restore_quantity(restore_quantity::handler())
-            .restore_redeem_points(restore_redeem_points::handler());
+        let workflow = store_checkout_in_process();
         rt.block_on(workflow.execute_json(input));
         let mut sent = workflow.local().take_sent();
         assert_eq!(sent.len(), 1, "{example} sends one message");

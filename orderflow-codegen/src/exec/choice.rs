@@ -21,7 +21,7 @@ pub enum ChoiceError {
 pub trait ChoiceEnv {
     /// The value a path selects, `None` when it selects nothing.
     fn lookup(&mut self, path: &CompiledPath) -> Option<Value>;
-    /// Evaluates a JSONata condition (the subset).
+    /// Evaluates a JSONata `Condition`.
     fn jsonata(&mut self, expr: &crate::exec::jsonata::Expr) -> Result<bool, ChoiceError>;
 }
 

@@ -404,7 +404,7 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
-fn hash_hex(algorithm: &str, data: &[u8]) -> Option<String> {
+pub(crate) fn hash_hex(algorithm: &str, data: &[u8]) -> Option<String> {
     use sha2::Digest as _;
     Some(match algorithm {
         "MD5" => hex(&md5::Md5::digest(data)),

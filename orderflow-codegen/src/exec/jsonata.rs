@@ -1,48 +1,27 @@
-//! A small JSONata subset, enough for JSONata states that compute their `Output` or a Choice
-//! `Condition` from `$states` with simple expressions: paths (`$states.input.a.b[0]`),
-//! literals, `= != < <= > >=`, `and`/`or`, `+ - * / %`, `&`, and the functions `$not`,
-//! `$exists`, `$count`, `$string`, `$number`, `$boolean`, `$parse`, `$partition`, `$range`,
-//! `$uuid`. Anything else fails with `States.QueryEvaluationError` naming what is missing: full
-//! JSONata is not implemented (issue 7).
+//! JSONata as Step Functions runs it: `{% … %}` expressions evaluated by jsonata-core, a complete
+//! JSONata 2.x in Rust, held to jsonata-js 2.0.6 (the version Step Functions runs) by
+//! `tests/jsonata_reference.rs`. Step Functions adds `$partition`, `$range`, `$hash`,
+//! `$random(seed)`, `$uuid` and `$parse`, and takes `$eval` away; `$states` is bound to the
+//! state's input, context (and, where AWS allows them, result and error output).
+//!
+//! Which fields of which states the executor evaluates is the executor's business
+//! (`run_jsonata_state`); this module parses and evaluates one expression or template.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use jsonata_core::ast::AstNode;
+use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError};
+use jsonata_core::value::JValue;
 use serde_json::{Map, Number, Value};
 
 use crate::exec::error::{Failure, names};
 
+/// A parsed JSONata expression and its text (AWS quotes the text in its error causes).
 #[derive(Debug, Clone)]
-pub enum Expr {
-    Literal(Value),
-    /// `$name` followed by `.field` / `[index]` steps.
-    Variable(String, Vec<PathStep>),
-    Call(String, Vec<Expr>),
-    Binary(Box<Expr>, BinaryOp, Box<Expr>),
-    Negate(Box<Expr>),
-    Array(Vec<Expr>),
-    Object(Vec<(String, Expr)>),
-}
-
-#[derive(Debug, Clone)]
-pub enum PathStep {
-    Field(String),
-    Index(Box<Expr>),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BinaryOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    And,
-    Or,
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Mod,
-    Concat,
+pub struct Expr {
+    text: String,
+    ast: AstNode,
 }
 
 /// A JSONata value template: a `{% … %}` string, or JSON holding such strings.
@@ -57,11 +36,7 @@ pub enum Template {
 impl Template {
     pub fn compile(value: &Value) -> Result<Self, String> {
         Ok(match value {
-            Value::String(s) => match s
-                .trim()
-                .strip_prefix("{%")
-                .and_then(|r| r.strip_suffix("%}"))
-            {
+            Value::String(s) => match expression_text(s) {
                 Some(body) => Template::Expr(parse(body)?),
                 None => Template::Literal(value.clone()),
             },
@@ -81,19 +56,35 @@ impl Template {
         })
     }
 
-    pub fn evaluate(&self, states: &Value) -> Result<Value, Failure> {
+    /// The template's value. `field` is where it stands (`Output`), extended with `/key` and
+    /// `[index]` as AWS names fields in its causes. An expression giving nothing (undefined)
+    /// fails the state, as on AWS, rather than leaving its member out.
+    pub fn evaluate(&self, states: &Value, field: &str, seed: u64) -> Result<Value, Failure> {
         match self {
-            Template::Expr(e) => Ok(eval(e, states)?.unwrap_or(Value::Null)),
+            Template::Expr(e) => match eval(e, states, seed).map_err(|f| in_field(f, e, field))? {
+                Some(v) => Ok(v),
+                None => Err(Failure::new(
+                    names::QUERY_EVALUATION_ERROR,
+                    format!(
+                        "The JSONata expression '{}' specified for the field '{field}' returned nothing (undefined).",
+                        e.text
+                    ),
+                )),
+            },
             Template::Literal(v) => Ok(v.clone()),
             Template::Array(items) => items
                 .iter()
-                .map(|t| t.evaluate(states))
+                .enumerate()
+                .map(|(i, t)| t.evaluate(states, &format!("{field}[{i}]"), seed))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
             Template::Object(members) => {
-                let mut out = Map::new();
+                let mut out = Map::with_capacity(members.len());
                 for (k, t) in members {
-                    out.insert(k.clone(), t.evaluate(states)?);
+                    out.insert(
+                        k.clone(),
+                        t.evaluate(states, &format!("{field}/{k}"), seed)?,
+                    );
                 }
                 Ok(Value::Object(out))
             }
@@ -101,495 +92,220 @@ impl Template {
     }
 }
 
-fn query_error(message: impl Into<String>) -> Failure {
-    Failure::new(names::QUERY_EVALUATION_ERROR, message)
+/// The expression inside `{% … %}`, or `None` for a literal string. AWS takes only a string
+/// that begins with `{%` and ends with `%}` as an expression.
+pub fn expression_text(s: &str) -> Option<&str> {
+    s.strip_prefix("{%").and_then(|r| r.strip_suffix("%}"))
 }
 
+/// Parses the text inside `{% … %}`.
 pub fn parse(text: &str) -> Result<Expr, String> {
-    let tokens = tokenize(text)?;
-    let mut p = Parser { tokens, pos: 0 };
-    let e = p.expr(0)?;
-    if p.pos != p.tokens.len() {
-        return Err(format!("unsupported JSONata syntax in `{}`", text.trim()));
-    }
-    Ok(e)
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Token {
-    Num(f64),
-    Str(String),
-    Name(String),
-    Var(String),
-    Sym(&'static str),
-}
-
-fn tokenize(text: &str) -> Result<Vec<Token>, String> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    let mut out = Vec::new();
-    const SYMS: &[&str] = &[
-        "!=", "<=", ">=", "=", "<", ">", "(", ")", "[", "]", "{", "}", ",", ".", ":", "+", "-",
-        "*", "/", "%", "&",
-    ];
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
-            i += 1;
-        } else if c.is_ascii_digit() {
-            let start = i;
-            while i < chars.len()
-                && (chars[i].is_ascii_digit() || chars[i] == '.' || chars[i] == 'e')
-            {
-                i += 1;
-            }
-            let s: String = chars[start..i].iter().collect();
-            out.push(Token::Num(
-                s.parse().map_err(|_| format!("bad number `{s}`"))?,
-            ));
-        } else if c == '\'' || c == '"' {
-            let mut s = String::new();
-            i += 1;
-            loop {
-                let Some(&d) = chars.get(i) else {
-                    return Err("unterminated string".into());
-                };
-                i += 1;
-                if d == '\\' {
-                    if let Some(&e) = chars.get(i) {
-                        s.push(match e {
-                            'n' => '\n',
-                            't' => '\t',
-                            other => other,
-                        });
-                        i += 1;
-                    }
-                } else if d == c {
-                    break;
-                } else {
-                    s.push(d);
-                }
-            }
-            out.push(Token::Str(s));
-        } else if c == '$' || c.is_alphabetic() || c == '_' {
-            let start = i;
-            i += 1;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            let s: String = chars[start..i].iter().collect();
-            out.push(match s.strip_prefix('$') {
-                Some(name) => Token::Var(name.to_string()),
-                None => Token::Name(s),
-            });
-        } else {
-            let rest: String = chars[i..chars.len().min(i + 2)].iter().collect();
-            let sym = SYMS
-                .iter()
-                .find(|s| rest.starts_with(**s))
-                .ok_or_else(|| format!("unsupported JSONata syntax at `{c}`"))?;
-            i += sym.chars().count();
-            out.push(Token::Sym(sym));
-        }
-    }
-    Ok(out)
-}
-
-struct Parser {
-    tokens: Vec<Token>,
-    pos: usize,
-}
-
-impl Parser {
-    fn peek(&self) -> Option<&Token> {
-        self.tokens.get(self.pos)
-    }
-
-    fn eat_sym(&mut self, sym: &str) -> bool {
-        if matches!(self.peek(), Some(Token::Sym(s)) if *s == sym) {
-            self.pos += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn expect(&mut self, sym: &str) -> Result<(), String> {
-        if self.eat_sym(sym) {
-            Ok(())
-        } else {
-            Err(format!("expected `{sym}`"))
-        }
-    }
-
-    fn binary_op(&self) -> Option<(BinaryOp, u8)> {
-        Some(match self.peek()? {
-            Token::Name(n) if n == "or" => (BinaryOp::Or, 1),
-            Token::Name(n) if n == "and" => (BinaryOp::And, 2),
-            Token::Sym("=") => (BinaryOp::Eq, 3),
-            Token::Sym("!=") => (BinaryOp::Ne, 3),
-            Token::Sym("<") => (BinaryOp::Lt, 3),
-            Token::Sym("<=") => (BinaryOp::Le, 3),
-            Token::Sym(">") => (BinaryOp::Gt, 3),
-            Token::Sym(">=") => (BinaryOp::Ge, 3),
-            Token::Sym("&") => (BinaryOp::Concat, 4),
-            Token::Sym("+") => (BinaryOp::Add, 4),
-            Token::Sym("-") => (BinaryOp::Sub, 4),
-            Token::Sym("*") => (BinaryOp::Mul, 5),
-            Token::Sym("/") => (BinaryOp::Div, 5),
-            Token::Sym("%") => (BinaryOp::Mod, 5),
-            _ => return None,
-        })
-    }
-
-    fn expr(&mut self, min: u8) -> Result<Expr, String> {
-        let mut left = self.unary()?;
-        while let Some((op, prec)) = self.binary_op() {
-            if prec <= min {
-                break;
-            }
-            self.pos += 1;
-            let right = self.expr(prec)?;
-            left = Expr::Binary(Box::new(left), op, Box::new(right));
-        }
-        Ok(left)
-    }
-
-    fn unary(&mut self) -> Result<Expr, String> {
-        if self.eat_sym("-") {
-            return Ok(Expr::Negate(Box::new(self.unary()?)));
-        }
-        let token = self.peek().cloned().ok_or("unexpected end of expression")?;
-        self.pos += 1;
-        match token {
-            Token::Num(n) => Ok(Expr::Literal(number(n))),
-            Token::Str(s) => Ok(Expr::Literal(Value::String(s))),
-            Token::Name(n) => match n.as_str() {
-                "true" => Ok(Expr::Literal(Value::Bool(true))),
-                "false" => Ok(Expr::Literal(Value::Bool(false))),
-                "null" => Ok(Expr::Literal(Value::Null)),
-                _ => Err(format!("unsupported JSONata syntax: bare name `{n}`")),
-            },
-            Token::Var(name) => {
-                if self.eat_sym("(") {
-                    let mut args = Vec::new();
-                    if !self.eat_sym(")") {
-                        loop {
-                            args.push(self.expr(0)?);
-                            if self.eat_sym(")") {
-                                break;
-                            }
-                            self.expect(",")?;
-                        }
-                    }
-                    return Ok(Expr::Call(name, args));
-                }
-                let mut steps = Vec::new();
-                loop {
-                    if self.eat_sym(".") {
-                        match self.peek().cloned() {
-                            Some(Token::Name(f)) | Some(Token::Str(f)) => {
-                                self.pos += 1;
-                                steps.push(PathStep::Field(f));
-                            }
-                            _ => return Err("unsupported JSONata path step".into()),
-                        }
-                    } else if self.eat_sym("[") {
-                        let index = self.expr(0)?;
-                        self.expect("]")?;
-                        steps.push(PathStep::Index(Box::new(index)));
-                    } else {
-                        break;
-                    }
-                }
-                Ok(Expr::Variable(name, steps))
-            }
-            Token::Sym("(") => {
-                let e = self.expr(0)?;
-                self.expect(")")?;
-                Ok(e)
-            }
-            Token::Sym("[") => {
-                let mut items = Vec::new();
-                if !self.eat_sym("]") {
-                    loop {
-                        items.push(self.expr(0)?);
-                        if self.eat_sym("]") {
-                            break;
-                        }
-                        self.expect(",")?;
-                    }
-                }
-                Ok(Expr::Array(items))
-            }
-            Token::Sym("{") => {
-                let mut members = Vec::new();
-                if !self.eat_sym("}") {
-                    loop {
-                        let Some(Token::Str(key)) = self.peek().cloned() else {
-                            return Err("expected a string key".into());
-                        };
-                        self.pos += 1;
-                        self.expect(":")?;
-                        members.push((key, self.expr(0)?));
-                        if self.eat_sym("}") {
-                            break;
-                        }
-                        self.expect(",")?;
-                    }
-                }
-                Ok(Expr::Object(members))
-            }
-            Token::Sym(s) => Err(format!("unsupported JSONata syntax at `{s}`")),
-        }
-    }
-}
-
-/// JSON numbers as JSONata gives them: integral values as integers.
-fn number(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        Value::Number(Number::from(n as i64))
-    } else {
-        Number::from_f64(n).map_or(Value::Null, Value::Number)
-    }
-}
-
-fn truthy(v: &Option<Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Array(a)) => a.iter().any(|x| truthy(&Some(x.clone()))),
-        Some(Value::Object(o)) => !o.is_empty(),
-    }
-}
-
-/// Evaluates an expression; `None` is JSONata's "undefined".
-pub fn eval(expr: &Expr, states: &Value) -> Result<Option<Value>, Failure> {
-    Ok(match expr {
-        Expr::Literal(v) => Some(v.clone()),
-        Expr::Negate(e) => match eval(e, states)? {
-            Some(Value::Number(n)) => n.as_f64().map(|f| number(-f)),
-            None => None,
-            Some(other) => return Err(query_error(format!("cannot negate {other}"))),
-        },
-        Expr::Array(items) => {
-            let mut out = Vec::new();
-            for i in items {
-                if let Some(v) = eval(i, states)? {
-                    out.push(v);
-                }
-            }
-            Some(Value::Array(out))
-        }
-        Expr::Object(members) => {
-            let mut out = Map::new();
-            for (k, e) in members {
-                if let Some(v) = eval(e, states)? {
-                    out.insert(k.clone(), v);
-                }
-            }
-            Some(Value::Object(out))
-        }
-        Expr::Variable(name, steps) => {
-            if name != "states" {
-                return Err(query_error(format!(
-                    "the JSONata subset knows only $states, not ${name}"
-                )));
-            }
-            let mut current = Some(states.clone());
-            for step in steps {
-                current = match (current, step) {
-                    (Some(Value::Object(o)), PathStep::Field(f)) => o.get(f).cloned(),
-                    (Some(Value::Array(a)), PathStep::Field(f)) => {
-                        let picked: Vec<Value> = a
-                            .iter()
-                            .filter_map(|x| x.get(f.as_str()).cloned())
-                            .collect();
-                        if picked.is_empty() {
-                            None
-                        } else {
-                            Some(Value::Array(picked))
-                        }
-                    }
-                    (Some(Value::Array(a)), PathStep::Index(i)) => {
-                        let index = eval(i, states)?.and_then(|v| v.as_f64()).unwrap_or(0.0) as i64;
-                        let len = a.len() as i64;
-                        let at = if index < 0 { len + index } else { index };
-                        usize::try_from(at).ok().and_then(|at| a.get(at)).cloned()
-                    }
-                    (Some(v), PathStep::Index(i)) => {
-                        let index = eval(i, states)?.and_then(|v| v.as_f64()).unwrap_or(0.0);
-                        if index == 0.0 { Some(v) } else { None }
-                    }
-                    _ => None,
-                };
-            }
-            current
-        }
-        Expr::Binary(l, op, r) => {
-            if *op == BinaryOp::And {
-                return Ok(Some(Value::Bool(
-                    truthy(&eval(l, states)?) && truthy(&eval(r, states)?),
-                )));
-            }
-            if *op == BinaryOp::Or {
-                return Ok(Some(Value::Bool(
-                    truthy(&eval(l, states)?) || truthy(&eval(r, states)?),
-                )));
-            }
-            let (a, b) = (eval(l, states)?, eval(r, states)?);
-            binary(*op, a, b)?
-        }
-        Expr::Call(name, args) => {
-            let mut values = Vec::with_capacity(args.len());
-            for a in args {
-                values.push(eval(a, states)?);
-            }
-            call(name, values)?
-        }
+    let ast = jsonata_core::parser::parse(text)
+        .map_err(|e| format!("the JSONata expression '{}' is invalid: {e}", text.trim()))?;
+    Ok(Expr {
+        text: text.trim().to_owned(),
+        ast,
     })
 }
 
-fn binary(op: BinaryOp, a: Option<Value>, b: Option<Value>) -> Result<Option<Value>, Failure> {
-    use BinaryOp as B;
-    if op == B::Concat {
-        let s = |v: Option<Value>| match v {
-            None => String::new(),
-            Some(Value::String(s)) => s,
-            Some(other) => other.to_string(),
-        };
-        return Ok(Some(Value::String(s(a) + &s(b))));
-    }
-    let (Some(a), Some(b)) = (a, b) else {
-        return Ok(match op {
-            B::Eq | B::Ne | B::Lt | B::Le | B::Gt | B::Ge => Some(Value::Bool(false)),
-            _ => None,
-        });
-    };
-    match op {
-        B::Eq | B::Ne => {
-            let equal = match (&a, &b) {
-                (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-                _ => a == b,
-            };
-            Ok(Some(Value::Bool(equal == (op == B::Eq))))
-        }
-        B::Lt | B::Le | B::Gt | B::Ge => {
-            let ordering = match (&a, &b) {
-                (Value::Number(x), Value::Number(y)) => x.as_f64().partial_cmp(&y.as_f64()),
-                (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
-                _ => return Err(query_error(format!("cannot compare {a} and {b}"))),
-            };
-            let Some(o) = ordering else {
-                return Ok(Some(Value::Bool(false)));
-            };
-            Ok(Some(Value::Bool(match op {
-                B::Lt => o.is_lt(),
-                B::Le => o.is_le(),
-                B::Gt => o.is_gt(),
-                _ => o.is_ge(),
-            })))
-        }
-        _ => {
-            let (Some(x), Some(y)) = (a.as_f64(), b.as_f64()) else {
-                return Err(query_error(format!(
-                    "arithmetic needs numbers, found {a} and {b}"
-                )));
-            };
-            Ok(Some(number(match op {
-                B::Add => x + y,
-                B::Sub => x - y,
-                B::Mul => x * y,
-                B::Div => x / y,
-                _ => x % y,
-            })))
-        }
-    }
+/// A `Failure` of [`eval`] with the cause AWS gives, naming the expression and the field.
+fn in_field(failure: Failure, expr: &Expr, field: &str) -> Failure {
+    Failure::new(
+        failure
+            .error
+            .unwrap_or_else(|| names::QUERY_EVALUATION_ERROR.into()),
+        format!(
+            "The JSONata expression '{}' specified for the field '{field}' threw an error during evaluation. {}",
+            expr.text,
+            failure.cause.unwrap_or_default()
+        ),
+    )
 }
 
-fn call(name: &str, args: Vec<Option<Value>>) -> Result<Option<Value>, Failure> {
-    let arg = |i: usize| args.get(i).cloned().flatten();
-    let int = |i: usize| -> Result<i64, Failure> {
-        arg(i)
-            .and_then(|v| v.as_f64())
-            .filter(|f| f.fract() == 0.0)
-            .map(|f| f as i64)
-            .ok_or_else(|| query_error(format!("${name} needs an integer argument {}", i + 1)))
-    };
-    Ok(match name {
-        "not" => Some(Value::Bool(!truthy(&arg(0)))),
-        "boolean" => Some(Value::Bool(truthy(&arg(0)))),
-        "exists" => Some(Value::Bool(arg(0).is_some())),
-        "count" => Some(Value::from(match arg(0) {
-            None => 0,
-            Some(Value::Array(a)) => a.len(),
-            Some(_) => 1,
-        })),
-        "string" => arg(0).map(|v| match v {
-            Value::String(s) => Value::String(s),
-            other => Value::String(other.to_string()),
-        }),
-        "number" => match arg(0) {
-            Some(Value::String(s)) => Some(
-                s.trim()
-                    .parse::<f64>()
-                    .map(number)
-                    .map_err(|_| query_error(format!("cannot convert \"{s}\" to a number")))?,
-            ),
-            Some(Value::Number(n)) => n.as_f64().map(number),
-            Some(Value::Bool(b)) => Some(Value::from(u8::from(b))),
-            other => other,
-        },
-        "parse" => match arg(0) {
-            Some(Value::String(s)) => {
-                let parsed: Value =
-                    serde_json::from_str(&s).map_err(|e| query_error(format!("$parse: {e}")))?;
-                Some(match parsed {
-                    Value::Number(n) => n.as_f64().map_or(Value::Number(n), number),
-                    other => other,
-                })
-            }
-            _ => return Err(query_error("$parse needs a string")),
-        },
-        "partition" => {
-            let Some(Value::Array(items)) = arg(0) else {
-                return Err(query_error("$partition needs an array"));
-            };
-            let size = usize::try_from(int(1)?)
-                .ok()
-                .filter(|s| *s > 0)
-                .ok_or_else(|| query_error("$partition needs a positive chunk size"))?;
-            Some(Value::Array(
-                items
-                    .chunks(size)
-                    .map(|c| Value::Array(c.to_vec()))
-                    .collect(),
+/// Evaluates an expression with `$states` bound; `None` is JSONata's "undefined". `seed` drives
+/// `$random()` and `$uuid()` (the execution's generator picks it, so seeded runs repeat).
+pub fn eval(expr: &Expr, states: &Value, seed: u64) -> Result<Option<Value>, Failure> {
+    let mut context = Context::new();
+    context.bind("states".to_owned(), JValue::from(states.clone()));
+    let mut evaluator = Evaluator::with_context(context);
+    register_step_functions(&mut evaluator, seed);
+    // Step Functions has no top-level `$`: expressions start from `$states` or a variable.
+    match evaluator.evaluate(&expr.ast, &JValue::Undefined) {
+        Ok(JValue::Undefined) => Ok(None),
+        Ok(value @ (JValue::Lambda(_) | JValue::Builtin { .. } | JValue::Regex { .. })) => {
+            Err(Failure::new(
+                names::QUERY_EVALUATION_ERROR,
+                format!("returned an unsupported result type ({value:?} is not JSON)."),
             ))
         }
-        "range" => {
-            let (start, end, step) = (int(0)?, int(1)?, int(2)?);
-            if step == 0 {
-                return Err(query_error("$range needs a non-zero step"));
-            }
-            let mut out = Vec::new();
-            let mut x = start;
-            while (step > 0 && x <= end) || (step < 0 && x >= end) {
-                out.push(Value::from(x));
-                if out.len() > 1000 {
-                    return Err(query_error("$range would create more than 1000 items"));
-                }
-                x += step;
-            }
-            Some(Value::Array(out))
+        Ok(value) => Ok(Some(to_json(&value))),
+        Err(e) => Err(Failure::new(names::QUERY_EVALUATION_ERROR, e.message())),
+    }
+}
+
+/// [`eval`] with AWS's cause for a failure: the expression and `field` (`Condition`) named.
+pub fn eval_in(
+    expr: &Expr,
+    states: &Value,
+    seed: u64,
+    field: &str,
+) -> Result<Option<Value>, Failure> {
+    eval(expr, states, seed).map_err(|f| in_field(f, expr, field))
+}
+
+/// JSONata numbers are doubles; JSON output gives whole numbers as integers (and -0 as 0), as
+/// Step Functions' output does.
+fn to_json(value: &JValue) -> Value {
+    match value {
+        JValue::Null | JValue::Undefined => Value::Null,
+        JValue::Bool(b) => Value::Bool(*b),
+        JValue::Number(n) => number(*n),
+        JValue::String(s) => Value::String(s.to_string()),
+        JValue::Array(items) => Value::Array(items.iter().map(to_json).collect()),
+        JValue::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(k, v)| (k.clone(), to_json(v)))
+                .collect(),
+        ),
+        // Functions and regexes inside a structure serialize as JSONata's JSON does.
+        _ => Value::String(String::new()),
+    }
+}
+
+/// Largest integer a double holds exactly.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+fn number(f: f64) -> Value {
+    if f.fract() == 0.0 && f.abs() <= MAX_SAFE_INTEGER {
+        // Exact: a whole double within ±2^53 fits an i64.
+        #[allow(clippy::cast_possible_truncation)]
+        return Value::from(f as i64);
+    }
+    Number::from_f64(f).map_or(Value::Null, Value::Number)
+}
+
+fn failure(message: impl Into<String>) -> EvaluatorError {
+    EvaluatorError::EvaluationError(message.into())
+}
+
+fn integer_arg(args: &[JValue], i: usize, function: &str) -> Result<i64, EvaluatorError> {
+    match args.get(i) {
+        Some(JValue::Number(n)) if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER =>
+        {
+            #[allow(clippy::cast_possible_truncation)]
+            Ok(*n as i64)
         }
-        other => {
-            return Err(query_error(format!(
-                "the JSONata function ${other} is not implemented by orderflow's JSONata subset (issue 7)"
-            )));
+        _ => Err(failure(format!(
+            "T0410: Argument {} of function \"{function}\" does not match function signature",
+            i + 1
+        ))),
+    }
+}
+
+/// The most items `$range` makes, as `States.ArrayRange` allows.
+const MAX_RANGE_ITEMS: usize = 1000;
+
+/// Java's `new Random(seed).nextDouble()`: what a third party measured AWS's `$random(seed)` to
+/// return (docs/research/jsonata.md; AWS does not document the generator).
+fn seeded_random(seed: i64) -> f64 {
+    const MULTIPLIER: u64 = 0x5DEE_CE66D;
+    const MASK: u64 = (1 << 48) - 1;
+    #[allow(clippy::cast_sign_loss)]
+    let mut state = (seed as u64 ^ MULTIPLIER) & MASK;
+    let mut next = |bits: u32| {
+        state = (state.wrapping_mul(MULTIPLIER).wrapping_add(0xB)) & MASK;
+        state >> (48 - bits)
+    };
+    let high = next(26);
+    let low = next(27);
+    #[allow(clippy::cast_precision_loss)]
+    let value = ((high << 27) + low) as f64;
+    value * (1.0 / (1u64 << 53) as f64)
+}
+
+/// The functions Step Functions adds to JSONata, and `$eval` taken away.
+fn register_step_functions(evaluator: &mut Evaluator, seed: u64) {
+    let rng = Rc::new(RefCell::new(fastrand::Rng::with_seed(seed)));
+    // None of these names is a JSONata built-in, so registration cannot fail; `$random` and
+    // `$eval` are built-ins replaced on purpose.
+    let _ = evaluator.register_fn("partition", |args: &[JValue]| {
+        let size = integer_arg(args, 1, "partition")?;
+        let size = usize::try_from(size)
+            .ok()
+            .filter(|s| *s > 0)
+            .ok_or_else(|| failure("D3137: $partition needs a chunk size of 1 or more"))?;
+        let items: Vec<JValue> = match args.first() {
+            Some(JValue::Array(items)) => items.iter().cloned().collect(),
+            Some(JValue::Undefined) | None => return Ok(JValue::Undefined),
+            Some(other) => vec![other.clone()],
+        };
+        Ok(JValue::array(
+            items
+                .chunks(size)
+                .map(|chunk| JValue::array(chunk.to_vec()))
+                .collect(),
+        ))
+    });
+    let _ = evaluator.register_fn("range", |args: &[JValue]| {
+        let (start, end, step) = (
+            integer_arg(args, 0, "range")?,
+            integer_arg(args, 1, "range")?,
+            integer_arg(args, 2, "range")?,
+        );
+        let mut out = Vec::new();
+        let mut x = start;
+        while step != 0 && ((step > 0 && x <= end) || (step < 0 && x >= end)) {
+            if out.len() == MAX_RANGE_ITEMS {
+                return Err(failure(format!(
+                    "D3137: $range would make more than {MAX_RANGE_ITEMS} items"
+                )));
+            }
+            #[allow(clippy::cast_precision_loss)]
+            out.push(JValue::Number(x as f64));
+            x = x.saturating_add(step);
         }
-    })
+        Ok(JValue::array(out))
+    });
+    let _ = evaluator.register_fn("hash", |args: &[JValue]| {
+        let (Some(JValue::String(text)), Some(JValue::String(algorithm))) =
+            (args.first(), args.get(1))
+        else {
+            return Err(failure(
+                "T0410: $hash takes a string and an algorithm name (MD5, SHA-1, SHA-256, SHA-384, SHA-512)",
+            ));
+        };
+        crate::exec::intrinsics::hash_hex(algorithm, text.as_bytes())
+            .map(JValue::from)
+            .ok_or_else(|| {
+                failure(format!(
+                    "D3137: $hash supports MD5, SHA-1, SHA-256, SHA-384 and SHA-512, not {algorithm}"
+                ))
+            })
+    });
+    let random = Rc::clone(&rng);
+    let _ = evaluator.register_fn_override("random", move |args: &[JValue]| match args.first() {
+        None | Some(JValue::Undefined) => Ok(JValue::Number(random.borrow_mut().f64())),
+        Some(_) => Ok(JValue::Number(seeded_random(integer_arg(
+            args, 0, "random",
+        )?))),
+    });
+    let uuid = Rc::clone(&rng);
+    let _ = evaluator.register_fn("uuid", move |_: &[JValue]| {
+        let bytes = uuid.borrow_mut().u128(..).to_le_bytes();
+        Ok(JValue::from(crate::exec::intrinsics::uuid_v4(bytes)))
+    });
+    let _ = evaluator.register_fn("parse", |args: &[JValue]| match args.first() {
+        Some(JValue::String(text)) => serde_json::from_str::<Value>(text)
+            .map(JValue::from)
+            .map_err(|e| failure(format!("D3137: $parse: the string is not JSON: {e}"))),
+        _ => Err(failure(
+            "T0410: Argument 1 of function \"parse\" does not match function signature",
+        )),
+    });
+    let _ = evaluator.register_fn_override("eval", |_: &[JValue]| {
+        Err(failure("T1006: Attempted to invoke a non-function"))
+    });
 }
 
 #[cfg(test)]
@@ -598,36 +314,96 @@ mod tests {
 
     use super::*;
 
-    fn run(text: &str, states: Value) -> Option<Value> {
+    fn run(text: &str, states: &Value) -> Option<Value> {
         let e = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
-        eval(&e, &states).unwrap_or_else(|e| panic!("{text}: {e:?}"))
+        eval(&e, states, 7).unwrap_or_else(|e| panic!("{text}: {e:?}"))
+    }
+
+    fn error(text: &str) -> String {
+        let e = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        match eval(&e, &json!({}), 7) {
+            Err(f) => f.cause.unwrap_or_default(),
+            Ok(v) => panic!("{text} gave {v:?}"),
+        }
     }
 
     #[test]
-    fn subset() {
+    fn states_is_bound_and_results_are_json() {
         let s = json!({"input": {"type": "Private", "value": 22, "arr": [0, 1, 2]}});
         assert_eq!(
-            run("$not($states.input.type = 'Private')", s.clone()),
+            run("$not($states.input.type = 'Private')", &s),
             Some(json!(false))
         );
         assert_eq!(
-            run(
-                "$states.input.value >= 20 and $states.input.value < 30",
-                s.clone()
-            ),
+            run("$states.input.value >= 20 and $states.input.value < 30", &s),
             Some(json!(true))
         );
+        assert_eq!(run("$states.input.arr[1] + 2 * 3", &s), Some(json!(7)));
+        assert_eq!(run("$states.input.nothing", &s), None);
+        assert_eq!(run("10 / 4", &s), Some(json!(2.5)));
+    }
+
+    #[test]
+    fn step_functions_functions() {
+        let s = json!({});
         assert_eq!(
-            run("$partition($states.input.arr, 2)", s.clone()),
+            run("$partition([0, 1, 2], 2)", &s),
             Some(json!([[0, 1], [2]]))
         );
-        assert_eq!(run("$range(0, 9, 3)", s.clone()), Some(json!([0, 3, 6, 9])));
-        assert_eq!(run("$parse('-0')", s.clone()), Some(json!(0)));
+        assert_eq!(run("$partition([], 2)", &s), Some(json!([])));
+        // AWS's own examples: the end is inclusive, a zero step gives nothing.
+        assert_eq!(run("$range(0, 9, 3)", &s), Some(json!([0, 3, 6, 9])));
         assert_eq!(
-            run("$states.input.arr[1] + 2 * 3", s.clone()),
-            Some(json!(7))
+            run("$range(1, -5, -1)", &s),
+            Some(json!([1, 0, -1, -2, -3, -4, -5]))
         );
-        assert_eq!(run("$states.input.nothing", s), None);
-        assert!(parse("$states.input.arr[$ > 1]").is_err() || parse("foo bar").is_err());
+        assert_eq!(run("$range(1, 9, 0)", &s), Some(json!([])));
+        assert_eq!(run("$parse('-0')", &s), Some(json!(0)));
+        assert_eq!(
+            run("$parse('{\"a\": [1, 2.5]}')", &s),
+            Some(json!({"a": [1, 2.5]}))
+        );
+        assert_eq!(
+            run("$hash('input data', 'SHA-1')", &s),
+            Some(json!("aaff4a450a104cd177d28d18d74485e8cae074b7"))
+        );
+        assert_eq!(run("$random(42)", &s), Some(json!(0.7275636800328681)));
+        assert_eq!(run("$random(42) = $random(42)", &s), Some(json!(true)));
+        let uuid = run("$uuid()", &s).and_then(|v| v.as_str().map(str::to_owned));
+        assert_eq!(
+            uuid.as_ref().map(|u| (u.len(), &u[14..15])),
+            Some((36, "4"))
+        );
+    }
+
+    #[test]
+    fn eval_is_not_available_and_errors_keep_their_jsonata_code() {
+        assert!(
+            error("$eval('1 + 1')").starts_with("T1006"),
+            "{}",
+            error("$eval('1')")
+        );
+        assert!(
+            error("1 + 'a'").starts_with("T2002"),
+            "{}",
+            error("1 + 'a'")
+        );
+        assert!(error("$range(1, 2000, 1)").contains("more than 1000 items"));
+    }
+
+    #[test]
+    fn an_undefined_template_leaf_fails_naming_its_field() {
+        let template = Template::compile(&json!({"a": ["{% $states.input.x %}", 1]}))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let failure = template
+            .evaluate(&json!({"input": {}}), "Output", 1)
+            .err()
+            .and_then(|f| f.cause)
+            .unwrap_or_default();
+        assert_eq!(
+            failure,
+            "The JSONata expression '$states.input.x' specified for the field 'Output/a[0]' returned nothing (undefined)."
+        );
+        assert!(parse("$states.input.(").is_err());
     }
 }

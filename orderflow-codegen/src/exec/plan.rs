@@ -1,6 +1,6 @@
 //! What `Executor::new` precomputes for every state, so executions only evaluate: paths
 //! compiled (filters parsed), literals converted to values, transitions resolved to ids, Retry
-//! and Catch flattened, JSONata subset expressions parsed.
+//! and Catch flattened, JSONata expressions parsed.
 
 use std::sync::Arc;
 
@@ -72,7 +72,7 @@ pub enum ConditionPlan {
         operator: ComparisonOperator,
         operand: OperandPlan,
     },
-    /// A JSONata `Condition` (the subset); `Err` holds why it cannot be evaluated.
+    /// A JSONata `Condition`; `Err` holds why it cannot be evaluated (a syntax error).
     Jsonata(Result<Expr, String>),
 }
 
@@ -164,9 +164,9 @@ pub struct StatePlan {
     pub parameters: Option<Payload>,
     pub result_selector: Option<Payload>,
     pub assign: Option<Payload>,
-    /// JSONata `Output` (subset).
+    /// JSONata `Output`.
     pub jsonata_output: Option<Result<Template, String>>,
-    /// JSONata fields the subset does not run (`Arguments`, `Assign`, …), named for the error.
+    /// JSONata fields the executor does not run yet (`Arguments`, `Assign`, …), named for the error.
     pub jsonata_unsupported: Option<&'static str>,
     /// `None`: the state ends its scope.
     pub next: Option<StateId>,
@@ -375,10 +375,7 @@ fn condition(state: &State, rule: &ChoiceRule) -> Result<ConditionPlan, Definiti
             },
         },
         Condition::Jsonata(text) => ConditionPlan::Jsonata(
-            text.value
-                .trim()
-                .strip_prefix("{%")
-                .and_then(|r| r.strip_suffix("%}"))
+            crate::exec::jsonata::expression_text(&text.value)
                 .ok_or_else(|| "a JSONata condition must be written as {% … %}".to_string())
                 .and_then(crate::exec::jsonata::parse),
         ),

@@ -358,7 +358,7 @@ impl<'r> Env<'r> {
         Ok(Value::Object(out))
     }
 
-    /// `$states` for the JSONata subset.
+    /// `$states` for JSONata: the input and the context object.
     fn jsonata_states(&self) -> Value {
         json!({"input": self.input, "context": self.context_object()})
     }
@@ -396,7 +396,8 @@ impl ChoiceEnv for Env<'_> {
 
     fn jsonata(&mut self, expr: &jsonata::Expr) -> Result<bool, ChoiceError> {
         let states = self.jsonata_states();
-        match jsonata::eval(expr, &states) {
+        let seed = self.rng.u64(..);
+        match jsonata::eval_in(expr, &states, seed, "Condition") {
             Ok(Some(Value::Bool(b))) => Ok(b),
             Ok(other) => Err(ChoiceError::Jsonata(
                 names::QUERY_EVALUATION_ERROR.into(),
@@ -905,7 +906,7 @@ impl Executor {
         }
     }
 
-    /// JSONata states, as far as the subset goes: `Output` and Choice `Condition`s.
+    /// JSONata states, as far as the executor goes so far (issue 7): `Output` and Choice `Condition`s.
     fn run_jsonata_state(
         &self,
         rt: &mut Runtime<'_>,
@@ -934,7 +935,7 @@ impl Executor {
                     }
                     Some(Ok(t)) => {
                         let states = rt.env(&raw, frame).jsonata_states();
-                        t.evaluate(&states)
+                        t.evaluate(&states, "Output", rt.rng.u64(..))
                     }
                 }
             };
