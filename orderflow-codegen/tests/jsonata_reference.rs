@@ -22,7 +22,7 @@ fn evaluate(text: &str, input: &Value) -> Value {
     let states = json!({"input": input});
     match jsonata::parse(text)
         .map_err(|e| e.to_string())
-        .and_then(|e| jsonata::eval(&e, &states, 1).map_err(|f| f.cause.unwrap_or_default()))
+        .and_then(|e| jsonata::eval(&e, &states, &[], 1).map_err(|f| f.cause.unwrap_or_default()))
     {
         Ok(Some(value)) => json!({"expr": text, "value": value}),
         Ok(None) => json!({"expr": text, "undefined": true}),

@@ -1,8 +1,9 @@
 //! The `{% … %}` form of JSONata expressions in JSONata states.
 //!
-//! This checks what can be checked without a JSONata parser: the delimiters, a non-empty body,
-//! balanced brackets and closed string literals and comments, and the `$states` fields Step
-//! Functions defines. A full parser comes with JSONata execution.
+//! This checks the delimiters, a non-empty body, balanced brackets, closed string literals and
+//! comments, and the `$states` fields Step Functions defines, each at its own offset; then the
+//! expression must parse with the parser the executor uses (jsonata-core), whose errors have no
+//! offset of their own.
 
 /// A problem at a byte offset of the string.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +13,10 @@ pub struct TemplateError {
 }
 
 const STATES_FIELDS: &[&str] = &["input", "result", "errorOutput", "context"];
+
+/// Brackets nested deeper than this are refused: the JSONata parser recurses on them, and a
+/// definition is data, which must not be able to overflow the stack of whoever checks it.
+pub const MAX_NESTING: usize = 256;
 
 /// Whether a string is meant as a JSONata expression.
 pub fn is_template(text: &str) -> bool {
@@ -44,10 +49,29 @@ pub fn check_template(text: &str) -> Result<(), TemplateError> {
     check_body(body).map_err(|e| TemplateError {
         offset: e.offset + 2,
         message: e.message,
-    })
+    })?;
+    // The evaluator's own parser has the last word. It reports no position, so the error
+    // points at the expression's first character.
+    match parse_body(body) {
+        Ok(_) => Ok(()),
+        Err(message) => Err(TemplateError {
+            offset: 2 + body.len() - body.trim_start().len(),
+            message: format!("the expression does not parse: {message}"),
+        }),
+    }
 }
 
-fn check_body(body: &str) -> Result<(), TemplateError> {
+/// jsonata-core's parser on a body [`check_body`] accepted. A panic in it (a third-party
+/// parser given arbitrary text) becomes an error instead of taking the caller down.
+pub fn parse_body(body: &str) -> Result<jsonata_core::ast::AstNode, String> {
+    std::panic::catch_unwind(|| jsonata_core::parser::parse(body))
+        .map_err(|_| "the JSONata parser failed on this expression".to_owned())?
+        .map_err(|e| e.to_string())
+}
+
+/// The checks of [`check_template`] on the text between `{%` and `%}` (offsets into `body`),
+/// before it is given to the JSONata parser.
+pub fn check_body(body: &str) -> Result<(), TemplateError> {
     let bytes = body.as_bytes();
     let mut stack: Vec<(u8, usize)> = Vec::new();
     let mut i = 0;
@@ -80,7 +104,15 @@ fn check_body(body: &str) -> Result<(), TemplateError> {
                     });
                 }
             },
-            b'(' | b'[' | b'{' => stack.push((c, i)),
+            b'(' | b'[' | b'{' => {
+                if stack.len() == MAX_NESTING {
+                    return Err(TemplateError {
+                        offset: i,
+                        message: format!("brackets are nested more than {MAX_NESTING} deep"),
+                    });
+                }
+                stack.push((c, i));
+            }
             b')' | b']' | b'}' => {
                 let open = match c {
                     b')' => b'(',
@@ -158,7 +190,19 @@ mod tests {
             ("{% $states.inptu.a %}", 11),
             ("{% /* x %}", 3),
             (" {% 1 %}", 0),
+            // Balanced and closed, but not JSONata: the parser's error, at the expression.
+            ("{%  1 + * 2 %}", 4),
+            ("{% $states.input.a.. %}", 3),
         ];
+        let deep = format!(
+            "{{% {}1{} %}}",
+            "(".repeat(MAX_NESTING + 1),
+            ")".repeat(MAX_NESTING + 1)
+        );
+        assert_eq!(
+            check_template(&deep).map_err(|e| e.offset),
+            Err(3 + MAX_NESTING)
+        );
         for (text, offset) in cases {
             let e = check_template(text).expect_err(text);
             assert_eq!(e.offset, offset, "{text}: {}", e.message);

@@ -58,6 +58,7 @@ event_types! {
     MapIterationStarted,
     MapIterationSucceeded,
     MapIterationFailed,
+    EvaluationFailed,
 }
 
 /// One history event.

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use jsonata_core::ast::AstNode;
-use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError};
+use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions};
 use jsonata_core::value::JValue;
 use serde_json::{Map, Number, Value};
 
@@ -59,9 +59,15 @@ impl Template {
     /// The template's value. `field` is where it stands (`Output`), extended with `/key` and
     /// `[index]` as AWS names fields in its causes. An expression giving nothing (undefined)
     /// fails the state, as on AWS, rather than leaving its member out.
-    pub fn evaluate(&self, states: &Value, field: &str, seed: u64) -> Result<Value, Failure> {
+    pub fn evaluate(
+        &self,
+        states: &Value,
+        variables: &[Map<String, Value>],
+        field: &str,
+        seed: u64,
+    ) -> Result<Value, Failure> {
         match self {
-            Template::Expr(e) => match eval(e, states, seed).map_err(|f| in_field(f, e, field))? {
+            Template::Expr(e) => match eval_in(e, states, variables, seed, field)? {
                 Some(v) => Ok(v),
                 None => Err(Failure::new(
                     names::QUERY_EVALUATION_ERROR,
@@ -75,16 +81,14 @@ impl Template {
             Template::Array(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, t)| t.evaluate(states, &format!("{field}[{i}]"), seed))
+                .map(|(i, t)| t.evaluate(states, variables, &format!("{field}[{i}]"), seed))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
             Template::Object(members) => {
                 let mut out = Map::with_capacity(members.len());
                 for (k, t) in members {
-                    out.insert(
-                        k.clone(),
-                        t.evaluate(states, &format!("{field}/{k}"), seed)?,
-                    );
+                    let value = t.evaluate(states, variables, &format!("{field}/{k}"), seed)?;
+                    out.insert(k.clone(), value);
                 }
                 Ok(Value::Object(out))
             }
@@ -98,10 +102,16 @@ pub fn expression_text(s: &str) -> Option<&str> {
     s.strip_prefix("{%").and_then(|r| r.strip_suffix("%}"))
 }
 
-/// Parses the text inside `{% … %}`.
+/// Parses the text inside `{% … %}` (after the checks `check` makes, nesting depth included).
 pub fn parse(text: &str) -> Result<Expr, String> {
-    let ast = jsonata_core::parser::parse(text)
-        .map_err(|e| format!("the JSONata expression '{}' is invalid: {e}", text.trim()))?;
+    let invalid = |message: &str| {
+        format!(
+            "the JSONata expression '{}' is invalid: {message}",
+            text.trim()
+        )
+    };
+    crate::asl::jsonata::check_body(text).map_err(|e| invalid(&e.message))?;
+    let ast = crate::asl::jsonata::parse_body(text).map_err(|e| invalid(&e))?;
     Ok(Expr {
         text: text.trim().to_owned(),
         ast,
@@ -122,15 +132,40 @@ fn in_field(failure: Failure, expr: &Expr, field: &str) -> Failure {
     )
 }
 
-/// Evaluates an expression with `$states` bound; `None` is JSONata's "undefined". `seed` drives
+/// Evaluates an expression with `$states` and the workflow's variables bound (`variables`: the
+/// scopes from outermost to innermost); `None` is JSONata's "undefined". `seed` drives
 /// `$random()` and `$uuid()` (the execution's generator picks it, so seeded runs repeat).
-pub fn eval(expr: &Expr, states: &Value, seed: u64) -> Result<Option<Value>, Failure> {
+pub fn eval(
+    expr: &Expr,
+    states: &Value,
+    variables: &[Map<String, Value>],
+    seed: u64,
+) -> Result<Option<Value>, Failure> {
     let mut context = Context::new();
+    for scope in variables {
+        for (name, value) in scope {
+            context.bind(name.clone(), JValue::from(value.clone()));
+        }
+    }
     context.bind("states".to_owned(), JValue::from(states.clone()));
-    let mut evaluator = Evaluator::with_context(context);
+    let options = EvaluatorOptions {
+        max_stack_depth: Some(MAX_EVALUATION_DEPTH),
+        ..EvaluatorOptions::default()
+    };
+    let mut evaluator = Evaluator::with_options(context, options);
     register_step_functions(&mut evaluator, seed);
-    // Step Functions has no top-level `$`: expressions start from `$states` or a variable.
-    match evaluator.evaluate(&expr.ast, &JValue::Undefined) {
+    // Step Functions has no top-level `$`: expressions start from `$states` or a variable. A
+    // panic in the evaluator (third-party code on user data) fails the state instead.
+    let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        evaluator.evaluate(&expr.ast, &JValue::Undefined)
+    }))
+    .map_err(|_| {
+        Failure::new(
+            names::QUERY_EVALUATION_ERROR,
+            "threw an internal error during evaluation.",
+        )
+    })?;
+    match evaluated {
         Ok(JValue::Undefined) => Ok(None),
         Ok(value @ (JValue::Lambda(_) | JValue::Builtin { .. } | JValue::Regex { .. })) => {
             Err(Failure::new(
@@ -147,10 +182,11 @@ pub fn eval(expr: &Expr, states: &Value, seed: u64) -> Result<Option<Value>, Fai
 pub fn eval_in(
     expr: &Expr,
     states: &Value,
+    variables: &[Map<String, Value>],
     seed: u64,
     field: &str,
 ) -> Result<Option<Value>, Failure> {
-    eval(expr, states, seed).map_err(|f| in_field(f, expr, field))
+    eval(expr, states, variables, seed).map_err(|f| in_field(f, expr, field))
 }
 
 /// JSONata numbers are doubles; JSON output gives whole numbers as integers (and -0 as 0), as
@@ -172,6 +208,10 @@ fn to_json(value: &JValue) -> Value {
         _ => Value::String(String::new()),
     }
 }
+
+/// How deep an evaluation may recurse (jsonata-js's `stack` option): deep enough for real
+/// expressions, shallow enough for any thread's stack. Beyond it: `D1011`.
+const MAX_EVALUATION_DEPTH: usize = 500;
 
 /// Largest integer a double holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -316,12 +356,12 @@ mod tests {
 
     fn run(text: &str, states: &Value) -> Option<Value> {
         let e = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
-        eval(&e, states, 7).unwrap_or_else(|e| panic!("{text}: {e:?}"))
+        eval(&e, states, &[], 7).unwrap_or_else(|e| panic!("{text}: {e:?}"))
     }
 
     fn error(text: &str) -> String {
         let e = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
-        match eval(&e, &json!({}), 7) {
+        match eval(&e, &json!({}), &[], 7) {
             Err(f) => f.cause.unwrap_or_default(),
             Ok(v) => panic!("{text} gave {v:?}"),
         }
@@ -389,6 +429,13 @@ mod tests {
             error("1 + 'a'")
         );
         assert!(error("$range(1, 2000, 1)").contains("more than 1000 items"));
+        // Unbounded recursion stops at the depth limit rather than overflowing the stack.
+        let recursion = "($f := function($n) { $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100000))";
+        assert!(
+            error(recursion).starts_with("D1011"),
+            "{}",
+            error(recursion)
+        );
     }
 
     #[test]
@@ -396,7 +443,7 @@ mod tests {
         let template = Template::compile(&json!({"a": ["{% $states.input.x %}", 1]}))
             .unwrap_or_else(|e| panic!("{e}"));
         let failure = template
-            .evaluate(&json!({"input": {}}), "Output", 1)
+            .evaluate(&json!({"input": {}}), &[], "Output", 1)
             .err()
             .and_then(|f| f.cause)
             .unwrap_or_default();

@@ -60,6 +60,8 @@ pub struct CatchPlan {
 pub enum SecondsPlan {
     Value(u64),
     Path(CompiledPath),
+    /// A JSONata `{% … %}` (`Err`: why it cannot be evaluated).
+    Jsonata(Result<Expr, String>),
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +90,7 @@ pub struct RulePlan {
     pub next: StateId,
     pub assign: Option<Payload>,
     pub jsonata_output: Option<Result<Template, String>>,
+    pub jsonata_assign: Option<Result<Template, String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +98,7 @@ pub enum WaitPlan {
     Seconds(SecondsPlan),
     Timestamp(String),
     TimestampPath(CompiledPath),
+    TimestampJsonata(Result<Expr, String>),
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +106,7 @@ pub enum ErrorSourcePlan {
     Literal(String),
     Path(CompiledPath),
     Intrinsic(CompiledCall),
+    Jsonata(Result<Expr, String>),
 }
 
 #[derive(Debug, Clone)]
@@ -123,6 +128,10 @@ pub struct MapPlan {
     pub tolerated_failure_percentage: Option<f64>,
     pub tolerated_failure_percentage_path: Option<CompiledPath>,
     pub reader: Option<ReaderPlan>,
+    /// JSONata `Items`: the array to iterate (the state input when absent).
+    pub jsonata_items: Option<Result<Template, String>>,
+    /// JSONata `ItemSelector`.
+    pub jsonata_item_selector: Option<Result<Template, String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -166,6 +175,8 @@ pub struct StatePlan {
     pub assign: Option<Payload>,
     /// JSONata `Output`.
     pub jsonata_output: Option<Result<Template, String>>,
+    /// JSONata `Assign`: every value is evaluated before any is set.
+    pub jsonata_assign: Option<Result<Template, String>>,
     /// JSONata fields the executor does not run yet (`Arguments`, `Assign`, …), named for the error.
     pub jsonata_unsupported: Option<&'static str>,
     /// `None`: the state ends its scope.
@@ -338,12 +349,7 @@ fn seconds(state: &State, s: Option<&Seconds>) -> Result<Option<SecondsPlan>, De
         None => None,
         Some(Seconds::Value(v)) => Some(SecondsPlan::Value(*v)),
         Some(Seconds::Path(p)) => Some(SecondsPlan::Path(compile_path(state, &p.value)?)),
-        Some(Seconds::Jsonata(_)) => {
-            return err(
-                state,
-                "JSONata timeouts are not supported by the executor (issue 7)",
-            );
-        }
+        Some(Seconds::Jsonata(text)) => Some(SecondsPlan::Jsonata(jsonata_expression(&text.value))),
     })
 }
 
@@ -386,9 +392,13 @@ fn condition(state: &State, rule: &ChoiceRule) -> Result<ConditionPlan, Definiti
 fn error_source(
     state: &State,
     s: Option<&ErrorSource>,
+    jsonata: bool,
 ) -> Result<Option<ErrorSourcePlan>, DefinitionError> {
     Ok(match s {
         None => None,
+        Some(ErrorSource::Literal(text)) if jsonata && text.value.starts_with("{%") => {
+            Some(ErrorSourcePlan::Jsonata(jsonata_expression(&text.value)))
+        }
         Some(ErrorSource::Literal(text)) => Some(ErrorSourcePlan::Literal(text.value.clone())),
         Some(ErrorSource::Path(p)) => Some(ErrorSourcePlan::Path(compile_path(state, &p.value)?)),
         Some(ErrorSource::Intrinsic(call)) => Some(ErrorSourcePlan::Intrinsic(
@@ -408,6 +418,13 @@ fn catcher(state: &State, c: &Catcher) -> Result<CatchPlan, DefinitionError> {
             None => None,
         },
     })
+}
+
+/// A JSONata `{% … %}` field value: the parsed expression, or why it cannot be evaluated.
+fn jsonata_expression(text: &str) -> Result<Expr, String> {
+    crate::exec::jsonata::expression_text(text)
+        .ok_or_else(|| format!("'{text}' is not a JSONata expression ({{% … %}})"))
+        .and_then(crate::exec::jsonata::parse)
 }
 
 fn jsonata_template(json: Option<&crate::json::Json>) -> Option<Result<Template, String>> {
@@ -472,6 +489,7 @@ fn state_plan(state: &State) -> Result<StatePlan, DefinitionError> {
                             None => None,
                         },
                         jsonata_output: jsonata_template(rule.output.as_ref()),
+                        jsonata_assign: jsonata_template(rule.assign.as_ref().filter(|_| jsonata)),
                     })
                 })
                 .collect::<Result<_, DefinitionError>>()?,
@@ -482,10 +500,7 @@ fn state_plan(state: &State) -> Result<StatePlan, DefinitionError> {
                 seconds(state, Some(s))?.map_or_else(|| err(state, "no seconds"), Ok)?,
             ),
             WaitState::Timestamp(t) if jsonata && t.value.starts_with("{%") => {
-                return err(
-                    state,
-                    "JSONata timestamps are not supported by the executor (issue 7)",
-                );
+                WaitPlan::TimestampJsonata(jsonata_expression(&t.value))
             }
             WaitState::Timestamp(t) => WaitPlan::Timestamp(t.value.clone()),
             WaitState::TimestampPath(p) => WaitPlan::TimestampPath(compile_path(state, &p.value)?),
@@ -493,8 +508,8 @@ fn state_plan(state: &State) -> Result<StatePlan, DefinitionError> {
         }),
         StateKind::Succeed => KindPlan::Succeed,
         StateKind::Fail(f) => KindPlan::Fail {
-            error: error_source(state, f.error.as_ref())?,
-            cause: error_source(state, f.cause.as_ref())?,
+            error: error_source(state, f.error.as_ref(), jsonata)?,
+            cause: error_source(state, f.cause.as_ref(), jsonata)?,
         },
         StateKind::Parallel(p) => KindPlan::Parallel {
             branches: p.branches.clone(),
@@ -530,6 +545,13 @@ fn state_plan(state: &State) -> Result<StatePlan, DefinitionError> {
                     m.run.tolerated_failure_percentage_path.as_ref(),
                 )?,
                 reader,
+                jsonata_items: jsonata_template(m.items.as_ref().filter(|_| jsonata)),
+                jsonata_item_selector: jsonata_template(
+                    m.item_selector
+                        .as_ref()
+                        .map(|t| &t.json)
+                        .filter(|_| jsonata),
+                ),
             }))
         }
     };
@@ -538,14 +560,6 @@ fn state_plan(state: &State) -> Result<StatePlan, DefinitionError> {
         None
     } else if io.arguments.is_some() {
         Some("Arguments")
-    } else if state.assign.is_some() {
-        Some("Assign")
-    } else if let StateKind::Map(m) = &state.kind {
-        if m.items.is_some() || m.item_selector.is_some() {
-            Some("Items/ItemSelector")
-        } else {
-            None
-        }
     } else {
         None
     };
@@ -567,6 +581,7 @@ fn state_plan(state: &State) -> Result<StatePlan, DefinitionError> {
         } else {
             None
         },
+        jsonata_assign: jsonata_template(state.assign.as_ref().filter(|_| jsonata)),
         jsonata_unsupported,
         next: target(state, state.next.as_ref())?,
         retriers: state

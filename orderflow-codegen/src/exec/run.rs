@@ -358,9 +358,47 @@ impl<'r> Env<'r> {
         Ok(Value::Object(out))
     }
 
-    /// `$states` for JSONata: the input and the context object.
-    fn jsonata_states(&self) -> Value {
-        json!({"input": self.input, "context": self.context_object()})
+    /// `$states` for JSONata: the input and the context object (and the result, in the fields
+    /// that may read it).
+    fn jsonata_states(&self, result: Option<&Value>) -> Value {
+        let mut states = json!({"input": self.input, "context": self.context_object()});
+        if let Some(result) = result {
+            states["result"] = result.clone();
+        }
+        states
+    }
+
+    /// The value of a JSONata template standing in `field` (`Output`, `Assign`, `Items`).
+    fn jsonata_template(
+        &mut self,
+        template: &Result<Template, String>,
+        result: Option<&Value>,
+        field: &str,
+    ) -> Result<Value, Failure> {
+        let template = template
+            .as_ref()
+            .map_err(|message| Failure::new(names::QUERY_EVALUATION_ERROR, message.clone()))?;
+        let states = self.jsonata_states(result);
+        let seed = self.rng.u64(..);
+        template.evaluate(&states, self.vars, field, seed)
+    }
+
+    /// The value of a JSONata expression standing in `field` (`Seconds`, `Error`), which must
+    /// not be undefined.
+    fn jsonata_expression(
+        &mut self,
+        expr: &Result<jsonata::Expr, String>,
+        field: &str,
+    ) -> Result<Value, Failure> {
+        let expr = expr
+            .as_ref()
+            .map_err(|message| Failure::new(names::QUERY_EVALUATION_ERROR, message.clone()))?;
+        jsonata::Template::Expr(expr.clone()).evaluate(
+            &self.jsonata_states(None),
+            self.vars,
+            field,
+            self.rng.u64(..),
+        )
     }
 }
 
@@ -395,9 +433,9 @@ impl ChoiceEnv for Env<'_> {
     }
 
     fn jsonata(&mut self, expr: &jsonata::Expr) -> Result<bool, ChoiceError> {
-        let states = self.jsonata_states();
+        let states = self.jsonata_states(None);
         let seed = self.rng.u64(..);
-        match jsonata::eval_in(expr, &states, seed, "Condition") {
+        match jsonata::eval_in(expr, &states, self.vars, seed, "Condition") {
             Ok(Some(Value::Bool(b))) => Ok(b),
             Ok(other) => Err(ChoiceError::Jsonata(
                 names::QUERY_EVALUATION_ERROR.into(),
@@ -601,7 +639,8 @@ impl Executor {
                     map_item: None,
                 };
                 let step = if plan.jsonata {
-                    self.run_jsonata_state(rt, plan, &mut frame, input)?
+                    // Boxed: only JSONata states pay for its future's size.
+                    Box::pin(self.run_jsonata_state(rt, plan, &mut frame, input)).await?
                 } else {
                     self.run_state(rt, plan, &mut frame, input).await?
                 };
@@ -906,8 +945,42 @@ impl Executor {
         }
     }
 
-    /// JSONata states, as far as the executor goes so far (issue 7): `Output` and Choice `Condition`s.
-    fn run_jsonata_state(
+    /// A JSONata state: `Output`, `Assign`, Choice `Condition`s, Wait `Seconds`/`Timestamp`,
+    /// Fail `Error`/`Cause`, Map `Items`/`ItemSelector`. Task and Parallel states (`Arguments`,
+    /// `$states.result`, Retry/Catch) are not run yet (issue 7). A failed evaluation is
+    /// recorded as an `EvaluationFailed` event and fails the state with
+    /// `States.QueryEvaluationError`, its cause naming the state as AWS's does.
+    async fn run_jsonata_state(
+        &self,
+        rt: &mut Runtime<'_>,
+        plan: &StatePlan,
+        frame: &mut StateFrame,
+        raw: Value,
+    ) -> Result<Step, Failure> {
+        let step = self.jsonata_step(rt, plan, frame, raw).await;
+        step.map_err(|failure| {
+            if failure.error.as_deref() != Some(names::QUERY_EVALUATION_ERROR) {
+                return failure;
+            }
+            let failure = Failure::new(
+                names::QUERY_EVALUATION_ERROR,
+                runtime_error(frame, failure.cause.unwrap_or_default())
+                    .cause
+                    .unwrap_or_default(),
+            );
+            rt.record(
+                EventType::EvaluationFailed,
+                &plan.name,
+                Some(json!({"error": failure.error, "cause": failure.cause, "state": &*plan.name})),
+            );
+            if matches!(plan.kind, KindPlan::Map(_)) {
+                rt.record(EventType::MapStateFailed, &plan.name, None);
+            }
+            failure
+        })
+    }
+
+    async fn jsonata_step(
         &self,
         rt: &mut Runtime<'_>,
         plan: &StatePlan,
@@ -918,7 +991,7 @@ impl Executor {
             Failure::new(
                 names::QUERY_EVALUATION_ERROR,
                 format!(
-                    "The JSONata state '{}' uses {what}, which orderflow's executor does not implement (JSONata is issue 7).",
+                    "The JSONata state '{}' uses {what}, which orderflow's executor does not implement yet (issue 7).",
                     frame.name
                 ),
             )
@@ -926,29 +999,17 @@ impl Executor {
         if let Some(field) = plan.jsonata_unsupported {
             return Err(unsupported(field));
         }
-        let output_of =
-            |rt: &mut Runtime<'_>, template: Option<&Result<Template, String>>, raw: Value| {
-                match template {
-                    None => Ok(raw),
-                    Some(Err(message)) => {
-                        Err(Failure::new(names::QUERY_EVALUATION_ERROR, message.clone()))
-                    }
-                    Some(Ok(t)) => {
-                        let states = rt.env(&raw, frame).jsonata_states();
-                        t.evaluate(&states, "Output", rt.rng.u64(..))
-                    }
-                }
-            };
+        let output = plan.jsonata_output.as_ref();
+        let assign = plan.jsonata_assign.as_ref();
         match &plan.kind {
-            KindPlan::Pass { .. } | KindPlan::Succeed => {
-                let next = if matches!(plan.kind, KindPlan::Succeed) {
-                    None
-                } else {
-                    plan.next
-                };
-                let output = output_of(rt, plan.jsonata_output.as_ref(), raw)?;
-                Ok(Step { next, output })
-            }
+            KindPlan::Pass { .. } => Ok(Step {
+                next: plan.next,
+                output: jsonata_finish(rt, frame, output, assign, raw, None)?,
+            }),
+            KindPlan::Succeed => Ok(Step {
+                next: None,
+                output: jsonata_finish(rt, frame, output, None, raw, None)?,
+            }),
             KindPlan::Choice { rules, default } => {
                 let mut chosen = None;
                 {
@@ -969,15 +1030,15 @@ impl Executor {
                         }
                     }
                 }
-                let (next, template) = match chosen {
+                // A chosen rule's Output and Assign replace the state's.
+                let (next, output, assign) = match chosen {
                     Some(rule) => (
                         rule.next,
-                        rule.jsonata_output
-                            .as_ref()
-                            .or(plan.jsonata_output.as_ref()),
+                        rule.jsonata_output.as_ref().or(output),
+                        rule.jsonata_assign.as_ref().or(assign),
                     ),
                     None => match default {
-                        Some(d) => (*d, plan.jsonata_output.as_ref()),
+                        Some(d) => (*d, output, assign),
                         None => {
                             return Err(Failure::new(
                                 names::NO_CHOICE_MATCHED,
@@ -988,34 +1049,81 @@ impl Executor {
                         }
                     },
                 };
-                let output = output_of(rt, template, raw)?;
                 Ok(Step {
                     next: Some(next),
-                    output,
+                    output: jsonata_finish(rt, frame, output, assign, raw, None)?,
                 })
             }
             KindPlan::Fail { error, cause } => {
-                let literal = |s: Option<&ErrorSourcePlan>| -> Result<Option<String>, Failure> {
-                    match s {
-                        None => Ok(None),
-                        Some(ErrorSourcePlan::Literal(t)) if !t.trim_start().starts_with("{%") => {
-                            Ok(Some(t.clone()))
-                        }
-                        Some(_) => Err(unsupported("a JSONata Error or Cause")),
-                    }
-                };
-                Err(Failure {
-                    error: literal(error.as_ref())?,
-                    cause: literal(cause.as_ref())?,
+                let error = self.error_source(rt, frame, error.as_ref(), &raw, "Error")?;
+                let cause = self.error_source(rt, frame, cause.as_ref(), &raw, "Cause")?;
+                Err(Failure { error, cause })
+            }
+            KindPlan::Wait(wait) => {
+                let delay = self.wait_delay(rt, frame, wait, &raw)?;
+                rt.sleep(delay).await;
+                Ok(Step {
+                    next: plan.next,
+                    output: jsonata_finish(rt, frame, output, assign, raw, None)?,
                 })
             }
-            KindPlan::Wait(WaitPlan::Seconds(SecondsPlan::Value(_)) | WaitPlan::Timestamp(_)) => {
-                Err(unsupported("a Wait state (JSONata)"))
+            KindPlan::Map(map) => {
+                let items = match &map.jsonata_items {
+                    Some(t) => rt.env(&raw, frame).jsonata_template(t, None, "Items")?,
+                    None => raw.clone(),
+                };
+                let Value::Array(items) = items else {
+                    return Err(Failure::new(
+                        names::QUERY_EVALUATION_ERROR,
+                        format!(
+                            "Map state input must be an array but was: {}",
+                            compact(&items)
+                        ),
+                    ));
+                };
+                rt.record(EventType::MapStateStarted, &plan.name, None);
+                let mut results = Vec::with_capacity(items.len());
+                for (index, item) in items.into_iter().enumerate() {
+                    let details = rt.history.wants_payloads().then(|| json!({"index": index}));
+                    rt.record(EventType::MapIterationStarted, &plan.name, details.clone());
+                    let item_input = match &map.jsonata_item_selector {
+                        Some(selector) => {
+                            let item_frame = StateFrame {
+                                map_item: Some(Box::new((index, item))),
+                                ..frame.clone()
+                            };
+                            rt.env(&raw, &item_frame).jsonata_template(
+                                selector,
+                                None,
+                                "ItemSelector",
+                            )?
+                        }
+                        None => item,
+                    };
+                    rt.vars.push(Map::new());
+                    let outcome = self.run_scope(rt, map.iterator, item_input).await;
+                    rt.vars.pop();
+                    match outcome {
+                        Ok(v) => {
+                            rt.record(EventType::MapIterationSucceeded, &plan.name, details);
+                            results.push(v);
+                        }
+                        Err(f) => {
+                            rt.record(EventType::MapIterationFailed, &plan.name, details);
+                            rt.record(EventType::MapStateFailed, &plan.name, None);
+                            return Err(f);
+                        }
+                    }
+                }
+                rt.record(EventType::MapStateSucceeded, &plan.name, None);
+                let result = Some(Value::Array(results));
+                Ok(Step {
+                    next: plan.next,
+                    output: jsonata_finish(rt, frame, output, assign, raw, result)?,
+                })
             }
-            KindPlan::Wait(_) => Err(unsupported("a Wait state (JSONata)")),
             KindPlan::Task { .. } => Err(unsupported("a Task state (JSONata)")),
             KindPlan::Parallel { .. } => Err(unsupported("a Parallel state (JSONata)")),
-            KindPlan::Map(_) => Err(unsupported("a Map state (JSONata)")),
         }
     }
 
@@ -1216,6 +1324,20 @@ impl Executor {
             Some(ErrorSourcePlan::Intrinsic(call)) => {
                 intrinsics::evaluate(call, &mut rt.env(raw, frame))?
             }
+            Some(ErrorSourcePlan::Jsonata(expr)) => {
+                match rt.env(raw, frame).jsonata_expression(expr, field)? {
+                    Value::String(s) => return Ok(Some(s)),
+                    other => {
+                        return Err(Failure::new(
+                            names::QUERY_EVALUATION_ERROR,
+                            format!(
+                                "The {field} field must be a string, but the JSONata expression returned {}",
+                                compact(&other)
+                            ),
+                        ));
+                    }
+                }
+            }
         };
         match value {
             Value::String(s) => Ok(Some(s)),
@@ -1263,6 +1385,20 @@ impl Executor {
                     )
                 })
             }
+            Some(SecondsPlan::Jsonata(expr)) => {
+                // `SecondsPath` → `Seconds`: a JSONata state names the field itself.
+                let field = field.trim_end_matches("Path");
+                let value = rt.env(input, frame).jsonata_expression(expr, field)?;
+                value.as_u64().map(Some).ok_or_else(|| {
+                    Failure::new(
+                        names::QUERY_EVALUATION_ERROR,
+                        format!(
+                            "The {field} field must be a non-negative integer, but the JSONata expression returned {}",
+                            compact(&value)
+                        ),
+                    )
+                })
+            }
         }
     }
 
@@ -1289,6 +1425,19 @@ impl Executor {
                     format!("The Timestamp '{t}' is not a valid timestamp"),
                 )),
             },
+            WaitPlan::TimestampJsonata(expr) => {
+                let value = rt.env(input, frame).jsonata_expression(expr, "Timestamp")?;
+                match value.as_str().and_then(parse_timestamp) {
+                    Some(target) => Ok(until(rt, target)),
+                    None => Err(Failure::new(
+                        names::QUERY_EVALUATION_ERROR,
+                        format!(
+                            "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {}",
+                            quoted_value(&value)
+                        ),
+                    )),
+                }
+            }
             WaitPlan::TimestampPath(p) => {
                 let value = {
                     let env = rt.env(input, frame);
@@ -1659,6 +1808,33 @@ impl Executor {
             )),
         }
     }
+}
+
+/// A JSONata state's `Output` and `Assign`, which see the same `$states` (`result`: the
+/// state's result, where it has one); variables change only after both are evaluated.
+fn jsonata_finish(
+    rt: &mut Runtime<'_>,
+    frame: &StateFrame,
+    output: Option<&Result<Template, String>>,
+    assign: Option<&Result<Template, String>>,
+    raw: Value,
+    result: Option<Value>,
+) -> Result<Value, Failure> {
+    let mut env = rt.env(&raw, frame);
+    let assigned = match assign {
+        Some(t) => Some(env.jsonata_template(t, result.as_ref(), "Assign")?),
+        None => None,
+    };
+    let output = match (output, result) {
+        (Some(t), result) => env.jsonata_template(t, result.as_ref(), "Output")?,
+        // Without `Output`: the result where the state has one, else the input.
+        (None, Some(result)) => result,
+        (None, None) => raw,
+    };
+    if let (Some(Value::Object(values)), Some(scope)) = (assigned, rt.vars.last_mut()) {
+        scope.extend(values);
+    }
+    Ok(output)
 }
 
 #[cfg(test)]

@@ -350,3 +350,98 @@ fn a_moved_input_reaches_every_attempt_whole() {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     assert_eq!(seen, vec![expected.clone(), expected]);
 }
+
+#[test]
+fn jsonata_assign_sees_the_values_from_before_the_state() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "First",
+        "States": {
+            "First": {"Type": "Pass", "Assign": {"x": 5}, "Next": "Second"},
+            // `old` is computed from x as it was when Second was entered.
+            "Second": {"Type": "Pass", "Assign": {"x": 42, "old": "{% $x %}"}, "Next": "Third"},
+            "Third": {"Type": "Pass", "Output": "{% [$x, $old, $states.input.n] %}", "End": true}
+        }
+    });
+    let execution = run(definition, json!({"n": 1}), &NoTasks);
+    assert_eq!(execution.output, Some(json!([42, 5, 1])), "{execution:?}");
+}
+
+#[test]
+fn jsonata_map_iterations_read_outer_variables_and_keep_their_own() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Prices",
+        "States": {
+            "Prices": {"Type": "Pass", "Assign": {"rate": 2}, "Next": "Each"},
+            "Each": {
+                "Type": "Map",
+                "Items": "{% $states.input.items %}",
+                "ItemSelector": {"value": "{% $states.context.Map.Item.Value %}", "at": "{% $states.context.Map.Item.Index %}"},
+                "ItemProcessor": {
+                    "StartAt": "Double",
+                    "States": {"Double": {
+                        "Type": "Pass",
+                        "Assign": {"inner": true},
+                        "Output": "{% $states.input.value * $rate + $states.input.at %}",
+                        "End": true
+                    }}
+                },
+                "Output": "{% {'results': $states.result, 'innerLeaked': $exists($inner)} %}",
+                "End": true
+            }
+        }
+    });
+    let execution = run(definition, json!({"items": [10, 20]}), &NoTasks);
+    assert_eq!(
+        execution.output,
+        Some(json!({"results": [20, 41], "innerLeaked": false})),
+        "{execution:?}"
+    );
+}
+
+#[test]
+fn jsonata_wait_fail_and_evaluation_errors() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Pause",
+        "States": {
+            "Pause": {"Type": "Wait", "Seconds": "{% $states.input.delay * 2 %}", "Next": "Stop"},
+            "Stop": {"Type": "Fail", "Error": "{% 'Order.' & $states.input.reason %}", "Cause": "stopped"}
+        }
+    });
+    let execution = run(definition, json!({"delay": 3, "reason": "Late"}), &NoTasks);
+    assert_eq!(execution.error.as_deref(), Some("Order.Late"));
+    assert_eq!(execution.cause.as_deref(), Some("stopped"));
+    assert_eq!(execution.virtual_elapsed, Duration::from_secs(6));
+
+    // A negative wait is a QueryEvaluationError, recorded as EvaluationFailed.
+    let execution = run(
+        json!({
+            "QueryLanguage": "JSONata",
+            "StartAt": "Pause",
+            "States": {"Pause": {"Type": "Wait", "Seconds": "{% $states.input.delay %}", "End": true}}
+        }),
+        json!({"delay": -1}),
+        &NoTasks,
+    );
+    assert_eq!(
+        execution.error.as_deref(),
+        Some("States.QueryEvaluationError")
+    );
+    assert!(
+        execution.cause.as_deref().is_some_and(|c| c.starts_with(
+            "An error occurred while executing the state 'Pause' (entered at the event id #2). The Seconds field must be a non-negative integer"
+        )),
+        "{execution:?}"
+    );
+    assert_eq!(
+        execution.event_types(),
+        [
+            "ExecutionStarted",
+            "WaitStateEntered",
+            "EvaluationFailed",
+            "ExecutionFailed"
+        ]
+    );
+}
