@@ -15,8 +15,8 @@ fixtures=orderflow-codegen/tests/jsonata-reference
 
 rust_line="$(cargo bench -q -p orderflow-codegen --bench jsonata 2>/dev/null | grep -A1 'evaluate_reference_expressions' | tail -1)"
 echo "divan: $rust_line"
-# The median column of divan's items/s line (fastest │ slowest │ median │ mean).
-rust_rate="$(echo "$rust_line" | awk -F'│' '{print $4}' | sed 's/ //g')"
+# The median column of divan's items/s line (fastest │ slowest │ median │ mean): field 3.
+rust_rate="$(echo "$rust_line" | awk -F'│' '{print $3}' | sed 's/ //g')"
 js="$(node "$fixtures/bench.mjs" "$tools/node_modules/jsonata" "$fixtures/cases.json")"
 js_rate="$(echo "$js" | sed 's/.*"evaluationsPerSecond":\([0-9]*\).*/\1/')"
 python3 - "$rust_rate" "$js_rate" <<'PY'
