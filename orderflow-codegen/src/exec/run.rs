@@ -20,8 +20,8 @@ use crate::exec::intrinsics::{self, IntrinsicEnv};
 use crate::exec::jsonata::{self, Template};
 use crate::exec::paths::{CompiledPath, NoResult, Step as PathStep, select, select_steps, set_at};
 use crate::exec::plan::{
-    ErrorSourcePlan, InputMove, KindPlan, MapPlan, PathField, Payload, SecondsPlan, StatePlan,
-    WaitPlan,
+    ErrorSourcePlan, InputMove, KindPlan, MapPlan, PathField, Payload, RulePlan, SecondsPlan,
+    StatePlan, WaitPlan,
 };
 use crate::exec::retry::backoff_delay;
 use crate::exec::task::{TaskInvoker, TaskRequest};
@@ -718,49 +718,12 @@ impl Executor {
             KindPlan::Choice { rules, default } => {
                 let effective = self.input_path(rt, plan, frame, &raw)?;
                 let eff = effective.as_ref().unwrap_or(&raw);
-                let mut chosen = None;
-                {
-                    let mut env = rt.env(eff, frame);
-                    for rule in rules {
-                        match choice::evaluate(&rule.condition, &mut env) {
-                            Ok(true) => {
-                                chosen = Some(rule);
-                                break;
-                            }
-                            Ok(false) => {}
-                            Err(ChoiceError::InvalidPath(path)) => {
-                                return Err(runtime_error(
-                                    frame,
-                                    format!(
-                                        "Invalid path '{path}': The choice state's condition path references an invalid value."
-                                    ),
-                                ));
-                            }
-                            Err(ChoiceError::Jsonata(error, cause)) => {
-                                return Err(Failure::new(error, cause));
-                            }
-                        }
-                    }
-                }
-                let next = match chosen {
-                    Some(rule) => {
+                let next = match pick_choice(rt, frame, rules, *default, eff)? {
+                    ChoicePick::Rule(rule) => {
                         self.assign(rt, rule.assign.as_ref(), frame, eff)?;
                         rule.next
                     }
-                    None => match default {
-                        Some(d) => *d,
-                        None => {
-                            return Err(Failure::new(
-                                names::NO_CHOICE_MATCHED,
-                                runtime_error(
-                                    frame,
-                                    "No Choice Rule matched the input and the Choice state has no Default.",
-                                )
-                                .cause
-                                .unwrap_or_default(),
-                            ));
-                        }
-                    },
+                    ChoicePick::Default(next) => next,
                 };
                 self.assign(rt, plan.assign.as_ref(), frame, eff)?;
                 let output = self.output_path(rt, plan, frame, effective.unwrap_or(raw))?;
@@ -1011,43 +974,14 @@ impl Executor {
                 output: jsonata_finish(rt, frame, output, None, raw, None)?,
             }),
             KindPlan::Choice { rules, default } => {
-                let mut chosen = None;
-                {
-                    let mut env = rt.env(&raw, frame);
-                    for rule in rules {
-                        match choice::evaluate(&rule.condition, &mut env) {
-                            Ok(true) => {
-                                chosen = Some(rule);
-                                break;
-                            }
-                            Ok(false) => {}
-                            Err(ChoiceError::Jsonata(error, cause)) => {
-                                return Err(Failure::new(error, cause));
-                            }
-                            Err(ChoiceError::InvalidPath(p)) => {
-                                return Err(runtime_error(frame, format!("Invalid path '{p}'")));
-                            }
-                        }
-                    }
-                }
                 // A chosen rule's Output and Assign replace the state's.
-                let (next, output, assign) = match chosen {
-                    Some(rule) => (
+                let (next, output, assign) = match pick_choice(rt, frame, rules, *default, &raw)? {
+                    ChoicePick::Rule(rule) => (
                         rule.next,
                         rule.jsonata_output.as_ref().or(output),
                         rule.jsonata_assign.as_ref().or(assign),
                     ),
-                    None => match default {
-                        Some(d) => (*d, output, assign),
-                        None => {
-                            return Err(Failure::new(
-                                names::NO_CHOICE_MATCHED,
-                                runtime_error(frame, "No Choice Rule matched the input and the Choice state has no Default.")
-                                    .cause
-                                    .unwrap_or_default(),
-                            ));
-                        }
-                    },
+                    ChoicePick::Default(next) => (next, output, assign),
                 };
                 Ok(Step {
                     next: Some(next),
@@ -1807,6 +1741,51 @@ impl Executor {
                 ),
             )),
         }
+    }
+}
+
+/// What a Choice state goes to: the first rule whose condition holds, else its Default.
+enum ChoicePick<'p> {
+    Rule(&'p RulePlan),
+    Default(StateId),
+}
+
+/// Evaluates a Choice state's rules in order on `input`; no rule and no Default is
+/// `States.NoChoiceMatched`.
+fn pick_choice<'p>(
+    rt: &mut Runtime<'_>,
+    frame: &StateFrame,
+    rules: &'p [RulePlan],
+    default: Option<StateId>,
+    input: &Value,
+) -> Result<ChoicePick<'p>, Failure> {
+    let mut env = rt.env(input, frame);
+    for rule in rules {
+        match choice::evaluate(&rule.condition, &mut env) {
+            Ok(true) => return Ok(ChoicePick::Rule(rule)),
+            Ok(false) => {}
+            Err(ChoiceError::InvalidPath(path)) => {
+                return Err(runtime_error(
+                    frame,
+                    format!(
+                        "Invalid path '{path}': The choice state's condition path references an invalid value."
+                    ),
+                ));
+            }
+            Err(ChoiceError::Jsonata(error, cause)) => return Err(Failure::new(error, cause)),
+        }
+    }
+    match default {
+        Some(next) => Ok(ChoicePick::Default(next)),
+        None => Err(Failure::new(
+            names::NO_CHOICE_MATCHED,
+            runtime_error(
+                frame,
+                "No Choice Rule matched the input and the Choice state has no Default.",
+            )
+            .cause
+            .unwrap_or_default(),
+        )),
     }
 }
 
