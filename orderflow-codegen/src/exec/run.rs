@@ -1034,16 +1034,12 @@ impl Executor {
                         }
                         None => item,
                     };
-                    rt.vars.push(Map::new());
-                    let outcome = self.run_scope(rt, map.iterator, item_input).await;
-                    rt.vars.pop();
-                    match outcome {
-                        Ok(v) => {
-                            rt.record(EventType::MapIterationSucceeded, &plan.name, details);
-                            results.push(v);
-                        }
+                    match self
+                        .run_iteration(rt, plan, map.iterator, item_input, details)
+                        .await
+                    {
+                        Ok(v) => results.push(v),
                         Err(f) => {
-                            rt.record(EventType::MapIterationFailed, &plan.name, details);
                             rt.record(EventType::MapStateFailed, &plan.name, None);
                             return Err(f);
                         }
@@ -1059,6 +1055,28 @@ impl Executor {
             KindPlan::Task { .. } => Err(unsupported("a Task state (JSONata)")),
             KindPlan::Parallel { .. } => Err(unsupported("a Parallel state (JSONata)")),
         }
+    }
+
+    /// One Map iteration, in both query languages: its own variable scope, the iterator run on
+    /// `input`, and MapIterationSucceeded or MapIterationFailed recorded.
+    async fn run_iteration(
+        &self,
+        rt: &mut Runtime<'_>,
+        plan: &StatePlan,
+        iterator: ScopeId,
+        input: Value,
+        details: Option<Value>,
+    ) -> Result<Value, Failure> {
+        rt.vars.push(Map::new());
+        let outcome = self.run_scope(rt, iterator, input).await;
+        rt.vars.pop();
+        let event = if outcome.is_ok() {
+            EventType::MapIterationSucceeded
+        } else {
+            EventType::MapIterationFailed
+        };
+        rt.record(event, &plan.name, details);
+        outcome
     }
 
     /// `InputPath`: `None` when the effective input is the raw input itself.
@@ -1627,16 +1645,12 @@ impl Executor {
                     }
                     None => item,
                 };
-                rt.vars.push(Map::new());
-                let outcome = self.run_scope(rt, map.iterator, item_input).await;
-                rt.vars.pop();
-                match outcome {
-                    Ok(v) => {
-                        rt.record(EventType::MapIterationSucceeded, &plan.name, details);
-                        results.push(v);
-                    }
+                match self
+                    .run_iteration(rt, plan, map.iterator, item_input, details)
+                    .await
+                {
+                    Ok(v) => results.push(v),
                     Err(f) => {
-                        rt.record(EventType::MapIterationFailed, &plan.name, details);
                         if f.is_terminal() {
                             return Err(f);
                         }
