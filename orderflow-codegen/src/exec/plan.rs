@@ -54,6 +54,10 @@ pub struct CatchPlan {
     pub next: StateId,
     pub result_path: PathField,
     pub assign: Option<Payload>,
+    /// JSONata `Output` (`$states.errorOutput` when absent).
+    pub jsonata_output: Option<Result<Template, String>>,
+    /// JSONata `Assign`, which sees `$states.errorOutput`.
+    pub jsonata_assign: Option<Result<Template, String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -177,8 +181,8 @@ pub struct StatePlan {
     pub jsonata_output: Option<Result<Template, String>>,
     /// JSONata `Assign`: every value is evaluated before any is set.
     pub jsonata_assign: Option<Result<Template, String>>,
-    /// JSONata fields the executor does not run yet (`Arguments`, `Assign`, …), named for the error.
-    pub jsonata_unsupported: Option<&'static str>,
+    /// JSONata `Arguments` of a Task or Parallel state (the state input when absent).
+    pub jsonata_arguments: Option<Result<Template, String>>,
     /// `None`: the state ends its scope.
     pub next: Option<StateId>,
     pub retriers: Vec<RetryPlan>,
@@ -408,7 +412,10 @@ fn error_source(
 }
 
 fn catcher(state: &State, c: &Catcher) -> Result<CatchPlan, DefinitionError> {
+    let jsonata = state.query_language == QueryLanguage::Jsonata;
     Ok(CatchPlan {
+        jsonata_output: jsonata_template(c.output.as_ref().filter(|_| jsonata)),
+        jsonata_assign: jsonata_template(c.assign.as_ref().filter(|_| jsonata)),
         error_equals: c.error_equals.iter().map(|e| e.value.clone()).collect(),
         next: target(state, Some(&c.next))?
             .map_or_else(|| err(state, "a catcher has no `Next`"), Ok)?,
@@ -556,13 +563,6 @@ fn state_plan(state: &State) -> Result<StatePlan, DefinitionError> {
         }
     };
     let is_map = matches!(state.kind, StateKind::Map(_));
-    let jsonata_unsupported = if !jsonata {
-        None
-    } else if io.arguments.is_some() {
-        Some("Arguments")
-    } else {
-        None
-    };
     let mut plan = StatePlan {
         name: Arc::from(state.name.value.as_str()),
         jsonata,
@@ -582,7 +582,7 @@ fn state_plan(state: &State) -> Result<StatePlan, DefinitionError> {
             None
         },
         jsonata_assign: jsonata_template(state.assign.as_ref().filter(|_| jsonata)),
-        jsonata_unsupported,
+        jsonata_arguments: jsonata_template(io.arguments.as_ref().filter(|_| jsonata)),
         next: target(state, state.next.as_ref())?,
         retriers: state
             .retriers()

@@ -358,12 +358,12 @@ impl<'r> Env<'r> {
         Ok(Value::Object(out))
     }
 
-    /// `$states` for JSONata: the input and the context object (and the result, in the fields
-    /// that may read it).
-    fn jsonata_states(&self, result: Option<&Value>) -> Value {
+    /// `$states` for JSONata: the input and the context object, and in the fields that may read
+    /// them the state's `result` or a catcher's `errorOutput`.
+    fn jsonata_states(&self, extra: Option<(&str, &Value)>) -> Value {
         let mut states = json!({"input": self.input, "context": self.context_object()});
-        if let Some(result) = result {
-            states["result"] = result.clone();
+        if let Some((name, value)) = extra {
+            states[name] = value.clone();
         }
         states
     }
@@ -372,13 +372,13 @@ impl<'r> Env<'r> {
     fn jsonata_template(
         &mut self,
         template: &Result<Template, String>,
-        result: Option<&Value>,
+        extra: Option<(&str, &Value)>,
         field: &str,
     ) -> Result<Value, Failure> {
         let template = template
             .as_ref()
             .map_err(|message| Failure::new(names::QUERY_EVALUATION_ERROR, message.clone()))?;
-        let states = self.jsonata_states(result);
+        let states = self.jsonata_states(extra);
         let seed = self.rng.u64(..);
         template.evaluate(&states, self.vars, field, seed)
     }
@@ -909,8 +909,8 @@ impl Executor {
     }
 
     /// A JSONata state: `Output`, `Assign`, Choice `Condition`s, Wait `Seconds`/`Timestamp`,
-    /// Fail `Error`/`Cause`, Map `Items`/`ItemSelector`. Task and Parallel states (`Arguments`,
-    /// `$states.result`, Retry/Catch) are not run yet (issue 7). A failed evaluation is
+    /// Fail `Error`/`Cause`, Map `Items`/`ItemSelector`, Task and Parallel `Arguments`, and
+    /// Catch `Output`/`Assign` (with `$states.errorOutput`). A failed evaluation is
     /// recorded as an `EvaluationFailed` event and fails the state with
     /// `States.QueryEvaluationError`, its cause naming the state as AWS's does.
     async fn run_jsonata_state(
@@ -950,18 +950,6 @@ impl Executor {
         frame: &mut StateFrame,
         raw: Value,
     ) -> Result<Step, Failure> {
-        let unsupported = |what: &str| {
-            Failure::new(
-                names::QUERY_EVALUATION_ERROR,
-                format!(
-                    "The JSONata state '{}' uses {what}, which orderflow's executor does not implement yet (issue 7).",
-                    frame.name
-                ),
-            )
-        };
-        if let Some(field) = plan.jsonata_unsupported {
-            return Err(unsupported(field));
-        }
         let output = plan.jsonata_output.as_ref();
         let assign = plan.jsonata_assign.as_ref();
         match &plan.kind {
@@ -1001,59 +989,11 @@ impl Executor {
                     output: jsonata_finish(rt, frame, output, assign, raw, None)?,
                 })
             }
-            KindPlan::Map(map) => {
-                let items = match &map.jsonata_items {
-                    Some(t) => rt.env(&raw, frame).jsonata_template(t, None, "Items")?,
-                    None => raw.clone(),
-                };
-                let Value::Array(items) = items else {
-                    return Err(Failure::new(
-                        names::QUERY_EVALUATION_ERROR,
-                        format!(
-                            "Map state input must be an array but was: {}",
-                            compact(&items)
-                        ),
-                    ));
-                };
-                rt.record(EventType::MapStateStarted, &plan.name, None);
-                let mut results = Vec::with_capacity(items.len());
-                for (index, item) in items.into_iter().enumerate() {
-                    let details = rt.history.wants_payloads().then(|| json!({"index": index}));
-                    rt.record(EventType::MapIterationStarted, &plan.name, details.clone());
-                    let item_input = match &map.jsonata_item_selector {
-                        Some(selector) => {
-                            let item_frame = StateFrame {
-                                map_item: Some(Box::new((index, item))),
-                                ..frame.clone()
-                            };
-                            rt.env(&raw, &item_frame).jsonata_template(
-                                selector,
-                                None,
-                                "ItemSelector",
-                            )?
-                        }
-                        None => item,
-                    };
-                    match self
-                        .run_iteration(rt, plan, map.iterator, item_input, details)
-                        .await
-                    {
-                        Ok(v) => results.push(v),
-                        Err(f) => {
-                            rt.record(EventType::MapStateFailed, &plan.name, None);
-                            return Err(f);
-                        }
-                    }
-                }
-                rt.record(EventType::MapStateSucceeded, &plan.name, None);
-                let result = Some(Value::Array(results));
-                Ok(Step {
-                    next: plan.next,
-                    output: jsonata_finish(rt, frame, output, assign, raw, result)?,
-                })
+            // Retry and Catch, `Arguments`, `$states.result` and the Map's items: the same
+            // code as JSONPath states, which asks the plan's query language at each field.
+            KindPlan::Task { .. } | KindPlan::Parallel { .. } | KindPlan::Map(_) => {
+                self.run_state(rt, plan, frame, raw).await
             }
-            KindPlan::Task { .. } => Err(unsupported("a Task state (JSONata)")),
-            KindPlan::Parallel { .. } => Err(unsupported("a Parallel state (JSONata)")),
         }
     }
 
@@ -1095,7 +1035,7 @@ impl Executor {
         })
     }
 
-    /// `InputPath` then `Parameters`.
+    /// `InputPath` then `Parameters`; JSONata `Arguments`.
     fn effective_input(
         &self,
         rt: &mut Runtime<'_>,
@@ -1103,6 +1043,15 @@ impl Executor {
         frame: &StateFrame,
         raw: &Value,
     ) -> Result<Option<Value>, Failure> {
+        if plan.jsonata {
+            return match &plan.jsonata_arguments {
+                Some(t) => rt
+                    .env(raw, frame)
+                    .jsonata_template(t, None, "Arguments")
+                    .map(Some),
+                None => Ok(None),
+            };
+        }
         let selected = self.input_path(rt, plan, frame, raw)?;
         match &plan.parameters {
             None => Ok(selected),
@@ -1208,7 +1157,8 @@ impl Executor {
         self.output_path(rt, plan, frame, combined)
     }
 
-    /// Assign (with `$` the result), ResultSelector, ResultPath, OutputPath.
+    /// Assign (with `$` the result), ResultSelector, ResultPath, OutputPath; in JSONata, Assign
+    /// and Output with `$states.result`.
     fn finish_with_result(
         &self,
         rt: &mut Runtime<'_>,
@@ -1217,6 +1167,20 @@ impl Executor {
         raw: Value,
         result: Value,
     ) -> Result<Step, Failure> {
+        if plan.jsonata {
+            let output = jsonata_finish(
+                rt,
+                frame,
+                plan.jsonata_output.as_ref(),
+                plan.jsonata_assign.as_ref(),
+                raw,
+                Some(("result", result)),
+            )?;
+            return Ok(Step {
+                next: plan.next,
+                output,
+            });
+        }
         self.assign(rt, plan.assign.as_ref(), frame, &result)?;
         let selected = match &plan.result_selector {
             Some(selector) => rt.env(&result, frame).payload(selector)?,
@@ -1502,6 +1466,20 @@ impl Executor {
                 continue;
             }
             let error_output = failure.to_error_output();
+            if plan.jsonata {
+                let output = jsonata_finish(
+                    rt,
+                    frame,
+                    catcher.jsonata_output.as_ref(),
+                    catcher.jsonata_assign.as_ref(),
+                    raw.clone(),
+                    Some(("errorOutput", error_output)),
+                )?;
+                return Ok(ErrorOutcome::Caught(Step {
+                    next: Some(catcher.next),
+                    output,
+                }));
+            }
             self.assign(rt, catcher.assign.as_ref(), frame, &error_output)?;
             let output = match &catcher.result_path {
                 PathField::Default => error_output,
@@ -1635,15 +1613,18 @@ impl Executor {
             for (index, item) in items.into_iter().enumerate() {
                 let details = rt.history.wants_payloads().then(|| json!({"index": index}));
                 rt.record(EventType::MapIterationStarted, &plan.name, details.clone());
-                let item_input = match &map.item_selector {
-                    Some(selector) => {
-                        let item_frame = StateFrame {
-                            map_item: Some(Box::new((index, item))),
-                            ..frame.clone()
-                        };
-                        rt.env(eff, &item_frame).payload(selector)?
+                // The selector sees the item as `$$.Map.Item.Value` (`$states.context…`).
+                let item_frame = |item| StateFrame {
+                    map_item: Some(Box::new((index, item))),
+                    ..frame.clone()
+                };
+                let item_input = match (&map.item_selector, &map.jsonata_item_selector) {
+                    (Some(selector), _) => rt.env(eff, &item_frame(item)).payload(selector)?,
+                    (None, Some(t)) => {
+                        rt.env(eff, &item_frame(item))
+                            .jsonata_template(t, None, "ItemSelector")?
                     }
-                    None => item,
+                    (None, None) => item,
                 };
                 match self
                     .run_iteration(rt, plan, map.iterator, item_input, details)
@@ -1740,6 +1721,22 @@ impl Executor {
             }
             return Ok(items);
         }
+        if plan.jsonata {
+            let items = match &map.jsonata_items {
+                Some(t) => rt.env(eff, frame).jsonata_template(t, None, "Items")?,
+                None => eff.clone(),
+            };
+            return match items {
+                Value::Array(items) => Ok(items),
+                other => Err(Failure::new(
+                    names::QUERY_EVALUATION_ERROR,
+                    format!(
+                        "Map state input must be an array but was: {}",
+                        compact(&other)
+                    ),
+                )),
+            };
+        }
         let selected = match &map.items_path {
             None => eff.clone(),
             Some(p) => self.select_or_fail(rt, frame, p, eff)?,
@@ -1803,26 +1800,27 @@ fn pick_choice<'p>(
     }
 }
 
-/// A JSONata state's `Output` and `Assign`, which see the same `$states` (`result`: the
-/// state's result, where it has one); variables change only after both are evaluated.
+/// A JSONata state's (or catcher's) `Output` and `Assign`, which see the same `$states`
+/// (`extra`: the state's `result` or the catcher's `errorOutput`, where there is one);
+/// variables change only after both are evaluated.
 fn jsonata_finish(
     rt: &mut Runtime<'_>,
     frame: &StateFrame,
     output: Option<&Result<Template, String>>,
     assign: Option<&Result<Template, String>>,
     raw: Value,
-    result: Option<Value>,
+    extra: Option<(&str, Value)>,
 ) -> Result<Value, Failure> {
     let mut env = rt.env(&raw, frame);
+    let seen = extra.as_ref().map(|(name, value)| (*name, value));
     let assigned = match assign {
-        Some(t) => Some(env.jsonata_template(t, result.as_ref(), "Assign")?),
+        Some(t) => Some(env.jsonata_template(t, seen, "Assign")?),
         None => None,
     };
-    let output = match (output, result) {
-        (Some(t), result) => env.jsonata_template(t, result.as_ref(), "Output")?,
-        // Without `Output`: the result where the state has one, else the input.
-        (None, Some(result)) => result,
-        (None, None) => raw,
+    let output = match output {
+        Some(t) => env.jsonata_template(t, seen, "Output")?,
+        // Without `Output`: the result (or error output) where there is one, else the input.
+        None => extra.map_or(raw, |(_, value)| value),
     };
     if let (Some(Value::Object(values)), Some(scope)) = (assigned, rt.vars.last_mut()) {
         scope.extend(values);

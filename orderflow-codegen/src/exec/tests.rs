@@ -445,3 +445,135 @@ fn jsonata_wait_fail_and_evaluation_errors() {
         ]
     );
 }
+
+#[test]
+fn jsonata_task_sends_its_arguments_and_outputs_from_the_result() {
+    let seen = std::sync::Mutex::new(Vec::new());
+    let invoker = FnInvoker(|request: &TaskRequest<'_>| {
+        seen.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(request.input.clone());
+        Ok(json!({"total": request.input["price"].as_f64().unwrap_or(0.0) * 2.0}))
+    });
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Price",
+        "States": {
+            "Price": {"Type": "Pass", "Assign": {"currency": "EUR"}, "Next": "Total"},
+            "Total": {
+                "Type": "Task", "Resource": FLAKY,
+                "Arguments": {"price": "{% $states.input.book.price %}", "currency": "{% $currency %}"},
+                // Assign sees the result and the variables from before the state.
+                "Assign": {"currency": "{% $currency & '!' %}", "last": "{% $states.result.total %}"},
+                "Output": "{% $merge([$states.input, {'total': $states.result, 'currency': $currency}]) %}",
+                "Next": "Done"
+            },
+            "Done": {"Type": "Pass", "Output": "{% [$states.input, $currency, $last] %}", "End": true}
+        }
+    });
+    let execution = run(definition, json!({"book": {"price": 4.5}}), &invoker);
+    assert_eq!(
+        execution.output,
+        Some(
+            json!([{"book": {"price": 4.5}, "total": {"total": 9}, "currency": "EUR"}, "EUR!", 9])
+        ),
+        "{execution:?}"
+    );
+    assert_eq!(
+        *seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+        [json!({"price": 4.5, "currency": "EUR"})]
+    );
+
+    // Without Arguments the task gets the state input; without Output the state outputs the result.
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Total",
+        "States": {"Total": {"Type": "Task", "Resource": FLAKY, "End": true}}
+    });
+    let execution = run(definition, json!({"price": 1}), &invoker);
+    assert_eq!(
+        execution.output,
+        Some(json!({"total": 2.0})),
+        "{execution:?}"
+    );
+}
+
+#[test]
+fn jsonata_retry_then_catch_with_error_output() {
+    let calls = AtomicU32::new(0);
+    let invoker = FnInvoker(|_: &TaskRequest<'_>| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        Err(TaskError::new("Busy", "try later"))
+    });
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task", "Resource": FLAKY,
+                "Assign": {"never": true},
+                "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 1, "MaxAttempts": 2}],
+                "Catch": [{
+                    "ErrorEquals": ["States.ALL"],
+                    "Assign": {"failure": "{% $states.errorOutput.Error %}"},
+                    "Output": "{% $merge([$states.input, {'error': $states.errorOutput}]) %}",
+                    "Next": "Handled"
+                }],
+                "End": true
+            },
+            "Handled": {"Type": "Pass", "Output": "{% [$states.input, $failure, $exists($never)] %}", "End": true}
+        }
+    });
+    let execution = run(definition, json!({"id": 7}), &invoker);
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    assert_eq!(
+        execution.output,
+        Some(json!([{"id": 7, "error": {"Error": "Busy", "Cause": "try later"}}, "Busy", false])),
+        "{execution:?}"
+    );
+    assert_eq!(execution.virtual_elapsed, Duration::from_secs(1 + 2));
+
+    // A catcher without Output passes the error output on.
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Call",
+        "States": {
+            "Call": {"Type": "Task", "Resource": FLAKY, "Catch": [{"ErrorEquals": ["Busy"], "Next": "Handled"}], "End": true},
+            "Handled": {"Type": "Succeed"}
+        }
+    });
+    let execution = run(definition, json!({"id": 7}), &invoker);
+    assert_eq!(
+        execution.output,
+        Some(json!({"Error": "Busy", "Cause": "try later"}))
+    );
+}
+
+#[test]
+fn jsonata_parallel_branches_get_the_arguments_and_keep_their_variables() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Setup",
+        "States": {
+            "Setup": {"Type": "Pass", "Assign": {"base": 10}, "Next": "Both"},
+            "Both": {
+                "Type": "Parallel",
+                "Arguments": {"n": "{% $states.input.n + $base %}"},
+                "Branches": [
+                    {"StartAt": "A", "States": {"A": {"Type": "Pass", "Assign": {"local": 1}, "Output": "{% $states.input.n * 2 %}", "End": true}}},
+                    {"StartAt": "B", "States": {"B": {"Type": "Pass", "Output": "{% [$states.input.n, $exists($local)] %}", "End": true}}}
+                ],
+                "Output": "{% {'branches': $states.result, 'local': $exists($local)} %}",
+                "End": true
+            }
+        }
+    });
+    let execution = run(definition, json!({"n": 1}), &NoTasks);
+    assert_eq!(
+        execution.output,
+        Some(json!({"branches": [22, [11, false]], "local": false})),
+        "{execution:?}"
+    );
+}
