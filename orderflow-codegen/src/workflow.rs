@@ -474,9 +474,8 @@ fn link_functions(
             } => {
                 let queue_url = state
                     .io
-                    .parameters
-                    .as_ref()
-                    .and_then(|p| p.json.get("QueueUrl"))
+                    .task_arguments()
+                    .and_then(|a| a.get("QueueUrl"))
                     .and_then(Json::as_str);
                 for f in functions.values_mut() {
                     let Some(trigger) = f

@@ -66,7 +66,7 @@ fn the_committed_definitions_check_clean_from_the_workspace_root() {
     let output = run(&workspace_root(), &["check"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("checked 2 workflows: 0 errors, 0 warnings"),
+        stderr(&output).contains("checked 3 workflows: 0 errors, 0 warnings"),
         "{}",
         stderr(&output)
     );

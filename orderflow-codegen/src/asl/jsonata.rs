@@ -23,6 +23,11 @@ pub fn is_template(text: &str) -> bool {
     text.starts_with("{%")
 }
 
+/// The expression of a `{% … %}` string, without its delimiters and surrounding whitespace.
+pub fn template_body(text: &str) -> Option<&str> {
+    text.strip_prefix("{%")?.strip_suffix("%}").map(str::trim)
+}
+
 /// Checks a string in a JSONata-state field. Strings that don't start with `{%` are literals.
 pub fn check_template(text: &str) -> Result<(), TemplateError> {
     if !is_template(text) {

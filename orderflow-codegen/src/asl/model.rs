@@ -250,6 +250,16 @@ pub struct InputOutput {
     pub output: Option<Json>,
 }
 
+impl InputOutput {
+    /// A Task's arguments as written: `Parameters` in JSONPath, `Arguments` in JSONata.
+    pub fn task_arguments(&self) -> Option<&Json> {
+        match &self.parameters {
+            Some(parameters) => Some(&parameters.json),
+            None => self.arguments.as_ref(),
+        }
+    }
+}
+
 /// A path field that may also be `null` (discard / empty object, depending on the field).
 #[derive(Debug, Clone)]
 pub enum NullablePath {

@@ -19,9 +19,11 @@ use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::asl::model::PayloadNode;
+use crate::asl::jsonata;
+use crate::asl::model::{PayloadNode, PayloadTemplate};
 use crate::asl::path::PathRoot;
 use crate::diagnostic::Diagnostic;
+use crate::json::{Json, JsonKind};
 use crate::workflow::{Function, Workflow};
 use types::{TypeSpace, doc_lines, variant_ident};
 
@@ -412,28 +414,50 @@ fn function_trait(
 }
 
 /// The field of a worker's input that carries the task token: the MessageBody member whose
-/// value is `$$.Task.Token`, when every sending state agrees.
+/// value is `$$.Task.Token` (`{% $states.context.Task.Token %}` in JSONata), when every sending
+/// state agrees.
 fn task_token_field(workflow: &Workflow, function: &Function) -> Option<String> {
     let mut fields = BTreeSet::new();
     for id in &function.completes_tokens_of {
         let state = workflow.machine.state(*id);
-        let PayloadNode::Object(members) = &state.io.parameters.as_ref()?.root else {
-            return None;
+        let field = match (&state.io.parameters, &state.io.arguments) {
+            (Some(parameters), _) => jsonpath_token_member(parameters)?,
+            (None, Some(arguments)) => jsonata_token_member(arguments)?,
+            (None, None) => return None,
         };
-        let body = members.iter().find(|(k, _)| k.value == "MessageBody")?;
-        let PayloadNode::Object(body_members) = &body.1 else {
-            return None;
-        };
-        let token = body_members.iter().find(|(_, v)| {
-            matches!(v, PayloadNode::Path(p)
-                if p.value.root == PathRoot::Context && p.value.to_string() == "$$.Task.Token")
-        })?;
-        fields.insert(token.0.value.clone());
+        fields.insert(field);
     }
     match fields.len() {
         1 => fields.pop_first(),
         _ => None,
     }
+}
+
+fn jsonpath_token_member(parameters: &PayloadTemplate) -> Option<String> {
+    let PayloadNode::Object(members) = &parameters.root else {
+        return None;
+    };
+    let body = members.iter().find(|(k, _)| k.value == "MessageBody")?;
+    let PayloadNode::Object(body_members) = &body.1 else {
+        return None;
+    };
+    let token = body_members.iter().find(|(_, v)| {
+        matches!(v, PayloadNode::Path(p)
+            if p.value.root == PathRoot::Context && p.value.to_string() == "$$.Task.Token")
+    })?;
+    Some(token.0.value.clone())
+}
+
+fn jsonata_token_member(arguments: &Json) -> Option<String> {
+    let JsonKind::Object(members) = &arguments.get("MessageBody")?.kind else {
+        return None;
+    };
+    members
+        .iter()
+        .find(|m| {
+            m.value.as_str().and_then(jsonata::template_body) == Some("$states.context.Task.Token")
+        })
+        .map(|m| m.key.clone())
 }
 
 fn task_token_impl(workflow: &Workflow, function: &Function) -> Option<TokenStream> {

@@ -1,0 +1,6 @@
+//! The `checkInventory` function. Created by orderflow-codegen once; this file is yours and is never overwritten.
+//!
+//! The handler is `store-checkout`'s, compiled against this crate's generated types.
+#[path = "../../../store-checkout/src/functions/check_inventory.rs"]
+mod shared;
+pub use shared::*;
