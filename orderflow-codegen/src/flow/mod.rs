@@ -10,6 +10,7 @@
 pub mod access;
 mod compat;
 mod errors;
+pub mod jsonata;
 pub mod shape;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -20,6 +21,7 @@ use crate::asl::path::{Path, PathRoot, Segment};
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::workflow::Workflow;
 use access::{Lookup, closed_object, lookup, set, shape_of_json};
+use jsonata::StatesShapes;
 use shape::{Additional, ObjectShape, Property, Shape};
 
 /// Shapes kept apart per state before they are joined.
@@ -34,15 +36,32 @@ const TRAIL_SHOWN: usize = 8;
 /// The value a state hands to a function, for naming it in messages.
 #[derive(Clone, Copy)]
 enum SentValue<'a> {
-    /// The state's effective input (no Parameters).
+    /// The state's effective input (no Parameters or Arguments).
     State,
-    /// The whole Parameters object.
-    Parameters(&'a PayloadTemplate),
-    /// One field of Parameters: lambda:invoke's `Payload`, SQS's `MessageBody`.
+    /// The whole Parameters (JSONPath) or Arguments (JSONata) object.
+    Parameters(Arguments<'a>),
+    /// One field of it: lambda:invoke's `Payload`, SQS's `MessageBody`.
     Field {
         name: &'static str,
-        template: &'a PayloadTemplate,
+        arguments: Arguments<'a>,
     },
+}
+
+/// A Task's `Parameters` or `Arguments` as written, where it is, and the shape it evaluates to.
+#[derive(Clone, Copy)]
+struct Arguments<'a> {
+    json: &'a crate::json::Json,
+    pointer: &'a str,
+}
+
+impl Arguments<'_> {
+    fn field_name(&self) -> &'static str {
+        if self.pointer.ends_with("/Arguments") {
+            "Arguments"
+        } else {
+            "Parameters"
+        }
+    }
 }
 
 /// Runs the data-flow check and the error-name check on a structurally valid workflow.
@@ -208,14 +227,7 @@ impl<'w> Flow<'w> {
         let trail = &variant.trail;
         let mut out = Vec::new();
         if state.query_language == QueryLanguage::Jsonata {
-            // JSONata outputs are not typed yet: everything after is unknown.
-            for t in machine.successors(id) {
-                out.push((t.target, Shape::Any));
-            }
-            if state.is_terminal() {
-                out.push((None, Shape::Any));
-            }
-            return out;
+            return self.transfer_jsonata(id, variant);
         }
         let context = self.context_for(state);
         let input = self.input_path(state, raw, &context, trail);
@@ -333,6 +345,152 @@ impl<'w> Flow<'w> {
         out
     }
 
+    /// [`Flow::transfer`] for a JSONata state: `Arguments` is what a Task or the Parallel
+    /// branches receive; `Output` (with `$states.result`) and a catcher's `Output` (with
+    /// `$states.errorOutput`) are typed where [`jsonata::template_shape`] understands them.
+    fn transfer_jsonata(
+        &mut self,
+        id: StateId,
+        variant: &Variant,
+    ) -> Vec<(Option<StateId>, Shape)> {
+        let machine = self.machine;
+        let state = machine.state(id);
+        let input = &variant.shape;
+        let trail = &variant.trail;
+        let shape_at = |json: &crate::json::Json, pointer: String, states: StatesShapes<'_>| {
+            jsonata::template_shape(json, states, &machine.location(&pointer, json.span))
+        };
+        let arguments_pointer = push(&state.pointer, "Arguments");
+        let arguments = state.io.arguments.as_ref().map(|json| Arguments {
+            json,
+            pointer: &arguments_pointer,
+        });
+        let sent = arguments.map(|a| {
+            shape_at(
+                a.json,
+                arguments_pointer.clone(),
+                StatesShapes::input(input),
+            )
+        });
+        let context = self.context_for(state);
+        let eval = Eval {
+            input,
+            context: &context,
+            trail,
+            guards: &[],
+        };
+        let mut trail_in = trail.clone();
+        trail_in.push(id);
+        let mut out = Vec::new();
+        let result = match &state.kind {
+            StateKind::Task(task) => Some(self.task_with(id, state, task, eval, sent, arguments)),
+            StateKind::Parallel(parallel) => {
+                let branch_input = sent.unwrap_or_else(|| input.clone());
+                let outputs: Vec<Shape> = parallel
+                    .branches
+                    .iter()
+                    .filter_map(|b| self.run_scope(*b, branch_input.clone(), trail_in.clone()))
+                    .collect();
+                let joined = outputs.into_iter().reduce(|a, b| a.join(&b));
+                Some(Shape::Array(Box::new(joined.unwrap_or(Shape::Any))))
+            }
+            StateKind::Map(map) => {
+                let items = match &map.items {
+                    Some(json) => shape_at(
+                        json,
+                        push(&state.pointer, "Items"),
+                        StatesShapes::input(input),
+                    ),
+                    None => input.clone(),
+                };
+                let item = match items {
+                    Shape::Array(item) => *item,
+                    _ => Shape::Any,
+                };
+                // The selector reads the item through `$states.context`, which is not typed.
+                let entry = match &map.item_selector {
+                    Some(selector) => shape_at(
+                        &selector.json,
+                        selector.pointer.clone(),
+                        StatesShapes::input(input),
+                    ),
+                    None => item,
+                };
+                let out = self.run_scope(map.iterator, entry, trail_in);
+                Some(Shape::Array(Box::new(out.unwrap_or(Shape::Any))))
+            }
+            StateKind::Choice(choice) => {
+                for rule in &choice.choices {
+                    if let Some(next) = &rule.next {
+                        let output = match (&rule.output, &state.io.output) {
+                            (Some(json), _) => shape_at(
+                                json,
+                                push(&rule.pointer, "Output"),
+                                StatesShapes::input(input),
+                            ),
+                            (None, Some(json)) => shape_at(
+                                json,
+                                push(&state.pointer, "Output"),
+                                StatesShapes::input(input),
+                            ),
+                            (None, None) => input.clone(),
+                        };
+                        out.push((next.target, output));
+                    }
+                }
+                if let Some(default) = &choice.default {
+                    let output = match &state.io.output {
+                        Some(json) => shape_at(
+                            json,
+                            push(&state.pointer, "Output"),
+                            StatesShapes::input(input),
+                        ),
+                        None => input.clone(),
+                    };
+                    out.push((default.target, output));
+                }
+                return out;
+            }
+            StateKind::Fail(_) => return out,
+            StateKind::Pass(_) | StateKind::Wait(_) | StateKind::Succeed => None,
+        };
+        let output = match &state.io.output {
+            Some(json) => shape_at(
+                json,
+                push(&state.pointer, "Output"),
+                StatesShapes {
+                    input,
+                    result: result.as_ref(),
+                    error_output: false,
+                },
+            ),
+            // Without Output: the result where the state has one, else its input.
+            None => result.unwrap_or_else(|| input.clone()),
+        };
+        if let Some(next) = &state.next {
+            out.push((next.target, output.clone()));
+        }
+        if state.is_terminal() {
+            out.push((None, output));
+        }
+        for catcher in state.catchers() {
+            let caught = match &catcher.output {
+                Some(json) => shape_at(
+                    json,
+                    push(&catcher.pointer, "Output"),
+                    StatesShapes {
+                        input,
+                        result: None,
+                        error_output: true,
+                    },
+                ),
+                None => jsonata::error_output_shape(),
+            };
+            out.push((catcher.next.target, caught));
+        }
+        out
+    }
+
     /// The context object as this state sees it (`$$.Task.Token` only where a token exists).
     fn context_for(&self, state: &State) -> Shape {
         let waits = matches!(
@@ -371,6 +529,23 @@ impl<'w> Flow<'w> {
             .parameters
             .as_ref()
             .map(|p| self.payload(&p.root, eval));
+        let arguments = state.io.parameters.as_ref().map(|p| Arguments {
+            json: &p.json,
+            pointer: &p.pointer,
+        });
+        self.task_with(id, state, task, eval, params, arguments)
+    }
+
+    /// A Task given its evaluated `Parameters`/`Arguments` (`None`: it sends its input).
+    fn task_with(
+        &mut self,
+        id: StateId,
+        state: &State,
+        task: &TaskState,
+        eval: Eval<'_>,
+        params: Option<Shape>,
+        arguments: Option<Arguments<'_>>,
+    ) -> Shape {
         match &task.resource.value {
             Resource::Lambda {
                 function,
@@ -395,15 +570,15 @@ impl<'w> Flow<'w> {
                     }
                 };
                 if let Some(payload) = payload {
-                    let sent = match (invocation, &state.io.parameters) {
+                    let sent = match (invocation, arguments) {
                         (
                             LambdaInvocation::Invoke | LambdaInvocation::InvokeWaitForTaskToken,
-                            Some(p),
+                            Some(arguments),
                         ) => SentValue::Field {
                             name: "Payload",
-                            template: p,
+                            arguments,
                         },
-                        (_, Some(p)) => SentValue::Parameters(p),
+                        (_, Some(arguments)) => SentValue::Parameters(arguments),
                         (_, None) => SentValue::State,
                     };
                     let mut mismatches = Vec::new();
@@ -449,10 +624,10 @@ impl<'w> Flow<'w> {
                     }
                     _ => None,
                 };
-                if let (Some(body), Some(template)) = (body, &state.io.parameters) {
+                if let (Some(body), Some(arguments)) = (body, arguments) {
                     let sent = SentValue::Field {
                         name: "MessageBody",
-                        template,
+                        arguments,
                     };
                     let mut mismatches = Vec::new();
                     compat::check(&body, &worker.input.shape, &mut mismatches);
@@ -822,12 +997,16 @@ impl<'w> Flow<'w> {
                     "the value"
                 },
             ),
-            SentValue::Parameters(_) => (
+            SentValue::Parameters(arguments) => (
                 format!(
                     "state \"{}\" calls {function}, whose input",
                     state.name.value
                 ),
-                "the Parameters",
+                if arguments.field_name() == "Arguments" {
+                    "the Arguments"
+                } else {
+                    "the Parameters"
+                },
             ),
             SentValue::State => (
                 format!(
@@ -867,16 +1046,16 @@ impl<'w> Flow<'w> {
         };
         let file = &self.machine.file;
         let primary = match (sent, &state.kind) {
-            (SentValue::Field { name, template }, _) => match template.json.member(name) {
+            (SentValue::Field { name, arguments }, _) => match arguments.json.member(name) {
                 Some(member) => Location::new(
                     file,
-                    crate::json::push_pointer(&template.pointer, &member.key),
+                    crate::json::push_pointer(arguments.pointer, &member.key),
                     member.key_span,
                 ),
-                None => Location::new(file, template.pointer.clone(), template.json.span),
+                None => Location::new(file, arguments.pointer, arguments.json.span),
             },
-            (SentValue::Parameters(template), _) => {
-                Location::new(file, template.pointer.clone(), template.json.span)
+            (SentValue::Parameters(arguments), _) => {
+                Location::new(file, arguments.pointer, arguments.json.span)
             }
             (_, StateKind::Task(t)) => t.resource.location(file),
             _ => state.name.location(file),
@@ -941,7 +1120,11 @@ impl<'w> Flow<'w> {
             .holder_origin
             .as_ref()
             .is_some_and(|o| o.file.path() == self.machine.file.path());
+        let jsonata = state.query_language == QueryLanguage::Jsonata;
         d = d.help(match (&m.kind, renamed) {
+            (_, Some((wanted, close))) if jsonata => format!(
+                "{value_name} has `{close}`: if that is what {function} means by `{wanted}`, rename one of them so they agree, or map it in Arguments (\"{wanted}\": \"{{% $states.input.{close} %}}\")"
+            ),
             (_, Some((wanted, close))) => format!(
                 "{value_name} has `{close}`: if that is what {function} means by `{wanted}`, rename one of them so they agree, or map it with Parameters (\"{wanted}.$\": \"$.{close}\")"
             ),
@@ -949,6 +1132,7 @@ impl<'w> Flow<'w> {
                 "add `{}` to the MessageBody, or make it optional in {function}'s input schema",
                 m.path
             ),
+            (compat::MismatchKind::Missing { .. }, None) if jsonata => "pass the property (Arguments, or the Output of an earlier state), or make it optional in the input schema".to_owned(),
             (compat::MismatchKind::Missing { .. }, None) => "pass the property (Parameters, ResultPath of an earlier state), or make it optional in the input schema".to_owned(),
             (compat::MismatchKind::WrongType { .. }, None) if written_in_asl => format!(
                 "the value is written in the workflow: change it there, or change the type in {function}'s input schema"
