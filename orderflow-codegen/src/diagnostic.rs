@@ -69,6 +69,7 @@ codes! {
     UnreachableState = ("E0117", Error, "no transition reaches this state"),
     ChoiceWithoutDefault = ("W0118", Warning, "a Choice state has no Default"),
     NoTerminalState = ("E0119", Error, "a state machine, branch or iterator has no state that ends it"),
+    VariableShadowed = ("E0120", Error, "a Parallel branch or Map iterator assigns a variable its enclosing scope also assigns"),
     // Schemas and manifest.
     SchemaInvalid = ("E0201", Error, "a JSON Schema does not validate against its meta-schema"),
     SchemaUnresolvedRef = ("E0202", Error, "a JSON Schema `$ref` cannot be resolved locally"),

@@ -781,6 +781,14 @@ impl Parser<'_> {
                     m.key_span,
                     format!("`{name}` is not a valid variable name (a letter or `_`, then letters, digits or `_`, at most 80 characters)"),
                 );
+            } else if name == "states" {
+                // `$states` is Step Functions' own variable in JSONata states.
+                self.error(
+                    Code::InvalidValue,
+                    &obj.child(&m.key),
+                    m.key_span,
+                    "`states` is reserved: `$states` holds the state's input, result and context",
+                );
             }
         }
         match ql {

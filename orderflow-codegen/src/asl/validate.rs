@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::asl::model::*;
 use crate::asl::parse::MAX_STATE_NAME;
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::json::{JsonKind, push_pointer};
 use crate::suggest;
 
 pub fn validate(machine: &mut StateMachine, diagnostics: &mut Vec<Diagnostic>) {
@@ -33,6 +34,80 @@ pub fn validate(machine: &mut StateMachine, diagnostics: &mut Vec<Diagnostic>) {
         }
     }
     check_choice_defaults(machine, diagnostics);
+    check_variable_scopes(machine, diagnostics);
+}
+
+/// "A variable assigned in an inner scope cannot have the same name as one assigned in an
+/// outer scope" (AWS, workflow variables): a Parallel branch or Map iterator may read the
+/// variables around it but not assign them, since its own die with it.
+fn check_variable_scopes(machine: &StateMachine, diagnostics: &mut Vec<Diagnostic>) {
+    use std::collections::BTreeMap;
+    // The first place each name is assigned, per scope. A catcher's Assign runs in the scope of
+    // its state, like the state's own.
+    let mut assigned: Vec<BTreeMap<String, Location>> = vec![BTreeMap::new(); machine.scopes.len()];
+    for state in &machine.states {
+        let choice_rules = match &state.kind {
+            StateKind::Choice(c) => c.choices.as_slice(),
+            _ => &[],
+        };
+        let assigns = std::iter::once((state.assign.as_ref(), state.pointer.as_str()))
+            .chain(
+                choice_rules
+                    .iter()
+                    .map(|r| (r.assign.as_ref(), r.pointer.as_str())),
+            )
+            .chain(
+                state
+                    .catchers()
+                    .iter()
+                    .map(|c| (c.assign.as_ref(), c.pointer.as_str())),
+            );
+        let Some(names) = assigned.get_mut(state.scope.0) else {
+            continue;
+        };
+        for (assign, pointer) in assigns {
+            let Some(JsonKind::Object(members)) = assign.map(|a| &a.kind) else {
+                continue;
+            };
+            for m in members {
+                let name = m.key.strip_suffix(".$").unwrap_or(&m.key);
+                let pointer = push_pointer(&push_pointer(pointer, "Assign"), &m.key);
+                names
+                    .entry(name.to_owned())
+                    .or_insert_with(|| Location::new(&machine.file, pointer, m.key_span));
+            }
+        }
+    }
+    for (index, scope) in machine.scopes.iter().enumerate() {
+        let mut outer = enclosing_scope(machine, scope);
+        while let Some(o) = outer {
+            for (name, inner_at) in &assigned[index] {
+                if let Some(outer_at) = assigned[o.0].get(name) {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::VariableShadowed,
+                            format!("the variable `{name}` is assigned here and in an enclosing scope"),
+                        )
+                        .at(inner_at.clone())
+                        .label("assigned inside a Parallel branch or Map iterator")
+                        .related(outer_at.clone(), "also assigned outside it")
+                        .help(format!("rename one of them: states inside may read `${name}` but not assign it; pass values out through the branch's or iteration's output")),
+                    );
+                }
+            }
+            outer = enclosing_scope(machine, &machine.scopes[o.0]);
+        }
+    }
+}
+
+/// The scope holding the Parallel or Map state a branch or iterator belongs to.
+fn enclosing_scope(machine: &StateMachine, scope: &Scope) -> Option<ScopeId> {
+    match scope.kind {
+        ScopeKind::TopLevel => None,
+        ScopeKind::ParallelBranch { parallel: id, .. } | ScopeKind::MapIterator { map: id } => {
+            Some(machine.state(id).scope)
+        }
+    }
 }
 
 fn check_names(machine: &StateMachine, diagnostics: &mut Vec<Diagnostic>) {

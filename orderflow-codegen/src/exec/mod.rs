@@ -34,6 +34,7 @@ mod plan;
 pub mod retry;
 mod run;
 pub mod task;
+mod variables;
 
 use std::sync::Arc;
 use std::time::Duration;

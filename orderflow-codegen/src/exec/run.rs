@@ -25,6 +25,7 @@ use crate::exec::plan::{
 };
 use crate::exec::retry::backoff_delay;
 use crate::exec::task::{TaskInvoker, TaskRequest};
+use crate::exec::variables::Variables;
 use crate::exec::{Execution, ExecutionIdentity, ExecutionOptions, ExecutionStatus, Executor};
 
 /// What the context object reports about the execution.
@@ -86,8 +87,7 @@ struct Runtime<'x> {
     clock: ExecutionClock,
     rng: fastrand::Rng,
     info: ExecutionInfo<'x>,
-    /// Variable scopes: the top level, then one per Parallel branch / Map iteration entered.
-    vars: Vec<Map<String, Value>>,
+    vars: Variables,
     timeout_millis: Option<i64>,
     timed_out: bool,
 }
@@ -137,6 +137,13 @@ fn quoted_value(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => compact(other),
     }
+}
+
+/// The estimated JSON size of `value` (see [`fits`]), if it is at most `limit`.
+pub(super) fn size_within(value: &Value, limit: usize) -> Option<usize> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut budget = limit;
+    fits(value, &mut budget, 0).then(|| usize::try_from(limit - budget).unwrap_or(usize::MAX))
 }
 
 /// An approximate serialized size check that stops as soon as `limit` is passed.
@@ -458,7 +465,7 @@ impl<'x> Runtime<'x> {
             input,
             frame,
             info: &self.info,
-            vars: &self.vars,
+            vars: self.vars.scopes(),
             rng: &mut self.rng,
         }
     }
@@ -538,7 +545,7 @@ pub(super) async fn execute(
         clock,
         rng,
         info,
-        vars: vec![Map::new()],
+        vars: Variables::new(),
         timeout_millis,
         timed_out: false,
     };
@@ -872,7 +879,7 @@ impl Executor {
             let mut results = Vec::with_capacity(branches.len());
             let mut failed = None;
             for branch in branches {
-                rt.vars.push(Map::new());
+                rt.vars.push();
                 let outcome = self.run_scope(rt, *branch, branch_input.clone()).await;
                 rt.vars.pop();
                 match outcome {
@@ -1007,7 +1014,7 @@ impl Executor {
         input: Value,
         details: Option<Value>,
     ) -> Result<Value, Failure> {
-        rt.vars.push(Map::new());
+        rt.vars.push();
         let outcome = self.run_scope(rt, iterator, input).await;
         rt.vars.pop();
         let event = if outcome.is_ok() {
@@ -1204,13 +1211,10 @@ impl Executor {
         let Some(assign) = assign else {
             return Ok(());
         };
-        let values = rt.env(input, frame).payload(assign)?;
-        if let (Value::Object(values), Some(scope)) = (values, rt.vars.last_mut()) {
-            for (name, value) in values {
-                scope.insert(name, value);
-            }
+        match rt.env(input, frame).payload(assign)? {
+            Value::Object(values) => rt.vars.assign(values),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     fn error_source(
@@ -1822,8 +1826,8 @@ fn jsonata_finish(
         // Without `Output`: the result (or error output) where there is one, else the input.
         None => extra.map_or(raw, |(_, value)| value),
     };
-    if let (Some(Value::Object(values)), Some(scope)) = (assigned, rt.vars.last_mut()) {
-        scope.extend(values);
+    if let Some(Value::Object(values)) = assigned {
+        rt.vars.assign(values)?;
     }
     Ok(output)
 }

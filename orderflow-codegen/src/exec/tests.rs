@@ -577,3 +577,28 @@ fn jsonata_parallel_branches_get_the_arguments_and_keep_their_variables() {
         "{execution:?}"
     );
 }
+
+#[test]
+fn a_variable_over_256_kib_fails_the_execution_with_data_limit_exceeded() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Big",
+        "States": {
+            "Big": {"Type": "Pass", "Assign": {"blob": "{% $pad('', 300000, 'x') %}"}, "Next": "Done"},
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    let execution = run(definition, json!({}), &NoTasks);
+    assert_eq!(
+        execution.error.as_deref(),
+        Some("States.DataLimitExceeded"),
+        "{execution:?}"
+    );
+    assert!(
+        execution
+            .cause
+            .as_deref()
+            .is_some_and(|c| c.contains("'blob'")),
+        "{execution:?}"
+    );
+}
