@@ -1,9 +1,10 @@
 //! The `{% … %}` form of JSONata expressions in JSONata states.
 //!
 //! This checks the delimiters, a non-empty body, balanced brackets, closed string literals and
-//! comments, and the `$states` fields Step Functions defines, each at its own offset; then the
-//! expression must parse with the parser the executor uses (jsonata-core), whose errors have no
-//! offset of their own.
+//! comments, the `$states` fields Step Functions defines and the functions it removes (`$eval`),
+//! each at its own offset; then the expression must parse with the parser the executor uses
+//! (jsonata-core). Its errors carry no offset, so [`parse_error_offset`] finds one by parsing
+//! prefixes.
 
 /// A problem at a byte offset of the string.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,12 +56,11 @@ pub fn check_template(text: &str) -> Result<(), TemplateError> {
         offset: e.offset + 2,
         message: e.message,
     })?;
-    // The evaluator's own parser has the last word. It reports no position, so the error
-    // points at the expression's first character.
+    // The evaluator's own parser has the last word.
     match parse_body(body) {
         Ok(_) => Ok(()),
         Err(message) => Err(TemplateError {
-            offset: 2 + body.len() - body.trim_start().len(),
+            offset: 2 + parse_error_offset(body),
             message: format!("the expression does not parse: {message}"),
         }),
     }
@@ -69,9 +69,71 @@ pub fn check_template(text: &str) -> Result<(), TemplateError> {
 /// jsonata-core's parser on a body [`check_body`] accepted. A panic in it (a third-party
 /// parser given arbitrary text) becomes an error instead of taking the caller down.
 pub fn parse_body(body: &str) -> Result<jsonata_core::ast::AstNode, String> {
+    parse_raw(body).map_err(|e| match e {
+        Some(e) => e.to_string(),
+        None => "the JSONata parser failed on this expression".to_owned(),
+    })
+}
+
+/// `None`: the parser panicked.
+fn parse_raw(
+    body: &str,
+) -> Result<jsonata_core::ast::AstNode, Option<jsonata_core::parser::ParserError>> {
     std::panic::catch_unwind(|| jsonata_core::parser::parse(body))
-        .map_err(|_| "the JSONata parser failed on this expression".to_owned())?
-        .map_err(|e| e.to_string())
+        .map_err(|_| None)?
+        .map_err(Some)
+}
+
+/// Bodies longer than this get no search for the error's offset (it parses every prefix).
+const MAX_LOCATED_BODY: usize = 4096;
+
+/// Where a body that does not parse goes wrong. jsonata-core reports no offsets, so this parses
+/// the prefixes that end at a word (before whitespace, or at the end): the first one that fails
+/// for a reason other than ending too early (an open string, a missing operand) ends in the
+/// offending word, and the offset is that word's start. When every prefix merely ends too
+/// early, so does the whole expression, and the offset is its end.
+pub fn parse_error_offset(body: &str) -> usize {
+    use jsonata_core::parser::ParserError;
+    let trimmed_end = body.trim_end().len();
+    let word_start = |end: usize| {
+        body[..end]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(0, |(i, c)| i + c.len_utf8())
+    };
+    let incomplete = |e: &ParserError| match e {
+        ParserError::UnexpectedEnd
+        | ParserError::UnclosedString
+        | ParserError::UnclosedComment
+        | ParserError::UnclosedBacktick
+        | ParserError::InvalidNumber(_) => true,
+        ParserError::Expected { found, .. } => found == "Eof",
+        ParserError::UnexpectedToken(token) => token == "Eof",
+        _ => false,
+    };
+    if body.len() > MAX_LOCATED_BODY {
+        return body.len() - body.trim_start().len();
+    }
+    let ends = body
+        .char_indices()
+        .filter(|&(i, c)| {
+            c.is_whitespace()
+                && body[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|p| !p.is_whitespace())
+        })
+        .map(|(i, _)| i)
+        .chain([trimmed_end]);
+    for end in ends {
+        match parse_raw(&body[..end]) {
+            Err(Some(e)) if !incomplete(&e) => return word_start(end),
+            Err(None) => return word_start(end),
+            _ => {}
+        }
+    }
+    trimmed_end
 }
 
 /// The checks of [`check_template`] on the text between `{%` and `%}` (offsets into `body`),
@@ -134,6 +196,17 @@ pub fn check_body(body: &str) -> Result<(), TemplateError> {
                     }
                 }
             }
+            b'$' if body[i..].starts_with("$eval")
+                && !body[i + 5..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_') =>
+            {
+                return Err(TemplateError {
+                    offset: i,
+                    message: "`$eval` is not available in Step Functions".into(),
+                });
+            }
             b'$' if body[i..].starts_with("$states.") => {
                 let start = i + "$states.".len();
                 let name: String = body[start..]
@@ -195,9 +268,15 @@ mod tests {
             ("{% $states.inptu.a %}", 11),
             ("{% /* x %}", 3),
             (" {% 1 %}", 0),
-            // Balanced and closed, but not JSONata: the parser's error, at the expression.
-            ("{%  1 + * 2 %}", 4),
-            ("{% $states.input.a.. %}", 3),
+            // Balanced and closed, but not JSONata: the parser's error, at the offending word.
+            // `1 + *` is a sum with the wildcard; the `2` after it is what does not parse.
+            ("{%  1 + * 2 %}", 10),
+            // Ends too early: the offset is where the missing operand would be.
+            ("{% $states.input.a + %}", 20),
+            // Two operands with no operator: the second is where it goes wrong.
+            ("{% $states.input.a $states.input.b %}", 19),
+            ("{% $states.input.a.. %}", 20),
+            ("{% $eval('1') %}", 3),
         ];
         let deep = format!(
             "{{% {}1{} %}}",
