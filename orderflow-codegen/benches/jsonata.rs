@@ -43,3 +43,53 @@ fn evaluate_reference_expressions(bencher: divan::Bencher) {
                 .count()
         });
 }
+
+/// A Task's `Arguments` as the JSONata checkout writes them: five expressions over one state.
+fn arguments() -> (Vec<jsonata::Expr>, jsonata::Template, Value) {
+    let members = [
+        ("userId", "$states.input.userId"),
+        ("bookId", "$states.input.bookId"),
+        ("total", "$states.input.book.price * $states.input.quantity"),
+        (
+            "label",
+            "$states.input.book.title & ' x' & $string($states.input.quantity)",
+        ),
+        ("order", "$merge([$states.input, {'redeem': false}])"),
+    ];
+    let template = Value::Object(
+        members
+            .iter()
+            .map(|(k, e)| ((*k).to_owned(), Value::String(format!("{{% {e} %}}"))))
+            .collect(),
+    );
+    let expressions = members
+        .iter()
+        .map(|(_, e)| jsonata::parse(e).expect("the expression parses"))
+        .collect();
+    let states = json!({"input": {
+        "userId": "1", "bookId": "100", "quantity": 2, "redeem": false,
+        "book": {"bookId": "100", "title": "The Rust Programming Language", "quantity": 10, "price": 39.5}
+    }});
+    let template = jsonata::Template::compile(&template).expect("the template compiles");
+    (expressions, template, states)
+}
+
+/// The five-member Arguments evaluated as the executor does: one session for the field.
+#[divan::bench]
+fn arguments_one_session_per_field(bencher: divan::Bencher) {
+    let (_, template, states) = arguments();
+    bencher.bench(|| template.evaluate(&states, &[], "Arguments", 1).is_ok());
+}
+
+/// Baseline: the same five expressions, each with a session of its own (what the executor
+/// did before sessions: `$states` converted and functions registered per expression).
+#[divan::bench]
+fn arguments_one_session_per_expression(bencher: divan::Bencher) {
+    let (expressions, _, states) = arguments();
+    bencher.bench(|| {
+        expressions
+            .iter()
+            .filter(|e| jsonata::eval(e, &states, &[], 1).is_ok())
+            .count()
+    });
+}

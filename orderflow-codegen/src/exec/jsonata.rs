@@ -66,28 +66,25 @@ impl Template {
         field: &str,
         seed: u64,
     ) -> Result<Value, Failure> {
+        self.evaluate_with(&mut Session::new(states, variables, seed), field)
+    }
+
+    /// [`Template::evaluate`] with a session made for it: every expression of the template is
+    /// evaluated by the same one.
+    pub fn evaluate_with(&self, session: &mut Session, field: &str) -> Result<Value, Failure> {
         match self {
-            Template::Expr(e) => match eval_in(e, states, variables, seed, field)? {
-                Some(v) => Ok(v),
-                None => Err(Failure::new(
-                    names::QUERY_EVALUATION_ERROR,
-                    format!(
-                        "The JSONata expression '{}' specified for the field '{field}' returned nothing (undefined).",
-                        e.text
-                    ),
-                )),
-            },
+            Template::Expr(e) => session.value(e, field),
             Template::Literal(v) => Ok(v.clone()),
             Template::Array(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, t)| t.evaluate(states, variables, &format!("{field}[{i}]"), seed))
+                .map(|(i, t)| t.evaluate_with(session, &format!("{field}[{i}]")))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
             Template::Object(members) => {
                 let mut out = Map::with_capacity(members.len());
                 for (k, t) in members {
-                    let value = t.evaluate(states, variables, &format!("{field}/{k}"), seed)?;
+                    let value = t.evaluate_with(session, &format!("{field}/{k}"))?;
                     out.insert(k.clone(), value);
                 }
                 Ok(Value::Object(out))
@@ -119,7 +116,7 @@ pub fn parse(text: &str) -> Result<Expr, String> {
 }
 
 /// A `Failure` of [`eval`] with the cause AWS gives, naming the expression and the field.
-fn in_field(failure: Failure, expr: &Expr, field: &str) -> Failure {
+pub fn in_field(failure: Failure, expr: &Expr, field: &str) -> Failure {
     Failure::new(
         failure
             .error
@@ -132,61 +129,126 @@ fn in_field(failure: Failure, expr: &Expr, field: &str) -> Failure {
     )
 }
 
+/// An evaluator with `$states`, the workflow's variables and Step Functions' functions bound,
+/// for the expressions of one field: the values are converted to JSONata's once, and
+/// `$random()`/`$uuid()` draw from one generator (`seed`: the execution's generator picks it,
+/// so seeded runs repeat, and two `$uuid()` in one `Output` differ).
+pub struct Session {
+    evaluator: Evaluator,
+}
+
+impl Session {
+    /// `states`: the value of `$states`; `variables`: the scopes from outermost to innermost.
+    pub fn new(states: &Value, variables: &[Map<String, Value>], seed: u64) -> Self {
+        Session::bound(to_jvalue(states), variables, seed)
+    }
+
+    /// A session whose `$states` has these members (`input`, `context`, `result`, …), built
+    /// without first copying them into one JSON object.
+    pub fn with_states(
+        states: &[(&str, &Value)],
+        variables: &[Map<String, Value>],
+        seed: u64,
+    ) -> Self {
+        let members = states
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), to_jvalue(value)))
+            .collect();
+        Session::bound(JValue::object(members), variables, seed)
+    }
+
+    fn bound(states: JValue, variables: &[Map<String, Value>], seed: u64) -> Self {
+        let mut context = Context::new();
+        for scope in variables {
+            for (name, value) in scope {
+                context.bind(name.clone(), to_jvalue(value));
+            }
+        }
+        context.bind("states".to_owned(), states);
+        let options = EvaluatorOptions {
+            max_stack_depth: Some(MAX_EVALUATION_DEPTH),
+            ..EvaluatorOptions::default()
+        };
+        let mut evaluator = Evaluator::with_options(context, options);
+        register_step_functions(&mut evaluator, seed);
+        Session { evaluator }
+    }
+
+    /// The value of an expression standing in `field`, which must not be undefined; failures
+    /// carry AWS's cause, naming the expression and the field.
+    pub fn value(&mut self, expr: &Expr, field: &str) -> Result<Value, Failure> {
+        match self.eval(expr).map_err(|f| in_field(f, expr, field))? {
+            Some(v) => Ok(v),
+            None => Err(Failure::new(
+                names::QUERY_EVALUATION_ERROR,
+                format!(
+                    "The JSONata expression '{}' specified for the field '{field}' returned nothing (undefined).",
+                    expr.text
+                ),
+            )),
+        }
+    }
+
+    /// Evaluates one expression; `None` is JSONata's "undefined". What an expression binds
+    /// (`$x := …`) does not outlive it.
+    pub fn eval(&mut self, expr: &Expr) -> Result<Option<Value>, Failure> {
+        // Step Functions has no top-level `$`: expressions start from `$states` or a variable.
+        // A panic in the evaluator (third-party code on user data) fails the state instead.
+        let evaluator = &mut self.evaluator;
+        let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            evaluator.evaluate(&expr.ast, &JValue::Undefined)
+        }))
+        .map_err(|_| {
+            Failure::new(
+                names::QUERY_EVALUATION_ERROR,
+                "threw an internal error during evaluation.",
+            )
+        })?;
+        match evaluated {
+            Ok(JValue::Undefined) => Ok(None),
+            Ok(value @ (JValue::Lambda(_) | JValue::Builtin { .. } | JValue::Regex { .. })) => {
+                Err(Failure::new(
+                    names::QUERY_EVALUATION_ERROR,
+                    format!("returned an unsupported result type ({value:?} is not JSON)."),
+                ))
+            }
+            Ok(value) => Ok(Some(to_json(&value))),
+            Err(e) => Err(Failure::new(names::QUERY_EVALUATION_ERROR, e.message())),
+        }
+    }
+}
+
 /// Evaluates an expression with `$states` and the workflow's variables bound (`variables`: the
 /// scopes from outermost to innermost); `None` is JSONata's "undefined". `seed` drives
-/// `$random()` and `$uuid()` (the execution's generator picks it, so seeded runs repeat).
+/// `$random()` and `$uuid()`.
 pub fn eval(
     expr: &Expr,
     states: &Value,
     variables: &[Map<String, Value>],
     seed: u64,
 ) -> Result<Option<Value>, Failure> {
-    let mut context = Context::new();
-    for scope in variables {
-        for (name, value) in scope {
-            context.bind(name.clone(), JValue::from(value.clone()));
-        }
-    }
-    context.bind("states".to_owned(), JValue::from(states.clone()));
-    let options = EvaluatorOptions {
-        max_stack_depth: Some(MAX_EVALUATION_DEPTH),
-        ..EvaluatorOptions::default()
-    };
-    let mut evaluator = Evaluator::with_options(context, options);
-    register_step_functions(&mut evaluator, seed);
-    // Step Functions has no top-level `$`: expressions start from `$states` or a variable. A
-    // panic in the evaluator (third-party code on user data) fails the state instead.
-    let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        evaluator.evaluate(&expr.ast, &JValue::Undefined)
-    }))
-    .map_err(|_| {
-        Failure::new(
-            names::QUERY_EVALUATION_ERROR,
-            "threw an internal error during evaluation.",
-        )
-    })?;
-    match evaluated {
-        Ok(JValue::Undefined) => Ok(None),
-        Ok(value @ (JValue::Lambda(_) | JValue::Builtin { .. } | JValue::Regex { .. })) => {
-            Err(Failure::new(
-                names::QUERY_EVALUATION_ERROR,
-                format!("returned an unsupported result type ({value:?} is not JSON)."),
-            ))
-        }
-        Ok(value) => Ok(Some(to_json(&value))),
-        Err(e) => Err(Failure::new(names::QUERY_EVALUATION_ERROR, e.message())),
-    }
+    Session::new(states, variables, seed).eval(expr)
 }
 
-/// [`eval`] with AWS's cause for a failure: the expression and `field` (`Condition`) named.
-pub fn eval_in(
-    expr: &Expr,
-    states: &Value,
-    variables: &[Map<String, Value>],
-    seed: u64,
-    field: &str,
-) -> Result<Option<Value>, Failure> {
-    eval(expr, states, variables, seed).map_err(|f| in_field(f, expr, field))
+/// A JSON value as JSONata's, converted from a reference (jsonata-core converts only owned
+/// values, which would mean copying the input first).
+fn to_jvalue(value: &Value) -> JValue {
+    match value {
+        Value::Null => JValue::Null,
+        Value::Bool(b) => JValue::Bool(*b),
+        Value::Number(n) => JValue::Number(n.as_f64().unwrap_or(0.0)),
+        Value::String(s) => JValue::String(s.as_str().into()),
+        Value::Array(items) => JValue::Array(jsonata_core::value::JArray::new_flat(
+            items.iter().map(to_jvalue).collect(),
+            !items.iter().any(Value::is_array),
+        )),
+        Value::Object(members) => JValue::object(
+            members
+                .iter()
+                .map(|(k, v)| (k.clone(), to_jvalue(v)))
+                .collect(),
+        ),
+    }
 }
 
 /// JSONata numbers are doubles; JSON output gives whole numbers as integers (and -0 as 0), as

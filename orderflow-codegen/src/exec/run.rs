@@ -365,14 +365,13 @@ impl<'r> Env<'r> {
         Ok(Value::Object(out))
     }
 
-    /// `$states` for JSONata: the input and the context object, and in the fields that may read
-    /// them the state's `result` or a catcher's `errorOutput`.
-    fn jsonata_states(&self, extra: Option<(&str, &Value)>) -> Value {
-        let mut states = json!({"input": self.input, "context": self.context_object()});
-        if let Some((name, value)) = extra {
-            states[name] = value.clone();
-        }
-        states
+    /// A JSONata evaluator for one field, `$states` holding the input and the context object,
+    /// and in the fields that may read them the state's `result` or a catcher's `errorOutput`.
+    fn jsonata_session(&mut self, extra: Option<(&str, &Value)>) -> jsonata::Session {
+        let context = self.context_object();
+        let mut states = vec![("input", self.input), ("context", &context)];
+        states.extend(extra);
+        jsonata::Session::with_states(&states, self.vars, self.rng.u64(..))
     }
 
     /// The value of a JSONata template standing in `field` (`Output`, `Assign`, `Items`).
@@ -385,9 +384,7 @@ impl<'r> Env<'r> {
         let template = template
             .as_ref()
             .map_err(|message| Failure::new(names::QUERY_EVALUATION_ERROR, message.clone()))?;
-        let states = self.jsonata_states(extra);
-        let seed = self.rng.u64(..);
-        template.evaluate(&states, self.vars, field, seed)
+        template.evaluate_with(&mut self.jsonata_session(extra), field)
     }
 
     /// The value of a JSONata expression standing in `field` (`Seconds`, `Error`), which must
@@ -400,12 +397,7 @@ impl<'r> Env<'r> {
         let expr = expr
             .as_ref()
             .map_err(|message| Failure::new(names::QUERY_EVALUATION_ERROR, message.clone()))?;
-        jsonata::Template::Expr(expr.clone()).evaluate(
-            &self.jsonata_states(None),
-            self.vars,
-            field,
-            self.rng.u64(..),
-        )
+        self.jsonata_session(None).value(expr, field)
     }
 }
 
@@ -440,9 +432,11 @@ impl ChoiceEnv for Env<'_> {
     }
 
     fn jsonata(&mut self, expr: &jsonata::Expr) -> Result<bool, ChoiceError> {
-        let states = self.jsonata_states(None);
-        let seed = self.rng.u64(..);
-        match jsonata::eval_in(expr, &states, self.vars, seed, "Condition") {
+        match self
+            .jsonata_session(None)
+            .eval(expr)
+            .map_err(|f| jsonata::in_field(f, expr, "Condition"))
+        {
             Ok(Some(Value::Bool(b))) => Ok(b),
             Ok(other) => Err(ChoiceError::Jsonata(
                 names::QUERY_EVALUATION_ERROR.into(),

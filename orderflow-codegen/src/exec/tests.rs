@@ -602,3 +602,26 @@ fn a_variable_over_256_kib_fails_the_execution_with_data_limit_exceeded() {
         "{execution:?}"
     );
 }
+
+#[test]
+fn the_expressions_of_one_output_share_a_session_but_not_their_bindings() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Ids",
+        "States": {"Ids": {
+            "Type": "Pass",
+            "Output": {
+                "a": "{% $uuid() %}",
+                "b": "{% $uuid() %}",
+                "bound": "{% $x := 5 %}",
+                "leaked": "{% $exists($x) %}"
+            },
+            "End": true
+        }}
+    });
+    let execution = run(definition, json!({}), &NoTasks);
+    let output = execution.output.unwrap_or_default();
+    assert_ne!(output["a"], output["b"], "{output}");
+    assert_eq!(output["bound"], json!(5));
+    assert_eq!(output["leaked"], json!(false));
+}
