@@ -124,6 +124,8 @@ pub struct ReaderPlan {
 #[derive(Debug, Clone)]
 pub struct MapPlan {
     pub iterator: ScopeId,
+    /// A Distributed Map: its iterations see no outer variables.
+    pub distributed: bool,
     pub items_path: Option<CompiledPath>,
     pub item_selector: Option<Payload>,
     pub max_concurrency_path: Option<CompiledPath>,
@@ -540,6 +542,7 @@ fn state_plan(state: &State) -> Result<StatePlan, DefinitionError> {
             let selector = m.item_selector.as_ref().or(io.parameters.as_ref());
             KindPlan::Map(Box::new(MapPlan {
                 iterator: m.iterator,
+                distributed: m.mode == crate::asl::model::MapMode::Distributed,
                 items_path: optional(m.items_path.as_ref())?,
                 item_selector: optional_payload(selector)?,
                 max_concurrency_path: optional(m.run.max_concurrency_path.as_ref())?,

@@ -999,18 +999,28 @@ impl Executor {
     }
 
     /// One Map iteration, in both query languages: its own variable scope, the iterator run on
-    /// `input`, and MapIterationSucceeded or MapIterationFailed recorded.
+    /// `input`, and MapIterationSucceeded or MapIterationFailed recorded. An iteration of a
+    /// Distributed Map (a child execution on AWS) sees none of the outer variables: "Distributed
+    /// Map states cannot currently reference variables in outer scopes".
     async fn run_iteration(
         &self,
         rt: &mut Runtime<'_>,
         plan: &StatePlan,
-        iterator: ScopeId,
+        map: &MapPlan,
         input: Value,
         details: Option<Value>,
     ) -> Result<Value, Failure> {
-        rt.vars.push();
-        let outcome = self.run_scope(rt, iterator, input).await;
-        rt.vars.pop();
+        let outer = if map.distributed {
+            Some(std::mem::replace(&mut rt.vars, Variables::new()))
+        } else {
+            rt.vars.push();
+            None
+        };
+        let outcome = self.run_scope(rt, map.iterator, input).await;
+        match outer {
+            Some(outer) => rt.vars = outer,
+            None => rt.vars.pop(),
+        }
         let event = if outcome.is_ok() {
             EventType::MapIterationSucceeded
         } else {
@@ -1624,10 +1634,7 @@ impl Executor {
                     }
                     (None, None) => item,
                 };
-                match self
-                    .run_iteration(rt, plan, map.iterator, item_input, details)
-                    .await
-                {
+                match self.run_iteration(rt, plan, map, item_input, details).await {
                     Ok(v) => results.push(v),
                     Err(f) => {
                         if f.is_terminal() {

@@ -625,3 +625,34 @@ fn the_expressions_of_one_output_share_a_session_but_not_their_bindings() {
     assert_eq!(output["bound"], json!(5));
     assert_eq!(output["leaked"], json!(false));
 }
+
+#[test]
+fn distributed_map_iterations_see_no_outer_variables() {
+    let definition = |mode: &str| {
+        json!({
+            "QueryLanguage": "JSONata",
+            "StartAt": "Setup",
+            "States": {
+                "Setup": {"Type": "Pass", "Assign": {"rate": 2}, "Next": "Each"},
+                "Each": {
+                    "Type": "Map",
+                    "Items": "{% [1, 2] %}",
+                    "ItemProcessor": {
+                        "ProcessorConfig": {"Mode": mode, "ExecutionType": "STANDARD"},
+                        "StartAt": "Scale",
+                        "States": {"Scale": {"Type": "Pass", "Output": "{% $states.input * $rate %}", "End": true}}
+                    },
+                    "End": true
+                }
+            }
+        })
+    };
+    let inline = run(definition("INLINE"), json!({}), &NoTasks);
+    assert_eq!(inline.output, Some(json!([2, 4])), "{inline:?}");
+    let distributed = run(definition("DISTRIBUTED"), json!({}), &NoTasks);
+    assert_eq!(
+        distributed.error.as_deref(),
+        Some("States.QueryEvaluationError"),
+        "{distributed:?}"
+    );
+}
