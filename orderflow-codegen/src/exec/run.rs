@@ -116,12 +116,15 @@ enum ErrorOutcome {
     Caught(Step),
 }
 
+/// How AWS begins the cause of an error raised by a state itself.
+const STATE_ERROR_PREFIX: &str = "An error occurred while executing the state '";
+
 /// "An error occurred while executing the state 'X' (entered at the event id #N). …"
 fn runtime_error(frame: &StateFrame, message: impl std::fmt::Display) -> Failure {
     Failure::new(
         names::RUNTIME,
         format!(
-            "An error occurred while executing the state '{}' (entered at the event id #{}). {message}",
+            "{STATE_ERROR_PREFIX}{}' (entered at the event id #{}). {message}",
             frame.name, frame.entered_id
         ),
     )
@@ -923,7 +926,13 @@ impl Executor {
     ) -> Result<Step, Failure> {
         let step = self.jsonata_step(rt, plan, frame, raw).await;
         step.map_err(|failure| {
-            if failure.error.as_deref() != Some(names::QUERY_EVALUATION_ERROR) {
+            // Only this state's own evaluations: one from a state inside a Parallel branch or
+            // Map iteration already names that state and was recorded there.
+            let from_inner_state = failure
+                .cause
+                .as_deref()
+                .is_some_and(|c| c.starts_with(STATE_ERROR_PREFIX));
+            if failure.error.as_deref() != Some(names::QUERY_EVALUATION_ERROR) || from_inner_state {
                 return failure;
             }
             let failure = Failure::new(

@@ -656,3 +656,40 @@ fn distributed_map_iterations_see_no_outer_variables() {
         "{distributed:?}"
     );
 }
+
+#[test]
+fn an_evaluation_error_inside_a_parallel_branch_is_reported_once_for_its_own_state() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Both",
+        "States": {"Both": {
+            "Type": "Parallel",
+            "Branches": [{"StartAt": "Inner", "States": {
+                "Inner": {"Type": "Pass", "Output": "{% $states.input.missing %}", "End": true}
+            }}],
+            "End": true
+        }}
+    });
+    let execution = run(definition, json!({}), &NoTasks);
+    assert_eq!(
+        execution.error.as_deref(),
+        Some("States.QueryEvaluationError")
+    );
+    let cause = execution.cause.clone().unwrap_or_default();
+    assert!(
+        cause.starts_with("An error occurred while executing the state 'Inner' (entered at the event id #4). The JSONata expression '$states.input.missing'"),
+        "{cause}"
+    );
+    assert_eq!(
+        execution.event_types(),
+        [
+            "ExecutionStarted",
+            "ParallelStateEntered",
+            "ParallelStateStarted",
+            "PassStateEntered",
+            "EvaluationFailed",
+            "ParallelStateFailed",
+            "ExecutionFailed"
+        ]
+    );
+}
