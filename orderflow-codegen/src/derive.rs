@@ -523,32 +523,40 @@ fn check_struct(
         }
         let name = json_name(ident, &attrs, container.rename_all.as_deref());
         let Some(property) = properties.get(&name) else {
-            if !additional_allowed || !properties.is_empty() {
-                let candidates: Vec<&str> = properties
-                    .keys()
-                    .map(String::as_str)
-                    .filter(|k| !covered.iter().any(|c| c == k))
-                    .collect();
-                let hint = crate::suggest::closest(&name, candidates.iter().copied())
-                    .map(|c| format!("; did you mean `{c}`?"))
-                    .unwrap_or_default();
+            // An input field the schema does not declare is filled only by an undeclared extra,
+            // which the data-flow check never guarantees: unless it may be absent, no checked
+            // input can ever deserialize into the struct.
+            let never_filled = cx.direction == Direction::Input
+                && option_inner(&field.ty).is_none()
+                && !attrs.default
+                && !container.default;
+            let candidates: Vec<&str> = properties
+                .keys()
+                .map(String::as_str)
+                .filter(|k| !covered.iter().any(|c| c == k))
+                .collect();
+            let near = crate::suggest::closest(&name, candidates.iter().copied());
+            // With additional properties allowed, an optional undeclared field is fine unless it
+            // is a near miss, which is almost surely a typo.
+            if !additional_allowed || never_filled || near.is_some() {
                 let shown = if *ident == name {
                     format!("field `{name}`")
                 } else {
                     format!("field `{ident}` (JSON name `{name}`)")
                 };
-                if !additional_allowed {
-                    errors.push(syn::Error::new(
-                        ident.span(),
-                        format!("{shown} is not in {}{hint}", cx.what()),
-                    ));
-                } else if !hint.is_empty() {
-                    // Additional properties are allowed, but a near miss is almost surely a typo.
-                    errors.push(syn::Error::new(
-                        ident.span(),
-                        format!("{shown} is not in {}{hint}", cx.what()),
-                    ));
-                }
+                // A closed schema already says it all; an open one needs the reason.
+                let why = if never_filled && additional_allowed {
+                    ", so no input can fill it: it is neither an `Option<…>` nor `#[serde(default)]`"
+                } else {
+                    ""
+                };
+                let hint = near
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
+                errors.push(syn::Error::new(
+                    ident.span(),
+                    format!("{shown} is not in {}{why}{hint}", cx.what()),
+                ));
             }
             continue;
         };
@@ -923,6 +931,36 @@ mod tests {
             not_a_struct.contains("structs with named fields"),
             "{not_a_struct}"
         );
+    }
+
+    #[test]
+    fn an_undeclared_input_field_must_be_able_to_be_absent() {
+        // `_base/minimal` declares only `bookId` and allows additional properties.
+        let required = expand_for(
+            quote! {
+                #[step(workflow = "../tests/corpus/_base/minimal", function = "lookupBook")]
+                struct Request { #[serde(rename = "bookId")] book_id: String, isbn: String }
+            },
+            Direction::Input,
+        );
+        assert!(
+            required.contains("field `isbn` is not in")
+                && required.contains("no input can fill it"),
+            "{required}"
+        );
+        for fillable in [
+            quote! {
+                #[step(workflow = "../tests/corpus/_base/minimal", function = "lookupBook")]
+                struct Request { #[serde(rename = "bookId")] book_id: String, isbn: Option<String> }
+            },
+            quote! {
+                #[step(workflow = "../tests/corpus/_base/minimal", function = "lookupBook")]
+                struct Request { #[serde(rename = "bookId")] book_id: String, #[serde(default)] isbn: String }
+            },
+        ] {
+            let out = expand_for(fillable, Direction::Input);
+            assert!(!out.contains("compile_error"), "{out}");
+        }
     }
 
     #[test]

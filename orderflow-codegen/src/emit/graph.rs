@@ -1,6 +1,7 @@
 //! The workflow as a flowchart, in Mermaid or Graphviz dot: Choice branches labelled by their
-//! rule, Catch edges labelled by error names and drawn dashed, Parallel branches and Map
-//! iterators as subgraphs, start and end marked.
+//! rule, Catch edges labelled by error names and drawn dashed, a Choice without Default failing
+//! with States.NoChoiceMatched, Parallel branches and Map iterators as subgraphs that the flow
+//! enters and leaves, start and end marked.
 
 use std::fmt::Write as _;
 
@@ -20,7 +21,7 @@ struct Edge {
     from: String,
     to: String,
     label: Option<String>,
-    /// A Catch edge: drawn dashed.
+    /// A Catch edge, or a Choice's no-match failure: drawn dashed.
     error: bool,
 }
 
@@ -132,25 +133,64 @@ fn edges(machine: &StateMachine) -> Vec<Edge> {
                     true,
                 ),
             };
-            out.push(Edge {
-                from: node_id(id),
-                to: node_id(target),
-                label,
-                error,
-            });
+            // A Parallel or Map moves on once its branches or iterations finish: its Next edge
+            // leaves from their end markers, so the flow reads through the subgraphs.
+            let from = match transition.kind {
+                TransitionKind::Next => exits(machine, id),
+                _ => vec![node_id(id)],
+            };
+            for from in from {
+                out.push(Edge {
+                    from,
+                    to: node_id(target),
+                    label: label.clone(),
+                    error,
+                });
+            }
         }
         let ends = state.end || matches!(state.kind, StateKind::Succeed | StateKind::Fail(_));
         if ends {
-            out.push(Edge {
-                from: node_id(id),
-                to: end_id(state.scope),
-                label: None,
-                error: false,
-            });
+            for from in exits(machine, id) {
+                out.push(Edge {
+                    from,
+                    to: end_id(state.scope),
+                    label: None,
+                    error: false,
+                });
+            }
+        }
+        // A Choice without Default fails with States.NoChoiceMatched when no rule matches.
+        if let StateKind::Choice(choice) = &state.kind {
+            if choice.default.is_none() {
+                out.push(Edge {
+                    from: node_id(id),
+                    to: no_match_id(id),
+                    label: Some("no rule matches".to_owned()),
+                    error: true,
+                });
+            }
         }
     }
     out
 }
+
+/// Where a state's normal successor edge leaves from: the end marker of each branch or iterator
+/// of a Parallel or Map, the state itself otherwise.
+fn exits(machine: &StateMachine, id: StateId) -> Vec<String> {
+    match &machine.state(id).kind {
+        StateKind::Parallel(p) => p.branches.iter().map(|b| end_id(*b)).collect(),
+        StateKind::Map(m) => vec![end_id(m.iterator)],
+        _ => vec![node_id(id)],
+    }
+}
+
+/// The failure node of a Choice without Default.
+fn no_match_id(id: StateId) -> String {
+    format!("nomatch{}", id.0)
+}
+
+/// The error a Choice without Default raises when no rule matches.
+const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
 
 /// A Choice rule in words: `$.redeem == true`, `not (…)`, `a and b`.
 fn condition_text(condition: &Condition) -> String {
@@ -161,7 +201,12 @@ fn condition_text(condition: &Condition) -> String {
             operand,
         } => {
             let value = match operand {
-                Operand::Literal(json) => json.to_value().to_string(),
+                // A string as written in the ASL, not JSON-escaped: the renderers escape
+                // for their own syntax.
+                Operand::Literal(json) => match json.to_value() {
+                    serde_json::Value::String(text) => format!("\"{text}\""),
+                    other => other.to_string(),
+                },
                 Operand::Path(p) => p.value.to_string(),
             };
             format!("{} {} {value}", variable.value, operator.value.name())
@@ -242,6 +287,11 @@ fn mermaid_scope(machine: &StateMachine, scope: ScopeId, depth: usize, out: &mut
             StateKind::Fail(_) => {
                 let _ = writeln!(out, "{indent}class {node} failure");
             }
+            StateKind::Choice(choice) if choice.default.is_none() => {
+                let failure = no_match_id(*id);
+                let _ = writeln!(out, "{indent}{failure}[[\"{NO_CHOICE_MATCHED}\"]]");
+                let _ = writeln!(out, "{indent}class {failure} failure");
+            }
             _ => {}
         }
         let inner: Vec<(ScopeId, String)> = match &state.kind {
@@ -290,6 +340,15 @@ fn dot_scope(machine: &StateMachine, scope: ScopeId, depth: usize, out: &mut Str
             node_id(*id),
             dot_text(&node_label(machine, *id))
         );
+        if let StateKind::Choice(choice) = &state.kind {
+            if choice.default.is_none() {
+                let _ = writeln!(
+                    out,
+                    "{indent}{} [label=\"{NO_CHOICE_MATCHED}\", shape=octagon, color=\"#c62828\"];",
+                    no_match_id(*id)
+                );
+            }
+        }
         let inner: Vec<(ScopeId, String)> = match &state.kind {
             StateKind::Parallel(p) => p
                 .branches
@@ -325,7 +384,7 @@ mod tests {
     use super::*;
     use crate::workflow::{WorkflowSources, analyze};
 
-    fn machine(relative: &str) -> StateMachine {
+    fn machine_of(relative: &str) -> StateMachine {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("..")
             .join(relative);
@@ -340,19 +399,181 @@ mod tests {
 
     #[test]
     fn store_checkout_mermaid() {
-        let text = render(&machine("definitions/store-checkout"), GraphFormat::Mermaid);
+        let text = render(
+            &machine_of("definitions/store-checkout"),
+            GraphFormat::Mermaid,
+        );
         insta::assert_snapshot!(text);
     }
 
     #[test]
     fn order_status_dot() {
-        let text = render(&machine("definitions/order-status"), GraphFormat::Dot);
+        let text = render(&machine_of("definitions/order-status"), GraphFormat::Dot);
         insta::assert_snapshot!(text);
+    }
+
+    /// A Parallel (one branch catching its Task's error, then checking it with a Choice
+    /// without Default), then a Map, then a Choice without Default on string literals.
+    fn parallel_map_choice() -> StateMachine {
+        let definition = serde_json::json!({
+            "StartAt": "Fan out",
+            "States": {
+                "Fan out": {
+                    "Type": "Parallel",
+                    "Next": "Each item",
+                    "Branches": [
+                        {
+                            "StartAt": "Charge",
+                            "States": {
+                                "Charge": {
+                                    "Type": "Task",
+                                    "Resource": "arn:aws:states:::sns:publish",
+                                    "Parameters": { "TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "Message": "m" },
+                                    "Catch": [{ "ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Failed?" }],
+                                    "Next": "Failed?"
+                                },
+                                "Failed?": {
+                                    "Type": "Choice",
+                                    "Choices": [{ "Variable": "$.error", "IsPresent": true, "Next": "Stop" }]
+                                },
+                                "Stop": { "Type": "Fail", "ErrorPath": "$.error.Error" }
+                            }
+                        },
+                        { "StartAt": "Wait", "States": { "Wait": { "Type": "Wait", "Seconds": 1, "End": true } } }
+                    ]
+                },
+                "Each item": {
+                    "Type": "Map",
+                    "Next": "Route",
+                    "ItemProcessor": { "StartAt": "Item", "States": { "Item": { "Type": "Pass", "End": true } } }
+                },
+                "Route": {
+                    "Type": "Choice",
+                    "Choices": [
+                        { "Variable": "$.tier", "StringEquals": "gold \"plus\"", "Next": "Done" },
+                        { "Variable": "$.path", "StringMatches": "C:\\*", "Next": "Done" }
+                    ]
+                },
+                "Done": { "Type": "Succeed" }
+            }
+        });
+        let file = crate::source::SourceFile::new("workflow.asl.json", definition.to_string());
+        let json = crate::json::parse(file.text()).unwrap_or_else(|e| panic!("{}", e.message));
+        let mut diagnostics = Vec::new();
+        let mut machine = crate::asl::parse::parse_state_machine(
+            &file,
+            &json,
+            &crate::asl::parse::FunctionCatalog::default(),
+            &mut diagnostics,
+        );
+        crate::asl::validate::validate(&mut machine, &mut diagnostics);
+        assert!(!diagnostics.iter().any(|d| d.is_error()), "{diagnostics:?}");
+        machine
+    }
+
+    fn id_of(machine: &StateMachine, name: &str) -> StateId {
+        let index = machine
+            .states
+            .iter()
+            .position(|s| s.name.value == name)
+            .unwrap_or_else(|| panic!("no state {name}"));
+        StateId(index)
+    }
+
+    #[test]
+    fn a_choice_without_default_draws_its_failure() {
+        let machine = parallel_map_choice();
+        let mermaid = render(&machine, GraphFormat::Mermaid);
+        for choice in ["Failed?", "Route"] {
+            let id = id_of(&machine, choice);
+            let (node, failure) = (node_id(id), no_match_id(id));
+            assert!(
+                mermaid.contains(&format!("{node} -.->|\"no rule matches\"| {failure}")),
+                "{mermaid}"
+            );
+            assert!(
+                mermaid.contains(&format!("{failure}[[\"States.NoChoiceMatched\"]]")),
+                "{mermaid}"
+            );
+        }
+        let dot = render(&machine, GraphFormat::Dot);
+        let failure = no_match_id(id_of(&machine, "Route"));
+        assert!(
+            dot.contains(&format!("{failure} [label=\"States.NoChoiceMatched\"")),
+            "{dot}"
+        );
+        // A Choice with a Default has no failure node.
+        let checkout = render(
+            &machine_of("definitions/store-checkout"),
+            GraphFormat::Mermaid,
+        );
+        assert!(!checkout.contains("NoChoiceMatched"), "{checkout}");
+    }
+
+    #[test]
+    fn choice_string_literals_are_shown_as_written() {
+        let machine = parallel_map_choice();
+        let dot = render(&machine, GraphFormat::Dot);
+        // `gold "plus"` and `C:\*`, escaped once for dot's own quoting and no more.
+        assert!(
+            dot.contains(r#"label="$.tier StringEquals \"gold \"plus\"\"""#),
+            "{dot}"
+        );
+        assert!(
+            dot.contains(r#"label="$.path StringMatches \"C:\\*\"""#),
+            "{dot}"
+        );
+        let mermaid = render(&machine, GraphFormat::Mermaid);
+        assert!(
+            mermaid.contains("|\"$.tier StringEquals #quot;gold #quot;plus#quot;#quot;\"|"),
+            "{mermaid}"
+        );
+        assert!(
+            mermaid.contains(r#"|"$.path StringMatches #quot;C:\*#quot;"|"#),
+            "{mermaid}"
+        );
+    }
+
+    #[test]
+    fn the_flow_leaves_parallel_and_map_through_their_subgraphs() {
+        let machine = parallel_map_choice();
+        let (fan_out, each, route) = (
+            id_of(&machine, "Fan out"),
+            id_of(&machine, "Each item"),
+            id_of(&machine, "Route"),
+        );
+        let StateKind::Parallel(parallel) = &machine.state(fan_out).kind else {
+            panic!("Fan out is a Parallel");
+        };
+        let StateKind::Map(map) = &machine.state(each).kind else {
+            panic!("Each item is a Map");
+        };
+        let mermaid = render(&machine, GraphFormat::Mermaid);
+        for branch in &parallel.branches {
+            let edge = format!("{} --> {}", end_id(*branch), node_id(each));
+            assert!(mermaid.contains(&edge), "{edge} missing:\n{mermaid}");
+        }
+        let edge = format!("{} --> {}", end_id(map.iterator), node_id(route));
+        assert!(mermaid.contains(&edge), "{edge} missing:\n{mermaid}");
+        // Not also straight from the Parallel/Map node, past its branches.
+        assert!(!mermaid.contains(&format!("{} --> {}", node_id(fan_out), node_id(each))));
+        assert!(!mermaid.contains(&format!("{} --> {}", node_id(each), node_id(route))));
+        let dot = render(&machine, GraphFormat::Dot);
+        let edge = format!("{} -> {};", end_id(map.iterator), node_id(route));
+        assert!(dot.contains(&edge), "{edge} missing:\n{dot}");
+    }
+
+    #[test]
+    fn parallel_map_choice_mermaid() {
+        insta::assert_snapshot!(render(&parallel_map_choice(), GraphFormat::Mermaid));
     }
 
     #[test]
     fn catch_edges_are_dashed_and_labelled_with_error_names() {
-        let text = render(&machine("definitions/store-checkout"), GraphFormat::Mermaid);
+        let text = render(
+            &machine_of("definitions/store-checkout"),
+            GraphFormat::Mermaid,
+        );
         assert!(text.contains("s0 -.->|\"BookNotFound\"| s10"), "{text}");
         assert!(text.contains("|\"$.redeem BooleanEquals true\"|"), "{text}");
     }
