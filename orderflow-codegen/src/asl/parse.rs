@@ -1089,6 +1089,19 @@ impl Parser<'_> {
             span: resource.span,
             pointer: resource.pointer,
         };
+        // A lambda:invoke FunctionName placeholder was read (and reported) as the function.
+        let invoke = matches!(
+            resource.value,
+            Resource::Lambda {
+                invocation: LambdaInvocation::Invoke | LambdaInvocation::InvokeWaitForTaskToken,
+                ..
+            }
+        );
+        for key in ["Parameters", "Arguments"] {
+            if let Some(args) = obj.get(key) {
+                self.unresolved_argument_placeholders(args, &obj.child(key), invoke);
+            }
+        }
         let timeout_seconds = self.seconds(obj, "TimeoutSeconds", "TimeoutSecondsPath", ql, 1);
         let heartbeat_seconds =
             self.seconds(obj, "HeartbeatSeconds", "HeartbeatSecondsPath", ql, 1);
@@ -1300,6 +1313,48 @@ impl Parser<'_> {
             )),
         };
         self.report(d);
+    }
+
+    /// `${…}` values of a Task's `Parameters`/`Arguments` (a `QueueUrl`, a `TopicArn`, …) that
+    /// stand for no function, queue or topic: no deployment template would fill them in.
+    /// `top_function_name` skips the `FunctionName` of `lambda:invoke`, read as the function.
+    fn unresolved_argument_placeholders(
+        &mut self,
+        json: &Json,
+        pointer: &str,
+        top_function_name: bool,
+    ) {
+        if let Some(members) = json.as_object() {
+            for m in members {
+                if top_function_name && m.key == "FunctionName" {
+                    continue;
+                }
+                self.unresolved_argument_placeholders(
+                    &m.value,
+                    &push_pointer(pointer, &m.key),
+                    false,
+                );
+            }
+        } else if let Some(items) = json.as_array() {
+            for (i, item) in items.iter().enumerate() {
+                self.unresolved_argument_placeholders(item, &push_index(pointer, i), false);
+            }
+        } else if let Some(placeholder) = json.as_str().and_then(placeholder_name) {
+            if self.catalog.resolve_placeholder(placeholder).is_none()
+                && !self.catalog.resource_placeholders.contains(placeholder)
+            {
+                let d = Diagnostic::new(
+                    Code::UnknownFunction,
+                    format!("the placeholder `${{{placeholder}}}` stands for no function, queue or topic of this workflow folder"),
+                )
+                .at(self.loc(pointer, json.span))
+                .label("no deployment template fills it in")
+                .help(format!(
+                    "declare it in orderflow.json as a queue's or topic's placeholder (`\"queues\": {{ \"orders\": {{ \"placeholder\": \"{placeholder}\" }} }}`), or map it to a function under `placeholders`"
+                ));
+                self.report(d);
+            }
+        }
     }
 
     fn known_functions_note(&self, known: &[&str]) -> String {
@@ -2491,6 +2546,31 @@ mod tests {
         assert!(diagnostics[0].message.contains("${CheckPriceHandler}"));
         let (_, diagnostics) = parse_with(&task("${OrdersQueueArn}"), &catalog);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    }
+
+    /// A `${…}` in a Task's Parameters that no queue, topic or function declares is reported;
+    /// declared ones are not.
+    #[test]
+    fn unresolved_argument_placeholders_are_reported() {
+        let catalog = FunctionCatalog {
+            functions: ["checkPrice".to_string()].into(),
+            resource_placeholders: ["OrdersQueueUrl".to_string()].into(),
+            ..FunctionCatalog::default()
+        };
+        let send = |queue: &str| {
+            format!(
+                r#"{{"StartAt": "Send", "States": {{"Send": {{"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "Parameters": {{"QueueUrl": "{queue}", "MessageBody": {{"fn": "${{CheckPriceFnArn}}"}}}}, "End": true}}}}}}"#
+            )
+        };
+        let (_, diagnostics) = parse_with(&send("${OrdersQueueUrl}"), &catalog);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let (_, diagnostics) = parse_with(&send("${OrderQueueUrl}"), &catalog);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].code, Code::UnknownFunction);
+        assert_eq!(
+            diagnostics[0].location.as_ref().map(|l| l.pointer.as_str()),
+            Some("/States/Send/Parameters/QueueUrl")
+        );
     }
 
     /// `lambda:invoke` with a partial ARN invokes the named function; an unresolved placeholder

@@ -421,13 +421,27 @@ fn placeholder_values(
             );
         }
     }
-    // Every placeholder the definition names a function with, however it is spelt.
-    rewrite_function_references(workflow, &mut definition_value(workflow), &mut |r| {
-        if let Some(p) = &r.placeholder {
-            out.insert(p.clone(), function_arn(r.function));
+    // Every placeholder the definition names a function with, however it is spelt: a Task's
+    // `Resource` or `FunctionName`, or a value passed on (a function ARN in a payload).
+    let catalog = workflow.function_catalog();
+    let mut pending = vec![definition_value(workflow)];
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::String(text) => {
+                if let Some(p) = placeholder_name(&text) {
+                    if let Some(f) = catalog
+                        .resolve_placeholder(p)
+                        .and_then(|f| workflow.functions.get(&f))
+                    {
+                        out.insert(p.to_owned(), function_arn(f));
+                    }
+                }
+            }
+            Value::Array(items) => pending.extend(items),
+            Value::Object(map) => pending.extend(map.into_iter().map(|(_, v)| v)),
+            _ => {}
         }
-        None
-    });
+    }
     for (name, queue) in &workflow.manifest.queues {
         if let Some(placeholder) = &queue.placeholder {
             out.insert(placeholder.clone(), reference(&queue_logical(name)));
