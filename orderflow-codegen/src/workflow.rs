@@ -505,6 +505,9 @@ fn link_functions(
             _ => {}
         }
     }
+    // Tasks naming a function that orderflow could not tie to one of the folder (reported as
+    // E0116): a function that looks unused may be the one such a Task means.
+    let unresolved = unresolved_function_references(machine, manifest, functions);
     for f in functions.values() {
         let triggered = f.settings.trigger.is_some();
         // A state too broken to model may be the one that invokes it: already reported.
@@ -514,17 +517,39 @@ fn link_functions(
             && !manifest.functions.contains_key(&f.name)
             && !broken_states
         {
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::SchemaOrphan,
-                    format!("function `{}` has schemas but no state invokes it and orderflow.json does not declare it", f.name),
-                )
-                .at(Location::new(&f.input.file, "", Span::default()))
-                .help(match suggest::did_you_mean(&f.name, functions.keys().map(String::as_str)) {
+            let d = Diagnostic::new(
+                Code::SchemaOrphan,
+                format!("function `{}` has schemas but no state invokes it and orderflow.json does not declare it", f.name),
+            )
+            .at(Location::new(&f.input.file, "", Span::default()));
+            // The unresolved reference most like the function's name, if any.
+            let candidate = unresolved
+                .iter()
+                .min_by_key(|r| suggest::distance(&r.stem.to_lowercase(), &f.name.to_lowercase()));
+            let d = match candidate {
+                Some(r) => {
+                    let mapping = match crate::asl::parse::placeholder_name(&r.written) {
+                        Some(p) => format!(
+                            "if it is `{}`, map the placeholder in orderflow.json: `\"placeholders\": {{ \"{p}\": \"{}\" }}` (or name it `${{{}FunctionArn}}`)",
+                            f.name,
+                            f.name,
+                            heck::ToUpperCamelCase::to_upper_camel_case(f.name.as_str())
+                        ),
+                        None => format!("if it is `{}`, name the function `{}` there", f.name, f.name),
+                    };
+                    d.related(
+                        r.location.clone(),
+                        format!("state \"{}\" invokes `{}`, which is no function of this folder", r.state, r.written),
+                    )
+                    .note("a Task invokes a function orderflow could not tie to one of this folder (E0116), so it may be this one")
+                    .help(format!("{mapping}; keep the schemas"))
+                }
+                None => d.help(match suggest::did_you_mean(&f.name, functions.keys().map(String::as_str)) {
                     Some(h) => format!("a Task may name it differently: {h}"),
-                    None => "remove the schemas, or declare the function in orderflow.json (e.g. with a `trigger`)".into(),
+                    None => "no Task references it: remove the schemas, or declare the function in orderflow.json (e.g. with a `trigger`)".into(),
                 }),
-            );
+            };
+            diagnostics.push(d);
         }
     }
     // Manifest entries need their queue to exist.
@@ -554,6 +579,79 @@ fn link_functions(
             }
         }
     }
+}
+
+/// A Task's reference to a Lambda function that is no function of the folder.
+struct UnresolvedReference {
+    state: String,
+    /// As written: `${CheckPriceFnArn}`, `checkPrice`, an ARN.
+    written: String,
+    /// The function name it spells (`checkPrice`), to compare with the folder's functions.
+    stem: String,
+    location: Location,
+}
+
+/// Task states whose `Resource` or `FunctionName` names a function the folder does not have:
+/// an unresolved `${…}` placeholder, or a name or ARN of an unknown function.
+fn unresolved_function_references(
+    machine: &StateMachine,
+    manifest: &Manifest,
+    functions: &BTreeMap<String, Function>,
+) -> Vec<UnresolvedReference> {
+    let mut out = Vec::new();
+    for state in &machine.states {
+        let StateKind::Task(task) = &state.kind else {
+            continue;
+        };
+        let location = task.resource.location(&machine.file);
+        let (written, stem, location) = match &task.resource.value {
+            Resource::Opaque(text) => match crate::asl::parse::placeholder_name(text) {
+                // Queue and topic placeholders are not Lambda Resources; the parser reports
+                // every other unresolved one.
+                Some(p)
+                    if !function_catalog(BTreeSet::new(), manifest)
+                        .resource_placeholders
+                        .contains(p) =>
+                {
+                    (text.clone(), FunctionCatalog::placeholder_stem(p), location)
+                }
+                _ => continue,
+            },
+            Resource::Lambda { function, .. } if !functions.contains_key(function) => {
+                // A `lambda:invoke` names its function in `FunctionName`.
+                let key = if state.io.parameters.is_some() {
+                    "Parameters"
+                } else {
+                    "Arguments"
+                };
+                match state
+                    .io
+                    .task_arguments()
+                    .and_then(|a| a.get("FunctionName"))
+                    .and_then(|n| Some((n, n.as_str()?)))
+                {
+                    Some((json, text)) => (
+                        text.to_string(),
+                        function.clone(),
+                        Location::new(
+                            &machine.file,
+                            format!("{}/{key}/FunctionName", state.pointer),
+                            json.span,
+                        ),
+                    ),
+                    None => (function.clone(), function.clone(), location),
+                }
+            }
+            _ => continue,
+        };
+        out.push(UnresolvedReference {
+            state: state.name.value.clone(),
+            written,
+            stem,
+            location,
+        });
+    }
+    out
 }
 
 fn manifest_location(file: &Arc<SourceFile>, pointer: &str) -> Location {

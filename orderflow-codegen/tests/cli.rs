@@ -462,3 +462,47 @@ fn generate_writes_nothing_when_check_finds_errors() {
     );
     assert!(!project.path().join("generated-example").exists());
 }
+
+/// Issue 17: a Task `Resource` of `${lookupBookFnArn}` was taken as an opaque integration:
+/// `check` reported no errors while nothing was type-checked, and then W0205 advised removing
+/// lookupBook's schemas. Every spelling people use now names the function and is checked.
+#[test]
+fn placeholder_spellings_are_type_checked() {
+    for placeholder in [
+        "lookupBookFnArn",
+        "LookupBookFnArn",
+        "LookupBookLambdaArn",
+        "LookupBookFn",
+        "LookupBookFunction",
+        "LookupBookArn",
+    ] {
+        let clean = workflow_with(|asl| {
+            asl.replace("${LookupBookFunctionArn}", &format!("${{{placeholder}}}"))
+        });
+        let path = clean.path().to_string_lossy().into_owned();
+        let output = run(clean.path(), &["check", &path, "--deny-warnings"]);
+        assert_eq!(code(&output), 0, "{placeholder}: {}", stderr(&output));
+        // The input the function receives is checked through the placeholder.
+        let broken = workflow_with(|asl| {
+            asl.replace(
+                "\"Resource\": \"${LookupBookFunctionArn}\",",
+                &format!(
+                    "\"Resource\": \"${{{placeholder}}}\", \"Parameters\": {{ \"id.$\": \"$.bookId\" }},"
+                ),
+            )
+        });
+        let path = broken.path().to_string_lossy().into_owned();
+        let output = run(broken.path(), &["check", &path, "--format", "short"]);
+        assert_eq!(code(&output), 1, "{placeholder}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("error[E0301]"),
+            "{placeholder}: {}",
+            stderr(&output)
+        );
+        assert!(
+            !stderr(&output).contains("W0205"),
+            "{placeholder}: {}",
+            stderr(&output)
+        );
+    }
+}

@@ -1,7 +1,7 @@
 //! Deployment templates of both definitions: reviewed snapshots, and least privilege — every IAM
 //! statement names the resources it needs, and grants only actions the model calls for.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use orderflow_codegen::emit::deploy::{
     WILDCARD_ONLY_ACTIONS, iam_statements, sam_template, sam_template_value, serverless_template,
@@ -158,5 +158,238 @@ fn iam_grants_only_what_the_model_needs_on_named_resources() {
                 .values()
                 .any(|f| !f.completes_tokens_of.is_empty())
         );
+    }
+}
+
+/// Where the workflows that only the deployment tests use live (issue 17: `lambda:invoke`
+/// naming its function by a placeholder, and by literal ARNs, partial ARNs and names).
+fn deploy_workflow(name: &str) -> (Workflow, PathBuf) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/deploy-workflows")
+        .join(name);
+    let sources = WorkflowSources::read_dir(&dir).expect("readable definition");
+    let analysis = analyze(&sources);
+    assert!(!analysis.has_errors(), "{name}: {:?}", analysis.diagnostics);
+    (analysis.workflow.expect("a workflow"), dir)
+}
+
+/// Every Task's function reference of a definition: `(state, the string that names the
+/// function)` — the `FunctionName` of `lambda:invoke`, else a `Resource` that is not a service
+/// integration — in nested branches and iterators too.
+fn function_references(scope: &Value, out: &mut Vec<(String, Value)>) {
+    let Some(states) = scope.get("States").and_then(Value::as_object) else {
+        return;
+    };
+    for (name, state) in states {
+        if state["Type"] == "Task" {
+            let resource = state["Resource"].as_str().unwrap_or_default();
+            if resource.starts_with("arn:aws:states:::lambda:invoke") {
+                let args = state.get("Parameters").or_else(|| state.get("Arguments"));
+                out.push((
+                    name.clone(),
+                    args.map(|a| a["FunctionName"].clone())
+                        .unwrap_or(Value::Null),
+                ));
+            } else if !resource.starts_with("arn:aws:states:::") {
+                out.push((name.clone(), state["Resource"].clone()));
+            }
+        }
+        for branch in state["Branches"].as_array().into_iter().flatten() {
+            function_references(branch, out);
+        }
+        for key in ["Iterator", "ItemProcessor"] {
+            if let Some(inner) = state.get(key) {
+                function_references(inner, out);
+            }
+        }
+    }
+}
+
+/// The state machine of a SAM template as CloudFormation creates it: the ASL that
+/// `DefinitionUri` names (read by `read`) with every `${key}` of `DefinitionSubstitutions`
+/// replaced. Fails if a `${` is left, or if a Task's function reference is not a substitution
+/// whose value is the ARN of an `AWS::Serverless::Function` of the same template. Returns the
+/// (state, function resource) pairs.
+fn resolve_sam(
+    label: &str,
+    template: &Value,
+    read: &dyn Fn(&str) -> String,
+) -> Vec<(String, String)> {
+    const MARK: &str = "orderflow-substitution:";
+    let resources = template["Resources"].as_object().expect("Resources");
+    let machine = resources
+        .values()
+        .find(|r| r["Type"] == "AWS::Serverless::StateMachine")
+        .expect("a state machine");
+    let uri = machine["Properties"]["DefinitionUri"]
+        .as_str()
+        .expect("DefinitionUri");
+    let substitutions = machine["Properties"]["DefinitionSubstitutions"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let mut text = read(uri);
+    for key in substitutions.keys() {
+        text = text.replace(&format!("${{{key}}}"), &format!("{MARK}{key}"));
+    }
+    assert!(
+        !text.contains("${"),
+        "{label}: placeholders DefinitionSubstitutions does not fill: {:?}",
+        text.lines()
+            .filter(|l| l.contains("${"))
+            .collect::<Vec<_>>()
+    );
+    let definition: Value = serde_json::from_str(&text).expect("the definition is JSON");
+    let mut references = Vec::new();
+    function_references(&definition, &mut references);
+    assert!(
+        !references.is_empty(),
+        "{label}: no Task invokes a function"
+    );
+    references
+        .into_iter()
+        .map(|(state, reference)| {
+            let key = reference
+                .as_str()
+                .and_then(|r| r.strip_prefix(MARK))
+                .unwrap_or_else(|| {
+                    panic!("{label}: state {state:?} calls {reference}, not a function of the template")
+                });
+            let value = &substitutions[key];
+            let logical = value["Fn::GetAtt"][0].as_str().unwrap_or_default();
+            assert_eq!(
+                (value["Fn::GetAtt"][1].as_str(), resources.get(logical).map(|r| &r["Type"])),
+                (Some("Arn"), Some(&Value::from("AWS::Serverless::Function"))),
+                "{label}: state {state:?}: ${{{key}}} is {value}, not the ARN of a function of the template"
+            );
+            (state, logical.to_owned())
+        })
+        .collect()
+}
+
+/// The serverless.yml definition keeps no `${…}` (the Framework would read it as one of its
+/// variables) and names every function with `Fn::GetAtt` of a function the service defines.
+fn check_serverless_definition(label: &str, service: &Value) {
+    let machines = service["stepFunctions"]["stateMachines"]
+        .as_object()
+        .expect("state machines");
+    for machine in machines.values() {
+        let definition = &machine["definition"];
+        let text = definition.to_string();
+        assert!(!text.contains("${"), "{label}: `${{` left in {text}");
+        let mut references = Vec::new();
+        function_references(definition, &mut references);
+        for (state, reference) in references {
+            let logical = reference["Fn::GetAtt"][0].as_str().unwrap_or_default();
+            let defined = service["functions"].as_object().is_some_and(|f| {
+                f.keys()
+                    .any(|k| format!("{}LambdaFunction", upper_first(k)) == logical)
+            });
+            assert!(
+                defined && reference["Fn::GetAtt"][1] == "Arn",
+                "{label}: state {state:?} calls {reference}, not a function of the service"
+            );
+        }
+    }
+}
+
+fn upper_first(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Issue 17: the committed SAM templates, resolved as CloudFormation resolves them, reach a
+/// function of the template from every Task and leave no `${…}`.
+#[test]
+fn committed_sam_templates_resolve_to_their_functions() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for name in ["store-checkout", "order-status", "store-checkout-jsonata"] {
+        let crate_dir = root.join("generated-example").join(name);
+        let committed =
+            std::fs::read_to_string(crate_dir.join("template.yaml")).expect("committed template");
+        let uri = committed
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("DefinitionUri: "))
+            .expect("a DefinitionUri");
+        let w = workflow(name);
+        // The committed text is this value printed (generate --check holds it to the model).
+        assert_eq!(
+            committed,
+            sam_template(&w, &format!("definitions/{name}"), uri),
+            "{name}: run orderflow-codegen generate"
+        );
+        let template = sam_template_value(&w, uri);
+        let read = |uri: &str| {
+            std::fs::read_to_string(crate_dir.join(uri)).expect("the DefinitionUri file")
+        };
+        let reached = resolve_sam(name, &template, &read);
+        let invoked = w
+            .functions
+            .values()
+            .filter(|f| !f.invoked_by.is_empty())
+            .count();
+        let distinct: std::collections::BTreeSet<&String> =
+            reached.iter().map(|(_, f)| f).collect();
+        assert_eq!(distinct.len(), invoked, "{name}: {reached:?}");
+        check_serverless_definition(name, &serverless_value(&w, "../../target"));
+    }
+}
+
+/// Issue 17: `lambda:invoke` naming its functions by placeholders spelt `${FirstLambdaArn}`
+/// (DefinitionSubstitutions had `FirstLambdaFunctionArn` instead), and by a full ARN, a partial
+/// ARN with an alias and a bare name (the SAM stack kept calling the original account's
+/// function): both templates reach the functions they deploy.
+#[test]
+fn invoke_function_names_resolve_in_both_templates() {
+    for (name, expected) in [
+        (
+            "invoke-placeholder",
+            vec![
+                ("CheckPrice", "CheckPriceFunction"),
+                ("First", "FirstLambdaFunction"),
+                ("Second", "SecondLambdaFunction"),
+            ],
+        ),
+        (
+            "invoke-literal-arn",
+            vec![
+                ("Check Inventory", "CheckInventoryFunction"),
+                ("Notify", "NotifyFunction"),
+                ("Process Payment", "ProcessPaymentFunction"),
+                ("Update Order Status", "UpdateOrderStatusFunction"),
+            ],
+        ),
+    ] {
+        let (w, dir) = deploy_workflow(name);
+        let source = dir.to_string_lossy().into_owned();
+        let (files, _) = orderflow_codegen::emit::crate_files(&w, &source, Path::new("generated"));
+        let file = |path: &str| {
+            files
+                .iter()
+                .find(|f| f.path == Path::new(path))
+                .map(|f| f.contents.clone())
+        };
+        let template_text = file("template.yaml").expect("a SAM template");
+        let uri = template_text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("DefinitionUri: "))
+            .expect("a DefinitionUri")
+            .to_owned();
+        let template = sam_template_value(&w, &uri);
+        let read = |uri: &str| {
+            file(uri)
+                .unwrap_or_else(|| std::fs::read_to_string(uri).expect("the DefinitionUri file"))
+        };
+        let mut reached = resolve_sam(name, &template, &read);
+        reached.sort();
+        let expected: Vec<(String, String)> = expected
+            .into_iter()
+            .map(|(s, f)| (s.to_owned(), f.to_owned()))
+            .collect();
+        assert_eq!(reached, expected, "{name}");
+        check_serverless_definition(name, &serverless_value(&w, "../../target"));
     }
 }

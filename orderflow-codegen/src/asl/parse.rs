@@ -33,42 +33,86 @@ pub struct FunctionCatalog {
 }
 
 impl FunctionCatalog {
-    /// The function a `${Placeholder}` stands for: the manifest's mapping, else the name with a
-    /// `FunctionArn`/`Arn`/`Function`/`FunctionName` suffix removed, in lowerCamelCase.
-    /// The function name a placeholder spells: `CheckInventoryFunctionArn` → `checkInventory`.
-    pub fn placeholder_stem(placeholder: &str) -> String {
-        PLACEHOLDER_SUFFIXES
+    /// The function names a placeholder may spell, in the order they are tried: the name with
+    /// each [`PLACEHOLDER_SUFFIXES`] suffix it ends with removed (most specific first), then the
+    /// name as written. `CheckPriceFnArn` → `CheckPrice`, `CheckPriceFn`, `CheckPriceFnArn`.
+    fn placeholder_stems(placeholder: &str) -> Vec<&str> {
+        let mut stems: Vec<&str> = PLACEHOLDER_SUFFIXES
             .iter()
-            .find_map(|s| placeholder.strip_suffix(s))
+            .filter_map(|s| placeholder.strip_suffix(s))
+            .filter(|stem| !stem.is_empty())
+            .collect();
+        stems.push(placeholder);
+        stems.dedup();
+        stems
+    }
+
+    /// The function name a placeholder spells: `CheckInventoryFunctionArn` → `checkInventory`,
+    /// `CheckPriceFnArn` → `checkPrice` (the most specific suffix removed, in lowerCamelCase).
+    pub fn placeholder_stem(placeholder: &str) -> String {
+        Self::placeholder_stems(placeholder)
+            .first()
+            .copied()
             .unwrap_or(placeholder)
             .to_lower_camel_case()
     }
 
+    /// The function a `${Placeholder}` stands for: the manifest's mapping, else the first of
+    /// [`Self::placeholder_stems`] that names a function of the folder, as written, in
+    /// lowerCamelCase or ignoring case.
     pub fn resolve_placeholder(&self, placeholder: &str) -> Option<String> {
         if let Some(f) = self.placeholders.get(placeholder) {
             return Some(f.clone());
         }
-        let stem = PLACEHOLDER_SUFFIXES
-            .iter()
-            .find_map(|s| placeholder.strip_suffix(s))
-            .unwrap_or(placeholder);
-        let candidates = [stem.to_string(), stem.to_lower_camel_case()];
-        candidates
-            .iter()
-            .find(|c| self.functions.contains(*c))
-            .cloned()
-            .or_else(|| {
-                let lower = stem.to_lowercase();
-                self.functions
-                    .iter()
-                    .find(|f| f.to_lowercase() == lower)
-                    .cloned()
+        Self::placeholder_stems(placeholder)
+            .into_iter()
+            .find_map(|stem| {
+                [stem.to_string(), stem.to_lower_camel_case()]
+                    .into_iter()
+                    .find(|c| self.functions.contains(c))
+                    .or_else(|| {
+                        let lower = stem.to_lowercase();
+                        self.functions
+                            .iter()
+                            .find(|f| f.to_lowercase() == lower)
+                            .cloned()
+                    })
             })
+    }
+
+    /// The function a Task names with `text` — a `Resource` or the `FunctionName` of
+    /// `arn:aws:states:::lambda:invoke` — when the folder describes it: a `${Placeholder}`
+    /// ([`Self::resolve_placeholder`]), a Lambda function ARN, or (`function_name`) a name,
+    /// `name:alias` or partial ARN as `FunctionName` accepts them.
+    pub fn function_named_by(&self, text: &str, function_name: bool) -> Option<String> {
+        let function = match placeholder_name(text) {
+            Some(p) => self.resolve_placeholder(p),
+            None if function_name => lambda_function_name(text).map(|(f, _)| f),
+            None => lambda_arn(text).map(|(f, _)| f),
+        }?;
+        self.functions.contains(&function).then_some(function)
     }
 }
 
-/// What placeholder names add to a function's name (`${CheckInventoryFunctionArn}`).
-const PLACEHOLDER_SUFFIXES: &[&str] = &["FunctionArn", "FunctionName", "Function", "Arn"];
+/// What placeholder names add to a function's name, most specific first:
+/// `${CheckInventoryFunctionArn}`, `${CheckPriceFnArn}`, `${FirstLambdaArn}`, `${BillFunction}`.
+const PLACEHOLDER_SUFFIXES: &[&str] = &[
+    "FunctionArn",
+    "FunctionName",
+    "LambdaArn",
+    "FnArn",
+    "Function",
+    "Fn",
+    "Arn",
+];
+
+/// `${Name}` → `Name` (a whole string that is one placeholder, as SAM `DefinitionSubstitutions`
+/// and orderflow's templates substitute them).
+pub fn placeholder_name(text: &str) -> Option<&str> {
+    text.strip_prefix("${")
+        .and_then(|r| r.strip_suffix('}'))
+        .filter(|name| !name.is_empty() && !name.contains(['$', '{', '}']))
+}
 
 pub const MAX_STATE_NAME: usize = 80;
 /// Nesting of Parallel/Map (and Choice rules) beyond which definitions are refused rather than
@@ -1045,6 +1089,19 @@ impl Parser<'_> {
             span: resource.span,
             pointer: resource.pointer,
         };
+        // A lambda:invoke FunctionName placeholder was read (and reported) as the function.
+        let invoke = matches!(
+            resource.value,
+            Resource::Lambda {
+                invocation: LambdaInvocation::Invoke | LambdaInvocation::InvokeWaitForTaskToken,
+                ..
+            }
+        );
+        for key in ["Parameters", "Arguments"] {
+            if let Some(args) = obj.get(key) {
+                self.unresolved_argument_placeholders(args, &obj.child(key), invoke);
+            }
+        }
         let timeout_seconds = self.seconds(obj, "TimeoutSeconds", "TimeoutSecondsPath", ql, 1);
         let heartbeat_seconds =
             self.seconds(obj, "HeartbeatSeconds", "HeartbeatSecondsPath", ql, 1);
@@ -1080,7 +1137,7 @@ impl Parser<'_> {
         ql: QueryLanguage,
     ) -> Resource {
         let text = resource.value.as_str();
-        if let Some(placeholder) = text.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+        if let Some(placeholder) = placeholder_name(text) {
             if let Some(function) = self.catalog.resolve_placeholder(placeholder) {
                 return self.known_function(
                     resource,
@@ -1088,10 +1145,8 @@ impl Parser<'_> {
                     LambdaInvocation::Placeholder(placeholder.to_string()),
                 );
             }
-            if !self.catalog.resource_placeholders.contains(placeholder)
-                && placeholder.contains("Function")
-            {
-                self.unknown_function(resource, placeholder, "the placeholder");
+            if !self.catalog.resource_placeholders.contains(placeholder) {
+                self.unresolved_placeholder(resource, placeholder);
             }
             return Resource::Opaque(text.to_string());
         }
@@ -1105,29 +1160,28 @@ impl Parser<'_> {
             };
             match service {
                 "lambda:invoke" => {
-                    let args = match ql {
-                        QueryLanguage::JsonPath => obj.get("Parameters"),
-                        QueryLanguage::Jsonata => obj.get("Arguments"),
+                    let args_key = match ql {
+                        QueryLanguage::JsonPath => "Parameters",
+                        QueryLanguage::Jsonata => "Arguments",
                     };
-                    let name = args.and_then(|a| a.get("FunctionName"));
                     let invocation = if wait {
                         LambdaInvocation::InvokeWaitForTaskToken
                     } else {
                         LambdaInvocation::Invoke
                     };
-                    match name.and_then(Json::as_str) {
-                        Some(n) if !n.starts_with("{%") => {
-                            let function = n
-                                .strip_prefix("${")
-                                .and_then(|r| r.strip_suffix('}'))
-                                .and_then(|p| self.catalog.resolve_placeholder(p))
-                                .or_else(|| lambda_arn(n).map(|(f, _)| f))
-                                .unwrap_or_else(|| n.split(':').next().unwrap_or(n).to_string());
-                            return self.known_function(resource, function, invocation);
+                    let name = obj.get(args_key).and_then(|a| a.get("FunctionName"));
+                    return match name.and_then(|n| Some((n, n.as_str()?))) {
+                        Some((json, n)) if !n.starts_with("{%") => {
+                            let at = Spanned {
+                                value: n.to_string(),
+                                span: json.span,
+                                pointer: push_pointer(&obj.child(args_key), "FunctionName"),
+                            };
+                            self.invoked_function(&at, invocation)
                         }
                         // A dynamic FunctionName cannot be type-checked.
-                        _ => return Resource::Opaque(text.to_string()),
-                    }
+                        _ => Resource::Opaque(text.to_string()),
+                    };
                 }
                 "sqs:sendMessage" => {
                     return Resource::SqsSendMessage {
@@ -1145,6 +1199,46 @@ impl Parser<'_> {
         Resource::Opaque(text.to_string())
     }
 
+    /// The function a `lambda:invoke` `FunctionName` names: a `${Placeholder}`, or what Lambda
+    /// accepts (a name, `name:alias`, a partial or a full ARN).
+    fn invoked_function(
+        &mut self,
+        name: &Spanned<String>,
+        invocation: LambdaInvocation,
+    ) -> Resource {
+        if let Some(placeholder) = placeholder_name(&name.value) {
+            let function = match self.catalog.resolve_placeholder(placeholder) {
+                Some(f) => f,
+                None => {
+                    self.unresolved_placeholder(name, placeholder);
+                    FunctionCatalog::placeholder_stem(placeholder)
+                }
+            };
+            return Resource::Lambda {
+                function,
+                invocation,
+            };
+        }
+        match lambda_function_name(&name.value) {
+            Some((function, _)) => self.known_function(name, function, invocation),
+            None => {
+                let d = Diagnostic::new(
+                    Code::UnknownFunction,
+                    format!("`FunctionName` `{}` is not a Lambda function name", name.value),
+                )
+                .at(self.loc(&name.pointer, name.span))
+                .label("not a function name, name:alias, partial ARN or function ARN")
+                .help("write the function's name (`checkInventory`), `name:alias`, `123456789012:function:name` or `arn:aws:lambda:REGION:ACCOUNT:function:name`, or a `${…}` placeholder");
+                self.report(d);
+                // Kept as a function reference, so that W0205 can point at it.
+                Resource::Lambda {
+                    function: name.value.clone(),
+                    invocation,
+                }
+            }
+        }
+    }
+
     fn known_function(
         &mut self,
         resource: &Spanned<String>,
@@ -1152,7 +1246,7 @@ impl Parser<'_> {
         invocation: LambdaInvocation,
     ) -> Resource {
         if !self.catalog.functions.contains(&function) {
-            self.unknown_function(resource, &function, "the function");
+            self.unknown_function(resource, &function);
         }
         Resource::Lambda {
             function,
@@ -1160,44 +1254,115 @@ impl Parser<'_> {
         }
     }
 
-    fn unknown_function(&mut self, resource: &Spanned<String>, name: &str, what: &str) {
+    /// A function name (from an ARN or a `FunctionName`) the folder does not describe.
+    fn unknown_function(&mut self, resource: &Spanned<String>, function: &str) {
         let known: Vec<&str> = self.catalog.functions.iter().map(String::as_str).collect();
-        let placeholder = what == "the placeholder";
-        // For a placeholder, the function it would stand for: `LookupBokFunctionArn` → `lookupBok`.
-        let function = if placeholder {
-            FunctionCatalog::placeholder_stem(name)
-        } else {
-            name.to_owned()
-        };
         let d = Diagnostic::new(
             Code::UnknownFunction,
-            format!("{what} `{name}` is not a function of this workflow folder"),
+            format!("the function `{function}` is not a function of this workflow folder"),
         )
         .at(self.loc(&resource.pointer, resource.span))
         .label(format!(
             "no schemas/{function}.input.json and .output.json for it"
         ))
-        .note(if known.is_empty() {
-            "the folder describes no functions yet".to_string()
-        } else {
-            format!("functions: {}", known.join(", "))
-        });
-        let close = suggest::closest(&function, known.iter().copied());
-        let d = match (close, placeholder) {
-            (Some(f), true) => {
-                let suffix = PLACEHOLDER_SUFFIXES.iter().find(|s| name.ends_with(*s)).copied().unwrap_or("");
-                let fixed = format!("{}{suffix}", heck::ToUpperCamelCase::to_upper_camel_case(f));
-                d.help(format!("did you mean `${{{fixed}}}` (function {f})?"))
-            }
-            (Some(f), false) => d.help(format!("did you mean `{f}`?")),
-            (None, true) => d.help(format!(
-                "add schemas/{function}.input.json and schemas/{function}.output.json, or map the placeholder to a function in orderflow.json `placeholders`"
-            )),
-            (None, false) => d.help(format!(
+        .note(self.known_functions_note(&known));
+        let d = match suggest::closest(function, known.iter().copied()) {
+            Some(f) => d.help(format!("did you mean `{f}`?")),
+            None => d.help(format!(
                 "add schemas/{function}.input.json and schemas/{function}.output.json"
             )),
         };
         self.report(d);
+    }
+
+    /// A `${Placeholder}` naming a Task's function that stands for no function, queue or topic
+    /// of the folder: nothing can be checked, and no deployment template can fill it in.
+    fn unresolved_placeholder(&mut self, at: &Spanned<String>, placeholder: &str) {
+        let known: Vec<&str> = self.catalog.functions.iter().map(String::as_str).collect();
+        // The function it would stand for: `LookupBokFunctionArn` → `lookupBok`.
+        let function = FunctionCatalog::placeholder_stem(placeholder);
+        let d = Diagnostic::new(
+            Code::UnknownFunction,
+            format!("the placeholder `${{{placeholder}}}` stands for no function of this workflow folder"),
+        )
+        .at(self.loc(&at.pointer, at.span))
+        .label(format!("read as the function `{function}`, which has no schemas"))
+        .note(self.known_functions_note(&known))
+        .note(format!(
+            "a placeholder names a function by its name with one of the suffixes {}, or by a mapping in orderflow.json `placeholders`",
+            PLACEHOLDER_SUFFIXES
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        let d = match suggest::closest(&function, known.iter().copied()) {
+            Some(f) => {
+                let suffix = PLACEHOLDER_SUFFIXES
+                    .iter()
+                    .find(|s| placeholder.ends_with(*s))
+                    .copied()
+                    .unwrap_or("");
+                let fixed = format!("{}{suffix}", heck::ToUpperCamelCase::to_upper_camel_case(f));
+                d.help(format!(
+                    "did you mean `${{{fixed}}}` (function {f})? Or map it in orderflow.json: `\"placeholders\": {{ \"{placeholder}\": \"{f}\" }}`"
+                ))
+            }
+            None => d.help(format!(
+                "map it to a function in orderflow.json (`\"placeholders\": {{ \"{placeholder}\": \"<function>\" }}`), or add schemas/{function}.input.json and schemas/{function}.output.json"
+            )),
+        };
+        self.report(d);
+    }
+
+    /// `${…}` values of a Task's `Parameters`/`Arguments` (a `QueueUrl`, a `TopicArn`, …) that
+    /// stand for no function, queue or topic: no deployment template would fill them in.
+    /// `top_function_name` skips the `FunctionName` of `lambda:invoke`, read as the function.
+    fn unresolved_argument_placeholders(
+        &mut self,
+        json: &Json,
+        pointer: &str,
+        top_function_name: bool,
+    ) {
+        if let Some(members) = json.as_object() {
+            for m in members {
+                if top_function_name && m.key == "FunctionName" {
+                    continue;
+                }
+                self.unresolved_argument_placeholders(
+                    &m.value,
+                    &push_pointer(pointer, &m.key),
+                    false,
+                );
+            }
+        } else if let Some(items) = json.as_array() {
+            for (i, item) in items.iter().enumerate() {
+                self.unresolved_argument_placeholders(item, &push_index(pointer, i), false);
+            }
+        } else if let Some(placeholder) = json.as_str().and_then(placeholder_name) {
+            if self.catalog.resolve_placeholder(placeholder).is_none()
+                && !self.catalog.resource_placeholders.contains(placeholder)
+            {
+                let d = Diagnostic::new(
+                    Code::UnknownFunction,
+                    format!("the placeholder `${{{placeholder}}}` stands for no function, queue or topic of this workflow folder"),
+                )
+                .at(self.loc(pointer, json.span))
+                .label("no deployment template fills it in")
+                .help(format!(
+                    "declare it in orderflow.json as a queue's or topic's placeholder (`\"queues\": {{ \"orders\": {{ \"placeholder\": \"{placeholder}\" }} }}`), or map it to a function under `placeholders`"
+                ));
+                self.report(d);
+            }
+        }
+    }
+
+    fn known_functions_note(&self, known: &[&str]) -> String {
+        if known.is_empty() {
+            "the folder describes no functions yet".to_string()
+        } else {
+            format!("functions: {}", known.join(", "))
+        }
     }
 
     fn error_handling(&mut self, obj: Obj<'_>, ql: QueryLanguage) -> ErrorHandling {
@@ -2016,6 +2181,41 @@ pub fn lambda_arn(text: &str) -> Option<(String, Option<String>)> {
     Some((parts[6].to_string(), parts.get(7).map(|q| (*q).to_string())))
 }
 
+/// A `FunctionName` as Lambda's Invoke API reads it: a function name (`my-function`), a name
+/// with a version or alias (`my-function:live`), a partial ARN (`123456789012:function:my-function`,
+/// optionally with `:live`) or a function ARN ([`lambda_arn`]) → (NAME, QUALIFIER).
+pub fn lambda_function_name(text: &str) -> Option<(String, Option<String>)> {
+    if text.starts_with("arn:") {
+        return lambda_arn(text);
+    }
+    let parts: Vec<&str> = text.split(':').collect();
+    let (name, qualifier) = match parts.as_slice() {
+        [name] => (*name, None),
+        [name, qualifier] => (*name, Some(*qualifier)),
+        [account, "function", name] if is_account(account) => (*name, None),
+        [account, "function", name, qualifier] if is_account(account) => (*name, Some(*qualifier)),
+        _ => return None,
+    };
+    let name_ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    // A version (`1`, `$LATEST`) or an alias (`live`).
+    let qualifier_ok = qualifier.is_none_or(|q| {
+        !q.is_empty()
+            && q.len() <= 128
+            && q.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '$'))
+    });
+    (name_ok && qualifier_ok).then(|| (name.to_string(), qualifier.map(str::to_string)))
+}
+
+/// An AWS account id: twelve digits.
+fn is_account(text: &str) -> bool {
+    text.len() == 12 && text.chars().all(|c| c.is_ascii_digit())
+}
+
 /// The span of byte `offset` of `text`, where `span` covers `text` written as a JSON string.
 /// Offsets are exact when the string has no escapes; otherwise the whole string is used.
 pub(crate) fn inner_span(span: Span, text: &str, offset: usize) -> Span {
@@ -2213,6 +2413,203 @@ mod tests {
             Some("sqsWorker")
         );
         assert_eq!(catalog.resolve_placeholder("OrdersQueueUrl"), None);
+    }
+
+    /// Issue 17: `${checkPriceFnArn}` was taken as an opaque integration, so nothing was
+    /// checked; every spelling people use for a function's placeholder names the function.
+    #[test]
+    fn placeholder_spellings_name_the_function() {
+        let catalog = FunctionCatalog {
+            functions: ["checkPrice", "firstLambda", "first"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            ..FunctionCatalog::default()
+        };
+        for placeholder in [
+            "checkPriceFnArn",
+            "CheckPriceFnArn",
+            "CheckPriceFunctionArn",
+            "CheckPriceLambdaArn",
+            "CheckPriceArn",
+            "CheckPriceFunction",
+            "CheckPriceFn",
+            "CheckPriceFunctionName",
+            "checkPrice",
+        ] {
+            assert_eq!(
+                catalog.resolve_placeholder(placeholder).as_deref(),
+                Some("checkPrice"),
+                "{placeholder}"
+            );
+        }
+        // The most specific suffix wins; a shorter one is tried when that names no function.
+        assert_eq!(
+            catalog.resolve_placeholder("FirstLambdaArn").as_deref(),
+            Some("first")
+        );
+        let without_first = FunctionCatalog {
+            functions: ["firstLambda".to_string()].into(),
+            ..FunctionCatalog::default()
+        };
+        assert_eq!(
+            without_first
+                .resolve_placeholder("FirstLambdaArn")
+                .as_deref(),
+            Some("firstLambda")
+        );
+        assert_eq!(
+            FunctionCatalog::placeholder_stem("CheckPriceFnArn"),
+            "checkPrice"
+        );
+        assert_eq!(catalog.resolve_placeholder("Arn"), None);
+    }
+
+    /// Every form Lambda's Invoke accepts in `FunctionName`; a partial ARN was read as a
+    /// function named after the account.
+    #[test]
+    fn function_names_as_lambda_reads_them() {
+        let name = |n: &str, q: Option<&str>| Some((n.to_string(), q.map(str::to_string)));
+        assert_eq!(lambda_function_name("checkPrice"), name("checkPrice", None));
+        assert_eq!(
+            lambda_function_name("check-price_2:live"),
+            name("check-price_2", Some("live"))
+        );
+        assert_eq!(
+            lambda_function_name("checkPrice:$LATEST"),
+            name("checkPrice", Some("$LATEST"))
+        );
+        assert_eq!(
+            lambda_function_name("123456789012:function:checkPrice"),
+            name("checkPrice", None)
+        );
+        assert_eq!(
+            lambda_function_name("123456789012:function:checkPrice:7"),
+            name("checkPrice", Some("7"))
+        );
+        assert_eq!(
+            lambda_function_name("arn:aws:lambda:eu-west-1:123456789012:function:checkPrice:live"),
+            name("checkPrice", Some("live"))
+        );
+        for bad in [
+            "",
+            "a:b:c",
+            "12345:function:x",
+            "check price",
+            "arn:aws:states:::lambda:invoke",
+            "x:",
+        ] {
+            assert_eq!(lambda_function_name(bad), None, "{bad}");
+        }
+    }
+
+    fn parse_with(text: &str, catalog: &FunctionCatalog) -> (StateMachine, Vec<Diagnostic>) {
+        let file = SourceFile::new("workflow.asl.json", text.to_string());
+        let json = match crate::json::parse(file.text()) {
+            Ok(json) => json,
+            Err(e) => panic!("test definition is not JSON: {}", e.message),
+        };
+        let mut diagnostics = Vec::new();
+        let machine = parse_state_machine(&file, &json, catalog, &mut diagnostics);
+        (machine, diagnostics)
+    }
+
+    fn task_resource(machine: &StateMachine) -> Option<&Resource> {
+        machine.states.iter().find_map(|s| match &s.kind {
+            StateKind::Task(t) => Some(&t.resource.value),
+            _ => None,
+        })
+    }
+
+    /// A Task `Resource` `${…}` that stands for no function, queue or topic is reported (it was
+    /// reported only when the name contained "Function"); a queue's placeholder is not.
+    #[test]
+    fn unresolved_resource_placeholders_are_reported() {
+        let catalog = FunctionCatalog {
+            functions: ["checkPrice".to_string()].into(),
+            resource_placeholders: ["OrdersQueueArn".to_string()].into(),
+            ..FunctionCatalog::default()
+        };
+        let task = |resource: &str| {
+            format!(
+                r#"{{"StartAt": "CheckPrice", "States": {{"CheckPrice": {{"Type": "Task", "Resource": "{resource}", "End": true}}}}}}"#
+            )
+        };
+        let (machine, diagnostics) = parse_with(&task("${checkPriceFnArn}"), &catalog);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert!(
+            matches!(task_resource(&machine), Some(Resource::Lambda { function, .. }) if function == "checkPrice")
+        );
+        let (_, diagnostics) = parse_with(&task("${CheckPriceHandler}"), &catalog);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].code, Code::UnknownFunction);
+        assert!(diagnostics[0].message.contains("${CheckPriceHandler}"));
+        let (_, diagnostics) = parse_with(&task("${OrdersQueueArn}"), &catalog);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    }
+
+    /// A `${…}` in a Task's Parameters that no queue, topic or function declares is reported;
+    /// declared ones are not.
+    #[test]
+    fn unresolved_argument_placeholders_are_reported() {
+        let catalog = FunctionCatalog {
+            functions: ["checkPrice".to_string()].into(),
+            resource_placeholders: ["OrdersQueueUrl".to_string()].into(),
+            ..FunctionCatalog::default()
+        };
+        let send = |queue: &str| {
+            format!(
+                r#"{{"StartAt": "Send", "States": {{"Send": {{"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "Parameters": {{"QueueUrl": "{queue}", "MessageBody": {{"fn": "${{CheckPriceFnArn}}"}}}}, "End": true}}}}}}"#
+            )
+        };
+        let (_, diagnostics) = parse_with(&send("${OrdersQueueUrl}"), &catalog);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let (_, diagnostics) = parse_with(&send("${OrderQueueUrl}"), &catalog);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].code, Code::UnknownFunction);
+        assert_eq!(
+            diagnostics[0].location.as_ref().map(|l| l.pointer.as_str()),
+            Some("/States/Send/Parameters/QueueUrl")
+        );
+    }
+
+    /// `lambda:invoke` with a partial ARN invokes the named function; an unresolved placeholder
+    /// is reported with the function stem in its help, never `schemas/${…}.input.json`.
+    #[test]
+    fn invoke_function_names() {
+        let catalog = FunctionCatalog {
+            functions: ["checkPrice".to_string()].into(),
+            ..FunctionCatalog::default()
+        };
+        let invoke = |name: &str| {
+            format!(
+                r#"{{"StartAt": "CheckPrice", "States": {{"CheckPrice": {{"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {{"FunctionName": "{name}", "Payload.$": "$"}}, "End": true}}}}}}"#
+            )
+        };
+        for name in [
+            "123456789012:function:checkPrice",
+            "123456789012:function:checkPrice:live",
+            "checkPrice:live",
+            "${CheckPriceLambdaArn}",
+        ] {
+            let (machine, diagnostics) = parse_with(&invoke(name), &catalog);
+            assert!(diagnostics.is_empty(), "{name}: {diagnostics:?}");
+            assert!(
+                matches!(task_resource(&machine), Some(Resource::Lambda { function, .. }) if function == "checkPrice"),
+                "{name}"
+            );
+        }
+        let (_, diagnostics) = parse_with(&invoke("${FirstLambdaArn}"), &catalog);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        let d = &diagnostics[0];
+        assert_eq!(d.code, Code::UnknownFunction);
+        let help = d.help.as_deref().unwrap_or_default();
+        assert!(help.contains("schemas/first.input.json"), "{help}");
+        assert!(!help.contains("schemas/${"), "{help}");
+        assert_eq!(
+            d.location.as_ref().map(|l| l.pointer.as_str()),
+            Some("/States/CheckPrice/Parameters/FunctionName")
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 
 use super::GENERATED_MARKER;
 use super::yaml::to_yaml;
-use crate::asl::model::{LambdaInvocation, Resource, StateKind};
+use crate::asl::parse::{FunctionCatalog, placeholder_name};
 use crate::workflow::{Function, Workflow};
 
 /// Actions AWS documents as not supporting resource-level permissions.
@@ -51,38 +51,111 @@ fn names(workflow: &Workflow, function: &Function) -> FunctionNames {
     }
 }
 
-/// The placeholder the ASL uses for each function, when it uses one.
-fn function_placeholders(workflow: &Workflow) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for state in &workflow.machine.states {
-        if let StateKind::Task(task) = &state.kind {
-            if let Resource::Lambda {
-                function,
-                invocation: LambdaInvocation::Placeholder(p),
-            } = &task.resource.value
-            {
-                out.insert(function.clone(), p.clone());
+/// How one Task names its function: in `Resource`, or in the `FunctionName` of
+/// `arn:aws:states:::lambda:invoke(.waitForTaskToken)`.
+struct FunctionReference<'a> {
+    /// The function of the workflow it names.
+    function: &'a Function,
+    /// The `${Placeholder}` it is written as, if it is one.
+    placeholder: Option<String>,
+}
+
+/// Calls `visit` on every string of the definition JSON that names a function of the workflow
+/// (a Task's `Resource`, a `lambda:invoke` `FunctionName`, in nested branches and iterators
+/// too), as the parser reads them; a returned value replaces the string.
+fn rewrite_function_references(
+    workflow: &Workflow,
+    definition: &mut Value,
+    visit: &mut dyn FnMut(&FunctionReference<'_>) -> Option<Value>,
+) {
+    let catalog = workflow.function_catalog();
+    rewrite_scope(workflow, &catalog, definition, visit);
+}
+
+fn rewrite_scope(
+    workflow: &Workflow,
+    catalog: &FunctionCatalog,
+    scope: &mut Value,
+    visit: &mut dyn FnMut(&FunctionReference<'_>) -> Option<Value>,
+) {
+    let Some(states) = scope.get_mut("States").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for state in states.values_mut() {
+        if state.get("Type").and_then(Value::as_str) == Some("Task") {
+            let resource = state.get("Resource").and_then(Value::as_str).unwrap_or("");
+            let invoke = matches!(
+                resource,
+                "arn:aws:states:::lambda:invoke"
+                    | "arn:aws:states:::lambda:invoke.waitForTaskToken"
+            );
+            let mut named = |value: &mut Value, function_name: bool| {
+                let Some(text) = value.as_str() else {
+                    return;
+                };
+                let Some(function) = catalog
+                    .function_named_by(text, function_name)
+                    .and_then(|f| workflow.functions.get(&f))
+                else {
+                    return;
+                };
+                let reference = FunctionReference {
+                    function,
+                    placeholder: placeholder_name(text).map(str::to_owned),
+                };
+                if let Some(new) = visit(&reference) {
+                    *value = new;
+                }
+            };
+            if invoke {
+                for key in ["Parameters", "Arguments"] {
+                    if let Some(name) = state.get_mut(key).and_then(|a| a.get_mut("FunctionName")) {
+                        named(name, true);
+                    }
+                }
+            } else if let Some(resource) = state.get_mut("Resource") {
+                named(resource, false);
+            }
+        }
+        if let Some(branches) = state.get_mut("Branches").and_then(Value::as_array_mut) {
+            for branch in branches {
+                rewrite_scope(workflow, catalog, branch, visit);
+            }
+        }
+        for key in ["Iterator", "ItemProcessor"] {
+            if let Some(inner) = state.get_mut(key) {
+                rewrite_scope(workflow, catalog, inner, visit);
             }
         }
     }
-    out
 }
 
-/// Whether any Task names its function by a literal ARN: such an ASL is deployed from a copy
-/// whose ARNs are placeholders (a literal ARN names one account and region).
+/// The definition as written (JSON), for rewriting.
+fn definition_value(workflow: &Workflow) -> Value {
+    serde_json::from_str(workflow.machine.file.text()).unwrap_or(Value::Null)
+}
+
+/// Whether any Task names its function literally (an ARN, a partial ARN, a name): such an ASL is
+/// deployed from a copy whose references are placeholders, since a literal names a function
+/// of one account and region, not the one the template deploys.
 pub fn has_literal_lambda_arns(workflow: &Workflow) -> bool {
-    workflow.machine.states.iter().any(|s| {
-        matches!(&s.kind, StateKind::Task(t) if matches!(t.resource.value, Resource::Lambda { invocation: LambdaInvocation::Arn { .. }, .. }))
-    })
+    let mut literal = false;
+    rewrite_function_references(workflow, &mut definition_value(workflow), &mut |r| {
+        literal |= r.placeholder.is_none();
+        None
+    });
+    literal
 }
 
-/// The ASL with every literal Lambda ARN replaced by `${<Function>FunctionArn}` and the
-/// `@generated` marker leading its Comment (JSON has no comments).
+/// The ASL with every literal function reference (a `Resource` ARN, a `FunctionName` name,
+/// partial ARN or ARN) replaced by `${<Function>FunctionArn}` and the `@generated` marker
+/// leading its Comment (JSON has no comments).
 pub fn deployable_asl(workflow: &Workflow, source: &str) -> String {
-    let mut root: Value = serde_json::from_str(workflow.machine.file.text()).unwrap_or(Value::Null);
-    replace_resources(&mut root, &|resource: &str| {
-        crate::asl::parse::lambda_arn(resource)
-            .map(|(function, _)| format!("${{{}FunctionArn}}", function.to_upper_camel_case()))
+    let mut root = definition_value(workflow);
+    rewrite_function_references(workflow, &mut root, &mut |r| {
+        r.placeholder
+            .is_none()
+            .then(|| Value::from(format!("${{{}}}", names(workflow, r.function).placeholder)))
     });
     if let Value::Object(map) = &mut root {
         let original = map
@@ -105,34 +178,6 @@ pub fn deployable_asl(workflow: &Workflow, source: &str) -> String {
     let mut text = serde_json::to_string_pretty(&root).unwrap_or_default();
     text.push('\n');
     text
-}
-
-/// Applies `replace` to every Task `Resource` of the state machine JSON (nested scopes too).
-fn replace_resources(value: &mut Value, replace: &dyn Fn(&str) -> Option<String>) {
-    let Some(states) = value.get_mut("States").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for state in states.values_mut() {
-        if state.get("Type").and_then(Value::as_str) == Some("Task") {
-            if let Some(new) = state
-                .get("Resource")
-                .and_then(Value::as_str)
-                .and_then(replace)
-            {
-                state["Resource"] = Value::from(new);
-            }
-        }
-        if let Some(branches) = state.get_mut("Branches").and_then(Value::as_array_mut) {
-            for branch in branches {
-                replace_resources(branch, replace);
-            }
-        }
-        for key in ["Iterator", "ItemProcessor"] {
-            if let Some(inner) = state.get_mut(key) {
-                replace_resources(inner, replace);
-            }
-        }
-    }
 }
 
 /// `Fn::GetAtt` in long form.
@@ -366,15 +411,35 @@ fn placeholder_values(
     workflow: &Workflow,
     function_arn: &dyn Fn(&Function) -> Value,
 ) -> BTreeMap<String, Value> {
-    let placeholders = function_placeholders(workflow);
     let mut out = BTreeMap::new();
+    // `${<Function>FunctionArn}`, which `deployable_asl` writes for literal references.
     for function in workflow.functions.values() {
         if !function.invoked_by.is_empty() {
-            let placeholder = placeholders
-                .get(&function.name)
-                .cloned()
-                .unwrap_or_else(|| names(workflow, function).placeholder);
-            out.insert(placeholder, function_arn(function));
+            out.insert(
+                names(workflow, function).placeholder,
+                function_arn(function),
+            );
+        }
+    }
+    // Every placeholder the definition names a function with, however it is spelt: a Task's
+    // `Resource` or `FunctionName`, or a value passed on (a function ARN in a payload).
+    let catalog = workflow.function_catalog();
+    let mut pending = vec![definition_value(workflow)];
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::String(text) => {
+                if let Some(p) = placeholder_name(&text) {
+                    if let Some(f) = catalog
+                        .resolve_placeholder(p)
+                        .and_then(|f| workflow.functions.get(&f))
+                    {
+                        out.insert(p.to_owned(), function_arn(f));
+                    }
+                }
+            }
+            Value::Array(items) => pending.extend(items),
+            Value::Object(map) => pending.extend(map.into_iter().map(|(_, v)| v)),
+            _ => {}
         }
     }
     for (name, queue) in &workflow.manifest.queues {
@@ -636,8 +701,13 @@ pub fn serverless_value(workflow: &Workflow, artifact_root: &str) -> Value {
             }
         }),
     );
-    let mut definition: Value =
-        serde_json::from_str(workflow.machine.file.text()).unwrap_or(Value::Null);
+    let mut definition = definition_value(workflow);
+    // Every function reference (placeholder, ARN, partial ARN, name) becomes `Fn::GetAtt`,
+    // which serverless-step-functions turns into the deployed function's ARN; a `${…}` left in
+    // the definition would be read as a Serverless Framework variable.
+    rewrite_function_references(workflow, &mut definition, &mut |r| {
+        Some(function_arn(r.function))
+    });
     substitute(
         &mut definition,
         &placeholder_values(workflow, &function_arn),
