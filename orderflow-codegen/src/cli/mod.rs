@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::diagnostic::{Diagnostic, JsonDiagnostic, Severity, render_human, render_short};
+use crate::emit::paths::{CratePaths, Runtime};
 use crate::output::Action;
 use crate::workflow::{Analysis, WorkflowSources, analyze};
 
@@ -70,6 +71,12 @@ pub struct GenerateArgs {
     /// Write nothing; exit 1 with a diff of every file that differs from what would be generated.
     #[arg(long)]
     pub check: bool,
+    /// Where a new crate's Cargo.toml gets orderflow-runtime: `path=DIR` (relative to the
+    /// current folder; written relative to the crate), `git=URL` (optionally `,rev=…`, `,tag=…`
+    /// or `,branch=…`) or `version=REQ`. Default: the orderflow-runtime folder of the checkout
+    /// this orderflow-codegen was built from, else `version=` this orderflow-codegen's version.
+    #[arg(long, value_name = "path=DIR|git=URL|version=REQ")]
+    pub runtime: Option<Runtime>,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -272,6 +279,28 @@ fn generate(args: &GenerateArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(e) => {
+            eprintln!("error: cannot read the current folder: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    if let Some(Runtime::Path(dir)) = &args.runtime {
+        if !cwd.join(dir).join("Cargo.toml").is_file() {
+            eprintln!(
+                "error: --runtime path={}: there is no Cargo.toml in that folder (the path is relative to the current folder)",
+                dir.display()
+            );
+            return ExitCode::from(EXIT_USAGE);
+        }
+    }
+    let local_runtime = Runtime::local();
+    let runtime = args
+        .runtime
+        .clone()
+        .or_else(|| local_runtime.clone())
+        .unwrap_or_else(Runtime::registry);
     // Generate in memory first: nothing is written unless every workflow is sound.
     let mut diagnostics: Vec<Diagnostic> = analyses
         .iter()
@@ -282,8 +311,9 @@ fn generate(args: &GenerateArgs) -> ExitCode {
         for (dir, analysis) in dirs.iter().zip(&analyses) {
             if let Some(workflow) = &analysis.workflow {
                 let crate_dir = args.out.join(&workflow.name);
+                let paths = CratePaths::new(&cwd, dir, &crate_dir, &runtime);
                 let (files, generation) =
-                    crate::emit::crate_files(workflow, &source_name(dir), &crate_dir);
+                    crate::emit::crate_files(workflow, &source_name(dir), &paths);
                 diagnostics.extend(generation);
                 // The crate's Cargo.toml is the user's once written: checked, never rewritten.
                 let manifest = crate_dir.join("Cargo.toml");
@@ -304,7 +334,11 @@ fn generate(args: &GenerateArgs) -> ExitCode {
         return ExitCode::from(1);
     }
     let mut plans = Vec::new();
+    let mut unresolved_runtime = Vec::new();
     for (root, files) in &crates {
+        if args.runtime.is_none() && local_runtime.is_none() && !root.join("Cargo.toml").exists() {
+            unresolved_runtime.push(root.join("Cargo.toml"));
+        }
         match crate::output::plan(root, files, &["src/bin"]) {
             Ok(p) => plans.extend(p),
             Err(e) => {
@@ -351,6 +385,19 @@ fn generate(args: &GenerateArgs) -> ExitCode {
     if let Err(e) = crate::output::apply(&plans) {
         eprintln!("error: writing generated files failed: {e}");
         return ExitCode::from(EXIT_USAGE);
+    }
+    if let Runtime::Version(version) = &runtime {
+        for manifest in &unresolved_runtime {
+            eprintln!(
+                "warning: {} asks the registry for orderflow-runtime = \"{version}\": this orderflow-codegen was not built from a checkout with orderflow-runtime next to it",
+                manifest.display()
+            );
+        }
+        if !unresolved_runtime.is_empty() {
+            eprintln!(
+                "help: if orderflow-runtime is not published there, generate again with --runtime path=DIR or --runtime git=URL after deleting that Cargo.toml, or edit its dependency"
+            );
+        }
     }
     let count = |a: Action| plans.iter().filter(|p| p.action == a).count();
     eprintln!(

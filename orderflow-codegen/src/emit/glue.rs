@@ -9,22 +9,15 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::emit::{Names, relative_from_crate};
+use crate::emit::Names;
+use crate::emit::paths::CratePaths;
 use crate::workflow::{Function, Workflow};
 
-/// The glue module's source, for `src/workflow.rs` of the crate at `crate_dir`.
-pub fn workflow_module(
-    workflow: &Workflow,
-    source: &str,
-    crate_dir: &std::path::Path,
-) -> TokenStream {
+/// The glue module's source, for `src/workflow.rs` of the crate whose paths are `paths`.
+pub fn workflow_module(workflow: &Workflow, source: &str, paths: &CratePaths) -> TokenStream {
     let asl_file = format!("{source}/{}", crate::workflow::ASL_FILE);
-    // From `src/`, one folder below the crate.
-    let include = format!(
-        "../{}/{}",
-        relative_from_crate(source, crate_dir),
-        crate::workflow::ASL_FILE
-    );
+    // include_str! is relative to the file that calls it, in `src/`.
+    let include = paths.definition_from_src();
     let catalog = workflow.function_catalog();
     let functions = catalog.functions.iter();
     let placeholder_keys = catalog.placeholders.keys();

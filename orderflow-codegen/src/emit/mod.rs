@@ -8,6 +8,7 @@ pub mod cargo_manifest;
 pub mod deploy;
 pub mod glue;
 pub mod graph;
+pub mod paths;
 pub mod readme;
 pub mod types;
 pub mod yaml;
@@ -129,11 +130,11 @@ pub fn generated_module(workflow: &Workflow, source: &str) -> (String, Vec<Diagn
 
 /// Every file of a workflow's crate: the generated module, a Lambda binary per function, the
 /// module list, and the stubs (lib.rs, Cargo.toml, one file per function) created once.
-/// `crate_dir` is where the crate goes (relative paths in the templates start there).
+/// `paths` says where the crate's files find the definition, the target folder and the runtime.
 pub fn crate_files(
     workflow: &Workflow,
     source: &str,
-    crate_dir: &std::path::Path,
+    paths: &paths::CratePaths,
 ) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     let (module, diagnostics) = generated_module(workflow, source);
     let mut files = vec![OutputFile {
@@ -175,7 +176,7 @@ pub fn crate_files(
     }
     files.push(OutputFile {
         path: PathBuf::from("src/workflow.rs"),
-        contents: pretty(&glue::workflow_module(workflow, source, crate_dir), &header),
+        contents: pretty(&glue::workflow_module(workflow, source, paths), &header),
         kind: FileKind::Generated,
     });
     let definition_uri = if deploy::has_literal_lambda_arns(workflow) {
@@ -186,10 +187,7 @@ pub fn crate_files(
         });
         "statemachine.asl.json".to_owned()
     } else {
-        format!(
-            "{}/workflow.asl.json",
-            relative_from_crate(source, crate_dir)
-        )
+        paths.definition_from_crate()
     };
     files.push(OutputFile {
         path: PathBuf::from("template.yaml"),
@@ -198,16 +196,12 @@ pub fn crate_files(
     });
     files.push(OutputFile {
         path: PathBuf::from("serverless.yml"),
-        contents: deploy::serverless_template(
-            workflow,
-            source,
-            &relative_from_crate("target", crate_dir),
-        ),
+        contents: deploy::serverless_template(workflow, source, &paths.target_dir),
         kind: FileKind::Generated,
     });
     files.push(OutputFile {
         path: PathBuf::from("README.md"),
-        contents: readme::readme(workflow, source),
+        contents: readme::readme(workflow, source, &paths.workflow_dir),
         kind: FileKind::Generated,
     });
     files.push(OutputFile {
@@ -233,28 +227,10 @@ pub fn crate_files(
     });
     files.push(OutputFile {
         path: PathBuf::from("Cargo.toml"),
-        contents: cargo_toml(workflow),
+        contents: cargo_toml(workflow, &paths.runtime_dependency),
         kind: FileKind::Stub,
     });
     (files, diagnostics)
-}
-
-/// The workflow folder as seen from the crate folder `crate_dir`, both given relative to the
-/// directory `generate` runs in (else the folder as given).
-fn relative_from_crate(source: &str, crate_dir: &std::path::Path) -> String {
-    use std::path::Component;
-    let plain = |p: &std::path::Path| {
-        p.components()
-            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-    };
-    if !plain(std::path::Path::new(source)) || !plain(crate_dir) {
-        return source.to_owned();
-    }
-    let ups = crate_dir
-        .components()
-        .filter(|c| matches!(c, Component::Normal(_)))
-        .count();
-    format!("{}{source}", "../".repeat(ups))
 }
 
 /// Formats tokens as a file with prettyplease, after `header`.
@@ -552,7 +528,8 @@ fn stub(function: &Function, names: &Names) -> TokenStream {
     }
 }
 
-fn cargo_toml(workflow: &Workflow) -> String {
+/// The crate's Cargo.toml; `runtime` is the TOML value of its orderflow-runtime dependency.
+fn cargo_toml(workflow: &Workflow, runtime: &str) -> String {
     let mut bins = String::new();
     for function in workflow.functions.values() {
         let names = Names::of(&function.name);
@@ -583,7 +560,7 @@ aws = ["orderflow-runtime/aws"]
 local = ["orderflow-runtime/executor"]
 
 [dependencies]
-orderflow-runtime = "0.1"
+orderflow-runtime = {runtime}
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
 tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}

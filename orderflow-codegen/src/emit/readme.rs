@@ -9,8 +9,14 @@ use super::GENERATED_MARKER;
 use super::graph::{GraphFormat, render};
 use crate::workflow::Workflow;
 
-/// The README text.
-pub fn readme(workflow: &Workflow, source: &str) -> String {
+/// The README text; `link` is the workflow folder as seen from the README's folder.
+pub fn readme(workflow: &Workflow, source: &str, link: &str) -> String {
+    // A Markdown link destination with spaces must be in angle brackets.
+    let link = if link.contains(' ') {
+        format!("<{link}>")
+    } else {
+        link.to_owned()
+    };
     let mut out = format!(
         "<!-- {GENERATED_MARKER} by orderflow-codegen from {source}. Do not edit: run `orderflow-codegen generate` instead. -->\n# {}\n\n",
         workflow.name
@@ -22,7 +28,7 @@ pub fn readme(workflow: &Workflow, source: &str) -> String {
     }
     let _ = writeln!(
         out,
-        "Generated from [`{source}`](../../{source}). Solid arrows are transitions, dashed arrows are `Catch` clauses labelled with the errors they match.\n"
+        "Generated from [`{source}`]({link}). Solid arrows are transitions, dashed arrows are `Catch` clauses labelled with the errors they match.\n"
     );
     out.push_str("```mermaid\n");
     out.push_str(&render(&workflow.machine, GraphFormat::Mermaid));
