@@ -1110,7 +1110,24 @@ impl<'w> Flow<'w> {
         if let Some(origin) = &m.holder_origin {
             d = d.related(origin.clone(), "the value on that path comes from here");
         }
+        // A lambda:invoke result sent where the function's output was meant: the property is in
+        // its Payload (a rename to a field of the integration's own, like StatusCode, is wrong).
+        let in_payload = match (&m.kind, &m.holder) {
+            (compat::MismatchKind::Missing { maybe: false, .. }, Shape::Object(o))
+                if is_invoke_result(&m.holder) =>
+            {
+                let wanted = m.path.rsplit('.').next().unwrap_or(&m.path);
+                o.properties
+                    .get("Payload")
+                    .is_some_and(|payload| {
+                        matches!(&payload.shape, Shape::Object(p) if p.properties.contains_key(wanted))
+                    })
+                    .then(|| wanted.to_owned())
+            }
+            _ => None,
+        };
         let renamed = match (&m.kind, &m.holder) {
+            _ if in_payload.is_some() => None,
             (compat::MismatchKind::Missing { maybe: false, .. }, Shape::Object(o)) => {
                 let wanted = m.path.rsplit('.').next().unwrap_or(&m.path);
                 crate::suggest::closest(wanted, o.properties.keys().map(String::as_str))
@@ -1152,7 +1169,25 @@ impl<'w> Flow<'w> {
             .as_ref()
             .is_some_and(|o| o.file.path() == self.machine.file.path());
         let jsonata = state.query_language == QueryLanguage::Jsonata;
+        let holder_name = if m.holder_path.is_empty() {
+            value_name.to_owned()
+        } else {
+            format!("`{}`", m.holder_path)
+        };
+        let payload_path = if m.holder_path.is_empty() {
+            "Payload".to_owned()
+        } else {
+            format!("{}.Payload", m.holder_path)
+        };
         d = d.help(match (&m.kind, renamed) {
+            _ if jsonata && in_payload.is_some() => format!(
+                "{holder_name} is a lambda:invoke result, which holds the function's output in `Payload` ({payload_path}.{wanted}): send `{payload_path}` in its place, or reshape the result with the invoking Task's Output (\"{wanted}\": \"{{% $states.result.Payload.{wanted} %}}\")",
+                wanted = in_payload.as_deref().unwrap_or_default()
+            ),
+            _ if in_payload.is_some() => format!(
+                "{holder_name} is a lambda:invoke result, which holds the function's output in `Payload` ({payload_path}.{wanted}): send `{payload_path}` in its place, or reshape the result with the invoking Task's ResultSelector (\"{wanted}.$\": \"$.Payload.{wanted}\")",
+                wanted = in_payload.as_deref().unwrap_or_default()
+            ),
             (_, Some((wanted, close))) if jsonata => format!(
                 "{value_name} has `{close}`: if that is what {function} means by `{wanted}`, rename one of them so they agree, or map it in Arguments (\"{wanted}\": \"{{% $states.input.{close} %}}\")"
             ),
