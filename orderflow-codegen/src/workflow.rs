@@ -37,6 +37,9 @@ pub struct WorkflowSources {
     pub schemas: BTreeMap<String, Arc<SourceFile>>,
     /// Problems met while reading (unreadable files).
     pub read_errors: Vec<Diagnostic>,
+    /// Other state machine definitions in the folder (`order.asl.json`, `order.asl.yaml`), by
+    /// file name: what the user probably meant when `workflow.asl.json` is missing.
+    pub other_definitions: Vec<String>,
 }
 
 impl WorkflowSources {
@@ -54,6 +57,7 @@ impl WorkflowSources {
             manifest: None,
             schemas: BTreeMap::new(),
             read_errors: Vec::new(),
+            other_definitions: Vec::new(),
         }
     }
 
@@ -62,6 +66,8 @@ impl WorkflowSources {
         let file = SourceFile::new(self.dir.join(relative), text);
         if relative == ASL_FILE {
             self.asl = Some(file);
+        } else if is_other_definition(relative) {
+            self.add_other_definition(relative);
         } else if relative == MANIFEST_FILE {
             self.manifest = Some(file);
         } else if let Some(stem) = relative
@@ -88,6 +94,14 @@ impl WorkflowSources {
                 sources.read_file(&path, name);
             }
         }
+        // Only named, not read: they explain a missing workflow.asl.json.
+        for entry in std::fs::read_dir(dir)?.flatten() {
+            if let Some(name) = entry.file_name().to_str() {
+                if is_other_definition(name) && entry.path().is_file() {
+                    sources.add_other_definition(name);
+                }
+            }
+        }
         let schema_dir = dir.join("schemas");
         if schema_dir.is_dir() {
             let mut entries: Vec<PathBuf> = std::fs::read_dir(&schema_dir)?
@@ -103,6 +117,15 @@ impl WorkflowSources {
             }
         }
         Ok(sources)
+    }
+
+    fn add_other_definition(&mut self, name: &str) {
+        if let Err(at) = self
+            .other_definitions
+            .binary_search_by(|n| n.as_str().cmp(name))
+        {
+            self.other_definitions.insert(at, name.to_owned());
+        }
     }
 
     fn read_file(&mut self, path: &Path, relative: &str) {
@@ -132,6 +155,16 @@ impl WorkflowSources {
             .chain(self.manifest.iter())
             .chain(self.schemas.values())
     }
+}
+
+/// A state machine definition at the top of the folder under another name than
+/// [`ASL_FILE`] (`*.asl.json`, `*.asl.yaml`, `*.asl.yml`).
+fn is_other_definition(relative: &str) -> bool {
+    relative != ASL_FILE
+        && !relative.contains('/')
+        && [".asl.json", ".asl.yaml", ".asl.yml"]
+            .iter()
+            .any(|suffix| relative.len() > suffix.len() && relative.ends_with(suffix))
 }
 
 /// A Lambda function of the workflow.
@@ -290,13 +323,7 @@ fn parse_json(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> Opti
 
 fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option<Workflow> {
     let Some(asl_file) = &sources.asl else {
-        diagnostics.push(
-            Diagnostic::new(
-                Code::MissingFile,
-                format!("{} has no {ASL_FILE}", sources.dir.display()),
-            )
-            .help("a workflow folder holds workflow.asl.json, schemas/execution.input.json and one schemas/<function>.input.json + .output.json pair per Lambda function"),
-        );
+        diagnostics.push(missing_definition(sources));
         return None;
     };
     let manifest = sources
@@ -401,6 +428,49 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
         crate::flow::check(&workflow, diagnostics);
     }
     Some(workflow)
+}
+
+/// E0002 for a folder without [`ASL_FILE`], naming the definitions it holds instead.
+fn missing_definition(sources: &WorkflowSources) -> Diagnostic {
+    let dir = sources.dir.display();
+    let layout = "a workflow folder holds workflow.asl.json, schemas/execution.input.json and one schemas/<function>.input.json + .output.json pair per Lambda function";
+    let others = &sources.other_definitions;
+    if others.is_empty() {
+        return Diagnostic::new(Code::MissingFile, format!("{dir} has no {ASL_FILE}")).help(layout);
+    }
+    let listed = others
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let d = Diagnostic::new(
+        Code::MissingFile,
+        format!("{dir} has no {ASL_FILE}, but holds {listed}"),
+    )
+    .note(format!(
+        "orderflow reads a workflow's definition only from {ASL_FILE} in its folder (one workflow per folder)"
+    ));
+    let json: Vec<&String> = others.iter().filter(|n| n.ends_with(".json")).collect();
+    let help = match json.as_slice() {
+        [one] => {
+            let from = sources.dir.join(one);
+            let to = sources.dir.join(ASL_FILE);
+            format!(
+                "rename it: `mv {} {}`; if other tools need the old name, link it instead: `ln -s {one} {}`",
+                from.display(),
+                to.display(),
+                to.display()
+            )
+        }
+        [] => format!(
+            "orderflow reads JSON: convert the definition to JSON and save it as {}",
+            sources.dir.join(ASL_FILE).display()
+        ),
+        _ => format!(
+            "rename the one this folder is about to {ASL_FILE}, and move each other workflow into a folder of its own"
+        ),
+    };
+    d.help(help)
 }
 
 const EXECUTION_INPUT_STEM: &str = "execution.input";
@@ -694,4 +764,73 @@ fn load_manifest(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> O
 pub fn binary_name(workflow: &str, function: &str) -> String {
     use heck::ToKebabCase as _;
     format!("{}-{}", workflow.to_kebab_case(), function.to_kebab_case())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn missing_definition_of(dir: &Path) -> Diagnostic {
+        let sources = WorkflowSources::read_dir(dir).expect("readable folder");
+        let analysis = analyze(&sources);
+        analysis
+            .diagnostics
+            .into_iter()
+            .find(|d| d.code == Code::MissingFile)
+            .expect("E0002 for the missing definition")
+    }
+
+    #[test]
+    fn a_folder_without_workflow_asl_json_names_the_definitions_it_holds() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("checkout.asl.json"), "{}").expect("write");
+        std::fs::write(dir.path().join("README.md"), "").expect("write");
+        let d = missing_definition_of(dir.path());
+        assert!(
+            d.message
+                .ends_with("has no workflow.asl.json, but holds `checkout.asl.json`"),
+            "{}",
+            d.message
+        );
+        let help = d.help.unwrap_or_default();
+        assert!(
+            help.starts_with("rename it: `mv ") && help.contains("checkout.asl.json "),
+            "{help}"
+        );
+
+        // A YAML definition must be converted; several are listed in name order.
+        std::fs::remove_file(dir.path().join("checkout.asl.json")).expect("remove");
+        std::fs::write(dir.path().join("refund.asl.yaml"), "").expect("write");
+        std::fs::write(dir.path().join("checkout.asl.yml"), "").expect("write");
+        let d = missing_definition_of(dir.path());
+        assert!(
+            d.message
+                .ends_with("but holds `checkout.asl.yml`, `refund.asl.yaml`"),
+            "{}",
+            d.message
+        );
+        assert!(
+            d.help
+                .unwrap_or_default()
+                .starts_with("orderflow reads JSON"),
+            "a YAML definition is converted, not renamed"
+        );
+    }
+
+    #[test]
+    fn a_folder_with_no_definition_at_all_explains_the_layout() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = missing_definition_of(dir.path());
+        assert!(
+            d.message.ends_with("has no workflow.asl.json"),
+            "{}",
+            d.message
+        );
+        assert!(
+            d.help
+                .unwrap_or_default()
+                .starts_with("a workflow folder holds"),
+            "the layout is explained"
+        );
+    }
 }

@@ -489,7 +489,7 @@ fn describe_shape(shape: &Shape) -> &'static str {
         Shape::Bool => "a boolean",
         Shape::Integer => "an integer",
         Shape::Number => "a number",
-        Shape::String => "a string",
+        Shape::String | Shape::StringEnum(_) => "a string",
         Shape::Array(_) => "an array",
         Shape::Object(_) => "a JSON object",
     }
@@ -504,7 +504,7 @@ fn shape_fits(shape: &Shape, param: Param) -> bool {
         Param::Any | Param::LimitedAny => true,
         Param::Scalar => !matches!(shape, Shape::Array(_) | Shape::Object(_)),
         Param::String | Param::LimitedString | Param::HashAlgorithm => {
-            matches!(shape, Shape::String)
+            matches!(shape, Shape::String | Shape::StringEnum(_))
         }
         Param::Integer | Param::PositiveInteger | Param::NonZeroInteger => {
             matches!(shape, Shape::Integer | Shape::Number)

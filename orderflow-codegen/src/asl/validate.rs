@@ -33,7 +33,6 @@ pub fn validate(machine: &mut StateMachine, diagnostics: &mut Vec<Diagnostic>) {
             check_terminal_states(machine, diagnostics);
         }
     }
-    check_choice_defaults(machine, diagnostics);
     check_variable_scopes(machine, diagnostics);
 }
 
@@ -325,23 +324,5 @@ fn check_terminal_states(machine: &StateMachine, diagnostics: &mut Vec<Diagnosti
         diagnostics.push(
             d.help("give the last state `\"End\": true`, or add a Succeed state and go to it"),
         );
-    }
-}
-
-fn check_choice_defaults(machine: &StateMachine, diagnostics: &mut Vec<Diagnostic>) {
-    for state in &machine.states {
-        if let StateKind::Choice(choice) = &state.kind {
-            if choice.default.is_none() {
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::ChoiceWithoutDefault,
-                        format!("Choice state \"{}\" has no `Default`", state.name.value),
-                    )
-                    .at(state.name.location(&machine.file))
-                    .note("when no rule matches, the execution fails with States.NoChoiceMatched")
-                    .help("add `\"Default\": \"<state>\"`"),
-                );
-            }
-        }
     }
 }

@@ -186,6 +186,8 @@ fn walk(
             out,
         ),
         (Shape::Integer, Shape::Number) => {}
+        // Types are compared here, not enum values.
+        (Shape::String | Shape::StringEnum(_), Shape::String | Shape::StringEnum(_)) => {}
         (a, b) if a == b => {}
         _ => out.push(mismatch(MismatchKind::WrongType {
             expected: required.to_string(),

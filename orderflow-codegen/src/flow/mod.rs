@@ -11,6 +11,7 @@ pub mod access;
 mod compat;
 mod errors;
 pub mod jsonata;
+mod narrow;
 pub mod shape;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -89,6 +90,9 @@ struct ReadRecord {
     absent: Option<(Vec<StateId>, String, Shape, Option<Location>)>,
     uncertain: Option<Vec<StateId>>,
     guarded: bool,
+    /// The same path with `Payload` inserted after a lambda:invoke result, where that finds
+    /// something: what a read that forgot the integration's wrapping meant.
+    in_payload: Option<String>,
 }
 
 struct Flow<'w> {
@@ -101,6 +105,9 @@ struct Flow<'w> {
     reported: HashSet<(Code, String, String)>,
     scope_cache: HashMap<ScopeId, Vec<(Shape, Shape)>>,
     steps: usize,
+    /// Choice states without `Default`: whether the rules matched every value of every shape
+    /// that reached them.
+    choices_covered: HashMap<StateId, bool>,
 }
 
 /// Where a shape is being evaluated: the state's context object and which reads are guarded.
@@ -147,6 +154,7 @@ impl<'w> Flow<'w> {
             reported: HashSet::new(),
             scope_cache: HashMap::new(),
             steps: 0,
+            choices_covered: HashMap::new(),
         }
     }
 
@@ -264,27 +272,46 @@ impl<'w> Flow<'w> {
             }
             StateKind::Map(map) => Some(self.map(id, state, map, eval)),
             StateKind::Choice(choice) => {
+                // Rules are evaluated in order: rule k is reached by what made every earlier
+                // rule false, and its Next by what also made it true; Default by what made
+                // them all false. Outcomes that are impossible for this shape lead nowhere.
+                let mut remaining = Some(input.clone());
                 for rule in &choice.choices {
+                    let Some(reaching) = remaining.take() else {
+                        break;
+                    };
                     let mut guards = Vec::new();
                     collect_guards(&rule.condition, &mut guards);
                     let guarded = Eval {
+                        input: &reaching,
                         guards: &guards,
                         ..eval
                     };
                     self.condition_reads(&rule.condition, guarded);
                     if let Some(next) = &rule.next {
-                        let mut narrowed = input.clone();
-                        for g in &guards {
-                            let fields: Vec<&str> = g.iter().map(String::as_str).collect();
-                            narrowed = require_path(&narrowed, &fields);
+                        if let Some(matched) = narrow::narrow(&reaching, &rule.condition, true) {
+                            let o = self.output_path(state, &matched, &context, trail);
+                            out.push((next.target, o));
                         }
-                        let o = self.output_path(state, &narrowed, &context, trail);
-                        out.push((next.target, o));
                     }
+                    remaining = narrow::narrow(&reaching, &rule.condition, false);
                 }
-                if let Some(default) = &choice.default {
-                    let o = self.output_path(state, &input, &context, trail);
-                    out.push((default.target, o));
+                match (&choice.default, &remaining) {
+                    (Some(default), Some(unmatched)) => {
+                        let o = self.output_path(state, unmatched, &context, trail);
+                        out.push((default.target, o));
+                    }
+                    (Some(_), None) => {}
+                    (None, _) => {
+                        // No rule matches only what got past them all; none of it when they test
+                        // every value a variable can hold.
+                        let covered =
+                            remaining.is_none() || narrow::rules_cover(&input, &choice.choices);
+                        self.choices_covered
+                            .entry(id)
+                            .and_modify(|c| *c &= covered)
+                            .or_insert(covered);
+                    }
                 }
                 return out;
             }
@@ -906,7 +933,7 @@ impl<'w> Flow<'w> {
             PathRoot::Variable(_) => return Shape::Any,
         };
         let result = lookup(shape, &path.value.segments, root);
-        let guarded = path_fields(&path.value).is_some_and(|fields| {
+        let guarded = narrow::input_fields(&path.value).is_some_and(|fields| {
             eval.guards
                 .iter()
                 .any(|g| fields.len() >= g.len() && fields[..g.len()] == g[..])
@@ -922,6 +949,7 @@ impl<'w> Flow<'w> {
             absent: None,
             uncertain: None,
             guarded: false,
+            in_payload: None,
         });
         record.guarded |= guarded;
         match &result {
@@ -937,6 +965,9 @@ impl<'w> Flow<'w> {
                 holder,
                 origin,
             } => {
+                if record.in_payload.is_none() {
+                    record.in_payload = in_payload(shape, &path.value);
+                }
                 if record.absent.is_none() {
                     record.absent = Some((
                         eval.trail.to_vec(),
@@ -1079,7 +1110,24 @@ impl<'w> Flow<'w> {
         if let Some(origin) = &m.holder_origin {
             d = d.related(origin.clone(), "the value on that path comes from here");
         }
+        // A lambda:invoke result sent where the function's output was meant: the property is in
+        // its Payload (a rename to a field of the integration's own, like StatusCode, is wrong).
+        let in_payload = match (&m.kind, &m.holder) {
+            (compat::MismatchKind::Missing { maybe: false, .. }, Shape::Object(o))
+                if is_invoke_result(&m.holder) =>
+            {
+                let wanted = m.path.rsplit('.').next().unwrap_or(&m.path);
+                o.properties
+                    .get("Payload")
+                    .is_some_and(|payload| {
+                        matches!(&payload.shape, Shape::Object(p) if p.properties.contains_key(wanted))
+                    })
+                    .then(|| wanted.to_owned())
+            }
+            _ => None,
+        };
         let renamed = match (&m.kind, &m.holder) {
+            _ if in_payload.is_some() => None,
             (compat::MismatchKind::Missing { maybe: false, .. }, Shape::Object(o)) => {
                 let wanted = m.path.rsplit('.').next().unwrap_or(&m.path);
                 crate::suggest::closest(wanted, o.properties.keys().map(String::as_str))
@@ -1121,7 +1169,25 @@ impl<'w> Flow<'w> {
             .as_ref()
             .is_some_and(|o| o.file.path() == self.machine.file.path());
         let jsonata = state.query_language == QueryLanguage::Jsonata;
+        let holder_name = if m.holder_path.is_empty() {
+            value_name.to_owned()
+        } else {
+            format!("`{}`", m.holder_path)
+        };
+        let payload_path = if m.holder_path.is_empty() {
+            "Payload".to_owned()
+        } else {
+            format!("{}.Payload", m.holder_path)
+        };
         d = d.help(match (&m.kind, renamed) {
+            _ if jsonata && in_payload.is_some() => format!(
+                "{holder_name} is a lambda:invoke result, which holds the function's output in `Payload` ({payload_path}.{wanted}): send `{payload_path}` in its place, or reshape the result with the invoking Task's Output (\"{wanted}\": \"{{% $states.result.Payload.{wanted} %}}\")",
+                wanted = in_payload.as_deref().unwrap_or_default()
+            ),
+            _ if in_payload.is_some() => format!(
+                "{holder_name} is a lambda:invoke result, which holds the function's output in `Payload` ({payload_path}.{wanted}): send `{payload_path}` in its place, or reshape the result with the invoking Task's ResultSelector (\"{wanted}.$\": \"$.Payload.{wanted}\")",
+                wanted = in_payload.as_deref().unwrap_or_default()
+            ),
             (_, Some((wanted, close))) if jsonata => format!(
                 "{value_name} has `{close}`: if that is what {function} means by `{wanted}`, rename one of them so they agree, or map it in Arguments (\"{wanted}\": \"{{% $states.input.{close} %}}\")"
             ),
@@ -1158,8 +1224,32 @@ impl<'w> Flow<'w> {
         parts.join(" → ")
     }
 
+    /// W0118 for each Choice state without `Default` whose rules may all be false: one that
+    /// JSONata decides, or one reached by a value they do not cover.
+    fn choices_without_default(&self, diagnostics: &mut Vec<Diagnostic>) {
+        for (index, state) in self.machine.states.iter().enumerate() {
+            let StateKind::Choice(choice) = &state.kind else {
+                continue;
+            };
+            if choice.default.is_some() || self.choices_covered.get(&StateId(index)) == Some(&true)
+            {
+                continue;
+            }
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::ChoiceWithoutDefault,
+                    format!("Choice state \"{}\" has no `Default`", state.name.value),
+                )
+                .at(state.name.location(&self.machine.file))
+                .note("when no rule matches, the execution fails with States.NoChoiceMatched")
+                .help("add `\"Default\": \"<state>\"`, or test every value the variable can hold (each value of a string enum, both booleans)"),
+            );
+        }
+    }
+
     /// Turns the read records into E0303/E0306/W0304 and hands over all diagnostics.
     fn finish(mut self, diagnostics: &mut Vec<Diagnostic>) {
+        self.choices_without_default(diagnostics);
         let workers: Vec<(&str, &Shape, &std::path::Path)> = self
             .workflow
             .functions
@@ -1203,7 +1293,9 @@ impl<'w> Flow<'w> {
                     if let Some(origin) = origin {
                         d = d.related(origin.clone(), format!("{prefix} gets its shape here"));
                     }
-                    if let Shape::Object(o) = holder {
+                    if let Some(meant) = &record.in_payload {
+                        d = d.help(format!("with lambda:invoke the function's output is under `Payload`: did you mean `{meant}`?"));
+                    } else if let Shape::Object(o) = holder {
                         let wanted = record.text.rsplit(['.', '[']).next().unwrap_or("");
                         if let Some(h) = crate::suggest::did_you_mean(wanted, o.properties.keys().map(String::as_str)) {
                             d = d.help(h);
@@ -1238,22 +1330,34 @@ impl<'w> Flow<'w> {
     }
 }
 
-fn push(pointer: &str, key: &str) -> String {
-    crate::json::push_pointer(pointer, key)
+/// Whether `shape` is what a `lambda:invoke` Task returns (`{ Payload, StatusCode, … }`).
+fn is_invoke_result(shape: &Shape) -> bool {
+    matches!(shape, Shape::Object(o)
+        if ["Payload", "StatusCode", "ExecutedVersion"].iter().all(|k| o.properties.contains_key(*k)))
 }
 
-/// The input-field names of a `$.a.b` path.
-fn path_fields(path: &Path) -> Option<Vec<String>> {
-    if path.root != PathRoot::Input {
-        return None;
-    }
-    path.segments
-        .iter()
-        .map(|s| match s {
-            Segment::Field(f) => Some(f.clone()),
-            _ => None,
+/// `path` with `Payload` inserted right after a lambda:invoke result it goes through, when the
+/// path then finds something in `shape`: `$.result.statusCode` → `$.result.Payload.statusCode`.
+fn in_payload(shape: &Shape, path: &Path) -> Option<String> {
+    (0..path.segments.len()).find_map(|at| {
+        let holder = lookup(shape, &path.segments[..at], "$").shape_or_any();
+        if !is_invoke_result(&holder) || path.segments[at] == Segment::Field("Payload".into()) {
+            return None;
+        }
+        let mut segments = path.segments.clone();
+        segments.insert(at, Segment::Field("Payload".into()));
+        matches!(lookup(shape, &segments, "$"), Lookup::Found { .. }).then(|| {
+            Path {
+                root: path.root.clone(),
+                segments,
+            }
+            .to_string()
         })
-        .collect()
+    })
+}
+
+fn push(pointer: &str, key: &str) -> String {
+    crate::json::push_pointer(pointer, key)
 }
 
 /// `IsPresent: true` tests that hold whenever the rule matches (top level or under And).
@@ -1266,7 +1370,7 @@ fn collect_guards(condition: &Condition, out: &mut Vec<Vec<String>>) {
         } => {
             let is_true = matches!(operand, Operand::Literal(j) if j.as_bool() == Some(true));
             if operator.value == ComparisonOperator::IsPresent && is_true {
-                if let Some(fields) = path_fields(&variable.value) {
+                if let Some(fields) = narrow::input_fields(&variable.value) {
                     out.push(fields);
                 }
             }
@@ -1277,35 +1381,6 @@ fn collect_guards(condition: &Condition, out: &mut Vec<Vec<String>>) {
             }
         }
         _ => {}
-    }
-}
-
-/// Marks the property at `fields` as present (after an IsPresent test succeeded).
-fn require_path(shape: &Shape, fields: &[&str]) -> Shape {
-    let Some((first, rest)) = fields.split_first() else {
-        return shape.clone();
-    };
-    match shape {
-        Shape::Object(o) => {
-            let mut o = o.clone();
-            if let Some(p) = o.properties.get_mut(*first) {
-                p.required = true;
-                p.shape = require_path(&p.shape, rest);
-            }
-            Shape::Object(o)
-        }
-        Shape::Union(alts) => {
-            let objects: Vec<Shape> = alts
-                .iter()
-                .filter(|a| matches!(a, Shape::Object(_) | Shape::Any))
-                .map(|a| require_path(a, fields))
-                .collect();
-            objects
-                .into_iter()
-                .reduce(|a, b| a.join(&b))
-                .unwrap_or(Shape::Any)
-        }
-        other => other.clone(),
     }
 }
 
@@ -1336,3 +1411,6 @@ fn cut(shape: Shape, depth: usize) -> Shape {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests;

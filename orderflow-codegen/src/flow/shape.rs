@@ -4,7 +4,7 @@
 //! describes what a function *requires* (from its input schema): there `required` means "must be
 //! present"; in a propagated value it means "present on every path that reaches here".
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::diagnostic::Location;
@@ -19,6 +19,9 @@ pub enum Shape {
     /// Any number, integers included.
     Number,
     String,
+    /// A string that is one of these values (a schema's string `enum` or `const`). Wherever
+    /// types are compared it is a `string`; the values matter where a Choice tests them.
+    StringEnum(BTreeSet<String>),
     Array(Box<Shape>),
     Object(ObjectShape),
     /// One of several shapes; never nested, never contains `Any`, at least two members.
@@ -107,6 +110,12 @@ impl Shape {
             (Shape::Any, _) | (_, Shape::Any) => Shape::Any,
             (a, b) if a == b => a.clone(),
             (Shape::Integer, Shape::Number) | (Shape::Number, Shape::Integer) => Shape::Number,
+            (Shape::StringEnum(a), Shape::StringEnum(b)) => {
+                Shape::StringEnum(a.union(b).cloned().collect())
+            }
+            (Shape::String, Shape::StringEnum(_)) | (Shape::StringEnum(_), Shape::String) => {
+                Shape::String
+            }
             (Shape::Array(a), Shape::Array(b)) => Shape::Array(Box::new(a.join(b))),
             (Shape::Object(a), Shape::Object(b)) => Shape::Object(join_objects(a, b)),
             _ => {
@@ -172,6 +181,10 @@ fn push_member(members: &mut Vec<Shape>, shape: &Shape) {
                     Shape::Integer | Shape::Number,
                     Shape::Integer | Shape::Number
                 )
+                | (
+                    Shape::String | Shape::StringEnum(_),
+                    Shape::String | Shape::StringEnum(_)
+                )
         ) || existing == shape;
         if same_kind {
             *existing = existing.join(shape);
@@ -231,7 +244,7 @@ impl fmt::Display for Shape {
             Shape::Bool => f.write_str("boolean"),
             Shape::Integer => f.write_str("integer"),
             Shape::Number => f.write_str("number"),
-            Shape::String => f.write_str("string"),
+            Shape::String | Shape::StringEnum(_) => f.write_str("string"),
             Shape::Array(item) => write!(f, "array of {item}"),
             Shape::Object(o) => {
                 f.write_str("{ ")?;
@@ -289,6 +302,29 @@ mod tests {
         assert!(j.properties["total"].required);
         assert_eq!(j.properties["total"].shape, Shape::Number);
         assert!(!j.properties["points"].required);
+    }
+
+    #[test]
+    fn string_enums_join_to_their_union_and_into_plain_strings() {
+        let one = |v: &str| Shape::StringEnum(BTreeSet::from([v.to_owned()]));
+        let both = one("paid").join(&one("pending"));
+        assert_eq!(
+            both,
+            Shape::StringEnum(BTreeSet::from(["paid".into(), "pending".into()]))
+        );
+        assert_eq!(both.to_string(), "string");
+        assert_eq!(both.join(&Shape::String), Shape::String);
+        assert_eq!(
+            both.join(&Shape::Null).join(&one("failed")),
+            Shape::Union(vec![
+                Shape::StringEnum(BTreeSet::from([
+                    "failed".into(),
+                    "paid".into(),
+                    "pending".into()
+                ])),
+                Shape::Null
+            ])
+        );
     }
 
     #[test]

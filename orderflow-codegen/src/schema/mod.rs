@@ -388,7 +388,7 @@ fn shape_of_value(value: &Value) -> Shape {
         Value::Bool(_) => Shape::Bool,
         Value::Number(n) if n.is_i64() || n.is_u64() => Shape::Integer,
         Value::Number(_) => Shape::Number,
-        Value::String(_) => Shape::String,
+        Value::String(s) => Shape::StringEnum(std::collections::BTreeSet::from([s.clone()])),
         Value::Array(items) => {
             let mut shapes = items.iter().map(shape_of_value);
             let first = shapes.next().unwrap_or(Shape::Any);
@@ -410,6 +410,12 @@ fn intersect(a: &Shape, b: &Shape) -> Shape {
     match (a, b) {
         (Shape::Any, other) | (other, Shape::Any) => other.clone(),
         (Shape::Integer, Shape::Number) | (Shape::Number, Shape::Integer) => Shape::Integer,
+        (Shape::String, e @ Shape::StringEnum(_)) | (e @ Shape::StringEnum(_), Shape::String) => {
+            e.clone()
+        }
+        (Shape::StringEnum(x), Shape::StringEnum(y)) if !x.is_disjoint(y) => {
+            Shape::StringEnum(x.intersection(y).cloned().collect())
+        }
         (Shape::Array(x), Shape::Array(y)) => Shape::Array(Box::new(intersect(x, y))),
         (Shape::Object(x), Shape::Object(y)) => {
             let mut properties = x.properties.clone();
@@ -469,7 +475,10 @@ fn compatible_kind(a: &Shape, b: &Shape) -> bool {
                 Shape::Integer | Shape::Number,
                 Shape::Integer | Shape::Number
             )
-            | (Shape::String, Shape::String)
+            | (
+                Shape::String | Shape::StringEnum(_),
+                Shape::String | Shape::StringEnum(_)
+            )
             | (Shape::Array(_), Shape::Array(_))
             | (Shape::Object(_), Shape::Object(_))
     )
@@ -535,7 +544,11 @@ mod tests {
             o.properties["note"].shape,
             Shape::Union(vec![Shape::String, Shape::Null])
         );
-        assert_eq!(o.properties["kind"].shape, Shape::String);
+        // An enum of strings keeps its values (a Choice may test each of them).
+        assert_eq!(
+            o.properties["kind"].shape,
+            Shape::StringEnum(["a".to_owned(), "b".to_owned()].into())
+        );
         assert_eq!(
             o.properties["either"].shape,
             Shape::Union(vec![Shape::String, Shape::Integer])
