@@ -1,6 +1,9 @@
 //! `orderflow-codegen run`: executes a state machine in-process on a given input and prints the
 //! outcome as JSON. Task states are bound only through a mock configuration (Step Functions
-//! Local's format, see [`crate::exec::mocks`]); a Task with no mock fails the execution.
+//! Local's format, see [`crate::exec::mocks`]); a Task with no mock fails the execution. A
+//! workflow folder's schemas are checked as contracts ([`crate::exec::contracts`]): each
+//! violation is reported on stderr and in the result, and `--strict-contracts` fails the
+//! execution with `States.Runtime` instead.
 //!
 //! Exit status: 0 when every execution ran (whatever its status), 1 when the definition is
 //! invalid (diagnostics on stderr, as `check` prints them), 2 for usage and I/O errors
