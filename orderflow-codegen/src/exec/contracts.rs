@@ -574,3 +574,80 @@ impl TaskContract {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn schema(path: &str, schema: &Value) -> Schema {
+        let file = SourceFile::new(
+            path,
+            serde_json::to_string_pretty(schema).unwrap_or_default(),
+        );
+        let mut out = Vec::new();
+        let document = crate::schema::load_schema(&file, &mut out)
+            .unwrap_or_else(|| panic!("the schema loads: {out:?}"));
+        Schema::new(&document).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn worker_contracts() -> Contracts {
+        let message = json!({"type": "object", "properties": {"Token": {"type": "string"}}, "required": ["Token"]});
+        let result = json!({"type": "object", "required": ["courier"]});
+        Contracts::new().with_worker(
+            "PrepareOrder",
+            "sqsWorker",
+            Some(schema("schemas/sqsWorker.input.json", &message)),
+            Some(schema("schemas/sqsWorker.output.json", &result)),
+        )
+    }
+
+    #[test]
+    fn a_worker_message_is_checked_as_the_worker_reads_it() {
+        let sqs = Resource::SqsSendMessage {
+            wait_for_task_token: true,
+        };
+        let contracts = worker_contracts();
+        let Some(task) = contracts.for_task("PrepareOrder", &sqs) else {
+            panic!("PrepareOrder has a worker contract");
+        };
+        // A JSON body, and the same body sent as JSON text: SQS carries text, the worker parses.
+        assert!(
+            task.check_input("PrepareOrder", &json!({"MessageBody": {"Token": "t"}}))
+                .is_empty()
+        );
+        assert!(
+            task.check_input(
+                "PrepareOrder",
+                &json!({"MessageBody": "{\"Token\": \"t\"}"})
+            )
+            .is_empty()
+        );
+        let broken = task.check_input("PrepareOrder", &json!({"MessageBody": "{\"Token\": 1}"}));
+        assert_eq!(broken.len(), 1);
+        assert_eq!(broken[0].contract, ContractKind::WorkerMessage);
+        assert_eq!(broken[0].function.as_deref(), Some("sqsWorker"));
+        assert_eq!(broken[0].instance_path, "/Token");
+        assert_eq!(broken[0].schema_pointer, "/properties/Token/type");
+        let (line, column) = (broken[0].line, broken[0].column);
+        assert!(line.is_some() && column.is_some(), "{:?}", broken[0]);
+        let result = task.check_output("PrepareOrder", &json!({"courierId": 5}));
+        assert_eq!(result.len(), 1);
+        assert_eq!(result[0].contract, ContractKind::WorkerResult);
+        assert!(
+            result[0]
+                .to_string()
+                .starts_with("schemas/sqsWorker.output.json:"),
+            "{}",
+            result[0]
+        );
+        // Other states, other resources and plain sends have no contract.
+        assert!(contracts.for_task("Other", &sqs).is_none());
+        let plain = Resource::SqsSendMessage {
+            wait_for_task_token: false,
+        };
+        assert!(contracts.for_task("PrepareOrder", &plain).is_none());
+        assert!(Contracts::new().is_empty() && !contracts.is_empty());
+    }
+}
