@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use orderflow_runtime::local::{EventType, Execution, ExecutionStatus};
+use orderflow_runtime::local::{ContractKind, EventType, Execution, ExecutionStatus};
 use serde_json::{Value, json};
 
 mod store_checkout {
@@ -301,6 +301,51 @@ mod store_checkout {
         assert!(
             cause["errorMessage"].as_str().unwrap().contains("999"),
             "{cause}"
+        );
+    }
+
+    /// The real handlers keep the workflow's contracts on every example, and a bad execution
+    /// input is reported, not run past silently (`LocalWorkflow::load_contracts`).
+    #[tokio::test]
+    async fn every_example_keeps_the_workflows_contracts() {
+        let definitions = format!(
+            "{}/../definitions/store-checkout",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        for name in [
+            "happy-path",
+            "redeem",
+            "billing-failure",
+            "no-courier",
+            "out-of-stock",
+            "redeem-failure",
+            "unknown-book",
+        ] {
+            let stores = Stores::seeded();
+            let mut workflow = stores.workflow();
+            workflow.local_mut().load_contracts(&definitions).unwrap();
+            let execution = workflow.execute_json(example(name)).await;
+            assert_eq!(execution.contract_violations, [], "{name}");
+        }
+        let stores = Stores::seeded();
+        let mut workflow = stores.workflow();
+        workflow.local_mut().load_contracts(&definitions).unwrap();
+        let mut input = example("happy-path");
+        input["quantity"] = json!("2");
+        let execution = workflow.execute_json(input).await;
+        let broken: Vec<(ContractKind, &str)> = execution
+            .contract_violations
+            .iter()
+            .map(|v| (v.contract, v.instance_path.as_str()))
+            .collect();
+        assert_eq!(
+            broken[0],
+            (ContractKind::ExecutionInput, "/quantity"),
+            "{broken:?}"
+        );
+        assert!(
+            broken.contains(&(ContractKind::FunctionInput, "/quantity")),
+            "{broken:?}"
         );
     }
 }

@@ -670,3 +670,308 @@ fn an_unreachable_lambda_endpoint_fails_the_task_instead_of_hanging() {
         "{result}"
     );
 }
+
+/// `run tests/run/shipment` with the `shipment.mocks.json` test case `test_case` and `extra`
+/// arguments, the execution input on stdin.
+fn run_shipment(test_case: &str, input: &str, extra: &[&str]) -> Output {
+    let folder = fixture("shipment");
+    let mocks = fixture("shipment.mocks.json");
+    let mut args = vec![
+        folder.as_str(),
+        "--input",
+        "-",
+        "--mocks",
+        mocks.as_str(),
+        "--test-case",
+        test_case,
+    ];
+    args.extend_from_slice(extra);
+    run(&args, input)
+}
+
+const SHIPMENT_INPUT: &str = r#"{"sku": "b1", "quantity": 2, "address": "1 Main St"}"#;
+
+fn violations(result: &Value) -> &Vec<Value> {
+    result["contractViolations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no contractViolations in {result}"))
+}
+
+#[test]
+fn a_mocked_result_outside_its_enum_is_reported_beside_no_choice_matched() {
+    let output = run_shipment("UnknownStatus", SHIPMENT_INPUT, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let result = json_result(&output);
+    // The execution runs as on AWS…
+    assert_eq!(result["status"], "FAILED");
+    assert_eq!(result["error"], "States.NoChoiceMatched");
+    // …and the result says why: the function's output broke its enum.
+    let schema = fixture("shipment/schemas/checkStock.output.json");
+    assert_eq!(
+        violations(&result),
+        &vec![json!({
+            "contract": "functionOutput",
+            "state": "Check Stock",
+            "function": "checkStock",
+            "schemaFile": schema,
+            "schemaPointer": "/properties/status/enum",
+            "line": 8,
+            "column": 15,
+            "instancePath": "/status",
+            "message": "\"in_stock\" is not one of \"IN_STOCK\" or \"BACKORDER\"",
+        })]
+    );
+    let text = stderr(&output);
+    assert!(
+        text.contains(&format!(
+            "warning: {schema}:8:15: the output of function `checkStock` (state `Check Stock`) breaks its schema at `/status`: \"in_stock\" is not one of \"IN_STOCK\" or \"BACKORDER\" [/properties/status/enum]"
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn strict_contracts_fail_the_execution_where_a_result_breaks_its_schema() {
+    let output = run_shipment(
+        "UnknownStatus",
+        SHIPMENT_INPUT,
+        &["--strict-contracts", "--history"],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let result = json_result(&output);
+    assert_eq!(result["status"], "FAILED");
+    assert_eq!(result["error"], "States.Runtime");
+    let cause = result["cause"].as_str().unwrap_or_default();
+    assert!(
+        cause.starts_with(
+            "An error occurred while executing the state 'Check Stock' (entered at the event id #2). The output of function `checkStock` (state `Check Stock`) breaks its schema "
+        ) && cause.contains("checkStock.output.json:8:15 at `/status`")
+            && cause.ends_with("[/properties/status/enum]"),
+        "{cause}"
+    );
+    // It fails right after the task returned: the Choice is never entered.
+    assert_eq!(
+        history_types(&result),
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "LambdaFunctionScheduled",
+            "LambdaFunctionStarted",
+            "LambdaFunctionSucceeded",
+            "ExecutionFailed"
+        ]
+    );
+    assert_eq!(violations(&result).len(), 1);
+}
+
+#[test]
+fn the_execution_input_and_what_a_task_sends_are_checked_against_their_schemas() {
+    let input = r#"{"sku": "b1", "quantity": 0, "address": "1 Main St", "gift": true}"#;
+    let output = run_shipment("Shipped", input, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let result = json_result(&output);
+    assert_eq!(result["status"], "SUCCEEDED");
+    let found: Vec<(&str, &str, &str)> = violations(&result)
+        .iter()
+        .map(|v| {
+            (
+                v["contract"].as_str().unwrap_or_default(),
+                v["schemaPointer"].as_str().unwrap_or_default(),
+                v["instancePath"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "executionInput",
+                "/properties/quantity/minimum",
+                "/quantity"
+            ),
+            ("executionInput", "/additionalProperties", ""),
+            ("functionInput", "/properties/quantity/minimum", "/quantity"),
+        ]
+    );
+    let task_input = &violations(&result)[2];
+    assert_eq!(task_input["state"], "Check Stock");
+    assert_eq!(task_input["function"], "checkStock");
+    assert_eq!(
+        task_input["schemaFile"],
+        fixture("shipment/schemas/checkStock.input.json")
+    );
+    assert!(
+        stderr(&output).contains("the input state `Check Stock` sends to function `checkStock` breaks its schema at `/quantity`: 0 is less than the minimum of 1"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn strict_contracts_fail_an_execution_whose_input_breaks_its_schema_before_any_state() {
+    let input = r#"{"sku": "b1", "quantity": 0, "address": "1 Main St"}"#;
+    let output = run_shipment("Shipped", input, &["--strict-contracts", "--history"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let result = json_result(&output);
+    assert_eq!(result["error"], "States.Runtime");
+    assert!(
+        result["cause"].as_str().is_some_and(|c| c
+            .starts_with("The execution input breaks its schema ")
+            && c.contains(
+                "execution.input.json:7:48 at `/quantity`: 0 is less than the minimum of 1"
+            )),
+        "{result}"
+    );
+    assert_eq!(
+        history_types(&result),
+        ["ExecutionStarted", "ExecutionFailed"]
+    );
+}
+
+#[test]
+fn lambda_invoke_results_are_checked_on_their_payload() {
+    let output = run_shipment("TrackingNotAString", SHIPMENT_INPUT, &[]);
+    let result = json_result(&output);
+    assert_eq!(result["status"], "SUCCEEDED");
+    let found = violations(&result);
+    assert_eq!(found.len(), 1, "{result}");
+    assert_eq!(found[0]["function"], "ship");
+    assert_eq!(found[0]["instancePath"], "/trackingId");
+    assert_eq!(found[0]["schemaPointer"], "/properties/trackingId/type");
+
+    // A mock that returns the function's output without the lambda:invoke response around it.
+    let output = run_shipment("ShipUnwrapped", SHIPMENT_INPUT, &[]);
+    let result = json_result(&output);
+    assert_eq!(result["status"], "FAILED");
+    let found = violations(&result);
+    assert_eq!(found.len(), 1, "{result}");
+    assert_eq!(found[0]["instancePath"], "/Payload");
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("has no `Payload`")),
+        "{result}"
+    );
+}
+
+#[test]
+fn runs_that_keep_their_contracts_report_nothing() {
+    let output = run_shipment("Shipped", SHIPMENT_INPUT, &["--strict-contracts"]);
+    assert_eq!(
+        json_result(&output),
+        json!({"status": "SUCCEEDED", "output": {"trackingId": "TRK1"}})
+    );
+    assert!(!stderr(&output).contains("breaks its schema"));
+    // The reference workflows' mocks keep the workflows' contracts.
+    let output = run(
+        &[
+            "definitions/store-checkout",
+            "--input",
+            "definitions/store-checkout/examples/happy-path.json",
+            "--mocks",
+            &fixture("store-checkout.mocks.json"),
+            "--test-case",
+            "BillingRetried",
+            "--strict-contracts",
+        ],
+        "",
+    );
+    let result = json_result(&output);
+    assert_eq!(result["status"], "SUCCEEDED", "{result}");
+    assert!(result.get("contractViolations").is_none(), "{result}");
+}
+
+#[test]
+fn inputs_report_violations_with_their_line() {
+    let lines =
+        format!("{SHIPMENT_INPUT}\n{{\"sku\": \"b1\", \"quantity\": 0, \"address\": \"a\"}}\n");
+    let folder = fixture("shipment");
+    let mocks = fixture("shipment.mocks.json");
+    let output = run(
+        &[
+            &folder,
+            "--inputs",
+            "-",
+            "--mocks",
+            &mocks,
+            "--test-case",
+            "Shipped",
+        ],
+        &lines,
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let results = result_lines(&output);
+    assert_eq!(results.len(), 2);
+    assert!(results[0].get("contractViolations").is_none());
+    // Quantity 0 breaks the execution input's contract and the one of `checkStock`.
+    let kinds: Vec<&str> = violations(&results[1])
+        .iter()
+        .map(|v| v["contract"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(kinds, ["executionInput", "functionInput"]);
+    assert!(
+        stderr(&output).contains("warning: stdin:2: ")
+            && !stderr(&output).contains("warning: stdin:1: "),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_task_token_workers_message_and_result_are_checked() {
+    let mocks = r#"{
+      "StateMachines": {"store-checkout": {"TestCases": {"BadCourier": {
+        "checkInventory": "BookInStock", "calculateTotal": "TotalOf79",
+        "BillCustomer": "Billed", "PrepareOrder": "CourierById", "DispatchOrder": "Published"
+      }}}},
+      "MockedResponses": {
+        "BookInStock": {"0": {"Return": {"bookId": "100", "title": "T", "quantity": 10, "price": 39.5}}},
+        "TotalOf79": {"0": {"Return": {"total": 79}}},
+        "Billed": {"0": {"Return": "Successfully billed"}},
+        "CourierById": {"0": {"Return": {"courierId": 5}}},
+        "Published": {"0": {"Return": {"MessageId": "m-1"}}}
+      }
+    }"#;
+    let dir = std::env::temp_dir().join(format!("orderflow-contracts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let mock_file = dir.join("worker.mocks.json");
+    std::fs::write(&mock_file, mocks).expect("the mock file");
+    let output = run(
+        &[
+            "definitions/store-checkout",
+            "--input",
+            "definitions/store-checkout/examples/happy-path.json",
+            "--mocks",
+            &mock_file.to_string_lossy(),
+            "--test-case",
+            "BadCourier",
+        ],
+        "",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let result = json_result(&output);
+    let found: Vec<(&str, &str, &str, &str)> = violations(&result)
+        .iter()
+        .map(|v| {
+            (
+                v["contract"].as_str().unwrap_or_default(),
+                v["state"].as_str().unwrap_or_default(),
+                v["function"].as_str().unwrap_or_default(),
+                v["schemaPointer"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "workerResult",
+                "PrepareOrder",
+                "sqsWorker",
+                "/additionalProperties"
+            ),
+            ("workerResult", "PrepareOrder", "sqsWorker", "/required"),
+        ],
+        "{result}"
+    );
+}

@@ -19,6 +19,12 @@
 //! - any other Task, or one left unbound, fails the execution with `States.Runtime` naming the
 //!   state.
 //!
+//! With [`LocalWorkflow::load_contracts`] (or [`set_contracts`](LocalWorkflow::set_contracts)),
+//! the execution input, what each Task sends to its handler or worker and what comes back are
+//! checked against the workflow folder's schemas: each violation is listed in
+//! [`Execution::contract_violations`], and with [`ContractMode::Strict`] in
+//! [`ExecutionOptions::contracts`] it fails the execution with `States.Runtime`.
+//!
 //! Time is virtual unless [`ExecutionOptions::clock`] says otherwise: retries and waits do not
 //! sleep, and [`Execution::virtual_elapsed`] says how long they would have taken.
 
@@ -33,8 +39,9 @@ use serde_json::{Value, json};
 
 pub use orderflow_codegen::asl::parse::FunctionCatalog;
 pub use orderflow_codegen::exec::{
-    ClockMode, EventType, Execution, ExecutionIdentity, ExecutionOptions, ExecutionStatus,
-    Executor, HistoryDetail, HistoryEvent, LambdaEndpoint, TaskError, TaskInvoker, TaskRequest,
+    ClockMode, ContractKind, ContractMode, ContractViolation, Contracts, EventType, Execution,
+    ExecutionIdentity, ExecutionOptions, ExecutionStatus, Executor, HistoryDetail, HistoryEvent,
+    LambdaEndpoint, TaskError, TaskInvoker, TaskRequest,
 };
 pub use orderflow_codegen::workflow::DefinitionErrors;
 
@@ -187,6 +194,27 @@ impl LocalWorkflow {
     /// executor's thread (one Task runs at a time).
     pub fn set_lambda_endpoint(&mut self, endpoint: LambdaEndpoint) {
         self.lambda_endpoint = Some(endpoint);
+    }
+
+    /// Checks executions against `contracts` (see [`Contracts`]); [`ExecutionOptions::contracts`]
+    /// says whether a violation is only reported (the default) or fails the execution.
+    pub fn set_contracts(&mut self, contracts: &Contracts) {
+        self.executor.set_contracts(contracts);
+    }
+
+    /// Checks executions against the schemas of the workflow folder `dir`
+    /// (`definitions/<workflow>`): `execution.input.json` and each function's pair.
+    ///
+    /// # Errors
+    ///
+    /// The folder's errors, as `orderflow-codegen check` reports them.
+    pub fn load_contracts(
+        &mut self,
+        dir: impl AsRef<std::path::Path>,
+    ) -> Result<(), DefinitionErrors> {
+        let contracts = Contracts::load_dir(dir.as_ref())?;
+        self.set_contracts(&contracts);
+        Ok(())
     }
 
     /// The options every [`execute`](Self::execute) uses (virtual clock, history events).

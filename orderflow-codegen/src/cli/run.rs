@@ -1,6 +1,9 @@
 //! `orderflow-codegen run`: executes a state machine in-process on a given input and prints the
 //! outcome as JSON. Task states are bound only through a mock configuration (Step Functions
-//! Local's format, see [`crate::exec::mocks`]); a Task with no mock fails the execution.
+//! Local's format, see [`crate::exec::mocks`]); a Task with no mock fails the execution. A
+//! workflow folder's schemas are checked as contracts ([`crate::exec::contracts`]): each
+//! violation is reported on stderr and in the result, and `--strict-contracts` fails the
+//! execution with `States.Runtime` instead.
 //!
 //! Exit status: 0 when every execution ran (whatever its status), 1 when the definition is
 //! invalid (diagnostics on stderr, as `check` prints them), 2 for usage and I/O errors
@@ -23,9 +26,9 @@ use crate::diagnostic::{Code, Diagnostic, Location, normalize};
 use crate::exec::error::names;
 use crate::exec::task::describe_resource;
 use crate::exec::{
-    ClockMode, Execution, ExecutionIdentity, ExecutionOptions, Executor, HistoryDetail,
-    LambdaEndpoint, MockConfig, MockInvoker, MockTestCase, TaskError, TaskInvoker, TaskRequest,
-    WithLambdaEndpoint,
+    ClockMode, ContractMode, ContractViolation, Contracts, Execution, ExecutionIdentity,
+    ExecutionOptions, Executor, HistoryDetail, LambdaEndpoint, MockConfig, MockInvoker,
+    MockTestCase, TaskError, TaskInvoker, TaskRequest, WithLambdaEndpoint,
 };
 use crate::json;
 use crate::source::SourceFile;
@@ -70,6 +73,11 @@ pub struct RunArgs {
     /// their test case mocks.
     #[arg(long, value_name = "URL")]
     pub lambda_endpoint: Option<String>,
+    /// Fail an execution (States.Runtime) where a value breaks its workflow folder's schema:
+    /// the execution input, what a Task sends to its function or worker, what it returns.
+    /// Without it, each violation is reported beside the result and the execution runs on.
+    #[arg(long)]
+    pub strict_contracts: bool,
 }
 
 /// The command stopped early: the reason is already on stderr; exit with this status.
@@ -87,7 +95,7 @@ fn usage_error(message: impl std::fmt::Display) -> Stop {
 }
 
 fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
-    let (machine, machine_name, functions) = load_definition(&args.definition)?;
+    let (machine, machine_name, functions, contracts) = load_definition(&args.definition)?;
     let lambda_endpoint = args.lambda_endpoint.as_deref().map(|url| {
         // A workflow folder's functions are served under their binary names (what the
         // generated crate builds and `cargo lambda watch` serves); a lone ASL file's under the
@@ -98,10 +106,11 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
                 endpoint.with_function_name(function, binary)
             })
     });
-    let executor = Executor::new(&machine).map_err(|e| {
+    let mut executor = Executor::new(&machine).map_err(|e| {
         eprintln!("error: {}: {e}", args.definition.display());
         Stop(EXIT_INVALID_DEFINITION)
     })?;
+    executor.set_contracts(&contracts);
     let test_case = match (&args.mocks, &args.test_case) {
         (Some(mocks), Some(test_case)) => Some(load_mocks(
             mocks,
@@ -120,6 +129,11 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
         identity: ExecutionIdentity {
             state_machine_name: machine_name,
             ..ExecutionIdentity::default()
+        },
+        contracts: if args.strict_contracts {
+            ContractMode::Strict
+        } else {
+            ContractMode::Report
         },
         history: if args.history {
             HistoryDetail::Events
@@ -154,9 +168,12 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
 /// `store-checkout-check-inventory`).
 type ServedName = (String, String);
 
-/// The state machine, its name, and each function's served name (none for a lone ASL file: its
-/// functions keep their ARN names).
-fn load_definition(path: &Path) -> Result<(StateMachine, String, Vec<ServedName>), Stop> {
+/// The state machine, its name, each function's served name (none for a lone ASL file: its
+/// functions keep their ARN names), and the folder's schemas as contracts (none for a lone ASL
+/// file).
+fn load_definition(
+    path: &Path,
+) -> Result<(StateMachine, String, Vec<ServedName>, Contracts), Stop> {
     if path.is_dir() {
         let analyses = analyze_dirs(&[path.to_path_buf()]).map_err(usage_error)?;
         let Some(analysis) = analyses.into_iter().next() else {
@@ -177,7 +194,8 @@ fn load_definition(path: &Path) -> Result<(StateMachine, String, Vec<ServedName>
                     .keys()
                     .map(|f| (f.clone(), workflow.binary_name(f)))
                     .collect();
-                Ok((workflow.machine, workflow.name, functions))
+                let contracts = Contracts::from_workflow(&workflow).map_err(usage_error)?;
+                Ok((workflow.machine, workflow.name, functions, contracts))
             }
             _ => Err(invalid_definition(&errors)),
         };
@@ -215,7 +233,9 @@ fn load_definition(path: &Path) -> Result<(StateMachine, String, Vec<ServedName>
     diagnostics.retain(|d| d.is_error() && d.code != Code::UnknownFunction);
     normalize(&mut diagnostics);
     match machine {
-        Some(machine) if diagnostics.is_empty() => Ok((machine, name, Vec::new())),
+        Some(machine) if diagnostics.is_empty() => {
+            Ok((machine, name, Vec::new(), Contracts::new()))
+        }
         _ => Err(invalid_definition(&diagnostics.iter().collect::<Vec<_>>())),
     }
 }
@@ -372,6 +392,8 @@ struct ResultLine<'a> {
     error: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cause: Option<&'a str>,
+    #[serde(rename = "contractViolations", skip_serializing_if = "<[_]>::is_empty")]
+    contract_violations: &'a [ContractViolation],
 }
 
 /// The result of an `--inputs` line that is not JSON: no execution started.
@@ -431,6 +453,7 @@ impl Runner<'_> {
                 output: execution.output.as_ref(),
                 error: execution.error.as_deref(),
                 cause: execution.cause.as_deref(),
+                contract_violations: &execution.contract_violations,
             };
             if pretty {
                 serde_json::to_writer_pretty(&mut *out, &line)
@@ -457,6 +480,7 @@ impl Runner<'_> {
             ))
         })?;
         let execution = self.execute(input);
+        report_violations(&execution, None);
         self.write_result(&execution, out, true)?;
         Ok(0)
     }
@@ -490,6 +514,7 @@ impl Runner<'_> {
             match serde_json::from_slice::<Value>(&line) {
                 Ok(input) => {
                     let execution = self.execute(input);
+                    report_violations(&execution, Some((&name, number)));
                     self.write_result(&execution, out, false)?;
                 }
                 Err(e) => {
@@ -521,6 +546,22 @@ impl Runner<'_> {
             return Ok(EXIT_USAGE);
         }
         Ok(0)
+    }
+}
+
+/// Each contract violation on stderr, one line each, before the result is written (the JSON
+/// result lists them too); with `--inputs`, the line they belong to leads.
+fn report_violations(execution: &Execution, line: Option<(&str, u64)>) {
+    if execution.contract_violations.is_empty() {
+        return;
+    }
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for violation in &execution.contract_violations {
+        let _ = match line {
+            Some((name, number)) => writeln!(err, "warning: {name}:{number}: {violation}"),
+            None => writeln!(err, "warning: {violation}"),
+        };
     }
 }
 

@@ -22,6 +22,7 @@
 
 mod choice;
 pub mod clock;
+pub mod contracts;
 pub mod error;
 mod filter;
 pub mod history;
@@ -44,6 +45,9 @@ use serde_json::{Value, json};
 use crate::asl::model::StateMachine;
 
 pub use clock::{ClockMode, ThreadTimer, Timer};
+pub use contracts::{
+    ContractError, ContractKind, ContractMode, ContractViolation, Contracts, Schema,
+};
 pub use error::Failure;
 pub use history::{EventType, HistoryDetail, HistoryEvent};
 pub use lambda_endpoint::{LambdaEndpoint, WithLambdaEndpoint};
@@ -62,6 +66,8 @@ pub struct Executor {
     /// The state machine's `TimeoutSeconds`.
     timeout_seconds: Option<u64>,
     plan: plan::Plan,
+    /// `execution.input.json`, when contracts are set.
+    execution_input: Option<Arc<Schema>>,
 }
 
 /// The names the context object (`$$.Execution.Id`, `$$.StateMachine.Name`, …) reports.
@@ -103,6 +109,8 @@ pub struct ExecutionOptions {
     pub history: HistoryDetail,
     /// The payload limit that raises States.DataLimitExceeded (`None`: unchecked).
     pub max_payload_bytes: Option<usize>,
+    /// What a value breaking the executor's [`Contracts`] does (nothing without contracts).
+    pub contracts: ContractMode,
 }
 
 impl Default for ExecutionOptions {
@@ -115,6 +123,7 @@ impl Default for ExecutionOptions {
             random_seed: None,
             history: HistoryDetail::Events,
             max_payload_bytes: Some(MAX_PAYLOAD_BYTES),
+            contracts: ContractMode::Report,
         }
     }
 }
@@ -128,6 +137,7 @@ impl std::fmt::Debug for ExecutionOptions {
             .field("random_seed", &self.random_seed)
             .field("history", &self.history)
             .field("max_payload_bytes", &self.max_payload_bytes)
+            .field("contracts", &self.contracts)
             .finish_non_exhaustive()
     }
 }
@@ -161,6 +171,8 @@ pub struct Execution {
     pub history: Vec<HistoryEvent>,
     /// Time spent in waits and back-off on the virtual clock.
     pub virtual_elapsed: Duration,
+    /// Every value that broke its contract, in the order met (see [`Contracts`]).
+    pub contract_violations: Vec<ContractViolation>,
 }
 
 impl Execution {
@@ -174,7 +186,8 @@ impl Execution {
             .collect()
     }
 
-    /// `{"status":"SUCCEEDED","output":…}` or `{"status":"FAILED","error":…,"cause":…}`.
+    /// `{"status":"SUCCEEDED","output":…}` or `{"status":"FAILED","error":…,"cause":…}`, plus
+    /// `"contractViolations":[…]` when a value broke its contract.
     pub fn to_json(&self) -> Value {
         let mut out = json!({"status": self.status.as_str()});
         if let Some(output) = &self.output {
@@ -185,6 +198,10 @@ impl Execution {
         }
         if let Some(cause) = &self.cause {
             out["cause"] = Value::String(cause.clone());
+        }
+        if !self.contract_violations.is_empty() {
+            out["contractViolations"] =
+                serde_json::to_value(&self.contract_violations).unwrap_or(Value::Null);
         }
         out
     }
@@ -211,7 +228,30 @@ impl Executor {
         Ok(Executor {
             timeout_seconds: machine.timeout_seconds,
             plan: plan::build(machine)?,
+            execution_input: None,
         })
+    }
+
+    /// Checks executions against `contracts` (replacing any set before): the execution input,
+    /// and for each Task state invoking a function (or sending a task token to a worker) that
+    /// `contracts` know, what it sends and receives. [`ExecutionOptions::contracts`] says what
+    /// a violation does.
+    pub fn set_contracts(&mut self, contracts: &Contracts) {
+        self.execution_input = contracts.execution_input().cloned();
+        for state in &mut self.plan.states {
+            state.contract = match &state.kind {
+                plan::KindPlan::Task { resource, .. } => {
+                    contracts.for_task(&state.name, resource).map(Box::new)
+                }
+                _ => None,
+            };
+        }
+    }
+
+    /// [`Executor::set_contracts`], by value.
+    pub fn with_contracts(mut self, contracts: &Contracts) -> Self {
+        self.set_contracts(contracts);
+        self
     }
 
     /// Runs one execution to its end.

@@ -11,6 +11,7 @@ use crate::asl::model::{
     PayloadNode, PayloadTemplate, QueryLanguage, Resource, Retrier, ScopeId, Seconds, State,
     StateId, StateKind, StateMachine, Target, WaitState,
 };
+use crate::exec::contracts::TaskContract;
 use crate::exec::intrinsics::CompiledCall;
 use crate::exec::jsonata::{Expr, Template};
 use crate::exec::paths::CompiledPath;
@@ -193,6 +194,9 @@ pub struct StatePlan {
     /// Where a Task's raw input goes once its parameters are made, when nothing after that reads
     /// it: it is moved there instead of copied.
     pub input_move: InputMove,
+    /// What a Task's function receives and returns is checked against (set by
+    /// `Executor::set_contracts`; boxed: most states have none).
+    pub contract: Option<Box<TaskContract>>,
 }
 
 /// What a Task does with its raw input when nothing reads it after the parameters are made
@@ -602,6 +606,7 @@ fn state_plan(state: &State) -> Result<StatePlan, DefinitionError> {
             .collect::<Result<_, _>>()?,
         kind,
         input_move: InputMove::Copy,
+        contract: None,
     };
     plan.input_move = InputMove::of(&plan);
     Ok(plan)

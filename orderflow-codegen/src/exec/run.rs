@@ -14,6 +14,7 @@ use crate::asl::model::{Resource, ScopeId, StateId};
 use crate::asl::path::PathRoot;
 use crate::exec::choice::{self, ChoiceEnv, ChoiceError};
 use crate::exec::clock::{ClockMode, ExecutionClock, format_timestamp, parse_timestamp};
+use crate::exec::contracts::{ContractKind, ContractMode, ContractViolation};
 use crate::exec::error::{Failure, error_matches, names};
 use crate::exec::history::{EventType, HistoryRecorder};
 use crate::exec::intrinsics::{self, IntrinsicEnv};
@@ -90,6 +91,8 @@ struct Runtime<'x> {
     vars: Variables,
     timeout_millis: Option<i64>,
     timed_out: bool,
+    /// Values that broke their contracts so far.
+    violations: Vec<ContractViolation>,
 }
 
 /// What the context object reports about the current state.
@@ -471,6 +474,25 @@ impl<'x> Runtime<'x> {
         self.history.record(event, Some(state), details)
     }
 
+    /// Records `violations`; in [`ContractMode::Strict`], returns the cause the execution
+    /// fails with (the first violation, and how many more there are).
+    fn contract_breach(&mut self, violations: Vec<ContractViolation>) -> Option<String> {
+        let first = violations.first()?;
+        let breach = (self.options.contracts == ContractMode::Strict).then(|| {
+            let mut cause = first.sentence();
+            if violations.len() > 1 {
+                let more = violations.len() - 1;
+                cause.push_str(&format!(
+                    " (and {more} more violation{})",
+                    if more == 1 { "" } else { "s" }
+                ));
+            }
+            cause
+        });
+        self.violations.extend(violations);
+        breach
+    }
+
     async fn sleep(&mut self, duration: Duration) {
         if duration.is_zero() {
             return;
@@ -545,6 +567,7 @@ pub(super) async fn execute(
         vars: Variables::new(),
         timeout_millis,
         timed_out: false,
+        violations: Vec::new(),
     };
     let details = rt.history.wants_payloads().then(|| json!({"input": input}));
     rt.history
@@ -552,11 +575,20 @@ pub(super) async fn execute(
     let too_big = options
         .max_payload_bytes
         .is_some_and(|limit| exceeds_size(&input, limit));
+    let broken = match &executor.execution_input {
+        Some(schema) if !too_big && options.contracts != ContractMode::Off => {
+            let violations = schema.check(&input, ContractKind::ExecutionInput, None, None);
+            rt.contract_breach(violations)
+        }
+        _ => None,
+    };
     let result = if too_big {
         Err(Failure::new(
             names::DATA_LIMIT_EXCEEDED,
             "The execution input exceeds the maximum number of bytes service limit.",
         ))
+    } else if let Some(breach) = broken {
+        Err(Failure::new(names::RUNTIME, breach))
     } else {
         executor.run_scope(&mut rt, ScopeId(0), input).await
     };
@@ -575,6 +607,7 @@ pub(super) async fn execute(
                 cause: None,
                 history: Vec::new(),
                 virtual_elapsed: Duration::ZERO,
+                contract_violations: Vec::new(),
             }
         }
         Err(failure) => {
@@ -595,12 +628,14 @@ pub(super) async fn execute(
                 cause: failure.cause,
                 history: Vec::new(),
                 virtual_elapsed: Duration::ZERO,
+                contract_violations: Vec::new(),
             }
         }
     };
     Execution {
         history: rt.history.into_events(),
         virtual_elapsed: rt.clock.virtual_elapsed(),
+        contract_violations: rt.violations,
         ..execution
     }
 }
@@ -770,6 +805,15 @@ impl Executor {
                         self.effective_input(rt, plan, frame, &raw)?
                     }
                 };
+                if let Some(contract) = plan.contract.as_deref() {
+                    if rt.options.contracts != ContractMode::Off {
+                        let parameters = effective.as_ref().unwrap_or(&raw);
+                        let violations = contract.check_input(&plan.name, parameters);
+                        if let Some(breach) = rt.contract_breach(violations) {
+                            return Err(runtime_error(frame, breach));
+                        }
+                    }
+                }
                 let timeout =
                     self.seconds(rt, frame, timeout.as_ref(), &raw, "TimeoutSecondsPath")?;
                 let heartbeat =
@@ -819,6 +863,14 @@ impl Executor {
                                 .wants_payloads()
                                 .then(|| json!({"output": result}));
                             rt.record(succeeded, &plan.name, details);
+                            if let Some(contract) = plan.contract.as_deref() {
+                                if rt.options.contracts != ContractMode::Off {
+                                    let violations = contract.check_output(&plan.name, &result);
+                                    if let Some(breach) = rt.contract_breach(violations) {
+                                        return Err(runtime_error(frame, breach));
+                                    }
+                                }
+                            }
                             return self.finish_with_result(rt, plan, frame, raw, result);
                         }
                         Err(failure) => {

@@ -693,3 +693,168 @@ fn an_evaluation_error_inside_a_parallel_branch_is_reported_once_for_its_own_sta
         ]
     );
 }
+
+/// A schema compiled as a workflow folder's would be.
+fn contract_schema(path: &str, schema: Value) -> Schema {
+    let file = SourceFile::new(
+        path,
+        serde_json::to_string_pretty(&schema).unwrap_or_default(),
+    );
+    let mut out = Vec::new();
+    let document = crate::schema::load_schema(&file, &mut out)
+        .unwrap_or_else(|| panic!("the schema loads: {out:?}"));
+    Schema::new(&document).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `flaky` takes `{"n": integer}` and returns `{"ok": boolean}`.
+fn flaky_contracts() -> Contracts {
+    let integer_n =
+        json!({"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]});
+    let boolean_ok =
+        json!({"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]});
+    Contracts::new().with_function(
+        "flaky",
+        Some(contract_schema("schemas/flaky.input.json", integer_n)),
+        Some(contract_schema("schemas/flaky.output.json", boolean_ok)),
+    )
+}
+
+fn run_with_contracts(
+    definition: Value,
+    input: Value,
+    invoker: &dyn TaskInvoker,
+    contracts: Option<&Contracts>,
+    mode: ContractMode,
+) -> Execution {
+    let mut executor = Executor::new(&machine(definition)).unwrap_or_else(|e| panic!("{e}"));
+    if let Some(contracts) = contracts {
+        executor.set_contracts(contracts);
+    }
+    let options = ExecutionOptions {
+        random_seed: Some(3),
+        contracts: mode,
+        ..ExecutionOptions::default()
+    };
+    executor.execute_blocking(input, invoker, &options)
+}
+
+#[test]
+fn a_strict_contract_breach_is_terminal_past_retry_and_catch() {
+    let definition = json!({
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task", "Resource": FLAKY,
+                "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 3}],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+                "End": true
+            },
+            "Caught": {"Type": "Pass", "End": true}
+        }
+    });
+    let calls = AtomicU32::new(0);
+    let invoker = FnInvoker(|_: &TaskRequest<'_>| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        Ok(json!({"ok": "yes"}))
+    });
+    let contracts = flaky_contracts();
+    let strict = run_with_contracts(
+        definition.clone(),
+        json!({"n": 1}),
+        &invoker,
+        Some(&contracts),
+        ContractMode::Strict,
+    );
+    assert_eq!(strict.status, ExecutionStatus::Failed);
+    assert_eq!(strict.error.as_deref(), Some("States.Runtime"));
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "no retry");
+    assert!(!strict.visited_states().contains(&"Caught"), "no catch");
+    assert_eq!(strict.contract_violations.len(), 1);
+    let violation = &strict.contract_violations[0];
+    assert_eq!(violation.contract, ContractKind::FunctionOutput);
+    assert_eq!(violation.state.as_deref(), Some("Call"));
+    assert_eq!(violation.function.as_deref(), Some("flaky"));
+    assert_eq!(violation.schema_file, "schemas/flaky.output.json");
+    assert_eq!(violation.schema_pointer, "/properties/ok/type");
+    assert_eq!(violation.instance_path, "/ok");
+    assert!(violation.line.is_some() && violation.column.is_some());
+
+    // Reported, the same result runs on as AWS would run it.
+    let reported = run_with_contracts(
+        definition,
+        json!({"n": 1}),
+        &invoker,
+        Some(&contracts),
+        ContractMode::Report,
+    );
+    assert_eq!(reported.status, ExecutionStatus::Succeeded);
+    assert_eq!(reported.output, Some(json!({"ok": "yes"})));
+    assert_eq!(reported.contract_violations, strict.contract_violations);
+}
+
+#[test]
+fn inputs_are_checked_once_per_visit_and_outputs_once_per_result() {
+    let definition = json!({
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task", "Resource": FLAKY,
+                "Parameters": {"n.$": "$.value"},
+                "Retry": [{"ErrorEquals": ["Boom"], "MaxAttempts": 2}],
+                "End": true
+            }
+        }
+    });
+    let calls = AtomicU32::new(0);
+    let invoker = FnInvoker(|_: &TaskRequest<'_>| {
+        if calls.fetch_add(1, Ordering::SeqCst) < 2 {
+            Err(TaskError::new("Boom", ""))
+        } else {
+            Ok(json!({}))
+        }
+    });
+    let contracts = flaky_contracts();
+    let execution = run_with_contracts(
+        definition.clone(),
+        json!({"value": "seven"}),
+        &invoker,
+        Some(&contracts),
+        ContractMode::Report,
+    );
+    assert_eq!(execution.status, ExecutionStatus::Succeeded);
+    let kinds: Vec<(ContractKind, &str)> = execution
+        .contract_violations
+        .iter()
+        .map(|v| (v.contract, v.instance_path.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (ContractKind::FunctionInput, "/n"),
+            (ContractKind::FunctionOutput, "")
+        ]
+    );
+    assert!(
+        execution.to_json()["contractViolations"].is_array(),
+        "{}",
+        execution.to_json()
+    );
+
+    // Off, or without contracts: nothing is checked.
+    for (contracts, mode) in [
+        (Some(&contracts), ContractMode::Off),
+        (None, ContractMode::Strict),
+    ] {
+        calls.store(0, Ordering::SeqCst);
+        let execution = run_with_contracts(
+            definition.clone(),
+            json!({"value": "seven"}),
+            &invoker,
+            contracts,
+            mode,
+        );
+        assert_eq!(execution.status, ExecutionStatus::Succeeded);
+        assert!(execution.contract_violations.is_empty());
+        assert!(execution.to_json().get("contractViolations").is_none());
+    }
+}
