@@ -365,7 +365,16 @@ fn invoke_function_names_resolve_in_both_templates() {
     ] {
         let (w, dir) = deploy_workflow(name);
         let source = dir.to_string_lossy().into_owned();
-        let (files, _) = orderflow_codegen::emit::crate_files(&w, &source, Path::new("generated"));
+        // The crate as `generate --out <workflow>/generated` would write it: paths in it are
+        // relative to the crate folder.
+        let crate_dir = dir.join("generated");
+        let paths = orderflow_codegen::emit::paths::CratePaths::new(
+            &dir,
+            &dir,
+            &crate_dir,
+            &orderflow_codegen::emit::paths::Runtime::registry(),
+        );
+        let (files, _) = orderflow_codegen::emit::crate_files(&w, &source, &paths);
         let file = |path: &str| {
             files
                 .iter()
@@ -380,8 +389,14 @@ fn invoke_function_names_resolve_in_both_templates() {
             .to_owned();
         let template = sam_template_value(&w, &uri);
         let read = |uri: &str| {
-            file(uri)
-                .unwrap_or_else(|| std::fs::read_to_string(uri).expect("the DefinitionUri file"))
+            file(uri).unwrap_or_else(|| {
+                // The crate folder is not written, so `..` is taken lexically.
+                let path = match uri.strip_prefix("../") {
+                    Some(rest) => dir.join(rest),
+                    None => crate_dir.join(uri),
+                };
+                std::fs::read_to_string(path).expect("the DefinitionUri file")
+            })
         };
         let mut reached = resolve_sam(name, &template, &read);
         reached.sort();
