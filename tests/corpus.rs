@@ -11,9 +11,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use orderflow_codegen::diagnostic::{Code, Severity};
-use orderflow_codegen::source::SourceFile;
-use orderflow_codegen::workflow::{WorkflowSources, analyze};
+use orderflow_model::analyze;
+use orderflow_model::diagnostic::{Code, Severity};
+use orderflow_model::source::SourceFile;
+use orderflow_model::workflow::WorkflowSources;
 use orderflow_tests::{render_all, workspace_root};
 use serde_json::Value;
 

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use orderflow_codegen::asl::model::{Resource, StateKind};
-use orderflow_codegen::workflow::Workflow;
+use orderflow_model::asl::model::{Resource, StateKind};
+use orderflow_model::workflow::Workflow;
 use orderflow_tests::{analyze_dir, render_all, workspace_root};
 
 fn clean(relative: &str) -> Workflow {
@@ -112,7 +112,7 @@ fn examples_fit_the_execution_input_schema() {
 /// E0402 on `manifest` (a crate's Cargo.toml text) for the order-status workflow.
 fn binary_name_errors(manifest: &str) -> Vec<String> {
     let workflow = clean("definitions/order-status");
-    let file = orderflow_codegen::source::SourceFile::new("order-status/Cargo.toml", manifest);
+    let file = orderflow_model::source::SourceFile::new("order-status/Cargo.toml", manifest);
     orderflow_codegen::emit::cargo_manifest::check(&workflow, &file)
         .iter()
         .map(|d| {
@@ -131,7 +131,7 @@ fn the_generated_crates_name_their_binaries_as_the_templates_deploy_them() {
     for workflow in ["store-checkout", "order-status"] {
         let dir = workspace_root().join("generated-example").join(workflow);
         let text = std::fs::read_to_string(dir.join("Cargo.toml")).expect("the crate's manifest");
-        let file = orderflow_codegen::source::SourceFile::new("Cargo.toml", text);
+        let file = orderflow_model::source::SourceFile::new("Cargo.toml", text);
         let diagnostics = orderflow_codegen::emit::cargo_manifest::check(
             &clean(&format!("definitions/{workflow}")),
             &file,

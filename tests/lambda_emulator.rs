@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use orderflow_codegen::asl::model::{Resource, StateKind};
+use orderflow_model::asl::model::{Resource, StateKind};
 use orderflow_runtime::local::{EventType, Execution, HistoryDetail, LocalWorkflow};
 use orderflow_tests::{analyze_dir, workspace_root};
 use serde_json::Value;

@@ -9,8 +9,10 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use orderflow_codegen::diagnostic::{Diagnostic, render_human, render_short};
-use orderflow_codegen::workflow::{WorkflowSources, analyze};
+use orderflow_codegen::render_human;
+use orderflow_model::analyze;
+use orderflow_model::diagnostic::{Diagnostic, render_short};
+use orderflow_model::workflow::WorkflowSources;
 use orderflow_tests::read_workflow;
 use serde_json::{Map, Value};
 

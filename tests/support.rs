@@ -2,8 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use orderflow_codegen::diagnostic::{Diagnostic, render_human};
-use orderflow_codegen::workflow::{Analysis, WorkflowSources, analyze};
+use orderflow_codegen::render_human;
+use orderflow_model::diagnostic::Diagnostic;
+use orderflow_model::workflow::WorkflowSources;
+use orderflow_model::{Analysis, analyze};
 
 /// The workspace root (tests run with the package folder as working directory).
 pub fn workspace_root() -> PathBuf {

@@ -4,7 +4,8 @@
 //! Run: `cargo bench -p orderflow-codegen --bench check`. The ratio of the 5,000-state median to
 //! the 1,000-state median shows whether the check stays linear.
 
-use orderflow_codegen::workflow::{WorkflowSources, analyze};
+use orderflow_model::analyze;
+use orderflow_model::workflow::WorkflowSources;
 
 fn main() {
     divan::main();

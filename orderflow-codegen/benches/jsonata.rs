@@ -6,7 +6,7 @@
 //! `benches/jsonata-vs-js.sh` runs this and jsonata-js 2.0.6 (npm) on the same expressions in
 //! the same run, and prints both.
 
-use orderflow_codegen::exec::jsonata;
+use orderflow_exec::jsonata;
 use serde_json::{Value, json};
 
 fn main() {

@@ -10,11 +10,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use orderflow_codegen::asl::model::StateMachine;
-use orderflow_codegen::asl::parse::{FunctionCatalog, parse_state_machine};
-use orderflow_codegen::asl::validate::validate;
-use orderflow_codegen::exec::{ExecutionOptions, Executor, HistoryDetail, NoTasks};
-use orderflow_codegen::source::SourceFile;
+use orderflow_exec::{ExecutionOptions, Executor, HistoryDetail, NoTasks};
+use orderflow_model::asl::model::StateMachine;
+use orderflow_model::asl::parse::{FunctionCatalog, parse_state_machine};
+use orderflow_model::asl::validate::validate;
+use orderflow_model::source::SourceFile;
 use serde_json::Value;
 
 fn main() {
@@ -32,7 +32,7 @@ fn machine() -> StateMachine {
     let path = fixture();
     let text = std::fs::read_to_string(&path).expect("the fixture is readable");
     let file = SourceFile::new(path, text);
-    let json = orderflow_codegen::json::parse(file.text()).expect("the fixture is JSON");
+    let json = orderflow_model::json::parse(file.text()).expect("the fixture is JSON");
     let mut diagnostics = Vec::new();
     let mut machine =
         parse_state_machine(&file, &json, &FunctionCatalog::default(), &mut diagnostics);

@@ -20,8 +20,10 @@ use std::path::{Path, PathBuf};
 
 use heck::ToSnakeCase;
 
-use crate::diagnostic::{Diagnostic, render_human};
-use crate::workflow::{WorkflowSources, analyze};
+use crate::render_human;
+use orderflow_model::analyze;
+use orderflow_model::diagnostic::Diagnostic;
+use orderflow_model::workflow::WorkflowSources;
 
 /// Generates workflow modules from a build script.
 #[derive(Debug, Default, Clone)]
@@ -130,7 +132,10 @@ impl Builder {
         }
         if self.emit_rerun {
             for w in &warnings {
-                println!("cargo:warning={}", crate::diagnostic::render_short(w));
+                println!(
+                    "cargo:warning={}",
+                    orderflow_model::diagnostic::render_short(w)
+                );
             }
         }
         let mut files = Vec::new();

@@ -1,23 +1,14 @@
-//! orderflow-codegen: reads a Step Functions workflow folder (ASL JSON + JSON Schemas +
-//! manifest) into one checked model, and generates what must agree with it.
+//! orderflow-codegen: checks Step Functions workflows and generates the Rust, the deployment
+//! templates and the diagrams that must agree with them; the `orderflow-codegen` command and the
+//! build-script API ([`Builder`]).
 //!
-//! The pipeline runs once per workflow: parse → validate → resolve schemas → check data flow.
-//! Everything downstream (CLI, build.rs, proc-macro, emitters) reads the resulting model.
+//! The model comes from orderflow-model and the executor behind `run` from orderflow-exec.
 
-pub mod asl;
 pub mod builder;
 pub mod cli;
-pub mod derive;
-pub mod diagnostic;
 pub mod emit;
-pub mod exec;
-pub mod flow;
-pub mod json;
-pub mod manifest;
 pub mod output;
-pub mod schema;
-pub mod source;
-pub mod suggest;
-pub mod workflow;
+mod render;
 
 pub use builder::Builder;
+pub use render::render_human;

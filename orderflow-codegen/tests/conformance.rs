@@ -10,13 +10,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use orderflow_codegen::asl::model::{QueryLanguage, StateMachine};
-use orderflow_codegen::asl::parse::{FunctionCatalog, parse_state_machine};
-use orderflow_codegen::asl::validate::validate;
-use orderflow_codegen::exec::{
-    ExecutionIdentity, ExecutionOptions, ExecutionStatus, Executor, NoTasks,
-};
-use orderflow_codegen::source::SourceFile;
+use orderflow_exec::{ExecutionIdentity, ExecutionOptions, ExecutionStatus, Executor, NoTasks};
+use orderflow_model::asl::model::{QueryLanguage, StateMachine};
+use orderflow_model::asl::parse::{FunctionCatalog, parse_state_machine};
+use orderflow_model::asl::validate::validate;
+use orderflow_model::source::SourceFile;
 use serde_json::Value;
 
 const REQUIRED_PASS_RATE: f64 = 0.95;
@@ -80,7 +78,7 @@ fn group_of(id: &str) -> String {
 fn load_machine(definition: &Value) -> Result<StateMachine, String> {
     let text = serde_json::to_string_pretty(definition).map_err(|e| e.to_string())?;
     let file = SourceFile::new("workflow.asl.json", text);
-    let json = orderflow_codegen::json::parse(file.text()).map_err(|e| e.message)?;
+    let json = orderflow_model::json::parse(file.text()).map_err(|e| e.message)?;
     let mut diagnostics = Vec::new();
     let mut machine =
         parse_state_machine(&file, &json, &FunctionCatalog::default(), &mut diagnostics);

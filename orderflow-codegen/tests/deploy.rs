@@ -7,7 +7,8 @@ use orderflow_codegen::emit::deploy::{
     WILDCARD_ONLY_ACTIONS, iam_statements, sam_template, sam_template_value, serverless_template,
     serverless_value,
 };
-use orderflow_codegen::workflow::{Workflow, WorkflowSources, analyze};
+use orderflow_model::analyze;
+use orderflow_model::workflow::{Workflow, WorkflowSources};
 use serde_json::Value;
 
 fn workflow(name: &str) -> Workflow {

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use orderflow_codegen::exec::jsonata;
+use orderflow_exec::jsonata;
 use serde_json::{Value, json};
 
 fn fixture(name: &str) -> Value {

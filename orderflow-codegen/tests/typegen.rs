@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use orderflow_codegen::Builder;
-use orderflow_codegen::workflow::{WorkflowSources, analyze};
+use orderflow_model::analyze;
+use orderflow_model::workflow::WorkflowSources;
 
 fn fixtures() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/typegen");

@@ -1,11 +1,11 @@
 //! `#[derive(StepInput)]` and `#[derive(StepOutput)]`; use them through `orderflow_runtime`.
 //!
-//! A thin shell over [`orderflow_codegen::derive::derive_step`]: everything it checks and emits is
+//! A thin shell over [`orderflow_model::derive::derive_step`]: everything it checks and emits is
 //! decided there, from the same model `orderflow-codegen check` builds.
 
 use std::path::PathBuf;
 
-use orderflow_codegen::derive::{Direction, derive_step};
+use orderflow_model::derive::{Direction, derive_step};
 use proc_macro::TokenStream;
 
 /// Checks a struct against a function's input schema and implements `StepInput`.

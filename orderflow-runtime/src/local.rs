@@ -37,16 +37,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use serde_json::{Value, json};
 
-pub use orderflow_codegen::asl::parse::FunctionCatalog;
-pub use orderflow_codegen::exec::{
+pub use orderflow_exec::{
     ClockMode, ContractKind, ContractMode, ContractViolation, Contracts, EventType, Execution,
     ExecutionIdentity, ExecutionOptions, ExecutionStatus, Executor, HistoryDetail, HistoryEvent,
     LambdaEndpoint, TaskError, TaskInvoker, TaskRequest,
 };
-pub use orderflow_codegen::workflow::DefinitionErrors;
+pub use orderflow_model::DefinitionErrors;
+pub use orderflow_model::asl::parse::FunctionCatalog;
 
-use orderflow_codegen::asl::model::{LambdaInvocation, Resource};
-use orderflow_codegen::exec::task::{lambda_event, lambda_invoke_response};
+use orderflow_exec::task::{lambda_event, lambda_invoke_response};
+use orderflow_model::asl::model::{LambdaInvocation, Resource};
 
 use crate::function::{Function, StepFailure, invoke_json};
 use crate::task_token::{InProcessCallbacks, TaskTokenInput, handle_sqs_batch};
@@ -125,10 +125,10 @@ impl LocalWorkflow {
     ///
     /// The definition's errors, each with its file, line and column.
     pub fn new(file: &str, asl: &str, catalog: &FunctionCatalog) -> Result<Self, DefinitionErrors> {
-        let machine = orderflow_codegen::workflow::load_state_machine(file, asl, catalog)?;
+        let machine = orderflow_model::load_state_machine(file, asl, catalog)?;
         let executor = Executor::new(&machine).map_err(|e| {
-            DefinitionErrors(vec![orderflow_codegen::diagnostic::Diagnostic::new(
-                orderflow_codegen::diagnostic::Code::InvalidValue,
+            DefinitionErrors(vec![orderflow_model::diagnostic::Diagnostic::new(
+                orderflow_model::diagnostic::Code::InvalidValue,
                 e.to_string(),
             )])
         })?;

@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use crate::diagnostic::{Code, Diagnostic, Severity, pointer_text};
+use orderflow_model::diagnostic::{Code, Diagnostic, Severity, pointer_text};
 
 /// Escapes the message (the command's data).
 pub fn escape_data(text: &str) -> String {
@@ -147,9 +147,9 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
-    use crate::diagnostic::Location;
-    use crate::json::Span;
-    use crate::source::SourceFile;
+    use orderflow_model::diagnostic::Location;
+    use orderflow_model::json::Span;
+    use orderflow_model::source::SourceFile;
 
     /// Reads a command back the way the Actions runner does (`ActionCommand.TryParseV2`):
     /// name, properties split on `,`, data after the second `::`, escapes undone.

@@ -6,10 +6,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::diagnostic::{Diagnostic, JsonDiagnostic, Severity, render_human, render_short};
 use crate::emit::paths::{CratePaths, Runtime};
 use crate::output::Action;
-use crate::workflow::{Analysis, WorkflowSources, analyze};
+use crate::render_human;
+use orderflow_model::diagnostic::{Diagnostic, JsonDiagnostic, Severity, render_short};
+use orderflow_model::workflow::WorkflowSources;
+use orderflow_model::{Analysis, analyze};
 
 pub mod github;
 pub mod run;
@@ -318,7 +320,7 @@ fn generate(args: &GenerateArgs) -> ExitCode {
                 // The crate's Cargo.toml is the user's once written: checked, never rewritten.
                 let manifest = crate_dir.join("Cargo.toml");
                 if let Ok(text) = std::fs::read_to_string(&manifest) {
-                    let file = crate::source::SourceFile::new(manifest, text);
+                    let file = orderflow_model::source::SourceFile::new(manifest, text);
                     diagnostics.extend(crate::emit::cargo_manifest::check(workflow, &file));
                 }
                 crates.push((crate_dir, files));

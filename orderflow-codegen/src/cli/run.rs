@@ -1,7 +1,7 @@
 //! `orderflow-codegen run`: executes a state machine in-process on a given input and prints the
 //! outcome as JSON. Task states are bound only through a mock configuration (Step Functions
-//! Local's format, see [`crate::exec::mocks`]); a Task with no mock fails the execution. A
-//! workflow folder's schemas are checked as contracts ([`crate::exec::contracts`]): each
+//! Local's format, see [`orderflow_exec::mocks`]); a Task with no mock fails the execution. A
+//! workflow folder's schemas are checked as contracts ([`orderflow_exec::contracts`]): each
 //! violation is reported on stderr and in the result, and `--strict-contracts` fails the
 //! execution with `States.Runtime` instead.
 //!
@@ -19,20 +19,20 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Color, EXIT_USAGE, Format, analyze_dirs, report};
-use crate::asl::model::{StateKind, StateMachine};
-use crate::asl::parse::{FunctionCatalog, parse_state_machine};
-use crate::asl::validate::validate;
-use crate::diagnostic::{Code, Diagnostic, Location, normalize};
-use crate::exec::error::names;
-use crate::exec::task::describe_resource;
-use crate::exec::{
+use orderflow_exec::error::names;
+use orderflow_exec::task::describe_resource;
+use orderflow_exec::{
     ClockMode, ContractMode, ContractViolation, Contracts, Execution, ExecutionIdentity,
     ExecutionOptions, Executor, HistoryDetail, LambdaEndpoint, MockConfig, MockInvoker,
     MockTestCase, TaskError, TaskInvoker, TaskRequest, WithLambdaEndpoint,
 };
-use crate::json;
-use crate::source::SourceFile;
-use crate::workflow::MAX_FILE_BYTES;
+use orderflow_model::asl::model::{StateKind, StateMachine};
+use orderflow_model::asl::parse::{FunctionCatalog, parse_state_machine};
+use orderflow_model::asl::validate::validate;
+use orderflow_model::diagnostic::{Code, Diagnostic, Location, normalize};
+use orderflow_model::json;
+use orderflow_model::source::SourceFile;
+use orderflow_model::workflow::MAX_FILE_BYTES;
 
 /// Exit status for an invalid definition.
 const EXIT_INVALID_DEFINITION: u8 = 1;
@@ -292,7 +292,7 @@ fn load_mocks(
         } else {
             None
         };
-        usage_error(crate::exec::MockConfigError { help, ..e })
+        usage_error(orderflow_exec::MockConfigError { help, ..e })
     })?;
     warn_about_unknown_states(&case, machine);
     Ok(case)
@@ -305,7 +305,7 @@ fn warn_about_unknown_states(case: &MockTestCase, machine: &StateMachine) {
         let pointer = &location.pointer;
         match machine.state_named(name).map(|id| &machine.state(id).kind) {
             None => {
-                let hint = crate::suggest::did_you_mean(
+                let hint = orderflow_model::suggest::did_you_mean(
                     name,
                     machine.states.iter().map(|s| s.name.value.as_str()),
                 )
@@ -347,7 +347,7 @@ impl TaskInvoker for NoBindings {
     fn invoke<'a>(
         &'a self,
         request: TaskRequest<'a>,
-    ) -> futures::future::BoxFuture<'a, Result<Value, TaskError>> {
+    ) -> orderflow_exec::BoxFuture<'a, Result<Value, TaskError>> {
         let error = NoBindings::error(&request);
         Box::pin(std::future::ready(Err(error)))
     }
@@ -364,7 +364,7 @@ impl<T: TaskInvoker> TaskInvoker for MocksFirst<'_, T> {
     fn invoke<'a>(
         &'a self,
         request: TaskRequest<'a>,
-    ) -> futures::future::BoxFuture<'a, Result<Value, TaskError>> {
+    ) -> orderflow_exec::BoxFuture<'a, Result<Value, TaskError>> {
         match self.mocks.respond(request.state_name) {
             Some(outcome) => Box::pin(std::future::ready(outcome)),
             None => self.endpoint.invoke(request),

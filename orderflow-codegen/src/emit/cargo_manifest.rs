@@ -9,10 +9,10 @@ use heck::ToSnakeCase as _;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::diagnostic::{Code, Diagnostic, Location};
-use crate::json::Span;
-use crate::source::SourceFile;
-use crate::workflow::Workflow;
+use orderflow_model::diagnostic::{Code, Diagnostic, Location};
+use orderflow_model::json::Span;
+use orderflow_model::source::SourceFile;
+use orderflow_model::workflow::Workflow;
 
 /// The part of a Cargo manifest read here; every other key is ignored.
 #[derive(Deserialize)]

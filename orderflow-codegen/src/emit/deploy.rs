@@ -16,8 +16,8 @@ use serde_json::{Map, Value, json};
 
 use super::GENERATED_MARKER;
 use super::yaml::to_yaml;
-use crate::asl::parse::{FunctionCatalog, placeholder_name};
-use crate::workflow::{Function, Workflow};
+use orderflow_model::asl::parse::{FunctionCatalog, placeholder_name};
+use orderflow_model::workflow::{Function, Workflow};
 
 /// Actions AWS documents as not supporting resource-level permissions.
 pub const WILDCARD_ONLY_ACTIONS: &[&str] = &[
@@ -224,7 +224,7 @@ pub fn sam_template_value(workflow: &Workflow, definition_uri: &str) -> Value {
         properties.insert("Handler".into(), Value::from("bootstrap"));
         properties.insert("Runtime".into(), Value::from("provided.al2023"));
         let architecture = match settings.architecture {
-            Some(crate::manifest::Architecture::X86_64) => "x86_64",
+            Some(orderflow_model::manifest::Architecture::X86_64) => "x86_64",
             _ => "arm64",
         };
         properties.insert("Architectures".into(), json!([architecture]));
@@ -465,7 +465,7 @@ fn substitute(value: &mut Value, values: &BTreeMap<String, Value>, workflow: &Wo
                 .and_then(|rest| rest.strip_suffix('}'))
                 .and_then(|name| values.get(name));
             let by_arn = || {
-                crate::asl::parse::lambda_arn(text)
+                orderflow_model::asl::parse::lambda_arn(text)
                     .and_then(|(function, _)| workflow.functions.get(&function))
                     .map(|f| get_att(&serverless_function_logical(&f.name), "Arn"))
             };
@@ -597,7 +597,7 @@ pub fn serverless_value(workflow: &Workflow, artifact_root: &str) -> Value {
             properties.insert("description".into(), Value::from(description.as_str()));
         }
         let architecture = match settings.architecture {
-            Some(crate::manifest::Architecture::X86_64) => "x86_64",
+            Some(orderflow_model::manifest::Architecture::X86_64) => "x86_64",
             _ => "arm64",
         };
         properties.insert("architecture".into(), Value::from(architecture));

@@ -11,11 +11,11 @@ use quote::{format_ident, quote};
 
 use crate::emit::Names;
 use crate::emit::paths::CratePaths;
-use crate::workflow::{Function, Workflow};
+use orderflow_model::workflow::{Function, Workflow};
 
 /// The glue module's source, for `src/workflow.rs` of the crate whose paths are `paths`.
 pub fn workflow_module(workflow: &Workflow, source: &str, paths: &CratePaths) -> TokenStream {
-    let asl_file = format!("{source}/{}", crate::workflow::ASL_FILE);
+    let asl_file = format!("{source}/{}", orderflow_model::workflow::ASL_FILE);
     // include_str! is relative to the file that calls it, in `src/`.
     let include = paths.definition_from_src();
     let catalog = workflow.function_catalog();
@@ -133,7 +133,7 @@ fn binder(workflow: &Workflow, function: &Function) -> Option<TokenStream> {
     let method = format_ident!("{}", names.snake);
     let trait_ident = format_ident!("{}", names.upper);
     let wrapper = format_ident!("{}Function", names.upper);
-    let state_names = |ids: &[crate::asl::model::StateId]| -> Vec<String> {
+    let state_names = |ids: &[orderflow_model::asl::model::StateId]| -> Vec<String> {
         ids.iter()
             .map(|id| workflow.machine.state(*id).name.value.clone())
             .collect()

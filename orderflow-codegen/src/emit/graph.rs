@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::asl::model::{
+use orderflow_model::asl::model::{
     Condition, Operand, ScopeId, StateId, StateKind, StateMachine, TransitionKind,
 };
 
@@ -232,13 +232,17 @@ fn node_label(machine: &StateMachine, id: StateId) -> String {
     let state = machine.state(id);
     let kind = match &state.kind {
         StateKind::Task(t) => match &t.resource.value {
-            crate::asl::model::Resource::Lambda { function, .. } => format!("Task: λ {function}"),
-            crate::asl::model::Resource::SqsSendMessage {
+            orderflow_model::asl::model::Resource::Lambda { function, .. } => {
+                format!("Task: λ {function}")
+            }
+            orderflow_model::asl::model::Resource::SqsSendMessage {
                 wait_for_task_token: true,
             } => "Task: SQS + task token".to_owned(),
-            crate::asl::model::Resource::SqsSendMessage { .. } => "Task: SQS".to_owned(),
-            crate::asl::model::Resource::SnsPublish { .. } => "Task: SNS publish".to_owned(),
-            crate::asl::model::Resource::Opaque(r) => format!("Task: {r}"),
+            orderflow_model::asl::model::Resource::SqsSendMessage { .. } => "Task: SQS".to_owned(),
+            orderflow_model::asl::model::Resource::SnsPublish { .. } => {
+                "Task: SNS publish".to_owned()
+            }
+            orderflow_model::asl::model::Resource::Opaque(r) => format!("Task: {r}"),
         },
         StateKind::Pass(_) => "Pass".to_owned(),
         StateKind::Choice(_) => "Choice".to_owned(),
@@ -382,7 +386,8 @@ fn dot_scope(machine: &StateMachine, scope: ScopeId, depth: usize, out: &mut Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workflow::{WorkflowSources, analyze};
+    use orderflow_model::analyze;
+    use orderflow_model::workflow::WorkflowSources;
 
     fn machine_of(relative: &str) -> StateMachine {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -457,16 +462,18 @@ mod tests {
                 "Done": { "Type": "Succeed" }
             }
         });
-        let file = crate::source::SourceFile::new("workflow.asl.json", definition.to_string());
-        let json = crate::json::parse(file.text()).unwrap_or_else(|e| panic!("{}", e.message));
+        let file =
+            orderflow_model::source::SourceFile::new("workflow.asl.json", definition.to_string());
+        let json =
+            orderflow_model::json::parse(file.text()).unwrap_or_else(|e| panic!("{}", e.message));
         let mut diagnostics = Vec::new();
-        let mut machine = crate::asl::parse::parse_state_machine(
+        let mut machine = orderflow_model::asl::parse::parse_state_machine(
             &file,
             &json,
-            &crate::asl::parse::FunctionCatalog::default(),
+            &orderflow_model::asl::parse::FunctionCatalog::default(),
             &mut diagnostics,
         );
-        crate::asl::validate::validate(&mut machine, &mut diagnostics);
+        orderflow_model::asl::validate::validate(&mut machine, &mut diagnostics);
         assert!(!diagnostics.iter().any(|d| d.is_error()), "{diagnostics:?}");
         machine
     }

@@ -20,12 +20,12 @@ use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::asl::jsonata;
-use crate::asl::model::{PayloadNode, PayloadTemplate};
-use crate::asl::path::PathRoot;
-use crate::diagnostic::Diagnostic;
-use crate::json::{Json, JsonKind};
-use crate::workflow::{Function, Workflow};
+use orderflow_model::asl::jsonata;
+use orderflow_model::asl::model::{PayloadNode, PayloadTemplate};
+use orderflow_model::asl::path::PathRoot;
+use orderflow_model::diagnostic::Diagnostic;
+use orderflow_model::json::{Json, JsonKind};
+use orderflow_model::workflow::{Function, Workflow};
 use types::{TypeSpace, doc_lines, variant_ident};
 
 /// The marker that makes a file orderflow's to overwrite.

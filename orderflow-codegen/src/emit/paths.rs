@@ -125,12 +125,15 @@ impl CratePaths {
 
     /// The definition's path from the crate folder, for `DefinitionUri`.
     pub fn definition_from_crate(&self) -> String {
-        join(&self.workflow_dir, crate::workflow::ASL_FILE)
+        join(&self.workflow_dir, orderflow_model::workflow::ASL_FILE)
     }
 
     /// The definition's path from `src/`, for `include_str!`.
     pub fn definition_from_src(&self) -> String {
-        join(&self.workflow_dir_from_src, crate::workflow::ASL_FILE)
+        join(
+            &self.workflow_dir_from_src,
+            orderflow_model::workflow::ASL_FILE,
+        )
     }
 }
 

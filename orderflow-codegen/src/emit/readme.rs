@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::GENERATED_MARKER;
 use super::graph::{GraphFormat, render};
-use crate::workflow::Workflow;
+use orderflow_model::workflow::Workflow;
 
 /// The README text; `link` is the workflow folder as seen from the README's folder.
 pub fn readme(workflow: &Workflow, source: &str, link: &str) -> String {

@@ -16,10 +16,10 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::diagnostic::{Code, Diagnostic, Location};
-use crate::json::push_pointer;
-use crate::schema::SchemaDocument;
-use crate::source::SourceFile;
+use orderflow_model::diagnostic::{Code, Diagnostic, Location};
+use orderflow_model::json::push_pointer;
+use orderflow_model::schema::SchemaDocument;
+use orderflow_model::source::SourceFile;
 
 /// Nesting beyond which subschemas become `serde_json::Value` (matches the checker's limit).
 const MAX_DEPTH: usize = 32;

@@ -1,0 +1,861 @@
+//! Whole-execution tests: tasks through a binding, Retry on the virtual clock, Catch with
+//! ResultPath, variables, history.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde_json::{Value, json};
+
+use super::*;
+use orderflow_model::asl::parse::{FunctionCatalog, parse_state_machine};
+use orderflow_model::asl::validate::validate;
+use orderflow_model::source::SourceFile;
+
+fn parsed(definition: Value) -> (StateMachine, Vec<orderflow_model::diagnostic::Diagnostic>) {
+    let file = SourceFile::new("workflow.asl.json", definition.to_string());
+    let json =
+        orderflow_model::json::parse(file.text()).unwrap_or_else(|e| panic!("{}", e.message));
+    let mut diagnostics = Vec::new();
+    let catalog = FunctionCatalog {
+        functions: ["flaky".to_string()].into_iter().collect(),
+        ..FunctionCatalog::default()
+    };
+    let mut m = parse_state_machine(&file, &json, &catalog, &mut diagnostics);
+    validate(&mut m, &mut diagnostics);
+    (m, diagnostics)
+}
+
+fn machine(definition: Value) -> StateMachine {
+    let (m, diagnostics) = parsed(definition);
+    assert!(
+        !diagnostics
+            .iter()
+            .any(orderflow_model::diagnostic::Diagnostic::is_error),
+        "{diagnostics:?}"
+    );
+    m
+}
+
+fn run(definition: Value, input: Value, invoker: &dyn TaskInvoker) -> Execution {
+    run_machine(&machine(definition), input, invoker)
+}
+
+fn run_machine(m: &StateMachine, input: Value, invoker: &dyn TaskInvoker) -> Execution {
+    let executor = Executor::new(m).unwrap_or_else(|e| panic!("{e}"));
+    let options = ExecutionOptions {
+        random_seed: Some(3),
+        ..ExecutionOptions::default()
+    };
+    executor.execute_blocking(input, invoker, &options)
+}
+
+const FLAKY: &str = "arn:aws:lambda:us-east-1:123456789012:function:flaky";
+
+#[test]
+fn retries_advance_the_virtual_clock_by_the_backoff() {
+    let calls = AtomicU32::new(0);
+    let invoker = FnInvoker(|request: &TaskRequest<'_>| {
+        let n = calls.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(request.retry_count, n);
+        if n < 3 {
+            Err(TaskError::new("Busy", "try later"))
+        } else {
+            Ok(json!({"ok": n}))
+        }
+    });
+    let definition = json!({
+        "StartAt": "Call",
+        "States": {"Call": {
+            "Type": "Task", "Resource": FLAKY, "End": true, "ResultPath": "$.result",
+            "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 2, "BackoffRate": 3, "MaxAttempts": 3}]
+        }}
+    });
+    let execution = run(definition, json!({"id": 1}), &invoker);
+    assert_eq!(
+        execution.to_json(),
+        json!({"status": "SUCCEEDED", "output": {"id": 1, "result": {"ok": 3}}})
+    );
+    // 2 + 6 + 18 seconds of back-off, none of it slept.
+    assert_eq!(execution.virtual_elapsed, Duration::from_secs(26));
+    let types = execution.event_types();
+    assert_eq!(types.first(), Some(&"ExecutionStarted"));
+    assert_eq!(
+        types
+            .iter()
+            .filter(|t| **t == "LambdaFunctionFailed")
+            .count(),
+        3
+    );
+    assert_eq!(types.last(), Some(&"ExecutionSucceeded"));
+}
+
+#[test]
+fn exhausted_retries_fall_through_to_catch_with_result_path() {
+    let invoker = FnInvoker(|_: &TaskRequest<'_>| Err(TaskError::new("Busy", "still busy")));
+    let definition = json!({
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task", "Resource": FLAKY, "Next": "Done",
+                "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 2, "MaxDelaySeconds": 1}],
+                "Catch": [{"ErrorEquals": ["Other"], "Next": "Done"},
+                          {"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.error", "Next": "Handled"}]
+            },
+            "Handled": {"Type": "Pass", "End": true},
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    let execution = run(definition, json!({"id": 1}), &invoker);
+    assert_eq!(
+        execution.output,
+        Some(json!({"id": 1, "error": {"Error": "Busy", "Cause": "still busy"}}))
+    );
+    assert_eq!(execution.virtual_elapsed, Duration::from_secs(2));
+}
+
+#[test]
+fn unbound_tasks_and_runtime_errors_are_not_caught() {
+    let definition = json!({
+        "StartAt": "Call",
+        "States": {
+            "Call": {"Type": "Task", "Resource": FLAKY, "End": true,
+                     "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]},
+            "Caught": {"Type": "Succeed"}
+        }
+    });
+    let execution = run(definition, json!({}), &NoTasks);
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    assert_eq!(execution.error.as_deref(), Some("States.Runtime"));
+    assert!(
+        execution
+            .cause
+            .as_deref()
+            .is_some_and(|c| c.contains("'Call'") && c.contains("no binding"))
+    );
+}
+
+#[test]
+fn io_processing_order_and_choice() {
+    let definition = json!({
+        "StartAt": "Pick",
+        "States": {
+            "Pick": {"Type": "Pass", "InputPath": "$.order", "Parameters": {"total.$": "$.total", "n": 1},
+                     "ResultPath": "$.picked", "OutputPath": "$.picked", "Next": "Route"},
+            "Route": {"Type": "Choice", "Choices": [
+                {"And": [{"Variable": "$.total", "IsPresent": true},
+                         {"Variable": "$.total", "NumericGreaterThan": 100}], "Next": "Big"}],
+                "Default": "Small"},
+            "Big": {"Type": "Pass", "Result": "big", "End": true},
+            "Small": {"Type": "Fail", "ErrorPath": "$.missing", "Cause": "small"}
+        }
+    });
+    let big = run(
+        definition.clone(),
+        json!({"order": {"total": 150}}),
+        &NoTasks,
+    );
+    assert_eq!(
+        big.to_json(),
+        json!({"status": "SUCCEEDED", "output": "big"})
+    );
+    let small = run(definition, json!({"order": {"total": 5}}), &NoTasks);
+    assert_eq!(small.error.as_deref(), Some("States.Runtime"));
+}
+
+#[test]
+fn no_choice_matched_and_variables() {
+    let definition = json!({
+        "StartAt": "Remember",
+        "States": {
+            "Remember": {"Type": "Pass", "Assign": {"limit": 3, "who.$": "$.name"}, "Next": "Use"},
+            "Use": {"Type": "Pass", "Parameters": {"limit.$": "$limit", "who.$": "$who"}, "Next": "Route"},
+            "Route": {"Type": "Choice", "Choices": [
+                {"Variable": "$.limit", "NumericEquals": 4, "Next": "Done"}]},
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    // Validation warns that the Choice has no Default; AWS runs it and fails when nothing matches.
+    let (m, _) = parsed(definition);
+    let execution = run_machine(&m, json!({"name": "ann"}), &NoTasks);
+    assert_eq!(execution.error.as_deref(), Some("States.NoChoiceMatched"));
+    let definition = json!({
+        "StartAt": "Remember",
+        "States": {
+            "Remember": {"Type": "Pass", "Assign": {"limit": 3, "who.$": "$.name"}, "Next": "Use"},
+            "Use": {"Type": "Pass", "Parameters": {"limit.$": "$limit", "who.$": "$who"}, "End": true}
+        }
+    });
+    let execution = run(definition, json!({"name": "ann"}), &NoTasks);
+    assert_eq!(execution.output, Some(json!({"limit": 3, "who": "ann"})));
+}
+
+#[test]
+fn wait_map_and_parallel() {
+    let definition = json!({
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {"Type": "Wait", "SecondsPath": "$.delay", "Next": "Fan"},
+            "Fan": {"Type": "Map", "ItemsPath": "$.items",
+                    "ItemSelector": {"i.$": "$$.Map.Item.Index", "v.$": "$$.Map.Item.Value"},
+                    "ItemProcessor": {"StartAt": "Both", "States": {
+                        "Both": {"Type": "Parallel", "End": true, "Branches": [
+                            {"StartAt": "A", "States": {"A": {"Type": "Pass", "OutputPath": "$.i", "End": true}}},
+                            {"StartAt": "B", "States": {"B": {"Type": "Pass", "OutputPath": "$.v", "End": true}}}
+                        ]}}},
+                    "ResultPath": "$.out", "End": true}
+        }
+    });
+    let execution = run(
+        definition,
+        json!({"delay": 90, "items": ["x", "y"]}),
+        &NoTasks,
+    );
+    assert_eq!(
+        execution.output,
+        Some(json!({"delay": 90, "items": ["x", "y"], "out": [[0, "x"], [1, "y"]]}))
+    );
+    assert_eq!(execution.virtual_elapsed, Duration::from_secs(90));
+    assert!(execution.event_types().contains(&"MapIterationSucceeded"));
+    assert!(execution.to_json_with_history()["history"].is_array());
+}
+
+/// Prints the cost of one execution of a 10-state Pass/Choice workflow (asserted only loosely:
+/// debug builds are slow; the benchmark measures release builds).
+#[test]
+fn ten_state_workflow_is_fast() {
+    let mut states = serde_json::Map::new();
+    for i in 0..9 {
+        let state = if i == 4 {
+            json!({"Type": "Choice", "Choices": [
+                {"Variable": "$.n", "NumericGreaterThan": 0, "Next": format!("S{}", i + 1)}],
+                "Default": "S9"})
+        } else {
+            json!({"Type": "Pass", "Next": format!("S{}", i + 1)})
+        };
+        states.insert(format!("S{i}"), state);
+    }
+    states.insert("S9".into(), json!({"Type": "Pass", "End": true}));
+    let m = machine(json!({"StartAt": "S0", "States": states}));
+    let executor = Executor::new(&m).unwrap_or_else(|e| panic!("{e}"));
+    let options = ExecutionOptions {
+        random_seed: Some(1),
+        start_time_millis: Some(0),
+        identity: ExecutionIdentity {
+            execution_name: Some("bench".into()),
+            ..ExecutionIdentity::default()
+        },
+        ..ExecutionOptions::default()
+    };
+    let runs = 2_000u32;
+    let start = std::time::Instant::now();
+    for _ in 0..runs {
+        let e = executor.execute_blocking(json!({"n": 1, "id": "abc"}), &NoTasks, &options);
+        assert_eq!(e.status, ExecutionStatus::Succeeded);
+    }
+    let per = start.elapsed() / runs;
+    println!("10-state Pass/Choice execution: {per:?}");
+    assert!(per < Duration::from_millis(5));
+}
+
+/// The plan's [`plan::InputMove`] for the only state of a one-state machine.
+fn input_move(state: Value) -> plan::InputMove {
+    let definition = json!({"StartAt": "Only", "States": {"Only": state}});
+    let executor = Executor::new(&machine(definition)).unwrap_or_else(|e| panic!("{e}"));
+    executor.plan.states[0].input_move.clone()
+}
+
+#[test]
+fn the_raw_input_is_moved_only_when_nothing_reads_it_later() {
+    use plan::InputMove;
+    let task = |extra: Value| {
+        let mut state = json!({"Type": "Task", "Resource": FLAKY, "End": true});
+        if let (Some(state), Value::Object(extra)) = (state.as_object_mut(), extra) {
+            state.extend(extra);
+        }
+        state
+    };
+    let member = |keys: &[&str]| InputMove::Member(keys.iter().map(|k| k.to_string()).collect());
+    assert_eq!(input_move(task(json!({}))), InputMove::Whole);
+    assert_eq!(
+        input_move(task(
+            json!({"Parameters": {"Message.$": "$", "Id.$": "$.id"}})
+        )),
+        member(&["Message"])
+    );
+    assert_eq!(
+        input_move(task(
+            json!({"Parameters": {"Body": {"Input.$": "$", "T": 1}}})
+        )),
+        member(&["Body", "Input"])
+    );
+    // Two copies of the input: one of them must be a copy.
+    assert_eq!(
+        input_move(task(json!({"Parameters": {"A.$": "$", "B.$": "$"}}))),
+        InputMove::Copy
+    );
+    // The raw input is read again: ResultPath merges into it, a catcher may, a path reads it.
+    assert_eq!(
+        input_move(task(json!({"ResultPath": "$.r"}))),
+        InputMove::Copy
+    );
+    assert_eq!(
+        input_move(task(json!({"ResultPath": null}))),
+        InputMove::Copy
+    );
+    assert_eq!(
+        input_move(task(json!({"TimeoutSecondsPath": "$.t"}))),
+        InputMove::Copy
+    );
+    assert_eq!(
+        input_move(task(
+            json!({"Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Only"}]})
+        )),
+        InputMove::Copy
+    );
+    assert_eq!(
+        input_move(task(json!({"InputPath": "$.a"}))),
+        InputMove::Copy
+    );
+    assert_eq!(
+        input_move(json!({"Type": "Pass", "End": true})),
+        InputMove::Copy
+    );
+}
+
+#[test]
+fn a_moved_input_reaches_every_attempt_whole() {
+    let seen = std::sync::Mutex::new(Vec::new());
+    let invoker = FnInvoker(|request: &TaskRequest<'_>| {
+        let mut seen = seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.push(request.input.clone());
+        if seen.len() < 2 {
+            Err(TaskError::new("Busy", "try later"))
+        } else {
+            Ok(json!({"sent": true}))
+        }
+    });
+    let definition = json!({
+        "StartAt": "Publish",
+        "States": {"Publish": {
+            "Type": "Task", "Resource": FLAKY, "End": true,
+            "Parameters": {"Topic": "t", "Message.$": "$", "Id.$": "$.id"},
+            "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 1}]
+        }}
+    });
+    let execution = run(definition, json!({"id": 7, "items": [1, 2]}), &invoker);
+    assert_eq!(execution.output, Some(json!({"sent": true})));
+    let expected = json!({"Topic": "t", "Message": {"id": 7, "items": [1, 2]}, "Id": 7});
+    let seen = seen
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    assert_eq!(seen, vec![expected.clone(), expected]);
+}
+
+#[test]
+fn jsonata_assign_sees_the_values_from_before_the_state() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "First",
+        "States": {
+            "First": {"Type": "Pass", "Assign": {"x": 5}, "Next": "Second"},
+            // `old` is computed from x as it was when Second was entered.
+            "Second": {"Type": "Pass", "Assign": {"x": 42, "old": "{% $x %}"}, "Next": "Third"},
+            "Third": {"Type": "Pass", "Output": "{% [$x, $old, $states.input.n] %}", "End": true}
+        }
+    });
+    let execution = run(definition, json!({"n": 1}), &NoTasks);
+    assert_eq!(execution.output, Some(json!([42, 5, 1])), "{execution:?}");
+}
+
+#[test]
+fn jsonata_map_iterations_read_outer_variables_and_keep_their_own() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Prices",
+        "States": {
+            "Prices": {"Type": "Pass", "Assign": {"rate": 2}, "Next": "Each"},
+            "Each": {
+                "Type": "Map",
+                "Items": "{% $states.input.items %}",
+                "ItemSelector": {"value": "{% $states.context.Map.Item.Value %}", "at": "{% $states.context.Map.Item.Index %}"},
+                "ItemProcessor": {
+                    "StartAt": "Double",
+                    "States": {"Double": {
+                        "Type": "Pass",
+                        "Assign": {"inner": true},
+                        "Output": "{% $states.input.value * $rate + $states.input.at %}",
+                        "End": true
+                    }}
+                },
+                "Output": "{% {'results': $states.result, 'innerLeaked': $exists($inner)} %}",
+                "End": true
+            }
+        }
+    });
+    let execution = run(definition, json!({"items": [10, 20]}), &NoTasks);
+    assert_eq!(
+        execution.output,
+        Some(json!({"results": [20, 41], "innerLeaked": false})),
+        "{execution:?}"
+    );
+}
+
+#[test]
+fn jsonata_wait_fail_and_evaluation_errors() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Pause",
+        "States": {
+            "Pause": {"Type": "Wait", "Seconds": "{% $states.input.delay * 2 %}", "Next": "Stop"},
+            "Stop": {"Type": "Fail", "Error": "{% 'Order.' & $states.input.reason %}", "Cause": "stopped"}
+        }
+    });
+    let execution = run(definition, json!({"delay": 3, "reason": "Late"}), &NoTasks);
+    assert_eq!(execution.error.as_deref(), Some("Order.Late"));
+    assert_eq!(execution.cause.as_deref(), Some("stopped"));
+    assert_eq!(execution.virtual_elapsed, Duration::from_secs(6));
+
+    // A negative wait is a QueryEvaluationError, recorded as EvaluationFailed.
+    let execution = run(
+        json!({
+            "QueryLanguage": "JSONata",
+            "StartAt": "Pause",
+            "States": {"Pause": {"Type": "Wait", "Seconds": "{% $states.input.delay %}", "End": true}}
+        }),
+        json!({"delay": -1}),
+        &NoTasks,
+    );
+    assert_eq!(
+        execution.error.as_deref(),
+        Some("States.QueryEvaluationError")
+    );
+    assert!(
+        execution.cause.as_deref().is_some_and(|c| c.starts_with(
+            "An error occurred while executing the state 'Pause' (entered at the event id #2). The Seconds field must be a non-negative integer"
+        )),
+        "{execution:?}"
+    );
+    assert_eq!(
+        execution.event_types(),
+        [
+            "ExecutionStarted",
+            "WaitStateEntered",
+            "EvaluationFailed",
+            "ExecutionFailed"
+        ]
+    );
+}
+
+#[test]
+fn jsonata_task_sends_its_arguments_and_outputs_from_the_result() {
+    let seen = std::sync::Mutex::new(Vec::new());
+    let invoker = FnInvoker(|request: &TaskRequest<'_>| {
+        seen.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(request.input.clone());
+        Ok(json!({"total": request.input["price"].as_f64().unwrap_or(0.0) * 2.0}))
+    });
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Price",
+        "States": {
+            "Price": {"Type": "Pass", "Assign": {"currency": "EUR"}, "Next": "Total"},
+            "Total": {
+                "Type": "Task", "Resource": FLAKY,
+                "Arguments": {"price": "{% $states.input.book.price %}", "currency": "{% $currency %}"},
+                // Assign sees the result and the variables from before the state.
+                "Assign": {"currency": "{% $currency & '!' %}", "last": "{% $states.result.total %}"},
+                "Output": "{% $merge([$states.input, {'total': $states.result, 'currency': $currency}]) %}",
+                "Next": "Done"
+            },
+            "Done": {"Type": "Pass", "Output": "{% [$states.input, $currency, $last] %}", "End": true}
+        }
+    });
+    let execution = run(definition, json!({"book": {"price": 4.5}}), &invoker);
+    assert_eq!(
+        execution.output,
+        Some(
+            json!([{"book": {"price": 4.5}, "total": {"total": 9}, "currency": "EUR"}, "EUR!", 9])
+        ),
+        "{execution:?}"
+    );
+    assert_eq!(
+        *seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+        [json!({"price": 4.5, "currency": "EUR"})]
+    );
+
+    // Without Arguments the task gets the state input; without Output the state outputs the result.
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Total",
+        "States": {"Total": {"Type": "Task", "Resource": FLAKY, "End": true}}
+    });
+    let execution = run(definition, json!({"price": 1}), &invoker);
+    assert_eq!(
+        execution.output,
+        Some(json!({"total": 2.0})),
+        "{execution:?}"
+    );
+}
+
+#[test]
+fn jsonata_retry_then_catch_with_error_output() {
+    let calls = AtomicU32::new(0);
+    let invoker = FnInvoker(|_: &TaskRequest<'_>| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        Err(TaskError::new("Busy", "try later"))
+    });
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task", "Resource": FLAKY,
+                "Assign": {"never": true},
+                "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 1, "MaxAttempts": 2}],
+                "Catch": [{
+                    "ErrorEquals": ["States.ALL"],
+                    "Assign": {"failure": "{% $states.errorOutput.Error %}"},
+                    "Output": "{% $merge([$states.input, {'error': $states.errorOutput}]) %}",
+                    "Next": "Handled"
+                }],
+                "End": true
+            },
+            "Handled": {"Type": "Pass", "Output": "{% [$states.input, $failure, $exists($never)] %}", "End": true}
+        }
+    });
+    let execution = run(definition, json!({"id": 7}), &invoker);
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    assert_eq!(
+        execution.output,
+        Some(json!([{"id": 7, "error": {"Error": "Busy", "Cause": "try later"}}, "Busy", false])),
+        "{execution:?}"
+    );
+    assert_eq!(execution.virtual_elapsed, Duration::from_secs(1 + 2));
+
+    // A catcher without Output passes the error output on.
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Call",
+        "States": {
+            "Call": {"Type": "Task", "Resource": FLAKY, "Catch": [{"ErrorEquals": ["Busy"], "Next": "Handled"}], "End": true},
+            "Handled": {"Type": "Succeed"}
+        }
+    });
+    let execution = run(definition, json!({"id": 7}), &invoker);
+    assert_eq!(
+        execution.output,
+        Some(json!({"Error": "Busy", "Cause": "try later"}))
+    );
+}
+
+#[test]
+fn jsonata_parallel_branches_get_the_arguments_and_keep_their_variables() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Setup",
+        "States": {
+            "Setup": {"Type": "Pass", "Assign": {"base": 10}, "Next": "Both"},
+            "Both": {
+                "Type": "Parallel",
+                "Arguments": {"n": "{% $states.input.n + $base %}"},
+                "Branches": [
+                    {"StartAt": "A", "States": {"A": {"Type": "Pass", "Assign": {"local": 1}, "Output": "{% $states.input.n * 2 %}", "End": true}}},
+                    {"StartAt": "B", "States": {"B": {"Type": "Pass", "Output": "{% [$states.input.n, $exists($local)] %}", "End": true}}}
+                ],
+                "Output": "{% {'branches': $states.result, 'local': $exists($local)} %}",
+                "End": true
+            }
+        }
+    });
+    let execution = run(definition, json!({"n": 1}), &NoTasks);
+    assert_eq!(
+        execution.output,
+        Some(json!({"branches": [22, [11, false]], "local": false})),
+        "{execution:?}"
+    );
+}
+
+#[test]
+fn a_variable_over_256_kib_fails_the_execution_with_data_limit_exceeded() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Big",
+        "States": {
+            "Big": {"Type": "Pass", "Assign": {"blob": "{% $pad('', 300000, 'x') %}"}, "Next": "Done"},
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    let execution = run(definition, json!({}), &NoTasks);
+    assert_eq!(
+        execution.error.as_deref(),
+        Some("States.DataLimitExceeded"),
+        "{execution:?}"
+    );
+    assert!(
+        execution
+            .cause
+            .as_deref()
+            .is_some_and(|c| c.contains("'blob'")),
+        "{execution:?}"
+    );
+}
+
+#[test]
+fn the_expressions_of_one_output_share_a_session_but_not_their_bindings() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Ids",
+        "States": {"Ids": {
+            "Type": "Pass",
+            "Output": {
+                "a": "{% $uuid() %}",
+                "b": "{% $uuid() %}",
+                "bound": "{% $x := 5 %}",
+                "leaked": "{% $exists($x) %}"
+            },
+            "End": true
+        }}
+    });
+    let execution = run(definition, json!({}), &NoTasks);
+    let output = execution.output.unwrap_or_default();
+    assert_ne!(output["a"], output["b"], "{output}");
+    assert_eq!(output["bound"], json!(5));
+    assert_eq!(output["leaked"], json!(false));
+}
+
+#[test]
+fn distributed_map_iterations_see_no_outer_variables() {
+    let definition = |mode: &str| {
+        json!({
+            "QueryLanguage": "JSONata",
+            "StartAt": "Setup",
+            "States": {
+                "Setup": {"Type": "Pass", "Assign": {"rate": 2}, "Next": "Each"},
+                "Each": {
+                    "Type": "Map",
+                    "Items": "{% [1, 2] %}",
+                    "ItemProcessor": {
+                        "ProcessorConfig": {"Mode": mode, "ExecutionType": "STANDARD"},
+                        "StartAt": "Scale",
+                        "States": {"Scale": {"Type": "Pass", "Output": "{% $states.input * $rate %}", "End": true}}
+                    },
+                    "End": true
+                }
+            }
+        })
+    };
+    let inline = run(definition("INLINE"), json!({}), &NoTasks);
+    assert_eq!(inline.output, Some(json!([2, 4])), "{inline:?}");
+    let distributed = run(definition("DISTRIBUTED"), json!({}), &NoTasks);
+    assert_eq!(
+        distributed.error.as_deref(),
+        Some("States.QueryEvaluationError"),
+        "{distributed:?}"
+    );
+}
+
+#[test]
+fn an_evaluation_error_inside_a_parallel_branch_is_reported_once_for_its_own_state() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Both",
+        "States": {"Both": {
+            "Type": "Parallel",
+            "Branches": [{"StartAt": "Inner", "States": {
+                "Inner": {"Type": "Pass", "Output": "{% $states.input.missing %}", "End": true}
+            }}],
+            "End": true
+        }}
+    });
+    let execution = run(definition, json!({}), &NoTasks);
+    assert_eq!(
+        execution.error.as_deref(),
+        Some("States.QueryEvaluationError")
+    );
+    let cause = execution.cause.clone().unwrap_or_default();
+    assert!(
+        cause.starts_with("An error occurred while executing the state 'Inner' (entered at the event id #4). The JSONata expression '$states.input.missing'"),
+        "{cause}"
+    );
+    assert_eq!(
+        execution.event_types(),
+        [
+            "ExecutionStarted",
+            "ParallelStateEntered",
+            "ParallelStateStarted",
+            "PassStateEntered",
+            "EvaluationFailed",
+            "ParallelStateFailed",
+            "ExecutionFailed"
+        ]
+    );
+}
+
+/// A schema compiled as a workflow folder's would be.
+fn contract_schema(path: &str, schema: Value) -> Schema {
+    let file = SourceFile::new(
+        path,
+        serde_json::to_string_pretty(&schema).unwrap_or_default(),
+    );
+    let mut out = Vec::new();
+    let document = orderflow_model::schema::load_schema(&file, &mut out)
+        .unwrap_or_else(|| panic!("the schema loads: {out:?}"));
+    Schema::new(&document).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `flaky` takes `{"n": integer}` and returns `{"ok": boolean}`.
+fn flaky_contracts() -> Contracts {
+    let integer_n =
+        json!({"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]});
+    let boolean_ok =
+        json!({"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]});
+    Contracts::new().with_function(
+        "flaky",
+        Some(contract_schema("schemas/flaky.input.json", integer_n)),
+        Some(contract_schema("schemas/flaky.output.json", boolean_ok)),
+    )
+}
+
+fn run_with_contracts(
+    definition: Value,
+    input: Value,
+    invoker: &dyn TaskInvoker,
+    contracts: Option<&Contracts>,
+    mode: ContractMode,
+) -> Execution {
+    let mut executor = Executor::new(&machine(definition)).unwrap_or_else(|e| panic!("{e}"));
+    if let Some(contracts) = contracts {
+        executor.set_contracts(contracts);
+    }
+    let options = ExecutionOptions {
+        random_seed: Some(3),
+        contracts: mode,
+        ..ExecutionOptions::default()
+    };
+    executor.execute_blocking(input, invoker, &options)
+}
+
+#[test]
+fn a_strict_contract_breach_is_terminal_past_retry_and_catch() {
+    let definition = json!({
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task", "Resource": FLAKY,
+                "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 3}],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+                "End": true
+            },
+            "Caught": {"Type": "Pass", "End": true}
+        }
+    });
+    let calls = AtomicU32::new(0);
+    let invoker = FnInvoker(|_: &TaskRequest<'_>| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        Ok(json!({"ok": "yes"}))
+    });
+    let contracts = flaky_contracts();
+    let strict = run_with_contracts(
+        definition.clone(),
+        json!({"n": 1}),
+        &invoker,
+        Some(&contracts),
+        ContractMode::Strict,
+    );
+    assert_eq!(strict.status, ExecutionStatus::Failed);
+    assert_eq!(strict.error.as_deref(), Some("States.Runtime"));
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "no retry");
+    assert!(!strict.visited_states().contains(&"Caught"), "no catch");
+    assert_eq!(strict.contract_violations.len(), 1);
+    let violation = &strict.contract_violations[0];
+    assert_eq!(violation.contract, ContractKind::FunctionOutput);
+    assert_eq!(violation.state.as_deref(), Some("Call"));
+    assert_eq!(violation.function.as_deref(), Some("flaky"));
+    assert_eq!(violation.schema_file, "schemas/flaky.output.json");
+    assert_eq!(violation.schema_pointer, "/properties/ok/type");
+    assert_eq!(violation.instance_path, "/ok");
+    assert!(violation.line.is_some() && violation.column.is_some());
+
+    // Reported, the same result runs on as AWS would run it.
+    let reported = run_with_contracts(
+        definition,
+        json!({"n": 1}),
+        &invoker,
+        Some(&contracts),
+        ContractMode::Report,
+    );
+    assert_eq!(reported.status, ExecutionStatus::Succeeded);
+    assert_eq!(reported.output, Some(json!({"ok": "yes"})));
+    assert_eq!(reported.contract_violations, strict.contract_violations);
+}
+
+#[test]
+fn inputs_are_checked_once_per_visit_and_outputs_once_per_result() {
+    let definition = json!({
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task", "Resource": FLAKY,
+                "Parameters": {"n.$": "$.value"},
+                "Retry": [{"ErrorEquals": ["Boom"], "MaxAttempts": 2}],
+                "End": true
+            }
+        }
+    });
+    let calls = AtomicU32::new(0);
+    let invoker = FnInvoker(|_: &TaskRequest<'_>| {
+        if calls.fetch_add(1, Ordering::SeqCst) < 2 {
+            Err(TaskError::new("Boom", ""))
+        } else {
+            Ok(json!({}))
+        }
+    });
+    let contracts = flaky_contracts();
+    let execution = run_with_contracts(
+        definition.clone(),
+        json!({"value": "seven"}),
+        &invoker,
+        Some(&contracts),
+        ContractMode::Report,
+    );
+    assert_eq!(execution.status, ExecutionStatus::Succeeded);
+    let kinds: Vec<(ContractKind, &str)> = execution
+        .contract_violations
+        .iter()
+        .map(|v| (v.contract, v.instance_path.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (ContractKind::FunctionInput, "/n"),
+            (ContractKind::FunctionOutput, "")
+        ]
+    );
+    assert!(
+        execution.to_json()["contractViolations"].is_array(),
+        "{}",
+        execution.to_json()
+    );
+
+    // Off, or without contracts: nothing is checked.
+    for (contracts, mode) in [
+        (Some(&contracts), ContractMode::Off),
+        (None, ContractMode::Strict),
+    ] {
+        calls.store(0, Ordering::SeqCst);
+        let execution = run_with_contracts(
+            definition.clone(),
+            json!({"value": "seven"}),
+            &invoker,
+            contracts,
+            mode,
+        );
+        assert_eq!(execution.status, ExecutionStatus::Succeeded);
+        assert!(execution.contract_violations.is_empty());
+        assert!(execution.to_json().get("contractViolations").is_none());
+    }
+}

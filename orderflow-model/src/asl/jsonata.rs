@@ -1,0 +1,310 @@
+//! The `{% … %}` form of JSONata expressions in JSONata states.
+//!
+//! This checks the delimiters, a non-empty body, balanced brackets, closed string literals and
+//! comments, the `$states` fields Step Functions defines and the functions it removes (`$eval`),
+//! each at its own offset; then the expression must parse with the parser the executor uses
+//! (jsonata-core). Its errors carry no offset, so [`parse_error_offset`] finds one by parsing
+//! prefixes.
+
+/// A problem at a byte offset of the string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    pub offset: usize,
+    pub message: String,
+}
+
+const STATES_FIELDS: &[&str] = &["input", "result", "errorOutput", "context"];
+
+/// Brackets nested deeper than this are refused: the JSONata parser recurses on them, and a
+/// definition is data, which must not be able to overflow the stack of whoever checks it.
+pub const MAX_NESTING: usize = 256;
+
+/// Whether a string is meant as a JSONata expression.
+pub fn is_template(text: &str) -> bool {
+    text.starts_with("{%")
+}
+
+/// The expression of a `{% … %}` string, without its delimiters and surrounding whitespace.
+pub fn template_body(text: &str) -> Option<&str> {
+    text.strip_prefix("{%")?.strip_suffix("%}").map(str::trim)
+}
+
+/// Checks a string in a JSONata-state field. Strings that don't start with `{%` are literals.
+pub fn check_template(text: &str) -> Result<(), TemplateError> {
+    if !is_template(text) {
+        if text.trim_end().ends_with("%}") && text.trim_start().starts_with("{%") {
+            return Err(TemplateError {
+                offset: 0,
+                message: "whitespace before `{%`: the expression must start the string".into(),
+            });
+        }
+        return Ok(());
+    }
+    let Some(body) = text[2..].strip_suffix("%}") else {
+        return Err(TemplateError {
+            offset: text.len(),
+            message: "expected `%}` at the end of the string".into(),
+        });
+    };
+    if body.trim().is_empty() {
+        return Err(TemplateError {
+            offset: 2,
+            message: "the expression between `{%` and `%}` is empty".into(),
+        });
+    }
+    check_body(body).map_err(|e| TemplateError {
+        offset: e.offset + 2,
+        message: e.message,
+    })?;
+    parses(body)
+}
+
+/// The evaluator's own parser has the last word.
+#[cfg(feature = "jsonata")]
+fn parses(body: &str) -> Result<(), TemplateError> {
+    match parse_body(body) {
+        Ok(_) => Ok(()),
+        Err(message) => Err(TemplateError {
+            offset: 2 + parse_error_offset(body),
+            message: format!("the expression does not parse: {message}"),
+        }),
+    }
+}
+
+/// Without the JSONata parser (the derive macros' build), the lexical checks above are all.
+#[cfg(not(feature = "jsonata"))]
+fn parses(_body: &str) -> Result<(), TemplateError> {
+    Ok(())
+}
+
+#[cfg(feature = "jsonata")]
+/// jsonata-core's parser on a body [`check_body`] accepted. A panic in it (a third-party
+/// parser given arbitrary text) becomes an error instead of taking the caller down.
+pub fn parse_body(body: &str) -> Result<jsonata_core::ast::AstNode, String> {
+    parse_raw(body).map_err(|e| match e {
+        Some(e) => e.to_string(),
+        None => "the JSONata parser failed on this expression".to_owned(),
+    })
+}
+
+#[cfg(feature = "jsonata")]
+/// `None`: the parser panicked.
+fn parse_raw(
+    body: &str,
+) -> Result<jsonata_core::ast::AstNode, Option<jsonata_core::parser::ParserError>> {
+    std::panic::catch_unwind(|| jsonata_core::parser::parse(body))
+        .map_err(|_| None)?
+        .map_err(Some)
+}
+
+#[cfg(feature = "jsonata")]
+/// Bodies longer than this get no search for the error's offset (it parses every prefix).
+const MAX_LOCATED_BODY: usize = 4096;
+
+#[cfg(feature = "jsonata")]
+/// Where a body that does not parse goes wrong. jsonata-core reports no offsets, so this parses
+/// the prefixes that end at a word (before whitespace, or at the end): the first one that fails
+/// for a reason other than ending too early (an open string, a missing operand) ends in the
+/// offending word, and the offset is that word's start. When every prefix merely ends too
+/// early, so does the whole expression, and the offset is its end.
+pub fn parse_error_offset(body: &str) -> usize {
+    use jsonata_core::parser::ParserError;
+    let trimmed_end = body.trim_end().len();
+    let word_start = |end: usize| {
+        body[..end]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(0, |(i, c)| i + c.len_utf8())
+    };
+    let incomplete = |e: &ParserError| match e {
+        ParserError::UnexpectedEnd
+        | ParserError::UnclosedString
+        | ParserError::UnclosedComment
+        | ParserError::UnclosedBacktick
+        | ParserError::InvalidNumber(_) => true,
+        ParserError::Expected { found, .. } => found == "Eof",
+        ParserError::UnexpectedToken(token) => token == "Eof",
+        _ => false,
+    };
+    if body.len() > MAX_LOCATED_BODY {
+        return body.len() - body.trim_start().len();
+    }
+    let ends = body
+        .char_indices()
+        .filter(|&(i, c)| {
+            c.is_whitespace()
+                && body[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|p| !p.is_whitespace())
+        })
+        .map(|(i, _)| i)
+        .chain([trimmed_end]);
+    for end in ends {
+        match parse_raw(&body[..end]) {
+            Err(Some(e)) if !incomplete(&e) => return word_start(end),
+            Err(None) => return word_start(end),
+            _ => {}
+        }
+    }
+    trimmed_end
+}
+
+/// The checks of [`check_template`] on the text between `{%` and `%}` (offsets into `body`),
+/// before it is given to the JSONata parser.
+pub fn check_body(body: &str) -> Result<(), TemplateError> {
+    let bytes = body.as_bytes();
+    let mut stack: Vec<(u8, usize)> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b'"' | b'\'' | b'`' => {
+                let start = i;
+                i += 1;
+                loop {
+                    match bytes.get(i) {
+                        None => {
+                            return Err(TemplateError {
+                                offset: start,
+                                message: "string literal is not closed".into(),
+                            });
+                        }
+                        Some(b'\\') if c != b'`' => i += 2,
+                        Some(&q) if q == c => break,
+                        Some(_) => i += 1,
+                    }
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => match body[i + 2..].find("*/") {
+                Some(end) => i += end + 3,
+                None => {
+                    return Err(TemplateError {
+                        offset: i,
+                        message: "comment is not closed with `*/`".into(),
+                    });
+                }
+            },
+            b'(' | b'[' | b'{' => {
+                if stack.len() == MAX_NESTING {
+                    return Err(TemplateError {
+                        offset: i,
+                        message: format!("brackets are nested more than {MAX_NESTING} deep"),
+                    });
+                }
+                stack.push((c, i));
+            }
+            b')' | b']' | b'}' => {
+                let open = match c {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                match stack.pop() {
+                    Some((o, _)) if o == open => {}
+                    _ => {
+                        return Err(TemplateError {
+                            offset: i,
+                            message: format!("unexpected `{}`", c as char),
+                        });
+                    }
+                }
+            }
+            b'$' if body[i..].starts_with("$eval")
+                && !body[i + 5..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_') =>
+            {
+                return Err(TemplateError {
+                    offset: i,
+                    message: "`$eval` is not available in Step Functions".into(),
+                });
+            }
+            b'$' if body[i..].starts_with("$states.") => {
+                let start = i + "$states.".len();
+                let name: String = body[start..]
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !STATES_FIELDS.contains(&name.as_str()) {
+                    return Err(TemplateError {
+                        offset: start,
+                        message: format!(
+                            "`$states.{name}` does not exist; `$states` has {}",
+                            STATES_FIELDS.join(", ")
+                        ),
+                    });
+                }
+                i = start + name.len();
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    match stack.pop() {
+        Some((o, at)) => Err(TemplateError {
+            offset: at,
+            message: format!("`{}` is not closed", o as char),
+        }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_well_formed_expressions_and_literals() {
+        for ok in [
+            "plain text",
+            "{% $states.input.a %}",
+            "{% $sum($states.input.items.(price * qty)) %}",
+            "{% 'a)b' & \"c]\" %}",
+            "{% /* (comment */ 1 %}",
+            "{% {'a': [1, 2]} %}",
+            "{% $states.context.Execution.Id %}",
+        ] {
+            assert_eq!(check_template(ok), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_expressions_with_offsets() {
+        let cases = [
+            ("{% $states.input", 16),
+            ("{%   %}", 2),
+            ("{% (1 + 2 %}", 3),
+            ("{% 1 + 2) %}", 8),
+            ("{% 'abc %}", 3),
+            ("{% $states.inptu.a %}", 11),
+            ("{% /* x %}", 3),
+            (" {% 1 %}", 0),
+            // Balanced and closed, but not JSONata: the parser's error, at the offending word.
+            // `1 + *` is a sum with the wildcard; the `2` after it is what does not parse.
+            ("{%  1 + * 2 %}", 10),
+            // Ends too early: the offset is where the missing operand would be.
+            ("{% $states.input.a + %}", 20),
+            // Two operands with no operator: the second is where it goes wrong.
+            ("{% $states.input.a $states.input.b %}", 19),
+            ("{% $states.input.a.. %}", 20),
+            ("{% $eval('1') %}", 3),
+        ];
+        let deep = format!(
+            "{{% {}1{} %}}",
+            "(".repeat(MAX_NESTING + 1),
+            ")".repeat(MAX_NESTING + 1)
+        );
+        assert_eq!(
+            check_template(&deep).map_err(|e| e.offset),
+            Err(3 + MAX_NESTING)
+        );
+        for (text, offset) in cases {
+            let e = check_template(text).expect_err(text);
+            assert_eq!(e.offset, offset, "{text}: {}", e.message);
+        }
+    }
+}

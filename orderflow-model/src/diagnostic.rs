@@ -1,0 +1,343 @@
+//! Diagnostics: what is wrong, where (file, JSON pointer, line:column) and what would fix it.
+//!
+//! Codes are stable: once published a code keeps its meaning. Each is documented with a minimal
+//! example in `docs/diagnostics.md`, and a test checks that every code is.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::json::Span;
+use crate::source::SourceFile;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+macro_rules! codes {
+    ($($variant:ident = ($code:literal, $severity:ident, $summary:literal),)*) => {
+        /// Every diagnostic orderflow can report.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The stable code, e.g. `E0104`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+
+            /// One line saying what the code means.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    // Files and JSON.
+    JsonSyntax = ("E0001", Error, "a file is not valid JSON"),
+    MissingFile = ("E0002", Error, "a file the workflow folder needs is missing or unreadable"),
+    WrongJsonType = ("E0003", Error, "a field holds the wrong JSON type"),
+    // ASL structure.
+    UnknownField = ("E0101", Error, "a field this state type (or object) does not allow"),
+    MissingField = ("E0102", Error, "a required field is missing"),
+    InvalidStateType = ("E0103", Error, "a state's Type is not an ASL state type"),
+    DanglingTransition = ("E0104", Error, "StartAt/Next/Default/Catch names a state that does not exist"),
+    NextAndEnd = ("E0105", Error, "a state has both Next and End, or neither"),
+    CrossBoundaryTransition = ("E0106", Error, "a transition leaves or enters a Parallel branch or Map iterator"),
+    DuplicateStateName = ("E0107", Error, "two states share a name"),
+    StateNameTooLong = ("E0108", Error, "a state name is longer than 80 characters"),
+    StatesAllPosition = ("E0109", Error, "States.ALL is not alone in its ErrorEquals or not in the last retrier/catcher"),
+    InvalidReferencePath = ("E0110", Error, "a path field is not a valid (reference) path"),
+    InvalidPayloadTemplate = ("E0111", Error, "a `.$` value is neither a path nor a well-formed intrinsic function call"),
+    QueryLanguageMismatch = ("E0112", Error, "a JSONPath-only field in a JSONata state, or the reverse"),
+    MalformedJsonata = ("E0113", Error, "a `{% %}` JSONata expression is malformed"),
+    InvalidChoiceRule = ("E0114", Error, "a Choice rule does not have exactly one comparison"),
+    InvalidValue = ("E0115", Error, "a field's value is out of range or conflicts with another field"),
+    UnknownFunction = ("E0116", Error, "a Task invokes a Lambda function the workflow folder does not describe"),
+    UnreachableState = ("E0117", Error, "no transition reaches this state"),
+    ChoiceWithoutDefault = ("W0118", Warning, "a Choice state has no Default"),
+    NoTerminalState = ("E0119", Error, "a state machine, branch or iterator has no state that ends it"),
+    VariableShadowed = ("E0120", Error, "a Parallel branch or Map iterator assigns a variable its enclosing scope also assigns"),
+    // Schemas and manifest.
+    SchemaInvalid = ("E0201", Error, "a JSON Schema does not validate against its meta-schema"),
+    SchemaUnresolvedRef = ("E0202", Error, "a JSON Schema `$ref` cannot be resolved locally"),
+    SchemaUnsupportedKeyword = ("W0203", Warning, "a JSON Schema keyword orderflow does not check"),
+    ManifestInvalid = ("E0204", Error, "orderflow.json does not match the manifest schema"),
+    SchemaOrphan = ("W0205", Warning, "a schema file belongs to no function of the workflow"),
+    // Data flow.
+    MissingInputProperty = ("E0301", Error, "a function's input lacks a required property on some path"),
+    InputTypeMismatch = ("E0302", Error, "a function's input has a property of the wrong type on some path"),
+    PathNeverExists = ("E0303", Error, "a path reads something that exists on no path through the workflow"),
+    PathMaybeMissing = ("W0304", Warning, "a path reads something that exists only on some paths, unguarded"),
+    TaskTokenBodyMismatch = ("E0305", Error, "a task-token message body does not match its worker's input schema"),
+    WorkerOutputMismatch = ("E0306", Error, "a task-token worker's output does not fit what the workflow reads from it"),
+    UnknownErrorName = ("E0307", Error, "a Retry/Catch matches an error no function on that state declares"),
+    UncaughtDeclaredError = ("W0308", Warning, "a function declares an error that nothing catches"),
+    ResultPathMatchFailure = ("E0309", Error, "a ResultPath writes into a value that is not an object"),
+    // Code generation.
+    GeneratedAsJsonValue = ("W0401", Warning, "a schema construct has no faithful Rust type and is generated as serde_json::Value"),
+    BinaryNameMismatch = ("E0402", Error, "a function's binary in the crate's Cargo.toml is not named as the templates deploy it"),
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A place in a source file: the bytes, and the JSON pointer of the value they hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Location {
+    pub file: Arc<SourceFile>,
+    pub pointer: String,
+    pub span: Span,
+}
+
+impl Location {
+    pub fn new(file: &Arc<SourceFile>, pointer: impl Into<String>, span: Span) -> Self {
+        Location {
+            file: Arc::clone(file),
+            pointer: pointer.into(),
+            span,
+        }
+    }
+
+    pub fn line_col(&self) -> (usize, usize) {
+        self.file.line_col(self.span.start)
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (line, col) = self.line_col();
+        write!(f, "{}:{line}:{col}", self.file.path().display())
+    }
+}
+
+/// A secondary place that explains the primary one (e.g. the schema that requires a property).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Related {
+    pub location: Location,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    /// Where the problem is; `None` only for problems with no file (e.g. an unreadable folder).
+    pub location: Option<Location>,
+    /// Short text under the primary snippet.
+    pub label: Option<String>,
+    pub related: Vec<Related>,
+    pub notes: Vec<String>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: code.severity(),
+            message: message.into(),
+            location: None,
+            label: None,
+            related: Vec::new(),
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn at(mut self, location: Location) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn related(mut self, location: Location, message: impl Into<String>) -> Self {
+        self.related.push(Related {
+            location,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Orders diagnostics by file, position, then code, so output is stable.
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        let loc = self
+            .location
+            .as_ref()
+            .map(|l| (l.file.path().to_path_buf(), l.span.start, l.span.end));
+        (loc, self.code, &self.message)
+    }
+}
+
+/// Sorts and removes exact duplicates (the same problem found along two paths).
+pub fn normalize(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup();
+}
+
+/// The `--format json` shape of one diagnostic.
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<JsonRelated<'a>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub notes: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonRelated<'a> {
+    pub file: String,
+    pub pointer: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub message: &'a str,
+}
+
+impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
+    fn from(d: &'a Diagnostic) -> Self {
+        let lc = d.location.as_ref().map(Location::line_col);
+        JsonDiagnostic {
+            code: d.code.as_str(),
+            severity: d.severity,
+            message: &d.message,
+            file: d
+                .location
+                .as_ref()
+                .map(|l| l.file.path().display().to_string()),
+            // Syntax errors have a place in the text only, not in a JSON tree.
+            pointer: d
+                .location
+                .as_ref()
+                .filter(|_| d.code != Code::JsonSyntax)
+                .map(|l| l.pointer.as_str()),
+            line: lc.map(|(l, _)| l),
+            column: lc.map(|(_, c)| c),
+            label: d.label.as_deref(),
+            related: d
+                .related
+                .iter()
+                .map(|r| {
+                    let (line, column) = r.location.line_col();
+                    JsonRelated {
+                        file: r.location.file.path().display().to_string(),
+                        pointer: &r.location.pointer,
+                        line,
+                        column,
+                        message: &r.message,
+                    }
+                })
+                .collect(),
+            notes: &d.notes,
+            help: d.help.as_deref(),
+        }
+    }
+}
+
+/// The root pointer is the empty string, which reads as nothing at all.
+pub fn pointer_text(pointer: &str) -> &str {
+    if pointer.is_empty() {
+        "(root)"
+    } else {
+        pointer
+    }
+}
+
+/// One line per diagnostic, for `--format short` and test assertions:
+/// `file:line:col: error[E0104]: message [pointer]`.
+pub fn render_short(d: &Diagnostic) -> String {
+    let severity = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    match &d.location {
+        Some(loc) if d.code == Code::JsonSyntax => {
+            format!("{loc}: {severity}[{}]: {}", d.code, d.message)
+        }
+        Some(loc) => format!(
+            "{loc}: {severity}[{}]: {} [{}]",
+            d.code,
+            d.message,
+            pointer_text(&loc.pointer)
+        ),
+        None => format!("{severity}[{}]: {}", d.code, d.message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_prefixed_by_severity() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate {code}");
+            let prefix = match code.severity() {
+                Severity::Error => 'E',
+                Severity::Warning => 'W',
+            };
+            assert!(code.as_str().starts_with(prefix), "{code}");
+        }
+    }
+
+    #[test]
+    fn short_rendering_is_one_line_with_position_and_pointer() {
+        let file = SourceFile::new("wf/workflow.asl.json", "{\n  \"StartAt\": \"Nope\"\n}\n");
+        let d = Diagnostic::new(Code::DanglingTransition, "StartAt names no state")
+            .at(Location::new(&file, "/StartAt", Span::new(15, 21)))
+            .help("add a state named \"Nope\" or fix the name");
+        assert_eq!(
+            render_short(&d),
+            "wf/workflow.asl.json:2:14: error[E0104]: StartAt names no state [/StartAt]"
+        );
+    }
+}

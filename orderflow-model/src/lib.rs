@@ -1,0 +1,21 @@
+//! orderflow-model: reads a Step Functions workflow folder (ASL JSON + JSON Schemas + manifest)
+//! into one checked model.
+//!
+//! The pipeline runs once per workflow: parse → validate → resolve schemas → check data flow.
+//! Everything downstream (the generator and CLI in orderflow-codegen, the executor in
+//! orderflow-exec, the derive macros) reads the resulting model.
+
+pub mod asl;
+pub mod derive;
+pub mod diagnostic;
+pub mod flow;
+pub mod json;
+pub mod manifest;
+mod pipeline;
+pub mod schema;
+pub mod shape;
+pub mod source;
+pub mod suggest;
+pub mod workflow;
+
+pub use pipeline::{Analysis, DefinitionErrors, analyze, load_state_machine};

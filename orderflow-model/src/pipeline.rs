@@ -1,0 +1,613 @@
+//! The pipeline that turns a workflow folder into the checked model: parse → validate → resolve
+//! schemas → check the data flow, collecting every diagnostic on the way.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use crate::asl::model::{Resource, StateId, StateKind, StateMachine};
+use crate::asl::parse::{FunctionCatalog, parse_state_machine};
+use crate::asl::validate::validate;
+use crate::diagnostic::{Code, Diagnostic, Location, normalize};
+use crate::json::{self, Json, Span};
+use crate::manifest::Manifest;
+use crate::schema::{SchemaDocument, load_schema};
+use crate::source::SourceFile;
+use crate::suggest;
+use crate::workflow::{
+    ASL_FILE, EXECUTION_INPUT, Function, Workflow, WorkflowSources, function_catalog,
+};
+
+/// The result of analysing a folder: the model (when it could be built) and all diagnostics.
+#[derive(Debug)]
+pub struct Analysis {
+    pub workflow: Option<Workflow>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Analysis {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Runs every check on a workflow folder.
+pub fn analyze(sources: &WorkflowSources) -> Analysis {
+    let mut diagnostics = sources.read_errors.clone();
+    let workflow = build(sources, &mut diagnostics);
+    normalize(&mut diagnostics);
+    Analysis {
+        workflow,
+        diagnostics,
+    }
+}
+
+/// A state machine definition on its own — no manifest, no schemas — parsed and validated for
+/// running (the local executor, generated glue): the same parse and validation as [`analyze`].
+///
+/// `catalog` says which functions `${Placeholder}`s and ARNs name, as the workflow folder's
+/// manifest and schemas would.
+///
+/// # Errors
+///
+/// Every error diagnostic (invalid JSON, an invalid definition); warnings are dropped.
+pub fn load_state_machine(
+    file: &str,
+    text: &str,
+    catalog: &FunctionCatalog,
+) -> Result<StateMachine, DefinitionErrors> {
+    let file = SourceFile::new(file, text);
+    let mut diagnostics = Vec::new();
+    let machine = parse_json(&file, &mut diagnostics).map(|json| {
+        let mut machine = parse_state_machine(&file, &json, catalog, &mut diagnostics);
+        validate(&mut machine, &mut diagnostics);
+        machine
+    });
+    normalize(&mut diagnostics);
+    diagnostics.retain(Diagnostic::is_error);
+    match machine {
+        Some(machine) if diagnostics.is_empty() => Ok(machine),
+        _ => Err(DefinitionErrors(diagnostics)),
+    }
+}
+
+/// The errors that make a definition unusable, one per line as `file:line:col: error[…]: …`.
+#[derive(Debug, Clone)]
+pub struct DefinitionErrors(pub Vec<Diagnostic>);
+
+impl std::fmt::Display for DefinitionErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            f.write_str(&crate::diagnostic::render_short(d))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DefinitionErrors {}
+
+fn parse_json(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> Option<Json> {
+    match json::parse(file.text()) {
+        Ok(json) => Some(json),
+        Err(e) => {
+            diagnostics.push(
+                Diagnostic::new(Code::JsonSyntax, format!("invalid JSON: {}", e.message))
+                    .at(Location::new(file, "", e.span))
+                    .label(e.message),
+            );
+            None
+        }
+    }
+}
+
+fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option<Workflow> {
+    let Some(asl_file) = &sources.asl else {
+        diagnostics.push(missing_definition(sources));
+        return None;
+    };
+    let manifest = sources
+        .manifest
+        .as_ref()
+        .and_then(|file| load_manifest(file, diagnostics))
+        .unwrap_or_default();
+
+    // Schemas, paired by function.
+    let mut documents: BTreeMap<String, SchemaDocument> = BTreeMap::new();
+    for (stem, file) in &sources.schemas {
+        if !(stem.ends_with(".input") || stem.ends_with(".output")) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::SchemaOrphan,
+                    format!(
+                        "{} is not named <function>.input.json or <function>.output.json",
+                        file.path().display()
+                    ),
+                )
+                .at(Location::new(file, "", Span::default())),
+            );
+            continue;
+        }
+        if let Some(doc) = load_schema(file, diagnostics) {
+            documents.insert(stem.clone(), doc);
+        }
+    }
+    let mut function_names: BTreeSet<String> = sources
+        .schemas
+        .keys()
+        .filter_map(|s| {
+            s.strip_suffix(".input")
+                .or_else(|| s.strip_suffix(".output"))
+        })
+        .filter(|n| *n != EXECUTION_INPUT)
+        .map(str::to_string)
+        .collect();
+    function_names.extend(manifest.functions.keys().cloned());
+
+    let catalog = function_catalog(function_names.clone(), &manifest);
+    let asl_json = parse_json(asl_file, diagnostics)?;
+    let mut machine = parse_state_machine(asl_file, &asl_json, &catalog, diagnostics);
+    validate(&mut machine, diagnostics);
+
+    let mut functions = BTreeMap::new();
+    for name in &function_names {
+        let input = take_schema(
+            sources,
+            &machine,
+            &mut documents,
+            &format!("{name}.input"),
+            diagnostics,
+        );
+        let output = take_schema(
+            sources,
+            &machine,
+            &mut documents,
+            &format!("{name}.output"),
+            diagnostics,
+        );
+        let settings = manifest.functions.get(name).cloned().unwrap_or_default();
+        if let (Some(input), Some(output)) = (input, output) {
+            functions.insert(
+                name.clone(),
+                Function {
+                    name: name.clone(),
+                    input,
+                    output,
+                    declared_errors: settings.errors.clone(),
+                    settings,
+                    invoked_by: Vec::new(),
+                    completes_tokens_of: Vec::new(),
+                },
+            );
+        }
+    }
+    let execution_input = take_schema(
+        sources,
+        &machine,
+        &mut documents,
+        "execution.input",
+        diagnostics,
+    );
+
+    link_functions(&machine, &manifest, &mut functions, sources, diagnostics);
+
+    // The data-flow check needs a sound graph and every schema; with structural errors its
+    // findings would be noise.
+    let execution_input = execution_input?;
+    let structural_errors = diagnostics.iter().any(Diagnostic::is_error);
+    let workflow = Workflow {
+        name: sources.name.clone(),
+        dir: sources.dir.clone(),
+        machine,
+        manifest,
+        manifest_file: sources.manifest.clone(),
+        execution_input,
+        functions,
+    };
+    if !structural_errors {
+        crate::flow::check(&workflow, diagnostics);
+    }
+    Some(workflow)
+}
+
+/// E0002 for a folder without [`ASL_FILE`], naming the definitions it holds instead.
+fn missing_definition(sources: &WorkflowSources) -> Diagnostic {
+    let dir = sources.dir.display();
+    let layout = "a workflow folder holds workflow.asl.json, schemas/execution.input.json and one schemas/<function>.input.json + .output.json pair per Lambda function";
+    let others = &sources.other_definitions;
+    if others.is_empty() {
+        return Diagnostic::new(Code::MissingFile, format!("{dir} has no {ASL_FILE}")).help(layout);
+    }
+    let listed = others
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let d = Diagnostic::new(
+        Code::MissingFile,
+        format!("{dir} has no {ASL_FILE}, but holds {listed}"),
+    )
+    .note(format!(
+        "orderflow reads a workflow's definition only from {ASL_FILE} in its folder (one workflow per folder)"
+    ));
+    let json: Vec<&String> = others.iter().filter(|n| n.ends_with(".json")).collect();
+    let help = match json.as_slice() {
+        [one] => {
+            let from = sources.dir.join(one);
+            let to = sources.dir.join(ASL_FILE);
+            format!(
+                "rename it: `mv {} {}`; if other tools need the old name, link it instead: `ln -s {one} {}`",
+                from.display(),
+                to.display(),
+                to.display()
+            )
+        }
+        [] => format!(
+            "orderflow reads JSON: convert the definition to JSON and save it as {}",
+            sources.dir.join(ASL_FILE).display()
+        ),
+        _ => format!(
+            "rename the one this folder is about to {ASL_FILE}, and move each other workflow into a folder of its own"
+        ),
+    };
+    d.help(help)
+}
+
+const EXECUTION_INPUT_STEM: &str = "execution.input";
+
+fn take_schema(
+    sources: &WorkflowSources,
+    machine: &StateMachine,
+    documents: &mut BTreeMap<String, SchemaDocument>,
+    stem: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<SchemaDocument> {
+    if let Some(doc) = documents.remove(stem) {
+        return Some(doc);
+    }
+    if !sources.schemas.contains_key(stem) {
+        let path = sources.dir.join("schemas").join(format!("{stem}.json"));
+        let mut d = Diagnostic::new(Code::MissingFile, format!("{} is missing", path.display()));
+        // Point at the first state that invokes the function, if one does.
+        let function = stem
+            .strip_suffix(".input")
+            .or_else(|| stem.strip_suffix(".output"));
+        let invoking = machine.states.iter().find_map(|state| match &state.kind {
+            StateKind::Task(t) => match &t.resource.value {
+                Resource::Lambda { function: f, .. } if Some(f.as_str()) == function => Some(t),
+                _ => None,
+            },
+            _ => None,
+        });
+        if let Some(task) = invoking {
+            d = d
+                .at(task.resource.location(&machine.file))
+                .label(format!("{} is invoked here", function.unwrap_or(stem)));
+        }
+        let help = if stem == EXECUTION_INPUT_STEM {
+            format!(
+                "every workflow needs schemas/execution.input.json, the schema of what StartExecution receives; create {}",
+                path.display()
+            )
+        } else {
+            format!(
+                "every function needs schemas/<function>.input.json and .output.json; create {}",
+                path.display()
+            )
+        };
+        diagnostics.push(d.help(help));
+    }
+    None
+}
+
+/// Records which states invoke each function and which worker completes which task token, and
+/// reports schemas that belong to nothing.
+fn link_functions(
+    machine: &StateMachine,
+    manifest: &Manifest,
+    functions: &mut BTreeMap<String, Function>,
+    sources: &WorkflowSources,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for (index, state) in machine.states.iter().enumerate() {
+        let StateKind::Task(task) = &state.kind else {
+            continue;
+        };
+        match &task.resource.value {
+            Resource::Lambda { function, .. } => {
+                if let Some(f) = functions.get_mut(function) {
+                    f.invoked_by.push(StateId(index));
+                }
+            }
+            Resource::SqsSendMessage {
+                wait_for_task_token: true,
+            } => {
+                let queue_url = state
+                    .io
+                    .task_arguments()
+                    .and_then(|a| a.get("QueueUrl"))
+                    .and_then(Json::as_str);
+                for f in functions.values_mut() {
+                    let Some(trigger) = f
+                        .settings
+                        .trigger
+                        .as_ref()
+                        .filter(|t| t.completes_task_token)
+                    else {
+                        continue;
+                    };
+                    let placeholder = manifest
+                        .queues
+                        .get(&trigger.queue)
+                        .and_then(|q| q.placeholder.as_deref());
+                    let matches = match (queue_url, placeholder) {
+                        (Some(url), Some(p)) => {
+                            url == format!("${{{p}}}") || url.contains(&trigger.queue)
+                        }
+                        (Some(url), None) => url.contains(&trigger.queue),
+                        (None, _) => false,
+                    };
+                    if matches {
+                        f.completes_tokens_of.push(StateId(index));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // Tasks naming a function that orderflow could not tie to one of the folder (reported as
+    // E0116): a function that looks unused may be the one such a Task means.
+    let unresolved = unresolved_function_references(machine, manifest, functions);
+    for f in functions.values() {
+        let triggered = f.settings.trigger.is_some();
+        // A state too broken to model may be the one that invokes it: already reported.
+        let broken_states = machine.scopes.iter().any(|s| !s.broken.is_empty());
+        if f.invoked_by.is_empty()
+            && !triggered
+            && !manifest.functions.contains_key(&f.name)
+            && !broken_states
+        {
+            let d = Diagnostic::new(
+                Code::SchemaOrphan,
+                format!("function `{}` has schemas but no state invokes it and orderflow.json does not declare it", f.name),
+            )
+            .at(Location::new(&f.input.file, "", Span::default()));
+            // The unresolved reference most like the function's name, if any.
+            let candidate = unresolved
+                .iter()
+                .min_by_key(|r| suggest::distance(&r.stem.to_lowercase(), &f.name.to_lowercase()));
+            let d = match candidate {
+                Some(r) => {
+                    let mapping = match crate::asl::parse::placeholder_name(&r.written) {
+                        Some(p) => format!(
+                            "if it is `{}`, map the placeholder in orderflow.json: `\"placeholders\": {{ \"{p}\": \"{}\" }}` (or name it `${{{}FunctionArn}}`)",
+                            f.name,
+                            f.name,
+                            heck::ToUpperCamelCase::to_upper_camel_case(f.name.as_str())
+                        ),
+                        None => format!("if it is `{}`, name the function `{}` there", f.name, f.name),
+                    };
+                    d.related(
+                        r.location.clone(),
+                        format!("state \"{}\" invokes `{}`, which is no function of this folder", r.state, r.written),
+                    )
+                    .note("a Task invokes a function orderflow could not tie to one of this folder (E0116), so it may be this one")
+                    .help(format!("{mapping}; keep the schemas"))
+                }
+                None => d.help(match suggest::did_you_mean(&f.name, functions.keys().map(String::as_str)) {
+                    Some(h) => format!("a Task may name it differently: {h}"),
+                    None => "no Task references it: remove the schemas, or declare the function in orderflow.json (e.g. with a `trigger`)".into(),
+                }),
+            };
+            diagnostics.push(d);
+        }
+    }
+    // Manifest entries need their queue to exist.
+    if let Some(file) = &sources.manifest {
+        for (name, f) in &manifest.functions {
+            if let Some(trigger) = &f.trigger {
+                if !manifest.queues.contains_key(&trigger.queue) {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::ManifestInvalid,
+                            format!("function `{name}` is triggered by queue `{}`, which `queues` does not declare", trigger.queue),
+                        )
+                        .at(manifest_location(file, &format!("/functions/{name}/trigger/queue"))),
+                    );
+                }
+            }
+        }
+        for (placeholder, function) in &manifest.placeholders {
+            if !functions.contains_key(function) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::ManifestInvalid,
+                        format!("placeholder `{placeholder}` maps to `{function}`, which is not a function of this folder"),
+                    )
+                    .at(manifest_location(file, &format!("/placeholders/{placeholder}"))),
+                );
+            }
+        }
+    }
+}
+
+/// A Task's reference to a Lambda function that is no function of the folder.
+struct UnresolvedReference {
+    state: String,
+    /// As written: `${CheckPriceFnArn}`, `checkPrice`, an ARN.
+    written: String,
+    /// The function name it spells (`checkPrice`), to compare with the folder's functions.
+    stem: String,
+    location: Location,
+}
+
+/// Task states whose `Resource` or `FunctionName` names a function the folder does not have:
+/// an unresolved `${…}` placeholder, or a name or ARN of an unknown function.
+fn unresolved_function_references(
+    machine: &StateMachine,
+    manifest: &Manifest,
+    functions: &BTreeMap<String, Function>,
+) -> Vec<UnresolvedReference> {
+    let mut out = Vec::new();
+    for state in &machine.states {
+        let StateKind::Task(task) = &state.kind else {
+            continue;
+        };
+        let location = task.resource.location(&machine.file);
+        let (written, stem, location) = match &task.resource.value {
+            Resource::Opaque(text) => match crate::asl::parse::placeholder_name(text) {
+                // Queue and topic placeholders are not Lambda Resources; the parser reports
+                // every other unresolved one.
+                Some(p)
+                    if !function_catalog(BTreeSet::new(), manifest)
+                        .resource_placeholders
+                        .contains(p) =>
+                {
+                    (text.clone(), FunctionCatalog::placeholder_stem(p), location)
+                }
+                _ => continue,
+            },
+            Resource::Lambda { function, .. } if !functions.contains_key(function) => {
+                // A `lambda:invoke` names its function in `FunctionName`.
+                let key = if state.io.parameters.is_some() {
+                    "Parameters"
+                } else {
+                    "Arguments"
+                };
+                match state
+                    .io
+                    .task_arguments()
+                    .and_then(|a| a.get("FunctionName"))
+                    .and_then(|n| Some((n, n.as_str()?)))
+                {
+                    Some((json, text)) => (
+                        text.to_string(),
+                        function.clone(),
+                        Location::new(
+                            &machine.file,
+                            format!("{}/{key}/FunctionName", state.pointer),
+                            json.span,
+                        ),
+                    ),
+                    None => (function.clone(), function.clone(), location),
+                }
+            }
+            _ => continue,
+        };
+        out.push(UnresolvedReference {
+            state: state.name.value.clone(),
+            written,
+            stem,
+            location,
+        });
+    }
+    out
+}
+
+fn manifest_location(file: &Arc<SourceFile>, pointer: &str) -> Location {
+    let span = json::parse(file.text())
+        .ok()
+        .and_then(|j| j.pointer(pointer).map(|v| v.span))
+        .unwrap_or_default();
+    Location::new(file, pointer, span)
+}
+
+/// Validates the manifest against its JSON Schema (for positions), then deserializes it.
+fn load_manifest(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> Option<Manifest> {
+    let json = parse_json(file, diagnostics)?;
+    let value = json.to_value();
+    let schema = serde_json::to_value(schemars::schema_for!(Manifest)).ok()?;
+    let validator = jsonschema::validator_for(&schema).ok()?;
+    let mut valid = true;
+    for error in validator.iter_errors(&value) {
+        valid = false;
+        diagnostics.extend(crate::manifest::describe_error(
+            file, &json, &schema, &error,
+        ));
+    }
+    if !valid {
+        return None;
+    }
+    match serde_json::from_value(value) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            diagnostics.push(
+                Diagnostic::new(Code::ManifestInvalid, format!("orderflow.json: {e}"))
+                    .at(Location::new(file, "", json.span)),
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn missing_definition_of(dir: &Path) -> Diagnostic {
+        let sources = WorkflowSources::read_dir(dir).expect("readable folder");
+        let analysis = analyze(&sources);
+        analysis
+            .diagnostics
+            .into_iter()
+            .find(|d| d.code == Code::MissingFile)
+            .expect("E0002 for the missing definition")
+    }
+
+    #[test]
+    fn a_folder_without_workflow_asl_json_names_the_definitions_it_holds() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("checkout.asl.json"), "{}").expect("write");
+        std::fs::write(dir.path().join("README.md"), "").expect("write");
+        let d = missing_definition_of(dir.path());
+        assert!(
+            d.message
+                .ends_with("has no workflow.asl.json, but holds `checkout.asl.json`"),
+            "{}",
+            d.message
+        );
+        let help = d.help.unwrap_or_default();
+        assert!(
+            help.starts_with("rename it: `mv ") && help.contains("checkout.asl.json "),
+            "{help}"
+        );
+
+        // A YAML definition must be converted; several are listed in name order.
+        std::fs::remove_file(dir.path().join("checkout.asl.json")).expect("remove");
+        std::fs::write(dir.path().join("refund.asl.yaml"), "").expect("write");
+        std::fs::write(dir.path().join("checkout.asl.yml"), "").expect("write");
+        let d = missing_definition_of(dir.path());
+        assert!(
+            d.message
+                .ends_with("but holds `checkout.asl.yml`, `refund.asl.yaml`"),
+            "{}",
+            d.message
+        );
+        assert!(
+            d.help
+                .unwrap_or_default()
+                .starts_with("orderflow reads JSON"),
+            "a YAML definition is converted, not renamed"
+        );
+    }
+
+    #[test]
+    fn a_folder_with_no_definition_at_all_explains_the_layout() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = missing_definition_of(dir.path());
+        assert!(
+            d.message.ends_with("has no workflow.asl.json"),
+            "{}",
+            d.message
+        );
+        assert!(
+            d.help
+                .unwrap_or_default()
+                .starts_with("a workflow folder holds"),
+            "the layout is explained"
+        );
+    }
+}

@@ -1,0 +1,242 @@
+//! The checked model of one workflow folder: [`Workflow`] and its [`Function`]s, and the folder's
+//! files as read ([`WorkflowSources`]; the only I/O is in [`WorkflowSources::read_dir`]).
+//!
+//! [`crate::analyze`] builds the model; everything downstream reads it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::asl::model::{StateId, StateMachine};
+use crate::asl::parse::FunctionCatalog;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::manifest::{FunctionManifest, Manifest};
+use crate::schema::SchemaDocument;
+use crate::source::SourceFile;
+
+pub const ASL_FILE: &str = "workflow.asl.json";
+pub const MANIFEST_FILE: &str = "orderflow.json";
+pub const EXECUTION_INPUT: &str = "execution";
+/// Definitions larger than this are refused before parsing (AWS's own limit is 1 MB).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The files of one workflow folder, as read.
+#[derive(Debug, Clone)]
+pub struct WorkflowSources {
+    /// The folder as the user named it (used in messages).
+    pub dir: PathBuf,
+    /// The folder's name: the workflow's name.
+    pub name: String,
+    pub asl: Option<Arc<SourceFile>>,
+    pub manifest: Option<Arc<SourceFile>>,
+    /// `schemas/<stem>.json` by stem (`checkInventory.input`, `execution.input`).
+    pub schemas: BTreeMap<String, Arc<SourceFile>>,
+    /// Problems met while reading (unreadable files).
+    pub read_errors: Vec<Diagnostic>,
+    /// Other state machine definitions in the folder (`order.asl.json`, `order.asl.yaml`), by
+    /// file name: what the user probably meant when `workflow.asl.json` is missing.
+    pub other_definitions: Vec<String>,
+}
+
+impl WorkflowSources {
+    /// An empty folder description, to be filled from memory (tests, the proc-macro).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        let dir = dir.into();
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "workflow".into());
+        WorkflowSources {
+            dir,
+            name,
+            asl: None,
+            manifest: None,
+            schemas: BTreeMap::new(),
+            read_errors: Vec::new(),
+            other_definitions: Vec::new(),
+        }
+    }
+
+    /// Adds a file by its path relative to the folder (`workflow.asl.json`, `schemas/x.json`).
+    pub fn insert(&mut self, relative: &str, text: impl Into<String>) {
+        let file = SourceFile::new(self.dir.join(relative), text);
+        if relative == ASL_FILE {
+            self.asl = Some(file);
+        } else if is_other_definition(relative) {
+            self.add_other_definition(relative);
+        } else if relative == MANIFEST_FILE {
+            self.manifest = Some(file);
+        } else if let Some(stem) = relative
+            .strip_prefix("schemas/")
+            .and_then(|r| r.strip_suffix(".json"))
+        {
+            self.schemas.insert(stem.to_string(), file);
+        }
+    }
+
+    /// Reads a workflow folder. Only an unreadable folder is an `Err`; unreadable files become
+    /// diagnostics.
+    pub fn read_dir(dir: &Path) -> std::io::Result<Self> {
+        let mut sources = WorkflowSources::new(dir);
+        if !dir.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{} is not a directory", dir.display()),
+            ));
+        }
+        for name in [ASL_FILE, MANIFEST_FILE] {
+            let path = dir.join(name);
+            if path.exists() {
+                sources.read_file(&path, name);
+            }
+        }
+        // Only named, not read: they explain a missing workflow.asl.json.
+        for entry in std::fs::read_dir(dir)?.flatten() {
+            if let Some(name) = entry.file_name().to_str() {
+                if is_other_definition(name) && entry.path().is_file() {
+                    sources.add_other_definition(name);
+                }
+            }
+        }
+        let schema_dir = dir.join("schemas");
+        if schema_dir.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(&schema_dir)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect();
+            entries.sort();
+            for path in entries {
+                if let Some(file_name) = path.file_name().and_then(|n| n.to_str()) {
+                    let relative = format!("schemas/{file_name}");
+                    sources.read_file(&path, &relative);
+                }
+            }
+        }
+        Ok(sources)
+    }
+
+    fn add_other_definition(&mut self, name: &str) {
+        if let Err(at) = self
+            .other_definitions
+            .binary_search_by(|n| n.as_str().cmp(name))
+        {
+            self.other_definitions.insert(at, name.to_owned());
+        }
+    }
+
+    fn read_file(&mut self, path: &Path, relative: &str) {
+        let result = std::fs::metadata(path).and_then(|m| {
+            if m.len() > MAX_FILE_BYTES {
+                Err(std::io::Error::other(format!(
+                    "the file is {} bytes; the limit is {MAX_FILE_BYTES}",
+                    m.len()
+                )))
+            } else {
+                std::fs::read_to_string(path)
+            }
+        });
+        match result {
+            Ok(text) => self.insert(relative, text),
+            Err(e) => self.read_errors.push(Diagnostic::new(
+                Code::MissingFile,
+                format!("cannot read {}: {e}", path.display()),
+            )),
+        }
+    }
+
+    /// Every file, for `rerun-if-changed` and the like.
+    pub fn files(&self) -> impl Iterator<Item = &Arc<SourceFile>> {
+        self.asl
+            .iter()
+            .chain(self.manifest.iter())
+            .chain(self.schemas.values())
+    }
+}
+
+/// A state machine definition at the top of the folder under another name than
+/// [`ASL_FILE`] (`*.asl.json`, `*.asl.yaml`, `*.asl.yml`).
+fn is_other_definition(relative: &str) -> bool {
+    relative != ASL_FILE
+        && !relative.contains('/')
+        && [".asl.json", ".asl.yaml", ".asl.yml"]
+            .iter()
+            .any(|suffix| relative.len() > suffix.len() && relative.ends_with(suffix))
+}
+
+/// A Lambda function of the workflow.
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub name: String,
+    pub input: SchemaDocument,
+    pub output: SchemaDocument,
+    /// Error names the manifest declares.
+    pub declared_errors: Vec<String>,
+    pub settings: FunctionManifest,
+    /// Task states that invoke it.
+    pub invoked_by: Vec<StateId>,
+    /// Task states whose task token it completes (a queue-triggered worker).
+    pub completes_tokens_of: Vec<StateId>,
+}
+
+/// The checked model of one workflow folder.
+#[derive(Debug, Clone)]
+pub struct Workflow {
+    pub name: String,
+    pub dir: PathBuf,
+    pub machine: StateMachine,
+    pub manifest: Manifest,
+    /// `orderflow.json` as read, when the folder has one.
+    pub manifest_file: Option<Arc<SourceFile>>,
+    pub execution_input: SchemaDocument,
+    pub functions: BTreeMap<String, Function>,
+}
+
+impl Workflow {
+    /// The name of `function`'s Lambda binary (`store-checkout-check-inventory`): the crate's
+    /// `[[bin]]`, the templates' `Binary` and zip folder, the function `cargo lambda watch`
+    /// serves. The workflow's name leads, so that two workflows' functions of the same name
+    /// (both examples have a `checkInventory`) build side by side in one target directory.
+    pub fn binary_name(&self, function: &str) -> String {
+        binary_name(&self.name, function)
+    }
+
+    /// What the parser needed to resolve Task resources (functions, manifest placeholders), for
+    /// loading the definition again on its own ([`load_state_machine`]).
+    pub fn function_catalog(&self) -> FunctionCatalog {
+        function_catalog(self.functions.keys().cloned().collect(), &self.manifest)
+    }
+
+    /// The worker completing the task token of a `.waitForTaskToken` SQS state.
+    pub fn worker_of(&self, state: StateId) -> Option<&Function> {
+        self.functions
+            .values()
+            .find(|f| f.completes_tokens_of.contains(&state))
+    }
+}
+
+pub(crate) fn function_catalog(
+    functions: BTreeSet<String>,
+    manifest: &Manifest,
+) -> FunctionCatalog {
+    FunctionCatalog {
+        functions,
+        placeholders: manifest.placeholders.clone(),
+        resource_placeholders: manifest
+            .queues
+            .values()
+            .filter_map(|q| q.placeholder.clone())
+            .chain(
+                manifest
+                    .topics
+                    .values()
+                    .filter_map(|t| t.placeholder.clone()),
+            )
+            .collect(),
+    }
+}
+
+/// [`Workflow::binary_name`] from the workflow's and the function's names.
+pub fn binary_name(workflow: &str, function: &str) -> String {
+    use heck::ToKebabCase as _;
+    format!("{}-{}", workflow.to_kebab_case(), function.to_kebab_case())
+}
