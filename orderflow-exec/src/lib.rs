@@ -24,7 +24,6 @@ mod choice;
 pub mod clock;
 pub mod contracts;
 pub mod error;
-mod filter;
 pub mod history;
 pub mod intrinsics;
 pub mod jsonata;

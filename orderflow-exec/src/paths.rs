@@ -2,7 +2,8 @@
 //!
 //! Paths arrive parsed ([`orderflow_model::asl::path::Path`]); [`CompiledPath`] adds what evaluation needs
 //! once, at `Executor::new`: whether the path is definite (selects one node: only fields and
-//! indices) and the parsed form of every `[?(...)]` filter.
+//! indices), and every `[?(...)]` filter with its `@` paths compiled. Filters are evaluated here
+//! too, as Jayway does: a filter's operands are paths, so the two evaluate each other.
 //!
 //! * A definite path selects one node; a missing node is an error ("No results for path").
 //! * An indefinite path (`*`, slices, unions, `..`, filters) selects a list of nodes, possibly
@@ -14,8 +15,9 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use crate::filter::FilterExpr;
-use orderflow_model::asl::path::{Path, PathRoot, Segment, UnionMember, parse_path};
+use orderflow_model::asl::path::{
+    FilterExpr, Operand, Path, PathRoot, Relation, Segment, UnionMember, parse_path,
+};
 
 /// A path ready to evaluate.
 #[derive(Debug, Clone)]
@@ -41,14 +43,15 @@ pub enum Step {
     },
     Fields(Vec<String>),
     Indices(Vec<i64>),
-    Filter(Box<FilterExpr>),
+    Filter(Box<CompiledFilter>),
     /// `..name`.
     DeepField(String),
     /// `..` followed by the next step, applied to every descendant (and the node itself).
     DeepScan,
 }
 
-/// Why a path could not be compiled (only a filter can fail: the rest was parsed already).
+/// Why a path could not be compiled. Parsing checked everything, so compiling a parsed path does
+/// not fail today; the type stays for paths given as text ([`CompiledPath::parse`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompileError(pub String);
 
@@ -88,8 +91,8 @@ impl CompiledPath {
                         )
                     }
                 }
-                Segment::Filter(text) => {
-                    Step::Filter(Box::new(FilterExpr::parse(text).map_err(CompileError)?))
+                Segment::Filter(filter) => {
+                    Step::Filter(Box::new(CompiledFilter::compile(&filter.expr)?))
                 }
                 Segment::RecursiveDescent(Some(name)) => Step::DeepField(name.clone()),
                 Segment::RecursiveDescent(None) => Step::DeepScan,
@@ -129,6 +132,159 @@ impl CompiledPath {
             }
         }
         out
+    }
+}
+
+/// A filter ready to evaluate: [`FilterExpr`] with its `@` paths compiled.
+#[derive(Debug, Clone)]
+pub enum CompiledFilter {
+    Or(Vec<CompiledFilter>),
+    And(Vec<CompiledFilter>),
+    Not(Box<CompiledFilter>),
+    /// `@.x` alone: the path selects something.
+    Exists(Box<CompiledPath>),
+    Compare(Box<CompiledOperand>, Relation, Box<CompiledOperand>),
+}
+
+/// One side of a compiled comparison.
+#[derive(Debug, Clone)]
+pub enum CompiledOperand {
+    /// An `@` path, evaluated against the item.
+    Item(CompiledPath),
+    Literal(Value),
+    Regex(regex::Regex),
+}
+
+impl CompiledFilter {
+    fn compile(expr: &FilterExpr) -> Result<Self, CompileError> {
+        let all = |parts: &[FilterExpr]| -> Result<Vec<_>, CompileError> {
+            parts.iter().map(Self::compile).collect()
+        };
+        Ok(match expr {
+            FilterExpr::Or(parts) => CompiledFilter::Or(all(parts)?),
+            FilterExpr::And(parts) => CompiledFilter::And(all(parts)?),
+            FilterExpr::Not(inner) => CompiledFilter::Not(Box::new(Self::compile(inner)?)),
+            FilterExpr::Exists(path) => {
+                CompiledFilter::Exists(Box::new(CompiledPath::compile(path)?))
+            }
+            FilterExpr::Compare(left, relation, right) => CompiledFilter::Compare(
+                Box::new(CompiledOperand::compile(left)?),
+                *relation,
+                Box::new(CompiledOperand::compile(right)?),
+            ),
+        })
+    }
+
+    pub fn matches(&self, item: &Value) -> bool {
+        match self {
+            CompiledFilter::Or(parts) => parts.iter().any(|p| p.matches(item)),
+            CompiledFilter::And(parts) => parts.iter().all(|p| p.matches(item)),
+            CompiledFilter::Not(inner) => !inner.matches(item),
+            CompiledFilter::Exists(path) => match select(path, item) {
+                Ok(v) => path.definite || v.as_array().is_some_and(|a| !a.is_empty()),
+                Err(_) => false,
+            },
+            CompiledFilter::Compare(left, relation, right) => compare(item, left, *relation, right),
+        }
+    }
+}
+
+impl CompiledOperand {
+    fn compile(operand: &Operand) -> Result<Self, CompileError> {
+        Ok(match operand {
+            Operand::Item(path) => CompiledOperand::Item(CompiledPath::compile(path)?),
+            Operand::Literal(value) => CompiledOperand::Literal(value.clone()),
+            Operand::Regex(re) => CompiledOperand::Regex(re.clone()),
+        })
+    }
+}
+
+fn operand_value(item: &Value, operand: &CompiledOperand) -> Option<Value> {
+    match operand {
+        CompiledOperand::Item(path) => select(path, item).ok().map(std::borrow::Cow::into_owned),
+        CompiledOperand::Literal(v) => Some(v.clone()),
+        CompiledOperand::Regex(_) => None,
+    }
+}
+
+fn compare(
+    item: &Value,
+    left: &CompiledOperand,
+    relation: Relation,
+    right: &CompiledOperand,
+) -> bool {
+    let Some(l) = operand_value(item, left) else {
+        return false;
+    };
+    if relation == Relation::Matches {
+        return match (right, &l) {
+            (CompiledOperand::Regex(re), Value::String(s)) => re.is_match(s),
+            _ => false,
+        };
+    }
+    let Some(r) = operand_value(item, right) else {
+        return false;
+    };
+    let as_list = |v: &Value| v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]);
+    match relation {
+        Relation::Eq => loosely_equal(&l, &r),
+        Relation::Ne => !loosely_equal(&l, &r),
+        Relation::Lt => ordering(&l, &r).is_some_and(|o| o.is_lt()),
+        Relation::Le => ordering(&l, &r).is_some_and(|o| o.is_le()),
+        Relation::Gt => ordering(&l, &r).is_some_and(|o| o.is_gt()),
+        Relation::Ge => ordering(&l, &r).is_some_and(|o| o.is_ge()),
+        Relation::In => as_list(&r).iter().any(|x| loosely_equal(&l, x)),
+        Relation::Nin => !as_list(&r).iter().any(|x| loosely_equal(&l, x)),
+        Relation::SubsetOf => as_list(&l)
+            .iter()
+            .all(|x| as_list(&r).iter().any(|y| loosely_equal(x, y))),
+        Relation::AnyOf => as_list(&l)
+            .iter()
+            .any(|x| as_list(&r).iter().any(|y| loosely_equal(x, y))),
+        Relation::NoneOf => !as_list(&l)
+            .iter()
+            .any(|x| as_list(&r).iter().any(|y| loosely_equal(x, y))),
+        Relation::Contains => match (&l, &r) {
+            (Value::String(a), Value::String(b)) => a.contains(b.as_str()),
+            (Value::Array(a), x) => a.iter().any(|y| loosely_equal(x, y)),
+            _ => false,
+        },
+        Relation::Size => {
+            let size = match &l {
+                Value::String(s) => s.chars().count(),
+                Value::Array(a) => a.len(),
+                Value::Object(o) => o.len(),
+                _ => return false,
+            };
+            r.as_f64()
+                .is_some_and(|n| (size as f64 - n).abs() < f64::EPSILON)
+        }
+        Relation::Empty => {
+            let empty = match &l {
+                Value::String(s) => s.is_empty(),
+                Value::Array(a) => a.is_empty(),
+                Value::Object(o) => o.is_empty(),
+                _ => return false,
+            };
+            r.as_bool() == Some(empty)
+        }
+        Relation::Matches => false,
+    }
+}
+
+/// Numbers compare by value (`1 == 1.0`); everything else structurally.
+fn loosely_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+fn ordering(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64()?.partial_cmp(&y.as_f64()?),
+        (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
+        _ => None,
     }
 }
 

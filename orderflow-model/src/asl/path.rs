@@ -30,6 +30,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde_json::Value;
+
 /// The longest variable name the States Language allows, in characters.
 pub const MAX_VARIABLE_NAME_CHARS: usize = 80;
 
@@ -71,12 +73,345 @@ pub enum Segment {
     },
     /// `['a','b']` or `[0,1]` (at least two members; never mixes names and indices).
     Union(Vec<UnionMember>),
-    /// `[?(@.price < 10)]`: the text between `?(` and its closing `)`, as written.
-    Filter(String),
+    /// `[?(@.price < 10)]`.
+    Filter(Filter),
     /// Deep scan. `..name` and `..['name']` are `RecursiveDescent(Some(name))`. The other forms
     /// (`..*`, `..[0]`, `..['a','b']`, `..[?(...)]`) are `RecursiveDescent(None)` immediately
     /// followed by the segment the scan applies to (`Wildcard`, `Index(0)`, …).
     RecursiveDescent(Option<String>),
+}
+
+/// A `[?(...)]` filter: the text between `?(` and its closing `)` as written, and the expression
+/// parsed from it. The grammar is Jayway JsonPath's (what Step Functions evaluates): `||`, `&&`,
+/// `!`, parentheses, comparisons (`==`, `!=`, `<`, `<=`, `>`, `>=`, `=~`, `in`, `nin`,
+/// `subsetof`, `anyof`, `noneof`, `size`, `empty`, `contains`) and existence tests (`@.isbn`).
+/// Operands are `@`-relative paths, strings, numbers, `true`/`false`/`null`, `/regex/flags` and
+/// `[...]` JSON lists. `check` parses it here once, and the executor evaluates this tree, so the
+/// two accept exactly the same filters.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub text: String,
+    pub expr: FilterExpr,
+}
+
+impl Filter {
+    /// Parses a filter's text (without `[?(` and `)`). The error's offset is into `text`.
+    pub fn parse(text: &str) -> Result<Self, PathError> {
+        let mut p = FilterParser { src: text, pos: 0 };
+        let expr = p.or().map_err(|m| PathError::new(p.pos, m))?;
+        p.skip_ws();
+        if p.pos < p.src.len() {
+            return Err(PathError::new(
+                p.pos,
+                format!("unexpected `{}` in the filter `{text}`", &p.src[p.pos..]),
+            ));
+        }
+        Ok(Filter {
+            text: text.to_owned(),
+            expr,
+        })
+    }
+}
+
+// Two filters are the same when written the same: the expression is derived from the text.
+impl PartialEq for Filter {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Filter {}
+
+impl std::hash::Hash for Filter {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
+}
+
+/// A parsed `[?(...)]` filter expression.
+#[derive(Debug, Clone)]
+pub enum FilterExpr {
+    Or(Vec<FilterExpr>),
+    And(Vec<FilterExpr>),
+    Not(Box<FilterExpr>),
+    /// `@.x` alone: the path selects something.
+    Exists(Box<Path>),
+    Compare(Box<Operand>, Relation, Box<Operand>),
+}
+
+/// One side of a comparison.
+#[derive(Debug, Clone)]
+pub enum Operand {
+    /// An `@` path, evaluated against the item (written with `$` for its root).
+    Item(Path),
+    Literal(Value),
+    Regex(regex::Regex),
+}
+
+/// A comparison operator, as Jayway JsonPath names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Matches,
+    In,
+    Nin,
+    SubsetOf,
+    AnyOf,
+    NoneOf,
+    Size,
+    Empty,
+    Contains,
+}
+
+struct FilterParser<'a> {
+    src: &'a str,
+    pos: usize,
+}
+
+impl FilterParser<'_> {
+    fn rest(&self) -> &str {
+        self.src.get(self.pos..).unwrap_or("")
+    }
+
+    fn skip_ws(&mut self) {
+        let trimmed = self.rest().trim_start();
+        self.pos = self.src.len() - trimmed.len();
+    }
+
+    fn eat(&mut self, token: &str) -> bool {
+        self.skip_ws();
+        if self.rest().starts_with(token) {
+            self.pos += token.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn or(&mut self) -> Result<FilterExpr, String> {
+        let mut parts = vec![self.and()?];
+        while self.eat("||") {
+            parts.push(self.and()?);
+        }
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            FilterExpr::Or(parts)
+        })
+    }
+
+    fn and(&mut self) -> Result<FilterExpr, String> {
+        let mut parts = vec![self.unary()?];
+        while self.eat("&&") {
+            parts.push(self.unary()?);
+        }
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            FilterExpr::And(parts)
+        })
+    }
+
+    fn unary(&mut self) -> Result<FilterExpr, String> {
+        self.skip_ws();
+        if self.rest().starts_with('!') && !self.rest().starts_with("!=") {
+            self.pos += 1;
+            return Ok(FilterExpr::Not(Box::new(self.unary()?)));
+        }
+        if self.rest().starts_with('(') {
+            self.pos += 1;
+            let inner = self.or()?;
+            if !self.eat(")") {
+                return Err(format!("expected `)` in the filter `{}`", self.src));
+            }
+            return Ok(inner);
+        }
+        let start = self.pos;
+        let left = self.operand()?;
+        self.skip_ws();
+        const RELATIONS: &[(&str, Relation)] = &[
+            ("==", Relation::Eq),
+            ("!=", Relation::Ne),
+            ("<=", Relation::Le),
+            (">=", Relation::Ge),
+            ("=~", Relation::Matches),
+            ("<", Relation::Lt),
+            (">", Relation::Gt),
+            ("nin ", Relation::Nin),
+            ("in ", Relation::In),
+            ("subsetof ", Relation::SubsetOf),
+            ("anyof ", Relation::AnyOf),
+            ("noneof ", Relation::NoneOf),
+            ("size ", Relation::Size),
+            ("empty ", Relation::Empty),
+            ("contains ", Relation::Contains),
+        ];
+        let found = RELATIONS
+            .iter()
+            .find(|(token, _)| self.rest().starts_with(token));
+        match found {
+            Some((token, relation)) => {
+                self.pos += token.len();
+                let right = self.operand()?;
+                Ok(FilterExpr::Compare(
+                    Box::new(left),
+                    *relation,
+                    Box::new(right),
+                ))
+            }
+            None => match left {
+                Operand::Item(path) => Ok(FilterExpr::Exists(Box::new(path))),
+                Operand::Literal(v) => Ok(if v.as_bool() == Some(true) {
+                    FilterExpr::Compare(
+                        Box::new(Operand::Literal(Value::Bool(true))),
+                        Relation::Eq,
+                        Box::new(Operand::Literal(Value::Bool(true))),
+                    )
+                } else {
+                    FilterExpr::Not(Box::new(FilterExpr::Or(Vec::new())))
+                }),
+                Operand::Regex(_) => {
+                    self.pos = start;
+                    Err("a regular expression needs `=~`".into())
+                }
+            },
+        }
+    }
+
+    /// An operand; on error the position is left at its start, where the error is reported.
+    fn operand(&mut self) -> Result<Operand, String> {
+        self.skip_ws();
+        let start = self.pos;
+        self.operand_here().inspect_err(|_| self.pos = start)
+    }
+
+    fn operand_here(&mut self) -> Result<Operand, String> {
+        let rest = self.rest().to_string();
+        let rest = rest.as_str();
+        let first = rest.chars().next().ok_or("expected an operand")?;
+        match first {
+            '@' => {
+                let len = path_len(rest);
+                let text = format!("${}", &rest[1..len]);
+                self.pos += len;
+                let path = parse_path(&text).map_err(|e| e.message)?;
+                Ok(Operand::Item(path))
+            }
+            '$' => Err("filters that read the whole document (`$`) are not supported".into()),
+            '\'' | '"' => {
+                let mut out = String::new();
+                let mut chars = rest.char_indices().skip(1);
+                while let Some((i, c)) = chars.next() {
+                    if c == '\\' {
+                        if let Some((_, e)) = chars.next() {
+                            out.push(e);
+                        }
+                    } else if c == first {
+                        self.pos += i + 1;
+                        return Ok(Operand::Literal(Value::String(out)));
+                    } else {
+                        out.push(c);
+                    }
+                }
+                Err("unterminated string in a filter".into())
+            }
+            '/' => {
+                let body_end = rest[1..]
+                    .find('/')
+                    .ok_or("unterminated regular expression in a filter")?;
+                let body = &rest[1..=body_end];
+                let after = &rest[body_end + 2..];
+                let flags: String = after
+                    .chars()
+                    .take_while(char::is_ascii_alphabetic)
+                    .collect();
+                self.pos += body_end + 2 + flags.len();
+                let pattern = if flags.contains('i') {
+                    format!("(?i){body}")
+                } else {
+                    body.to_string()
+                };
+                // regex's message draws the pattern over several lines; its last line says what
+                // is wrong.
+                regex::Regex::new(&pattern)
+                    .map(Operand::Regex)
+                    .map_err(|e| {
+                        let e = e.to_string();
+                        let why = e
+                            .lines()
+                            .last()
+                            .unwrap_or_default()
+                            .trim_start_matches("error: ");
+                        format!("invalid regular expression `/{body}/`: {why}")
+                    })
+            }
+            '[' | '{' => {
+                // A JSON list (Jayway also takes single-quoted strings in it).
+                let mut depth = 0usize;
+                let mut end = None;
+                let mut quote: Option<char> = None;
+                for (i, c) in rest.char_indices() {
+                    match (quote, c) {
+                        (Some(q), c) if c == q => quote = None,
+                        (Some(_), _) => {}
+                        (None, '\'' | '"') => quote = Some(c),
+                        (None, '[' | '{') => depth += 1,
+                        (None, ']' | '}') => {
+                            depth = depth.saturating_sub(1);
+                            if depth == 0 {
+                                end = Some(i + 1);
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                let end = end.ok_or("unclosed list in a filter")?;
+                let text = rest[..end].replace('\'', "\"");
+                self.pos += end;
+                serde_json::from_str(&text)
+                    .map(Operand::Literal)
+                    .map_err(|e| e.to_string())
+            }
+            _ => {
+                let word: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
+                    .collect();
+                if word.is_empty() {
+                    return Err(format!("unexpected `{first}` in a filter"));
+                }
+                self.pos += word.len();
+                serde_json::from_str(&word)
+                    .map(Operand::Literal)
+                    .map_err(|_| format!("`{word}` is not a filter operand"))
+            }
+        }
+    }
+}
+
+/// The length of an `@…` path at the start of `text`: up to whitespace, an operator or an
+/// unbalanced `)`, skipping brackets and quoted names.
+fn path_len(text: &str) -> usize {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') if depth > 0 => quote = Some(c),
+            (None, '[') => depth += 1,
+            (None, ']') => depth = depth.saturating_sub(1),
+            (None, c) if depth == 0 && (c.is_whitespace() || "=!<>&|)".contains(c)) => return i,
+            _ => {}
+        }
+    }
+    text.len()
 }
 
 /// A parsed path: a root and the segments after it.
@@ -231,7 +566,7 @@ fn write_bracket(f: &mut fmt::Formatter<'_>, segment: &Segment) -> fmt::Result {
             }
             f.write_str("]")
         }
-        Segment::Filter(expr) => write!(f, "[?({expr})]"),
+        Segment::Filter(filter) => write!(f, "[?({})]", filter.text),
         Segment::RecursiveDescent(name) => match name {
             Some(name) if is_shorthand_name(name) => write!(f, "..{name}"),
             Some(name) => {
@@ -846,9 +1181,10 @@ impl<'a> Parser<'a> {
         Ok(value)
     }
 
-    /// At the `(` of a filter: returns the text up to the matching `)` and moves past it.
-    /// Brackets and parentheses must balance and strings must close; nesting is capped.
-    fn filter_body(&mut self) -> Result<String, PathError> {
+    /// At the `(` of a filter: parses the text up to the matching `)` and moves past it.
+    /// Brackets and parentheses must balance and strings must close; nesting is capped, which
+    /// also bounds the recursion of [`Filter::parse`] on the scanned text.
+    fn filter_body(&mut self) -> Result<Filter, PathError> {
         let open = self.pos;
         self.pos += 1;
         let body_start = self.pos;
@@ -929,8 +1265,9 @@ impl<'a> Parser<'a> {
         if body.trim().is_empty() {
             return self.err(open, "empty filter expression: expected `[?(<condition>)]`");
         }
+        let filter = Filter::parse(body).map_err(|e| e.shifted(body_start))?;
         self.pos += 1; // the closing `)`
-        Ok(body.to_string())
+        Ok(filter)
     }
 
     fn skip_filter_string(&mut self, quote: char) -> Result<(), PathError> {
@@ -1172,16 +1509,63 @@ mod tests {
         );
         assert_eq!(
             ok("$.items[?(@.price < 10)]").segments[1],
-            Segment::Filter("@.price < 10".into())
+            Segment::Filter(filter("@.price < 10"))
         );
         assert_eq!(
             ok("$[?(@.a == ')' && (@.b[0] > 1))]").segments[0],
-            Segment::Filter("@.a == ')' && (@.b[0] > 1)".into())
+            Segment::Filter(filter("@.a == ')' && (@.b[0] > 1)"))
         );
+        // An escaped `(` in a regular expression neither opens a group nor unbalances the scan.
         assert_eq!(
-            ok("$[?(@.name =~ /fo(o/i)]").segments[0],
-            Segment::Filter("@.name =~ /fo(o/i".into())
+            ok(r"$[?(@.name =~ /fo\(o/i)]").segments[0],
+            Segment::Filter(filter(r"@.name =~ /fo\(o/i"))
         );
+    }
+
+    fn filter(text: &str) -> Filter {
+        Filter::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn filters_are_parsed_into_the_tree_the_executor_evaluates() {
+        let Segment::Filter(f) = &ok("$.items[?(@.price < 10 && !(@.tags size 0))]").segments[1]
+        else {
+            panic!("a filter");
+        };
+        let FilterExpr::And(parts) = &f.expr else {
+            panic!("&& at the top: {:?}", f.expr);
+        };
+        assert!(matches!(
+            &parts[0],
+            FilterExpr::Compare(left, Relation::Lt, right)
+                if matches!(&**left, Operand::Item(p) if p.to_string() == "$.price")
+                && matches!(&**right, Operand::Literal(v) if v == &serde_json::json!(10))
+        ));
+        assert!(matches!(&parts[1], FilterExpr::Not(_)));
+    }
+
+    /// What the scan of `[?(...)]` let through and only the executor refused before: the
+    /// filter grammar runs at parse time now, so `check` refuses it too, at the filter's place.
+    #[test]
+    fn broken_filters_are_path_errors_at_their_offset() {
+        let cases: &[(&str, usize, &str)] = &[
+            (
+                "$[?(@.name =~ /fo(o/)]",
+                14,
+                "invalid regular expression `/fo(o/`: unclosed group",
+            ),
+            ("$[?(@.price <)]", 13, "expected an operand"),
+            ("$[?(@.a == 1 @.b)]", 13, "unexpected `@.b`"),
+            ("$[?($.a == 1)]", 4, "whole document"),
+            ("$[?(@.a in [1 2])]", 11, "expected `,` or `]`"),
+            ("$[?(/x/)]", 4, "needs `=~`"),
+            ("$[?(@.a == nope)]", 11, "`nope` is not a filter operand"),
+        ];
+        for (text, offset, message) in cases {
+            let e = parse_path(text).expect_err(text);
+            assert!(e.message.contains(message), "{text}: {e}");
+            assert_eq!(e.offset, *offset, "{text}: {e}");
+        }
     }
 
     #[test]
@@ -1348,7 +1732,7 @@ mod tests {
             }]),
             input(vec![
                 Segment::RecursiveDescent(None),
-                Segment::Filter("@.a".into()),
+                Segment::Filter(filter("@.a")),
             ]),
         ];
         for p in &paths {
