@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fails on a broken internal link in a built mdBook.
 
-Usage: book_links.py BOOK_DIR REPO_ROOT
+Usage: book_links.py BOOK_DIR REPO_ROOT [MARKDOWN_FILE ...]
 
 Reads every .html file under BOOK_DIR (mdbook's output, where relative `.md` links have become
 `.html`) and checks each `href`/`src` that is not a web link:
@@ -10,6 +10,8 @@ Reads every .html file under BOOK_DIR (mdbook's output, where relative `.md` lin
     REPO_ROOT is broken;
   - its `#fragment`, when it points into an HTML page, is an `id` (or `<a name>`) on that page,
     so a link to a heading that was renamed or moved to another chapter fails too.
+Each MARKDOWN_FILE (README.md, which links into the book's sources) has its relative
+`[text](path)` links checked for the file only: GitHub makes its own heading anchors.
 Prints each broken link as `page: link (reason)` and exits 1 if there is any, 0 otherwise.
 
 mdbook 0.5 has no link check of its own, and the mdbook-linkcheck(2) backend builds reqwest,
@@ -18,12 +20,15 @@ library, which CI already uses for .ci/asl_cross_check.py and .ci/sls_resolve.py
 """
 
 import os
+import re
 import sys
 from html.parser import HTMLParser
 from urllib.parse import unquote, urlsplit
 
 # Attributes that point at another document or resource.
 LINK_ATTRIBUTES = {"href", "src"}
+# An inline Markdown link or image: `[text](target)` / `![alt](target)`, target without spaces.
+MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
 # Schemes (and scheme-relative `//host`) that leave the book: not checked, CI has no network.
 EXTERNAL_SCHEMES = {"http", "https", "mailto", "data", "javascript", "ftp"}
 
@@ -57,8 +62,8 @@ def parse(path):
 
 
 def main(argv):
-    if len(argv) != 3:
-        print("usage: book_links.py BOOK_DIR REPO_ROOT", file=sys.stderr)
+    if len(argv) < 3:
+        print("usage: book_links.py BOOK_DIR REPO_ROOT [MARKDOWN_FILE ...]", file=sys.stderr)
         return 2
     book = os.path.realpath(argv[1])
     repo = os.path.realpath(argv[2])
@@ -106,10 +111,23 @@ def main(argv):
                 if fragment not in anchors:
                     broken.append((path, link, f"no anchor `{fragment}` on that page"))
 
+    for markdown in argv[3:]:
+        path = os.path.realpath(markdown)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        for link in MARKDOWN_LINK.findall(text):
+            parts = urlsplit(link)
+            if parts.scheme in EXTERNAL_SCHEMES or parts.netloc or not parts.path:
+                continue
+            checked += 1
+            target = os.path.realpath(os.path.join(os.path.dirname(path), unquote(parts.path)))
+            if not os.path.exists(target):
+                broken.append((path, link, "no such file"))
+
     for path, link, reason in broken:
         print(f"{os.path.relpath(path, repo)}: {link} ({reason})")
     print(
-        f"book links: {checked} internal links in {len(pages)} pages checked, "
+        f"book links: {checked} internal links in {len(pages)} pages and {len(argv) - 3} Markdown files checked, "
         f"{len(broken)} broken"
     )
     return 1 if broken else 0
