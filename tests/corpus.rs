@@ -248,5 +248,8 @@ fn every_code_is_documented_with_an_example() {
             missing.push(format!("{} (no example with its message)", code.as_str()));
         }
     }
-    assert!(missing.is_empty(), "docs/src/diagnostics.md lacks: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "docs/src/diagnostics.md lacks: {missing:?}"
+    );
 }
