@@ -232,8 +232,8 @@ fn the_minimal_base_is_clean() {
 
 #[test]
 fn every_code_is_documented_with_an_example() {
-    let docs = std::fs::read_to_string(workspace_root().join("docs/diagnostics.md"))
-        .expect("docs/diagnostics.md exists");
+    let docs = std::fs::read_to_string(workspace_root().join("docs/src/diagnostics.md"))
+        .expect("docs/src/diagnostics.md exists");
     let mut missing = Vec::new();
     for code in Code::ALL {
         let heading = format!("## {}: {}", code.as_str(), code.summary());
@@ -249,5 +249,8 @@ fn every_code_is_documented_with_an_example() {
             missing.push(format!("{} (no example with its message)", code.as_str()));
         }
     }
-    assert!(missing.is_empty(), "docs/diagnostics.md lacks: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "docs/src/diagnostics.md lacks: {missing:?}"
+    );
 }

@@ -1,7 +1,7 @@
 //! Diagnostics: what is wrong, where (file, JSON pointer, line:column) and what would fix it.
 //!
 //! Codes are stable: once published a code keeps its meaning. Each is documented with a minimal
-//! example in `docs/diagnostics.md`, and a test checks that every code is.
+//! example in `docs/src/diagnostics.md`, and a test checks that every code is.
 
 use std::fmt;
 use std::sync::Arc;
