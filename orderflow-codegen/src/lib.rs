@@ -17,6 +17,7 @@ pub mod manifest;
 pub mod output;
 pub mod schema;
 pub mod source;
+pub mod step_error;
 pub mod suggest;
 pub mod workflow;
 
