@@ -269,7 +269,7 @@ fn other_arm(variant: &Variant) -> syn::Result<Arm> {
     let ident = &variant.ident;
     let shape_error = || {
         syn::Error::new(
-            variant.span(),
+            variant.ident.span(),
             format!(
                 "the `#[step(other)]` variant carries the error name and the message: \
                  `{ident} {{ error_type: String, message: String }}`"
