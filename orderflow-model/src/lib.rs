@@ -15,6 +15,7 @@ mod pipeline;
 pub mod schema;
 pub mod shape;
 pub mod source;
+pub mod step_error;
 pub mod suggest;
 pub mod workflow;
 

@@ -74,6 +74,41 @@ impl StepFailure {
     }
 }
 
+/// An error that is none of a function's declared errors but still reaches Step Functions under a
+/// name of its own: a storage failure, a value the schema forbids, a [`StepFailure`].
+///
+/// Every `#[derive(StepError)]` enum with a `#[step(other)]` variant converts from any
+/// `OtherError` into that variant, so `?` works on these errors in every handler without a
+/// `From` impl per enum. Implement it for your own error types; a `StepError` enum does not
+/// implement it (its variants already carry their names).
+///
+/// ```
+/// use orderflow_runtime::{OtherError, StepFailure};
+///
+/// #[derive(Debug)]
+/// struct TableUnavailable(&'static str);
+///
+/// impl OtherError for TableUnavailable {
+///     fn into_step_failure(self) -> StepFailure {
+///         StepFailure {
+///             error: "StoreUnavailable".to_owned(),
+///             cause: format!("the {} table is unavailable", self.0),
+///         }
+///     }
+/// }
+/// ```
+pub trait OtherError {
+    /// The name Retry/Catch see (`error`) and the cause Step Functions records.
+    fn into_step_failure(self) -> StepFailure;
+}
+
+/// A failure from elsewhere (another function's result, a mock) passes through unchanged.
+impl OtherError for StepFailure {
+    fn into_step_failure(self) -> StepFailure {
+        self
+    }
+}
+
 /// On Lambda a failure is reported with the same names as in process.
 impl From<StepFailure> for Diagnostic {
     fn from(failure: StepFailure) -> Self {

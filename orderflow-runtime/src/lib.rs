@@ -5,7 +5,8 @@
 //! Lambda through [`invoke_json`] and [`handle_sqs_batch`], which is what tests and the local
 //! executor use, so the local path and the deployed one share their error mapping: a
 //! [`StepError`]'s [`error_type`](StepError::error_type) is the exact error name Step Functions
-//! Retry/Catch clauses match.
+//! Retry/Catch clauses match. `#[derive(StepError)]` writes that impl (with `Display`, `Error` and
+//! the Lambda `Diagnostic`) from `#[step(error = "…")]` attributes on an enum's variants.
 //!
 //! The crates generated code needs are re-exported, so a generated crate depends on this one only
 //! and always sees the versions this runtime was built against.
@@ -21,19 +22,12 @@
 //! #[serde(crate = "orderflow_runtime::serde", rename_all = "camelCase")]
 //! struct Output { book_id: String, unit_price: f64 }
 //!
-//! #[derive(Debug)]
-//! enum CheckInventoryError { BookNotFound }
-//!
-//! impl std::fmt::Display for CheckInventoryError {
-//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-//!         f.write_str("no such book")
-//!     }
-//! }
-//!
-//! impl StepError for CheckInventoryError {
-//!     fn error_type(&self) -> &str {
-//!         "BookNotFound"
-//!     }
+//! /// `#[derive(StepError)]` names each variant as the workflow's Retry/Catch name it.
+//! #[derive(Debug, StepError)]
+//! enum CheckInventoryError {
+//!     /// no such book
+//!     #[step(error = "BookNotFound")]
+//!     BookNotFound,
 //! }
 //!
 //! struct CheckInventory;
@@ -70,7 +64,7 @@ pub use tracing;
 mod step;
 #[cfg(feature = "schemars")]
 pub mod testing;
-pub use orderflow_macros::{StepInput, StepOutput};
+pub use orderflow_macros::{StepError, StepInput, StepOutput};
 pub use step::{__private, SchemaValidator, SchemaViolations, StepInput, StepOutput};
 mod function;
 mod task_token;
@@ -81,7 +75,8 @@ mod aws;
 pub mod local;
 
 pub use function::{
-    Function, INVALID_INPUT, INVALID_OUTPUT, StepError, StepFailure, diagnostic, invoke_json, run,
+    Function, INVALID_INPUT, INVALID_OUTPUT, OtherError, StepError, StepFailure, diagnostic,
+    invoke_json, run,
 };
 pub use task_token::{
     CallbackError, InProcessCallbacks, TaskOutcome, TaskTokenCallbacks, TaskTokenInput,

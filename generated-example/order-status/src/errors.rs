@@ -1,14 +1,14 @@
 //! How failures that are not a function's declared errors reach Step Functions.
 //!
 //! The order-status functions declare no errors, so every generated error enum has just an
-//! `Other { error_type, message }` variant. A storage failure ([`StoreError`]) becomes `Other`
-//! named by [`StoreError::error_type`]; a payload the JSON Schema would reject but the generated
-//! Rust type accepts (an empty `orderId`) becomes `Other` named [`INVALID_INPUT`], the name the
-//! runtime gives a payload that does not deserialize.
+//! `Other { error_type, message }` variant, into which it converts from any [`OtherError`]: `?`
+//! works on these in every handler. A storage failure ([`StoreError`]) becomes `Other` named by
+//! [`StoreError::error_type`]; a payload the JSON Schema would reject but the generated Rust type
+//! accepts (an empty `orderId`) becomes `Other` named [`INVALID_INPUT`], the name the runtime
+//! gives a payload that does not deserialize.
 
-use orderflow_runtime::INVALID_INPUT;
+use orderflow_runtime::{INVALID_INPUT, OtherError, StepFailure};
 
-use crate::generated::errors::{CheckInventoryError, ProcessPaymentError, UpdateOrderStatusError};
 use crate::store::StoreError;
 
 /// A payload value outside what its schema allows.
@@ -23,37 +23,28 @@ pub(crate) fn order_id(value: &str) -> Result<&str, InvalidInput> {
     Ok(value)
 }
 
-macro_rules! other_from {
-    ($($error:ty),* $(,)?) => {$(
-        impl From<StoreError> for $error {
-            fn from(error: StoreError) -> Self {
-                Self::Other {
-                    error_type: error.error_type().to_owned(),
-                    message: error.to_string(),
-                }
-            }
+impl OtherError for StoreError {
+    fn into_step_failure(self) -> StepFailure {
+        StepFailure {
+            error: self.error_type().to_owned(),
+            cause: self.to_string(),
         }
-
-        impl From<InvalidInput> for $error {
-            fn from(InvalidInput(message): InvalidInput) -> Self {
-                Self::Other {
-                    error_type: INVALID_INPUT.to_owned(),
-                    message,
-                }
-            }
-        }
-    )*};
+    }
 }
 
-other_from!(
-    CheckInventoryError,
-    ProcessPaymentError,
-    UpdateOrderStatusError
-);
+impl OtherError for InvalidInput {
+    fn into_step_failure(self) -> StepFailure {
+        StepFailure {
+            error: INVALID_INPUT.to_owned(),
+            cause: self.0,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::errors::{CheckInventoryError, UpdateOrderStatusError};
     use orderflow_runtime::StepError;
 
     #[test]

@@ -8,10 +8,8 @@
 
 pub mod errors;
 pub mod functions;
-#[rustfmt::skip]
 pub mod generated;
+pub mod store;
 // The workflow run in process (tests, local runs): feature `local`.
 #[cfg(feature = "local")]
-#[rustfmt::skip]
 pub mod workflow;
-pub mod store;

@@ -5,23 +5,26 @@
 //! Lambda runtime would, a `.waitForTaskToken` queue delivers its message to the worker
 //! and waits for the token it completes, SNS and SQS messages are recorded. Time is
 //! virtual: retries and waits do not sleep.
+
+use crate::generated::functions::*;
+use crate::generated::types::ExecutionInput;
 use ::orderflow_runtime::local::{
     DefinitionErrors, Execution, LambdaEndpoint, LocalWorkflow, function_catalog,
 };
 use ::orderflow_runtime::serde_json::{self, Value};
-use crate::generated::functions::*;
-use crate::generated::types::ExecutionInput;
+
 /// The definition the glue runs: `definitions/order-status/workflow.asl.json`.
-pub const DEFINITION: &str = include_str!(
-    "../../../definitions/order-status/workflow.asl.json"
-);
+pub const DEFINITION: &str = include_str!("../../../definitions/order-status/workflow.asl.json");
+
 /// Where [`DEFINITION`] comes from, for messages.
 pub const DEFINITION_FILE: &str = "definitions/order-status/workflow.asl.json";
+
 /// The workflow with its bindings.
 #[derive(Debug)]
 pub struct Workflow {
     local: LocalWorkflow,
 }
+
 impl Workflow {
     /// The workflow with no Task bound yet: an unbound Task fails its execution with
     /// `States.Runtime`, naming the state.
@@ -39,54 +42,70 @@ impl Workflow {
             local: LocalWorkflow::new(DEFINITION_FILE, DEFINITION, &catalog)?,
         })
     }
+
     /// Binds `checkInventory`: the handler runs for state "Check Inventory".
     pub fn check_inventory(mut self, handler: impl CheckInventory) -> Self {
-        self.local.bind_function(&["Check Inventory"], CheckInventoryFunction(handler));
+        let states = ["Check Inventory"];
+        let function = CheckInventoryFunction(handler);
+        self.local.bind_function(&states, function);
         self
     }
+
     /// Binds `processPayment`: the handler runs for state "Process Payment".
     pub fn process_payment(mut self, handler: impl ProcessPayment) -> Self {
-        self.local.bind_function(&["Process Payment"], ProcessPaymentFunction(handler));
+        let states = ["Process Payment"];
+        let function = ProcessPaymentFunction(handler);
+        self.local.bind_function(&states, function);
         self
     }
+
     /// Binds `updateOrderStatus`: the handler runs for state "Update Order Status".
     pub fn update_order_status(mut self, handler: impl UpdateOrderStatus) -> Self {
-        self.local
-            .bind_function(&["Update Order Status"], UpdateOrderStatusFunction(handler));
+        let states = ["Update Order Status"];
+        let function = UpdateOrderStatusFunction(handler);
+        self.local.bind_function(&states, function);
         self
     }
+
     /// Sends every Lambda Task with no handler bound to the Lambda Invoke API at `url`,
     /// under this crate's binary names: `cargo lambda watch` run in this crate serves
     /// them (its default `url` is `http://127.0.0.1:9000`). Bound handlers still run in
     /// process.
     pub fn with_lambda_endpoint(mut self, url: &str) -> Self {
-        let endpoint = LambdaEndpoint::new(url)
-            .with_function_name("checkInventory", "order-status-check-inventory")
-            .with_function_name("processPayment", "order-status-process-payment")
-            .with_function_name("updateOrderStatus", "order-status-update-order-status");
+        let functions = ["checkInventory", "processPayment", "updateOrderStatus"];
+        let binaries = [
+            "order-status-check-inventory",
+            "order-status-process-payment",
+            "order-status-update-order-status",
+        ];
+        let mut endpoint = LambdaEndpoint::new(url);
+        for (function, binary) in functions.into_iter().zip(binaries) {
+            endpoint = endpoint.with_function_name(function, binary);
+        }
         self.local.set_lambda_endpoint(endpoint);
         self
     }
+
     /// Runs one execution.
     ///
     /// # Errors
     ///
     /// Only if `input` does not serialize to JSON.
-    pub async fn execute(
-        &self,
-        input: &ExecutionInput,
-    ) -> Result<Execution, serde_json::Error> {
+    pub async fn execute(&self, input: &ExecutionInput) -> serde_json::Result<Execution> {
         let input = serde_json::to_value(input)?;
         Ok(self.local.execute(input).await)
     }
+
     /// Runs one execution on any JSON input (inputs the schema would reject included).
     pub async fn execute_json(&self, input: Value) -> Execution {
         self.local.execute(input).await
     }
+
     /// The executor and its records: options, published and sent messages.
     pub fn local(&self) -> &LocalWorkflow {
         &self.local
     }
+
     /// The executor, to change its options (clock, history detail, identity).
     pub fn local_mut(&mut self) -> &mut LocalWorkflow {
         &mut self.local

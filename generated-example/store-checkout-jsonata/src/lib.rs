@@ -12,11 +12,9 @@
 #[path = "../../store-checkout/src/errors.rs"]
 pub mod errors;
 pub mod functions;
-#[rustfmt::skip]
 pub mod generated;
 #[path = "../../store-checkout/src/store.rs"]
 pub mod store;
 // The workflow run in process (tests, local runs): feature `local`.
 #[cfg(feature = "local")]
-#[rustfmt::skip]
 pub mod workflow;

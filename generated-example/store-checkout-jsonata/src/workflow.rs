@@ -5,23 +5,27 @@
 //! Lambda runtime would, a `.waitForTaskToken` queue delivers its message to the worker
 //! and waits for the token it completes, SNS and SQS messages are recorded. Time is
 //! virtual: retries and waits do not sleep.
+
+use crate::generated::functions::*;
+use crate::generated::types::ExecutionInput;
 use ::orderflow_runtime::local::{
     DefinitionErrors, Execution, LambdaEndpoint, LocalWorkflow, function_catalog,
 };
 use ::orderflow_runtime::serde_json::{self, Value};
-use crate::generated::functions::*;
-use crate::generated::types::ExecutionInput;
+
 /// The definition the glue runs: `definitions/store-checkout-jsonata/workflow.asl.json`.
-pub const DEFINITION: &str = include_str!(
-    "../../../definitions/store-checkout-jsonata/workflow.asl.json"
-);
+pub const DEFINITION: &str =
+    include_str!("../../../definitions/store-checkout-jsonata/workflow.asl.json");
+
 /// Where [`DEFINITION`] comes from, for messages.
 pub const DEFINITION_FILE: &str = "definitions/store-checkout-jsonata/workflow.asl.json";
+
 /// The workflow with its bindings.
 #[derive(Debug)]
 pub struct Workflow {
     local: LocalWorkflow,
 }
+
 impl Workflow {
     /// The workflow with no Task bound yet: an unbound Task fails its execution with
     /// `States.Runtime`, naming the state.
@@ -47,92 +51,112 @@ impl Workflow {
             local: LocalWorkflow::new(DEFINITION_FILE, DEFINITION, &catalog)?,
         })
     }
+
     /// Binds `billCustomer`: the handler runs for state "BillCustomer".
     pub fn bill_customer(mut self, handler: impl BillCustomer) -> Self {
-        self.local.bind_function(&["BillCustomer"], BillCustomerFunction(handler));
+        let states = ["BillCustomer"];
+        let function = BillCustomerFunction(handler);
+        self.local.bind_function(&states, function);
         self
     }
+
     /// Binds `calculateTotal`: the handler runs for state "calculateTotal".
     pub fn calculate_total(mut self, handler: impl CalculateTotal) -> Self {
-        self.local.bind_function(&["calculateTotal"], CalculateTotalFunction(handler));
+        let states = ["calculateTotal"];
+        let function = CalculateTotalFunction(handler);
+        self.local.bind_function(&states, function);
         self
     }
+
     /// Binds `checkInventory`: the handler runs for state "checkInventory".
     pub fn check_inventory(mut self, handler: impl CheckInventory) -> Self {
-        self.local.bind_function(&["checkInventory"], CheckInventoryFunction(handler));
+        let states = ["checkInventory"];
+        let function = CheckInventoryFunction(handler);
+        self.local.bind_function(&states, function);
         self
     }
+
     /// Binds `redeemPoints`: the handler runs for state "RedeemPoints".
     pub fn redeem_points(mut self, handler: impl RedeemPoints) -> Self {
-        self.local.bind_function(&["RedeemPoints"], RedeemPointsFunction(handler));
+        let states = ["RedeemPoints"];
+        let function = RedeemPointsFunction(handler);
+        self.local.bind_function(&states, function);
         self
     }
+
     /// Binds `restoreQuantity`: the handler runs for state "RestoreQuantity".
     pub fn restore_quantity(mut self, handler: impl RestoreQuantity) -> Self {
-        self.local.bind_function(&["RestoreQuantity"], RestoreQuantityFunction(handler));
+        let states = ["RestoreQuantity"];
+        let function = RestoreQuantityFunction(handler);
+        self.local.bind_function(&states, function);
         self
     }
+
     /// Binds `restoreRedeemPoints`: the handler runs for state "RestoreRedeemPoints".
     pub fn restore_redeem_points(mut self, handler: impl RestoreRedeemPoints) -> Self {
-        self.local
-            .bind_function(
-                &["RestoreRedeemPoints"],
-                RestoreRedeemPointsFunction(handler),
-            );
+        let states = ["RestoreRedeemPoints"];
+        let function = RestoreRedeemPointsFunction(handler);
+        self.local.bind_function(&states, function);
         self
     }
+
     /// Binds `sqsWorker`: the handler completes the task token of state "PrepareOrder".
     pub fn sqs_worker(mut self, handler: impl SqsWorker) -> Self {
-        self.local.bind_task_token_worker(&["PrepareOrder"], SqsWorkerFunction(handler));
+        let states = ["PrepareOrder"];
+        let function = SqsWorkerFunction(handler);
+        self.local.bind_task_token_worker(&states, function);
         self
     }
+
     /// Sends every Lambda Task with no handler bound to the Lambda Invoke API at `url`,
     /// under this crate's binary names: `cargo lambda watch` run in this crate serves
     /// them (its default `url` is `http://127.0.0.1:9000`). Bound handlers still run in
     /// process.
     pub fn with_lambda_endpoint(mut self, url: &str) -> Self {
-        let endpoint = LambdaEndpoint::new(url)
-            .with_function_name("billCustomer", "store-checkout-jsonata-bill-customer")
-            .with_function_name(
-                "calculateTotal",
-                "store-checkout-jsonata-calculate-total",
-            )
-            .with_function_name(
-                "checkInventory",
-                "store-checkout-jsonata-check-inventory",
-            )
-            .with_function_name("redeemPoints", "store-checkout-jsonata-redeem-points")
-            .with_function_name(
-                "restoreQuantity",
-                "store-checkout-jsonata-restore-quantity",
-            )
-            .with_function_name(
-                "restoreRedeemPoints",
-                "store-checkout-jsonata-restore-redeem-points",
-            );
+        let functions = [
+            "billCustomer",
+            "calculateTotal",
+            "checkInventory",
+            "redeemPoints",
+            "restoreQuantity",
+            "restoreRedeemPoints",
+        ];
+        let binaries = [
+            "store-checkout-jsonata-bill-customer",
+            "store-checkout-jsonata-calculate-total",
+            "store-checkout-jsonata-check-inventory",
+            "store-checkout-jsonata-redeem-points",
+            "store-checkout-jsonata-restore-quantity",
+            "store-checkout-jsonata-restore-redeem-points",
+        ];
+        let mut endpoint = LambdaEndpoint::new(url);
+        for (function, binary) in functions.into_iter().zip(binaries) {
+            endpoint = endpoint.with_function_name(function, binary);
+        }
         self.local.set_lambda_endpoint(endpoint);
         self
     }
+
     /// Runs one execution.
     ///
     /// # Errors
     ///
     /// Only if `input` does not serialize to JSON.
-    pub async fn execute(
-        &self,
-        input: &ExecutionInput,
-    ) -> Result<Execution, serde_json::Error> {
+    pub async fn execute(&self, input: &ExecutionInput) -> serde_json::Result<Execution> {
         let input = serde_json::to_value(input)?;
         Ok(self.local.execute(input).await)
     }
+
     /// Runs one execution on any JSON input (inputs the schema would reject included).
     pub async fn execute_json(&self, input: Value) -> Execution {
         self.local.execute(input).await
     }
+
     /// The executor and its records: options, published and sent messages.
     pub fn local(&self) -> &LocalWorkflow {
         &self.local
     }
+
     /// The executor, to change its options (clock, history detail, identity).
     pub fn local_mut(&mut self) -> &mut LocalWorkflow {
         &mut self.local

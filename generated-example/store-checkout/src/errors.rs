@@ -1,17 +1,14 @@
 //! How failures that are not a function's declared errors reach Step Functions.
 //!
-//! Every generated error enum has an `Other { error_type, message }` variant. A storage failure
+//! Every generated error enum has an `Other { error_type, message }` variant, and converts into
+//! it from any [`OtherError`], so `?` works on these in every handler. A storage failure
 //! ([`StoreError`]) becomes `Other` named by [`StoreError::error_type`]; a payload the JSON
 //! Schema would reject but the generated Rust type accepts (a `quantity` of 0, a negative or
 //! non-finite amount) becomes `Other` named [`INVALID_INPUT`], the name the runtime gives a payload
 //! that does not deserialize.
 
-use orderflow_runtime::INVALID_INPUT;
+use orderflow_runtime::{INVALID_INPUT, OtherError, StepFailure};
 
-use crate::generated::errors::{
-    BillCustomerError, CalculateTotalError, CheckInventoryError, RedeemPointsError,
-    RestoreQuantityError, RestoreRedeemPointsError, SqsWorkerError,
-};
 use crate::store::StoreError;
 
 /// A payload value outside what its schema allows.
@@ -37,41 +34,28 @@ pub(crate) fn amount(field: &str, value: f64) -> Result<f64, InvalidInput> {
     Ok(value)
 }
 
-macro_rules! other_from {
-    ($($error:ty),* $(,)?) => {$(
-        impl From<StoreError> for $error {
-            fn from(error: StoreError) -> Self {
-                Self::Other {
-                    error_type: error.error_type().to_owned(),
-                    message: error.to_string(),
-                }
-            }
+impl OtherError for StoreError {
+    fn into_step_failure(self) -> StepFailure {
+        StepFailure {
+            error: self.error_type().to_owned(),
+            cause: self.to_string(),
         }
-
-        impl From<InvalidInput> for $error {
-            fn from(InvalidInput(message): InvalidInput) -> Self {
-                Self::Other {
-                    error_type: INVALID_INPUT.to_owned(),
-                    message,
-                }
-            }
-        }
-    )*};
+    }
 }
 
-other_from!(
-    BillCustomerError,
-    CalculateTotalError,
-    CheckInventoryError,
-    RedeemPointsError,
-    RestoreQuantityError,
-    RestoreRedeemPointsError,
-    SqsWorkerError,
-);
+impl OtherError for InvalidInput {
+    fn into_step_failure(self) -> StepFailure {
+        StepFailure {
+            error: INVALID_INPUT.to_owned(),
+            cause: self.0,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::errors::{CalculateTotalError, SqsWorkerError};
     use orderflow_runtime::StepError;
 
     #[test]

@@ -9,11 +9,9 @@
 
 pub mod errors;
 pub mod functions;
-pub mod handwritten;
-#[rustfmt::skip]
 pub mod generated;
+pub mod handwritten;
+pub mod store;
 // The workflow run in process (tests, local runs): feature `local`.
 #[cfg(feature = "local")]
-#[rustfmt::skip]
 pub mod workflow;
-pub mod store;

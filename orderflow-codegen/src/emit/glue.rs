@@ -31,6 +31,20 @@ pub fn workflow_module(workflow: &Workflow, source: &str, paths: &CratePaths) ->
         .map(|f| f.name.clone())
         .collect();
     let lambda_binaries = lambda_functions.iter().map(|f| workflow.binary_name(f));
+    // Two lists and a loop rather than one long chain, so prettyplease and rustfmt agree on the
+    // layout whatever the names (an empty list would need a type, so none is written then).
+    let endpoint = if lambda_functions.is_empty() {
+        quote! { let endpoint = LambdaEndpoint::new(url); }
+    } else {
+        quote! {
+            let functions = [#(#lambda_functions),*];
+            let binaries = [#(#lambda_binaries),*];
+            let mut endpoint = LambdaEndpoint::new(url);
+            for (function, binary) in functions.into_iter().zip(binaries) {
+                endpoint = endpoint.with_function_name(function, binary);
+            }
+        }
+    };
     let binders: Vec<TokenStream> = workflow
         .functions
         .values()
@@ -49,11 +63,11 @@ pub fn workflow_module(workflow: &Workflow, source: &str, paths: &CratePaths) ->
         //! and waits for the token it completes, SNS and SQS messages are recorded. Time is
         //! virtual: retries and waits do not sleep.
 
-        use ::orderflow_runtime::local::{DefinitionErrors, Execution, LambdaEndpoint, LocalWorkflow, function_catalog};
-        use ::orderflow_runtime::serde_json::{self, Value};
-
+        // In the order rustfmt sorts them.
         use crate::generated::functions::*;
         use crate::generated::types::ExecutionInput;
+        use ::orderflow_runtime::local::{DefinitionErrors, Execution, LambdaEndpoint, LocalWorkflow, function_catalog};
+        use ::orderflow_runtime::serde_json::{self, Value};
 
         #[doc = #definition_doc]
         pub const DEFINITION: &str = include_str!(#include);
@@ -92,8 +106,7 @@ pub fn workflow_module(workflow: &Workflow, source: &str, paths: &CratePaths) ->
             /// them (its default `url` is `http://127.0.0.1:9000`). Bound handlers still run in
             /// process.
             pub fn with_lambda_endpoint(mut self, url: &str) -> Self {
-                let endpoint = LambdaEndpoint::new(url)
-                    #(.with_function_name(#lambda_functions, #lambda_binaries))*;
+                #endpoint
                 self.local.set_lambda_endpoint(endpoint);
                 self
             }
@@ -103,7 +116,7 @@ pub fn workflow_module(workflow: &Workflow, source: &str, paths: &CratePaths) ->
             /// # Errors
             ///
             /// Only if `input` does not serialize to JSON.
-            pub async fn execute(&self, input: &ExecutionInput) -> Result<Execution, serde_json::Error> {
+            pub async fn execute(&self, input: &ExecutionInput) -> serde_json::Result<Execution> {
                 let input = serde_json::to_value(input)?;
                 Ok(self.local.execute(input).await)
             }
@@ -162,8 +175,73 @@ fn binder(workflow: &Workflow, function: &Function) -> Option<TokenStream> {
     Some(quote! {
         #[doc = #doc]
         pub fn #method(mut self, handler: impl #trait_ident) -> Self {
-            self.local.#bind(&[#(#states),*], #wrapper(handler));
+            // Short statements whatever the names, so prettyplease and rustfmt agree on them.
+            let states = [#(#states),*];
+            let function = #wrapper(handler);
+            self.local.#bind(&states, function);
             self
         }
     })
+}
+
+/// The glue's `DEFINITION` constant laid out as rustfmt lays it out, in the printed `module`.
+///
+/// Its length depends on the path to the definition, and prettyplease breaks inside
+/// `include_str!(…)` from 89 columns where rustfmt keeps the call whole up to 100 columns and
+/// then moves it to a line of its own; rewriting this one statement keeps the file
+/// rustfmt-stable for any path.
+pub fn definition_line_as_rustfmt(module: &str) -> String {
+    const START: &str = "pub const DEFINITION: &str = include_str!(";
+    let Some(start) = module.find(START) else {
+        return module.to_owned();
+    };
+    let after = start + START.len();
+    let Some(length) = module[after..].find(");\n") else {
+        return module.to_owned();
+    };
+    let literal = module[after..after + length]
+        .trim()
+        .trim_end_matches(',')
+        .trim();
+    let one_line = format!("{START}{literal});");
+    let statement = if one_line.chars().count() <= 100 {
+        one_line
+    } else {
+        format!("pub const DEFINITION: &str =\n    include_str!({literal});")
+    };
+    format!(
+        "{}{statement}{}",
+        &module[..start],
+        &module[after + length + 2..]
+    )
+    // The same text in every glue: 90 columns, which prettyplease breaks (from 89) and rustfmt
+    // keeps on one line (up to 100).
+    .replace(
+        "    pub async fn execute(\n        &self,\n        input: &ExecutionInput,\n    ) -> serde_json::Result<Execution> {\n",
+        "    pub async fn execute(&self, input: &ExecutionInput) -> serde_json::Result<Execution> {\n",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_definition_line_is_laid_out_as_rustfmt_does() {
+        let broken = "//! x\npub const DEFINITION: &str = include_str!(\n    \"../a.json\"\n);\nconst B: u8 = 1;\n";
+        assert_eq!(
+            definition_line_as_rustfmt(broken),
+            "//! x\npub const DEFINITION: &str = include_str!(\"../a.json\");\nconst B: u8 = 1;\n"
+        );
+        let path = format!("../{}/workflow.asl.json", "d".repeat(60));
+        let long = format!("pub const DEFINITION: &str = include_str!(\"{path}\");\n");
+        assert_eq!(
+            definition_line_as_rustfmt(&long),
+            format!("pub const DEFINITION: &str =\n    include_str!(\"{path}\");\n")
+        );
+        assert_eq!(
+            definition_line_as_rustfmt("const A: u8 = 1;\n"),
+            "const A: u8 = 1;\n"
+        );
+    }
 }

@@ -10,6 +10,7 @@ pub mod glue;
 pub mod graph;
 pub mod paths;
 pub mod readme;
+mod spacing;
 pub mod types;
 pub mod yaml;
 
@@ -104,7 +105,7 @@ pub fn generated_module(workflow: &Workflow, source: &str) -> (String, Vec<Diagn
     );
     let tokens = quote! {
         /// Payloads: the execution input and each function's input and output.
-        #[allow(clippy::all, clippy::pedantic, dead_code, missing_docs)]
+        #[allow(clippy::all, clippy::pedantic, dead_code, missing_docs, unused_imports)]
         pub mod types {
             #type_defs
             #(#token_impls)*
@@ -120,12 +121,67 @@ pub fn generated_module(workflow: &Workflow, source: &str) -> (String, Vec<Diagn
         /// One trait per function; implement it, and the Lambda binary runs it.
         #[allow(clippy::all, clippy::pedantic, dead_code, missing_docs)]
         pub mod functions {
+            // In the order rustfmt sorts them. Modules, not types: lowercase names cannot clash
+            // with the generated types.
             use super::errors::*;
             use super::types::*;
+            use ::core::{future, result};
             #(#traits)*
         }
     };
-    (pretty(&tokens, &header), space.diagnostics)
+    let mut module = pretty(&tokens, &header);
+    for function in workflow.functions.values() {
+        module = trait_method_as_rustfmt(&module, &Names::of(&function.name));
+    }
+    // The adapters' `call` is the same text for every function: 95 columns, which prettyplease
+    // breaks (from 89) and rustfmt keeps on one line (up to 100).
+    let module = module.replace(
+        "        async fn call(\n            &self,\n            input: Self::Input,\n        ) -> result::Result<Self::Output, Self::Error> {\n",
+        "        async fn call(&self, input: Self::Input) -> result::Result<Self::Output, Self::Error> {\n",
+    );
+    (module, space.diagnostics)
+}
+
+/// A function trait's method declaration laid out as rustfmt lays it out, in the printed
+/// `module`.
+///
+/// Its return type, `impl Future<Output = Result<…Output, …Error>> + Send`, grows with the
+/// function's name. prettyplease breaks inside it from 89 columns; rustfmt never breaks it and
+/// only puts the parameters on lines of their own when the declaration does not fit in 100
+/// columns. Writing this one declaration as rustfmt does keeps the module rustfmt-stable for
+/// any name.
+fn trait_method_as_rustfmt(module: &str, names: &Names) -> String {
+    // The trait is in `pub mod functions`, so its method is two levels deep.
+    let indent = "        ";
+    let start_text = format!("{indent}fn {}(", names.snake);
+    let Some(start) = module.find(&start_text) else {
+        return module.to_owned();
+    };
+    let Some(length) = module[start..].find("+ Send;\n") else {
+        return module.to_owned();
+    };
+    let end = start + length + "+ Send;\n".len();
+    let upper = &names.upper;
+    let returns = format!(
+        "impl future::Future<Output = result::Result<{upper}Output, {upper}Error>> + Send;"
+    );
+    let one_line = format!("{start_text}&self, input: {upper}Input) -> {returns}");
+    let returns_line = format!("{indent}) -> {returns}");
+    // rustfmt keeps the return type whole while it is at most 94 columns long (measured with
+    // rustfmt 1.9 at this indentation), however long that makes the line.
+    let whole = returns.trim_end_matches(';').chars().count() <= 94;
+    let declaration = if one_line.chars().count() <= 100 {
+        format!("{one_line}\n")
+    } else if whole {
+        format!(
+            "{start_text}\n{indent}    &self,\n{indent}    input: {upper}Input,\n{returns_line}\n"
+        )
+    } else {
+        format!(
+            "{start_text}\n{indent}    &self,\n{indent}    input: {upper}Input,\n{indent}) -> impl future::Future<\n{indent}    Output = result::Result<{upper}Output, {upper}Error>,\n{indent}> + Send;\n"
+        )
+    };
+    format!("{}{declaration}{}", &module[..start], &module[end..])
 }
 
 /// Every file of a workflow's crate: the generated module, a Lambda binary per function, the
@@ -176,7 +232,10 @@ pub fn crate_files(
     }
     files.push(OutputFile {
         path: PathBuf::from("src/workflow.rs"),
-        contents: pretty(&glue::workflow_module(workflow, source, paths), &header),
+        contents: glue::definition_line_as_rustfmt(&pretty(
+            &glue::workflow_module(workflow, source, paths),
+            &header,
+        )),
         kind: FileKind::Generated,
     });
     let definition_uri = if deploy::has_literal_lambda_arns(workflow) {
@@ -212,12 +271,9 @@ pub fn crate_files(
                 quote! {
                     #![doc = #doc]
                     pub mod functions;
-                    // Formatted by the generator (prettyplease), not by rustfmt.
-                    #[rustfmt::skip]
                     pub mod generated;
                     // The workflow run in process (tests, local runs): feature `local`.
                     #[cfg(feature = "local")]
-                    #[rustfmt::skip]
                     pub mod workflow;
                 }
             },
@@ -233,10 +289,10 @@ pub fn crate_files(
     (files, diagnostics)
 }
 
-/// Formats tokens as a file with prettyplease, after `header`.
+/// Formats tokens as a file with prettyplease, with blank lines between items, after `header`.
 fn pretty(tokens: &TokenStream, header: &str) -> String {
     match syn::parse2::<syn::File>(tokens.clone()) {
-        Ok(file) => format!("{header}{}", prettyplease::unparse(&file)),
+        Ok(file) => format!("{header}{}", spacing::unparse(&file)),
         // Unreachable for well-formed generators; kept visible rather than panicking.
         Err(e) => format!(
             "{header}compile_error!({:?});\n// {tokens}\n",
@@ -275,59 +331,36 @@ fn error_enum(workflow: &Workflow, function: &Function, names: &Names) -> TokenS
     let ident = format_ident!("{}Error", names.upper);
     let mut used = vec!["Other".to_owned()];
     let errors = error_names(workflow, function);
-    let variants: Vec<_> = errors
-        .iter()
-        .map(|e| (e, variant_ident(e, &mut used)))
-        .collect();
-    let declarations = variants.iter().map(|(name, variant)| {
+    let declarations = errors.iter().map(|name| {
+        let variant = variant_ident(name, &mut used);
         let doc = format!(" `{name}`: the message becomes the error's `Cause`.");
-        quote! { #[doc = #doc] #variant(::std::string::String), }
+        quote! {
+            #[doc = #doc]
+            #[step(error = #name)]
+            #variant(::std::string::String),
+        }
     });
-    let error_types = variants
-        .iter()
-        .map(|(name, variant)| quote! { #ident::#variant(_) => #name, });
-    let messages = variants
-        .iter()
-        .map(|(_, variant)| quote! { #ident::#variant(message) => message, });
     let doc = doc_lines(&format!(
         "Errors `{}` raises. Each variant is reported with its exact ASL error name, so the \
          workflow's Retry/Catch clauses match it.",
         names.json
     ));
+    // The derive writes StepError, Display, Error and the Lambda Diagnostic conversion, and
+    // `From` any `orderflow_runtime::OtherError` into `Other`. Documented fields make
+    // prettyplease break `Other` over lines, as rustfmt does.
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Debug, Clone, PartialEq, Eq, ::orderflow_runtime::StepError)]
         pub enum #ident {
             #(#declarations)*
             /// Any other error, reported with `error_type` as its name.
-            Other { error_type: ::std::string::String, message: ::std::string::String },
-        }
-
-        impl ::orderflow_runtime::StepError for #ident {
-            fn error_type(&self) -> &str {
-                match self {
-                    #(#error_types)*
-                    #ident::Other { error_type, .. } => error_type,
-                }
-            }
-        }
-
-        impl ::core::fmt::Display for #ident {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                let message: &str = match self {
-                    #(#messages)*
-                    #ident::Other { message, .. } => message,
-                };
-                f.write_str(message)
-            }
-        }
-
-        impl ::std::error::Error for #ident {}
-
-        impl ::core::convert::From<#ident> for ::orderflow_runtime::Diagnostic {
-            fn from(error: #ident) -> Self {
-                ::orderflow_runtime::diagnostic(&error)
-            }
+            #[step(other)]
+            Other {
+                /// The error name Retry/Catch match.
+                error_type: ::std::string::String,
+                /// The cause Step Functions records.
+                message: ::std::string::String,
+            },
         }
     }
 }
@@ -371,19 +404,24 @@ fn function_trait(
     quote! {
         #doc
         pub trait #trait_ident: Send + Sync + 'static {
-            fn #method(&self, input: #input) -> impl ::core::future::Future<Output = ::core::result::Result<#output, #error>> + Send;
+            fn #method(&self, input: #input) -> impl future::Future<Output = result::Result<#output, #error>> + Send;
         }
 
         #[doc = #adapter_doc]
         #[derive(Debug, Clone, Default)]
         pub struct #adapter<H>(pub H);
 
-        impl<H: #trait_ident> ::orderflow_runtime::Function for #adapter<H> {
+        // A where clause and `Self::` types keep the lines short whatever the function's name:
+        // prettyplease breaks lines from 89 columns, rustfmt from 100.
+        impl<H> ::orderflow_runtime::Function for #adapter<H>
+        where
+            H: #trait_ident,
+        {
             type Input = #input;
             type Output = #output;
             type Error = #error;
-            fn call(&self, input: #input) -> impl ::core::future::Future<Output = ::core::result::Result<#output, #error>> + Send {
-                self.0.#method(input)
+            async fn call(&self, input: Self::Input) -> result::Result<Self::Output, Self::Error> {
+                self.0.#method(input).await
             }
         }
     }
@@ -561,8 +599,6 @@ local = ["orderflow-runtime/executor"]
 
 [dependencies]
 orderflow-runtime = {runtime}
-serde = {{ version = "1", features = ["derive"] }}
-serde_json = "1"
 tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
 {bins}"#,
         name = workflow.name,

@@ -77,10 +77,15 @@ impl TypeSpace {
         quote!(#ident)
     }
 
-    /// Every definition, in name order.
+    /// Every definition, in name order, after the imports they use: the runtime's serde and
+    /// serde_json (`#[serde(crate = …)]` names the same path), so a generated crate depends on
+    /// orderflow-runtime alone. Short paths keep derive lists within one line.
     pub fn tokens(&self) -> TokenStream {
         let defs = self.defs.values().map(|d| &d.tokens);
-        quote! { #(#defs)* }
+        quote! {
+            use ::orderflow_runtime::{serde, serde_json};
+            #(#defs)*
+        }
     }
 
     fn warn(&mut self, at: At<'_>, pointer: &str, message: String) {
@@ -113,14 +118,14 @@ impl TypeSpace {
                 pointer,
                 format!("nested more than {MAX_DEPTH} levels deep"),
             );
-            return quote!(::serde_json::Value);
+            return quote!(serde_json::Value);
         }
         let object = match schema {
-            Value::Bool(true) => return quote!(::serde_json::Value),
+            Value::Bool(true) => return quote!(serde_json::Value),
             Value::Object(o) => o,
             _ => {
                 self.warn(at, pointer, "`false` schema: no value is valid".into());
-                return quote!(::serde_json::Value);
+                return quote!(serde_json::Value);
             }
         };
         if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
@@ -166,7 +171,7 @@ impl TypeSpace {
                     pointer,
                     format!("`{keyword}` has no faithful Rust type"),
                 );
-                return quote!(::serde_json::Value);
+                return quote!(serde_json::Value);
             }
         }
         let types = type_names(object);
@@ -175,7 +180,7 @@ impl TypeSpace {
                 self.object(at, pointer, object, hint, depth)
             }
             [] if object.contains_key("items") => self.array(at, pointer, object, hint, depth),
-            [] => quote!(::serde_json::Value),
+            [] => quote!(serde_json::Value),
             [single] => match single.as_str() {
                 "string" => quote!(::std::string::String),
                 "boolean" => quote!(bool),
@@ -194,7 +199,7 @@ impl TypeSpace {
                 "array" => self.array(at, pointer, object, hint, depth),
                 "object" => self.object(at, pointer, object, hint, depth),
                 "null" => quote!(()),
-                _ => quote!(::serde_json::Value),
+                _ => quote!(serde_json::Value),
             },
             _ => {
                 // `type: [A, B]`: an untagged enum with one variant per type.
@@ -230,7 +235,7 @@ impl TypeSpace {
                 pointer,
                 format!("`$ref` \"{reference}\" is not a JSON pointer into this file"),
             );
-            return quote!(::serde_json::Value);
+            return quote!(serde_json::Value);
         };
         let key = (
             at.doc.file.path().display().to_string(),
@@ -335,22 +340,28 @@ impl TypeSpace {
         // A map: no declared properties, values described by additionalProperties.
         if properties.is_none_or(|p| p.is_empty()) {
             return match additional {
-                Some(Value::Bool(false)) => {
-                    self.define(at, pointer, hint, |_, ident| {
-                        let doc = doc_attr(object);
-                        quote! {
-                            #doc
-                            #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-                            #[serde(deny_unknown_fields)]
-                            pub struct #ident {}
-                        }
-                    })
-                }
+                Some(Value::Bool(false)) => self.define(at, pointer, hint, |_, ident| {
+                    let doc = doc_attr(object);
+                    quote! {
+                        #doc
+                        #[derive(serde::Serialize, serde::Deserialize)]
+                        #[serde(crate = "::orderflow_runtime::serde")]
+                        #[derive(Debug, Clone, PartialEq, Default)]
+                        #[serde(deny_unknown_fields)]
+                        pub struct #ident {}
+                    }
+                }),
                 Some(schema @ Value::Object(_)) => {
-                    let value = self.type_for(at, &push_pointer(pointer, "additionalProperties"), schema, &format!("{hint}Value"), depth + 1);
+                    let value = self.type_for(
+                        at,
+                        &push_pointer(pointer, "additionalProperties"),
+                        schema,
+                        &format!("{hint}Value"),
+                        depth + 1,
+                    );
                     quote!(::std::collections::BTreeMap<::std::string::String, #value>)
                 }
-                _ => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+                _ => quote!(serde_json::Map<::std::string::String, serde_json::Value>),
             };
         }
         let required: Vec<&str> = object
@@ -415,7 +426,9 @@ impl TypeSpace {
             let doc = doc_attr(object);
             quote! {
                 #doc
-                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                #[derive(serde::Serialize, serde::Deserialize)]
+                #[serde(crate = "::orderflow_runtime::serde")]
+                #[derive(Debug, Clone, PartialEq)]
                 #(#container)*
                 pub struct #ident { #(#fields)* }
             }
@@ -454,7 +467,7 @@ impl TypeSpace {
                     pointer,
                     "tuple arrays (`items` as an array) have no faithful Rust type here".into(),
                 );
-                quote!(::std::vec::Vec<::serde_json::Value>)
+                quote!(::std::vec::Vec<serde_json::Value>)
             }
             None if object.contains_key("prefixItems") => {
                 self.warn(
@@ -462,9 +475,9 @@ impl TypeSpace {
                     pointer,
                     "tuple arrays (`prefixItems`) have no faithful Rust type here".into(),
                 );
-                quote!(::std::vec::Vec<::serde_json::Value>)
+                quote!(::std::vec::Vec<serde_json::Value>)
             }
-            None => quote!(::std::vec::Vec<::serde_json::Value>),
+            None => quote!(::std::vec::Vec<serde_json::Value>),
         }
     }
 
@@ -486,7 +499,7 @@ impl TypeSpace {
                     pointer,
                     format!("`const` {value} is only representable as a string constant"),
                 );
-                quote!(::serde_json::Value)
+                quote!(serde_json::Value)
             }
         }
     }
@@ -506,7 +519,7 @@ impl TypeSpace {
                 pointer,
                 "an `enum` of values other than strings has no faithful Rust enum".into(),
             );
-            return quote!(::serde_json::Value);
+            return quote!(serde_json::Value);
         }
         self.define(at, pointer, hint, |_, ident| {
             let mut used = Vec::new();
@@ -517,7 +530,9 @@ impl TypeSpace {
             let doc = doc_attr(object);
             quote! {
                 #doc
-                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+                #[derive(serde::Serialize, serde::Deserialize)]
+                #[serde(crate = "::orderflow_runtime::serde")]
+                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
                 pub enum #ident { #(#variants)* }
             }
         })
@@ -570,7 +585,9 @@ impl TypeSpace {
                 let doc = doc_attr(object);
                 quote! {
                     #doc
-                    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                    #[derive(serde::Serialize, serde::Deserialize)]
+                    #[serde(crate = "::orderflow_runtime::serde")]
+                    #[derive(Debug, Clone, PartialEq)]
                     #[serde(tag = #tag)]
                     pub enum #ident { #(#variants)* }
                 }
@@ -601,14 +618,16 @@ impl TypeSpace {
                 let doc = doc_attr(object);
                 quote! {
                     #doc
-                    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                    #[derive(serde::Serialize, serde::Deserialize)]
+                    #[serde(crate = "::orderflow_runtime::serde")]
+                    #[derive(Debug, Clone, PartialEq)]
                     #[serde(untagged)]
                     pub enum #ident { #(#variants)* }
                 }
             });
         }
         self.warn(at, pointer, "`oneOf`/`anyOf` alternatives that neither differ in JSON type nor share a `const` discriminator property cannot be told apart".into());
-        quote!(::serde_json::Value)
+        quote!(serde_json::Value)
     }
 
     fn all_of(
@@ -642,7 +661,7 @@ impl TypeSpace {
                     "`allOf` of schemas that are not all plain objects has no faithful Rust type"
                         .into(),
                 );
-                return quote!(::serde_json::Value);
+                return quote!(serde_json::Value);
             }
             if let Some(p) = o.get("properties").and_then(Value::as_object) {
                 for (k, v) in p {
