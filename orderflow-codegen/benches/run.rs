@@ -6,6 +6,9 @@
 //! profile). Divan reports items/s: executions per second. The CLI must sustain at least
 //! 20,000 executions/s on one core (it is single-threaded).
 
+// A test fails by panicking: unwrap and expect say where (the workspace denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

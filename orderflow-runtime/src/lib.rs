@@ -57,9 +57,7 @@
 //!     orderflow_runtime::run(CheckInventory).await
 //! }
 //! ```
-#![forbid(unsafe_code)]
 #![warn(missing_docs)]
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub use aws_lambda_events;
 pub use lambda_runtime::{self, Diagnostic, Error, LambdaEvent};
