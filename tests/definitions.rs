@@ -116,7 +116,7 @@ fn examples_fit_the_execution_input_schema() {
 fn binary_name_errors(manifest: &str) -> Vec<String> {
     let workflow = clean("definitions/order-status");
     let file = orderflow_model::source::SourceFile::new("order-status/Cargo.toml", manifest);
-    orderflow_codegen::emit::cargo_manifest::check(&workflow, &file)
+    orderflow_codegen::check_cargo_manifest(&workflow, &file)
         .iter()
         .map(|d| {
             let at = d
@@ -135,7 +135,7 @@ fn the_generated_crates_name_their_binaries_as_the_templates_deploy_them() {
         let dir = workspace_root().join("generated-example").join(workflow);
         let text = std::fs::read_to_string(dir.join("Cargo.toml")).expect("the crate's manifest");
         let file = orderflow_model::source::SourceFile::new("Cargo.toml", text);
-        let diagnostics = orderflow_codegen::emit::cargo_manifest::check(
+        let diagnostics = orderflow_codegen::check_cargo_manifest(
             &clean(&format!("definitions/{workflow}")),
             &file,
         );

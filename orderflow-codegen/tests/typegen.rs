@@ -34,7 +34,7 @@ fn generated_modules_match_their_snapshots() {
         assert!(!analysis.has_errors(), "{name}: {:?}", analysis.diagnostics);
         let workflow = analysis.workflow.expect("a workflow");
         let (module, warnings) =
-            orderflow_codegen::emit::generated_module(&workflow, &format!("tests/typegen/{name}"));
+            orderflow_codegen::generated_module(&workflow, &format!("tests/typegen/{name}"));
         assert!(
             warnings.is_empty(),
             "{name}: every construct maps: {warnings:?}"
@@ -54,8 +54,8 @@ fn generation_is_deterministic() {
         let first = analyze(&sources).workflow.expect("a workflow");
         let second = analyze(&sources).workflow.expect("a workflow");
         assert_eq!(
-            orderflow_codegen::emit::generated_module(&first, "x").0,
-            orderflow_codegen::emit::generated_module(&second, "x").0
+            orderflow_codegen::generated_module(&first, "x").0,
+            orderflow_codegen::generated_module(&second, "x").0
         );
     }
 }
