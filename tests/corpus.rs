@@ -149,9 +149,7 @@ fn corpus_cases_report_their_code_and_match_snapshots() {
                 let file = SourceFile::new(format!("{name}/{CRATE_FOLDER}Cargo.toml"), text);
                 analysis
                     .diagnostics
-                    .extend(orderflow_codegen::check_cargo_manifest(
-                        workflow, &file,
-                    ));
+                    .extend(orderflow_codegen::check_cargo_manifest(workflow, &file));
             }
         }
         let codes: Vec<&str> = analysis

@@ -15,8 +15,8 @@ use std::path::PathBuf;
 
 use orderflow_exec::{ExecutionIdentity, ExecutionOptions, ExecutionStatus, Executor, NoTasks};
 use orderflow_model::asl::model::{QueryLanguage, StateMachine};
-use orderflow_model::asl::parse::{FunctionCatalog, parse_state_machine};
 use orderflow_model::asl::validate::validate;
+use orderflow_model::asl::{FunctionCatalog, parse_state_machine};
 use orderflow_model::source::SourceFile;
 use serde_json::Value;
 

@@ -21,21 +21,21 @@
 //! ```
 
 mod choice;
-pub mod clock;
-pub mod contracts;
-pub mod error;
-pub mod history;
-pub mod intrinsics;
+mod clock;
+mod contracts;
+mod error;
+mod history;
+mod intrinsics;
 pub mod jsonata;
 #[cfg(feature = "lambda-endpoint")]
-pub mod lambda_endpoint;
-pub mod mocks;
-pub mod paths;
+mod lambda_endpoint;
+mod mocks;
+mod paths;
 mod plan;
-pub mod retry;
+mod retry;
 mod run;
 mod size;
-pub mod task;
+mod task;
 mod variables;
 
 use std::sync::Arc;
@@ -49,7 +49,7 @@ pub use clock::{ClockMode, ThreadTimer, Timer};
 pub use contracts::{
     ContractError, ContractKind, ContractMode, ContractViolation, Contracts, Schema,
 };
-pub use error::Failure;
+pub use error::{Failure, names};
 /// The future a [`TaskInvoker`] returns, re-exported so implementors need not name `futures`.
 pub use futures::future::BoxFuture;
 pub use history::{EventType, HistoryDetail, HistoryEvent};
@@ -59,7 +59,10 @@ pub use mocks::{
     MockConfig, MockConfigError, MockInvoker, MockOutcome, MockTestCase, MockedResponse,
 };
 pub use plan::DefinitionError;
-pub use task::{FnInvoker, NoTasks, TaskError, TaskInvoker, TaskRequest};
+pub use task::{
+    FnInvoker, NoTasks, TaskError, TaskInvoker, TaskRequest, describe_resource, lambda_event,
+    lambda_invoke_response,
+};
 
 /// AWS's payload limit for execution input, state input/output and results (256 KiB).
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
