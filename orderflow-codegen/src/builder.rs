@@ -58,6 +58,7 @@ impl fmt::Display for BuildError {
 impl std::error::Error for BuildError {}
 
 impl Builder {
+    /// A builder with no workflow yet, printing `cargo:rerun-if-changed` lines.
     pub fn new() -> Self {
         Builder {
             workflows: Vec::new(),

@@ -9,6 +9,7 @@
 //! [`crate_files`], the deployment templates) and the rustc-style [`render_human`]. Everything
 //! else (the CLI's commands, file writing, the emitters' internals) is private, so it can change
 //! without breaking a caller.
+#![deny(missing_docs)]
 
 mod builder;
 mod cli;

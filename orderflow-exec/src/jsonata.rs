@@ -27,13 +27,22 @@ pub struct Expr {
 /// A JSONata value template: a `{% … %}` string, or JSON holding such strings.
 #[derive(Debug, Clone)]
 pub enum Template {
+    /// A `{% … %}` string: its expression's value.
     Expr(Expr),
+    /// A value without expressions, used as written.
     Literal(Value),
+    /// An object whose members are templates, in the order written.
     Object(Vec<(String, Template)>),
+    /// An array of templates.
     Array(Vec<Template>),
 }
 
 impl Template {
+    /// Parses every `{% … %}` string in `value`.
+    ///
+    /// # Errors
+    ///
+    /// The first expression that does not parse.
     pub fn compile(value: &Value) -> Result<Self, String> {
         Ok(match value {
             Value::String(s) => match expression_text(s) {

@@ -19,6 +19,7 @@
 //! println!("{}", execution.to_json());
 //! # Ok(()) }
 //! ```
+#![deny(missing_docs)]
 
 mod choice;
 mod clock;
@@ -80,12 +81,18 @@ pub struct Executor {
 /// The names the context object (`$$.Execution.Id`, `$$.StateMachine.Name`, …) reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecutionIdentity {
+    /// The ARN partition (`aws`).
     pub partition: String,
+    /// The region in the ARNs (`us-east-1`).
     pub region: String,
+    /// The account id in the ARNs.
     pub account: String,
+    /// The state machine's name (`$$.StateMachine.Name`, and part of its ARN).
     pub state_machine_name: String,
     /// `None`: a random UUID, as AWS names executions.
     pub execution_name: Option<String>,
+    /// The execution role (`$$.Execution.RoleArn`; `None`: `role/StepFunctionsExecutionRole` in
+    /// the account).
     pub role_arn: Option<String>,
 }
 
@@ -105,14 +112,17 @@ impl Default for ExecutionIdentity {
 /// How to run one execution.
 #[derive(Clone)]
 pub struct ExecutionOptions {
+    /// Virtual time (waits and back-off do not sleep) or the real clock.
     pub clock: ClockMode,
     /// Sleeps for [`ClockMode::Real`] (waits, back-off, task timeouts).
     pub timer: Arc<dyn Timer>,
     /// The execution's start, in milliseconds since the Unix epoch (`None`: now).
     pub start_time_millis: Option<i64>,
+    /// The names the context object reports.
     pub identity: ExecutionIdentity,
     /// Seeds States.MathRandom, States.UUID and jitter (`None`: random).
     pub random_seed: Option<u64>,
+    /// How much history the execution records.
     pub history: HistoryDetail,
     /// The payload limit that raises States.DataLimitExceeded (`None`: unchecked).
     pub max_payload_bytes: Option<usize>,
@@ -149,10 +159,14 @@ impl std::fmt::Debug for ExecutionOptions {
     }
 }
 
+/// How an execution ended, as `DescribeExecution` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExecutionStatus {
+    /// The execution reached a Succeed or End state.
     Succeeded,
+    /// A state failed and no catcher handled it.
     Failed,
+    /// The state machine's `TimeoutSeconds` elapsed.
     TimedOut,
 }
 
@@ -170,11 +184,15 @@ impl ExecutionStatus {
 /// The outcome of one execution.
 #[derive(Debug, Clone)]
 pub struct Execution {
+    /// How the execution ended.
     pub status: ExecutionStatus,
     /// The output, when the execution succeeded.
     pub output: Option<Value>,
+    /// The error name, when the execution failed or timed out.
     pub error: Option<String>,
+    /// The cause, when the execution failed or timed out.
     pub cause: Option<String>,
+    /// The events recorded, as [`ExecutionOptions::history`] asked.
     pub history: Vec<HistoryEvent>,
     /// Time spent in waits and back-off on the virtual clock.
     pub virtual_elapsed: Duration,

@@ -75,7 +75,9 @@ const THROW: &str = "Throw";
 pub struct MockConfigError {
     /// `None` only when there is no place to point at.
     pub location: Option<Location>,
+    /// What is wrong.
     pub message: String,
+    /// How to fix it, when there is a likely fix.
     pub help: Option<String>,
 }
 
@@ -146,6 +148,7 @@ pub struct MockedResponse {
 }
 
 impl MockedResponse {
+    /// The entry's name in `MockedResponses`.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -344,10 +347,12 @@ pub struct MockTestCase {
 }
 
 impl MockTestCase {
+    /// The test case's name.
     pub fn name(&self) -> &str {
         &self.data.name
     }
 
+    /// The state machine the test case belongs to, as named in `StateMachines`.
     pub fn state_machine(&self) -> &str {
         &self.data.state_machine
     }

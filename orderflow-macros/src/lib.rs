@@ -2,6 +2,7 @@
 //!
 //! A thin shell over [`orderflow_model::derive::derive_step`]: everything it checks and emits is
 //! decided there, from the same model `orderflow-codegen check` builds.
+#![deny(missing_docs)]
 
 use std::path::PathBuf;
 

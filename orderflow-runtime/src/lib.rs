@@ -57,7 +57,7 @@
 //!     orderflow_runtime::run(CheckInventory).await
 //! }
 //! ```
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub use aws_lambda_events;
 pub use lambda_runtime::{self, Diagnostic, Error, LambdaEvent};

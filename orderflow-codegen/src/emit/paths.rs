@@ -179,7 +179,9 @@ pub enum Runtime {
     Local(PathBuf),
     /// A git repository, with an optional `rev`, `tag` or `branch`.
     Git {
+        /// The repository URL.
         url: String,
+        /// Which commit to use, and its name; `None`: the default branch.
         reference: Option<(GitReference, String)>,
     },
     /// A version requirement, for crates.io (or the registry cargo is configured with).
@@ -189,8 +191,11 @@ pub enum Runtime {
 /// Which commit of a git dependency to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GitReference {
+    /// `rev = "…"`: a commit hash.
     Rev,
+    /// `tag = "…"`.
     Tag,
+    /// `branch = "…"`.
     Branch,
 }
 
