@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use orderflow_codegen::Builder;
+use orderflow_codegen::{BuildError, Builder};
 use orderflow_model::analyze;
 use orderflow_model::workflow::WorkflowSources;
 
@@ -161,5 +161,15 @@ fn builder_fails_with_the_diagnostics_and_writes_nothing() {
         message.contains("error[E0104]") && message.contains("workflow.asl.json"),
         "{message}"
     );
+    assert!(
+        message.starts_with("orderflow: the workflow definitions have 1 error:"),
+        "{message}"
+    );
+    // The diagnostics themselves travel with the error, not only their text.
+    let BuildError::Definitions(diagnostics) = &error else {
+        panic!("expected the definitions' diagnostics, got {error:?}");
+    };
+    let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["E0104"]);
     assert_eq!(std::fs::read_dir(out.path()).expect("out").count(), 0);
 }

@@ -6,7 +6,6 @@
 //! ends, so it is right whatever `--out` is (relative, absolute, with `..`) and the crate can be
 //! moved together with what it refers to.
 
-use std::fmt;
 use std::path::{Component, Path, PathBuf};
 use std::str::FromStr;
 
@@ -210,16 +209,9 @@ impl GitReference {
 }
 
 /// Why a `--runtime` value is not understood.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct RuntimeParseError(String);
-
-impl fmt::Display for RuntimeParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for RuntimeParseError {}
 
 impl FromStr for Runtime {
     type Err = RuntimeParseError;
