@@ -48,7 +48,8 @@ use orderflow_model::asl::model::StateMachine;
 
 pub use clock::{ClockMode, ThreadTimer, Timer};
 pub use contracts::{
-    ContractError, ContractKind, ContractMode, ContractViolation, Contracts, Schema,
+    ContractError, ContractKind, ContractMode, ContractViolation, Contracts,
+    MAX_VIOLATIONS_PER_VALUE, Schema,
 };
 pub use error::{Failure, names};
 /// The future a [`TaskInvoker`] returns, re-exported so implementors need not name `futures`.
