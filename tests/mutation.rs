@@ -7,6 +7,9 @@
 //! produce valid JSON with broken workflows. The seed is fixed so a failure reproduces;
 //! `ORDERFLOW_MUTATIONS` raises the count, `ORDERFLOW_MUTATION_SEED` changes the seed.
 
+// A test fails by panicking: unwrap and expect say where (the workspace denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use orderflow_codegen::render_human;

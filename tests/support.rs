@@ -1,5 +1,8 @@
 //! Helpers shared by the end-to-end tests.
 
+// A test fails by panicking: unwrap and expect say where (the workspace denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use orderflow_codegen::render_human;

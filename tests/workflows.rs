@@ -4,6 +4,9 @@
 //! fresh seeded stores (see `definitions/*/examples/README.md`) and checks the execution's
 //! status and output, the states it visited, and the stores afterwards.
 
+// A test fails by panicking: unwrap and expect say where (the workspace denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use orderflow_runtime::local::{ContractKind, EventType, Execution, ExecutionStatus};

@@ -4,6 +4,9 @@
 //! Run: `cargo bench -p orderflow-codegen --bench check`. The ratio of the 5,000-state median to
 //! the 1,000-state median shows whether the check stays linear.
 
+// A test fails by panicking: unwrap and expect say where (the workspace denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use orderflow_model::analyze;
 use orderflow_model::workflow::WorkflowSources;
 

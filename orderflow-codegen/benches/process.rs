@@ -4,6 +4,9 @@
 //!
 //! Run: `cargo bench -p orderflow-codegen --bench process` (release build of the binary).
 
+// A test fails by panicking: unwrap and expect say where (the workspace denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::process::Command;
 

@@ -6,14 +6,17 @@
 //! profile). Divan reports items/s: executions per second. The CLI must sustain at least
 //! 20,000 executions/s on one core (it is single-threaded).
 
+// A test fails by panicking: unwrap and expect say where (the workspace denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use orderflow_exec::{ExecutionOptions, Executor, HistoryDetail, NoTasks};
 use orderflow_model::asl::model::StateMachine;
-use orderflow_model::asl::parse::{FunctionCatalog, parse_state_machine};
 use orderflow_model::asl::validate::validate;
+use orderflow_model::asl::{FunctionCatalog, parse_state_machine};
 use orderflow_model::source::SourceFile;
 use serde_json::Value;
 

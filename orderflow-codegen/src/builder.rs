@@ -15,7 +15,6 @@
 //! module. The included file holds the `types`, `errors` and `functions` modules that
 //! `orderflow-codegen generate` writes to `src/generated.rs`.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use heck::ToSnakeCase;
@@ -43,21 +42,50 @@ pub struct Generated {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// A build that cannot proceed: the rendered diagnostics, or an I/O problem.
-#[derive(Debug)]
-pub struct BuildError {
-    message: String,
+/// A build that cannot proceed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// `generate_to_out_dir` outside a build script.
+    #[error(
+        "OUT_DIR is not set: generate_to_out_dir is for build scripts; use generate_to(dir) elsewhere"
+    )]
+    NoOutDir,
+    /// A workflow folder that cannot be read.
+    #[error("cannot read workflow folder {}: {source}", dir.display())]
+    ReadWorkflow {
+        /// The folder, as given to [`Builder::workflow`].
+        dir: PathBuf,
+        /// Why it cannot be read.
+        source: std::io::Error,
+    },
+    /// The workflow definitions have errors: every error diagnostic, rendered as `check`
+    /// prints them when displayed. Nothing was written.
+    #[error("{}", render_errors(.0))]
+    Definitions(Vec<Diagnostic>),
+    /// A generated module that cannot be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The module's file.
+        path: PathBuf,
+        /// Why it cannot be written.
+        source: std::io::Error,
+    },
 }
 
-impl fmt::Display for BuildError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
+/// The text a build script prints for definition errors: a count, then each error as `check`
+/// prints it (without colour: cargo shows build-script output as is).
+fn render_errors(errors: &[Diagnostic]) -> String {
+    let rendered: Vec<String> = errors.iter().map(|d| render_human(d, false)).collect();
+    format!(
+        "orderflow: the workflow definitions have {} error{}:\n\n{}",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" },
+        rendered.join("\n\n")
+    )
 }
-
-impl std::error::Error for BuildError {}
 
 impl Builder {
+    /// A builder with no workflow yet, printing `cargo:rerun-if-changed` lines.
     pub fn new() -> Self {
         Builder {
             workflows: Vec::new(),
@@ -79,9 +107,7 @@ impl Builder {
 
     /// Writes to `$OUT_DIR`, as a build script does.
     pub fn generate_to_out_dir(self) -> Result<Generated, BuildError> {
-        let out = std::env::var_os("OUT_DIR").ok_or_else(|| BuildError {
-            message: "OUT_DIR is not set: generate_to_out_dir is for build scripts; use generate_to(dir) elsewhere".into(),
-        })?;
+        let out = std::env::var_os("OUT_DIR").ok_or(BuildError::NoOutDir)?;
         self.generate_to(Path::new(&out))
     }
 
@@ -93,9 +119,11 @@ impl Builder {
         let mut warnings = Vec::new();
         let mut errors = Vec::new();
         for dir in &self.workflows {
-            let sources = WorkflowSources::read_dir(dir).map_err(|e| BuildError {
-                message: format!("cannot read workflow folder {}: {e}", dir.display()),
-            })?;
+            let sources =
+                WorkflowSources::read_dir(dir).map_err(|source| BuildError::ReadWorkflow {
+                    dir: dir.clone(),
+                    source,
+                })?;
             inputs.extend(sources.files().map(|f| f.path().to_path_buf()));
             // New schema files appear in these folders.
             inputs.push(dir.clone());
@@ -120,15 +148,7 @@ impl Builder {
             }
         }
         if !errors.is_empty() {
-            let rendered: Vec<String> = errors.iter().map(|d| render_human(d, false)).collect();
-            return Err(BuildError {
-                message: format!(
-                    "orderflow: the workflow definitions have {} error{}:\n\n{}",
-                    errors.len(),
-                    if errors.len() == 1 { "" } else { "s" },
-                    rendered.join("\n\n")
-                ),
-            });
+            return Err(BuildError::Definitions(errors));
         }
         if self.emit_rerun {
             for w in &warnings {
@@ -141,8 +161,9 @@ impl Builder {
         let mut files = Vec::new();
         for (name, module) in modules {
             let path = out_dir.join(format!("{name}.rs"));
-            crate::output::write_atomic(&path, &module).map_err(|e| BuildError {
-                message: format!("cannot write {}: {e}", path.display()),
+            crate::output::write_atomic(&path, &module).map_err(|source| BuildError::Write {
+                path: path.clone(),
+                source,
             })?;
             files.push(path);
         }

@@ -3,12 +3,27 @@
 //! build-script API ([`Builder`]).
 //!
 //! The model comes from orderflow-model and the executor behind `run` from orderflow-exec.
+//!
+//! The public surface is what build scripts, the binary and the integration tests call: the
+//! [`Builder`], [`run_cli`], the generators of a workflow's files ([`generated_module`],
+//! [`crate_files`], the deployment templates) and the rustc-style [`render_human`]. Everything
+//! else (the CLI's commands, file writing, the emitters' internals) is private, so it can change
+//! without breaking a caller.
+#![deny(missing_docs)]
 
-pub mod builder;
-pub mod cli;
-pub mod emit;
-pub mod output;
+mod builder;
+mod cli;
+mod emit;
+mod output;
 mod render;
 
-pub use builder::Builder;
+pub use builder::{BuildError, Builder, Generated};
+pub use cli::main as run_cli;
+pub use emit::cargo_manifest::check as check_cargo_manifest;
+pub use emit::deploy::{
+    WILDCARD_ONLY_ACTIONS, iam_statements, sam_template, sam_template_value, serverless_template,
+    serverless_value,
+};
+pub use emit::paths::{CratePaths, GitReference, Runtime, RuntimeParseError};
+pub use emit::{FileKind, OutputFile, crate_files, generated_module};
 pub use render::render_human;

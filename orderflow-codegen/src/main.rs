@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    orderflow_codegen::cli::main()
+    orderflow_codegen::run_cli()
 }

@@ -2,6 +2,9 @@
 //! Functions Local's format, `--inputs` and `--history`. Fixtures: `tests/run/` (one thing each)
 //! and the reference workflows under `definitions/`.
 
+// A test fails by panicking: unwrap and expect say where (the workspace denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

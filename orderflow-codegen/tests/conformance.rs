@@ -7,13 +7,16 @@
 //! output is equal (only its shape when the recording replaced generated values), or for FAILED
 //! the error name is equal. Cause texts and history event types are reported, not asserted.
 
+// A test fails by panicking: unwrap and expect say where (the workspace denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use orderflow_exec::{ExecutionIdentity, ExecutionOptions, ExecutionStatus, Executor, NoTasks};
 use orderflow_model::asl::model::{QueryLanguage, StateMachine};
-use orderflow_model::asl::parse::{FunctionCatalog, parse_state_machine};
 use orderflow_model::asl::validate::validate;
+use orderflow_model::asl::{FunctionCatalog, parse_state_machine};
 use orderflow_model::source::SourceFile;
 use serde_json::Value;
 

@@ -1,9 +1,12 @@
 //! Deployment templates of both definitions: reviewed snapshots, and least privilege — every IAM
 //! statement names the resources it needs, and grants only actions the model calls for.
 
+// A test fails by panicking: unwrap and expect say where (the workspace denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
-use orderflow_codegen::emit::deploy::{
+use orderflow_codegen::{
     WILDCARD_ONLY_ACTIONS, iam_statements, sam_template, sam_template_value, serverless_template,
     serverless_value,
 };
@@ -369,13 +372,13 @@ fn invoke_function_names_resolve_in_both_templates() {
         // The crate as `generate --out <workflow>/generated` would write it: paths in it are
         // relative to the crate folder.
         let crate_dir = dir.join("generated");
-        let paths = orderflow_codegen::emit::paths::CratePaths::new(
+        let paths = orderflow_codegen::CratePaths::new(
             &dir,
             &dir,
             &crate_dir,
-            &orderflow_codegen::emit::paths::Runtime::registry(),
+            &orderflow_codegen::Runtime::registry(),
         );
-        let (files, _) = orderflow_codegen::emit::crate_files(&w, &source, &paths);
+        let (files, _) = orderflow_codegen::crate_files(&w, &source, &paths);
         let file = |path: &str| {
             files
                 .iter()

@@ -2,9 +2,12 @@
 //! folders), as reviewed snapshots beside each fixture. The same modules are compiled and
 //! exercised by the `orderflow-typegen-compile` crate through the build-script API.
 
+// A test fails by panicking: unwrap and expect say where (the workspace denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
-use orderflow_codegen::Builder;
+use orderflow_codegen::{BuildError, Builder};
 use orderflow_model::analyze;
 use orderflow_model::workflow::WorkflowSources;
 
@@ -31,7 +34,7 @@ fn generated_modules_match_their_snapshots() {
         assert!(!analysis.has_errors(), "{name}: {:?}", analysis.diagnostics);
         let workflow = analysis.workflow.expect("a workflow");
         let (module, warnings) =
-            orderflow_codegen::emit::generated_module(&workflow, &format!("tests/typegen/{name}"));
+            orderflow_codegen::generated_module(&workflow, &format!("tests/typegen/{name}"));
         assert!(
             warnings.is_empty(),
             "{name}: every construct maps: {warnings:?}"
@@ -51,8 +54,8 @@ fn generation_is_deterministic() {
         let first = analyze(&sources).workflow.expect("a workflow");
         let second = analyze(&sources).workflow.expect("a workflow");
         assert_eq!(
-            orderflow_codegen::emit::generated_module(&first, "x").0,
-            orderflow_codegen::emit::generated_module(&second, "x").0
+            orderflow_codegen::generated_module(&first, "x").0,
+            orderflow_codegen::generated_module(&second, "x").0
         );
     }
 }
@@ -158,5 +161,15 @@ fn builder_fails_with_the_diagnostics_and_writes_nothing() {
         message.contains("error[E0104]") && message.contains("workflow.asl.json"),
         "{message}"
     );
+    assert!(
+        message.starts_with("orderflow: the workflow definitions have 1 error:"),
+        "{message}"
+    );
+    // The diagnostics themselves travel with the error, not only their text.
+    let BuildError::Definitions(diagnostics) = &error else {
+        panic!("expected the definitions' diagnostics, got {error:?}");
+    };
+    let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["E0104"]);
     assert_eq!(std::fs::read_dir(out.path()).expect("out").count(), 0);
 }

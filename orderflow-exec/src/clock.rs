@@ -17,6 +17,7 @@ pub enum ClockMode {
 
 /// Sleeps for real-clock executions, so the executor needs no particular async runtime.
 pub trait Timer: Send + Sync {
+    /// Resolves after `duration` of wall-clock time.
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
 }
 

@@ -69,6 +69,7 @@ pub enum ContractKind {
 }
 
 impl ContractKind {
+    /// The kind as the run output spells it (`executionInput`, `functionInput`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             ContractKind::ExecutionInput => "executionInput",
@@ -84,6 +85,7 @@ impl ContractKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContractViolation {
+    /// Which value broke its contract: the execution input, or what a Task sent or received.
     pub contract: ContractKind,
     /// The Task state that sent or received the value (`None` for the execution input).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,6 +100,7 @@ pub struct ContractViolation {
     /// Where that keyword is in the schema file (1-based), when the pointer resolves in it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// The keyword's column in the schema file (1-based), with `line`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
     /// The JSON pointer of the offending part of the value (`""`: the whole value).
@@ -191,7 +194,9 @@ impl fmt::Display for ContractViolation {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}: the schema does not compile for validation: {message}")]
 pub struct ContractError {
+    /// The schema file that does not compile.
     pub file: String,
+    /// What the validator refused.
     pub message: String,
 }
 

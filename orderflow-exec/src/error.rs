@@ -3,16 +3,27 @@
 
 /// The built-in error names the executor raises.
 pub mod names {
+    /// Matches every error except States.Runtime and States.DataLimitExceeded.
     pub const ALL: &str = "States.ALL";
+    /// The execution cannot go on (an unbound Task, a path that selects nothing…); never retried or caught.
     pub const RUNTIME: &str = "States.Runtime";
+    /// A Task ran longer than its `TimeoutSeconds`.
     pub const TIMEOUT: &str = "States.Timeout";
+    /// A Task sent no heartbeat within its `HeartbeatSeconds`.
     pub const HEARTBEAT_TIMEOUT: &str = "States.HeartbeatTimeout";
+    /// Matches every Task error except States.Timeout.
     pub const TASK_FAILED: &str = "States.TaskFailed";
+    /// A payload exceeded the 256 KiB limit; ends the execution.
     pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
+    /// No Choice rule matched and the Choice state has no `Default`.
     pub const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
+    /// An intrinsic function (`States.Format`, …) failed on its arguments.
     pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
+    /// `ResultPath` names a place the state's input cannot hold.
     pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
+    /// More Map iterations failed than `ToleratedFailureCount`/`Percentage` allow.
     pub const EXCEED_TOLERATED_FAILURE_THRESHOLD: &str = "States.ExceedToleratedFailureThreshold";
+    /// A JSONata expression failed or gave no value where one is needed.
     pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
 }
 
@@ -20,11 +31,14 @@ pub mod names {
 /// state may leave either out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
+    /// The error name (`States.Timeout`, a function's `BookNotFound`…).
     pub error: Option<String>,
+    /// The human-readable cause.
     pub cause: Option<String>,
 }
 
 impl Failure {
+    /// A failure with both an error name and a cause.
     pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
         Failure {
             error: Some(error.into()),
@@ -32,6 +46,7 @@ impl Failure {
         }
     }
 
+    /// The error name, or `""` when the failure has none (a Fail state without `Error`).
     pub fn error_name(&self) -> &str {
         self.error.as_deref().unwrap_or("")
     }

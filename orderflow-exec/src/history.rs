@@ -8,9 +8,15 @@ macro_rules! event_types {
     ($($variant:ident,)*) => {
         /// A history event type, named as in the Step Functions `HistoryEventType` enum.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum EventType { $($variant,)* }
+        pub enum EventType {
+            $(
+                #[doc = concat!("`", stringify!($variant), "` in AWS's history.")]
+                $variant,
+            )*
+        }
 
         impl EventType {
+            /// The type's name as AWS records it (`TaskStateEntered`).
             pub fn name(self) -> &'static str {
                 match self { $(EventType::$variant => stringify!($variant),)* }
             }
@@ -66,6 +72,7 @@ event_types! {
 pub struct HistoryEvent {
     /// 1 for `ExecutionStarted`, then one more per event.
     pub id: u64,
+    /// What happened (`TaskStateEntered`, `ExecutionFailed`, …).
     pub event_type: EventType,
     /// The state the event is about, if any.
     pub state: Option<Arc<str>>,
@@ -75,6 +82,7 @@ pub struct HistoryEvent {
 }
 
 impl HistoryEvent {
+    /// The event as `{"id", "type", "stateName", "details"}`, the run output's history format.
     pub fn to_json(&self) -> Value {
         let mut out = json!({"id": self.id, "type": self.event_type.name()});
         if let Some(state) = &self.state {

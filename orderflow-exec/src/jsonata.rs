@@ -27,13 +27,22 @@ pub struct Expr {
 /// A JSONata value template: a `{% … %}` string, or JSON holding such strings.
 #[derive(Debug, Clone)]
 pub enum Template {
+    /// A `{% … %}` string: its expression's value.
     Expr(Expr),
+    /// A value without expressions, used as written.
     Literal(Value),
+    /// An object whose members are templates, in the order written.
     Object(Vec<(String, Template)>),
+    /// An array of templates.
     Array(Vec<Template>),
 }
 
 impl Template {
+    /// Parses every `{% … %}` string in `value`.
+    ///
+    /// # Errors
+    ///
+    /// The first expression that does not parse.
     pub fn compile(value: &Value) -> Result<Self, String> {
         Ok(match value {
             Value::String(s) => match expression_text(s) {
@@ -71,7 +80,11 @@ impl Template {
 
     /// [`Template::evaluate`] with a session made for it: every expression of the template is
     /// evaluated by the same one.
-    pub fn evaluate_with(&self, session: &mut Session, field: &str) -> Result<Value, Failure> {
+    pub(crate) fn evaluate_with(
+        &self,
+        session: &mut Session,
+        field: &str,
+    ) -> Result<Value, Failure> {
         match self {
             Template::Expr(e) => session.value(e, field),
             Template::Literal(v) => Ok(v.clone()),
@@ -95,7 +108,7 @@ impl Template {
 
 /// The expression inside `{% … %}`, or `None` for a literal string. AWS takes only a string
 /// that begins with `{%` and ends with `%}` as an expression.
-pub fn expression_text(s: &str) -> Option<&str> {
+pub(crate) fn expression_text(s: &str) -> Option<&str> {
     s.strip_prefix("{%").and_then(|r| r.strip_suffix("%}"))
 }
 
@@ -116,7 +129,7 @@ pub fn parse(text: &str) -> Result<Expr, String> {
 }
 
 /// A `Failure` of [`eval`] with the cause AWS gives, naming the expression and the field.
-pub fn in_field(failure: Failure, expr: &Expr, field: &str) -> Failure {
+pub(crate) fn in_field(failure: Failure, expr: &Expr, field: &str) -> Failure {
     Failure::new(
         failure
             .error
@@ -133,7 +146,7 @@ pub fn in_field(failure: Failure, expr: &Expr, field: &str) -> Failure {
 /// for the expressions of one field: the values are converted to JSONata's once, and
 /// `$random()`/`$uuid()` draw from one generator (`seed`: the execution's generator picks it,
 /// so seeded runs repeat, and two `$uuid()` in one `Output` differ).
-pub struct Session {
+pub(crate) struct Session {
     evaluator: Evaluator,
 }
 

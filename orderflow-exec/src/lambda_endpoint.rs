@@ -176,7 +176,9 @@ fn classify(status: u16, function_error: bool, body: &str) -> Result<Value, Task
 
 /// Lambda Tasks to the endpoint, every other Task to `rest`.
 pub struct WithLambdaEndpoint<'e, T> {
+    /// Where Lambda Tasks go.
     pub endpoint: &'e LambdaEndpoint,
+    /// What every other Task goes to.
     pub rest: T,
 }
 

@@ -19,23 +19,24 @@
 //! println!("{}", execution.to_json());
 //! # Ok(()) }
 //! ```
+#![deny(missing_docs)]
 
 mod choice;
-pub mod clock;
-pub mod contracts;
-pub mod error;
-pub mod history;
-pub mod intrinsics;
+mod clock;
+mod contracts;
+mod error;
+mod history;
+mod intrinsics;
 pub mod jsonata;
 #[cfg(feature = "lambda-endpoint")]
-pub mod lambda_endpoint;
-pub mod mocks;
-pub mod paths;
+mod lambda_endpoint;
+mod mocks;
+mod paths;
 mod plan;
-pub mod retry;
+mod retry;
 mod run;
 mod size;
-pub mod task;
+mod task;
 mod variables;
 
 use std::sync::Arc;
@@ -47,9 +48,10 @@ use orderflow_model::asl::model::StateMachine;
 
 pub use clock::{ClockMode, ThreadTimer, Timer};
 pub use contracts::{
-    ContractError, ContractKind, ContractMode, ContractViolation, Contracts, Schema,
+    ContractError, ContractKind, ContractMode, ContractViolation, Contracts,
+    MAX_VIOLATIONS_PER_VALUE, Schema,
 };
-pub use error::Failure;
+pub use error::{Failure, names};
 /// The future a [`TaskInvoker`] returns, re-exported so implementors need not name `futures`.
 pub use futures::future::BoxFuture;
 pub use history::{EventType, HistoryDetail, HistoryEvent};
@@ -59,7 +61,10 @@ pub use mocks::{
     MockConfig, MockConfigError, MockInvoker, MockOutcome, MockTestCase, MockedResponse,
 };
 pub use plan::DefinitionError;
-pub use task::{FnInvoker, NoTasks, TaskError, TaskInvoker, TaskRequest};
+pub use task::{
+    FnInvoker, NoTasks, TaskError, TaskInvoker, TaskRequest, describe_resource, lambda_event,
+    lambda_invoke_response,
+};
 
 /// AWS's payload limit for execution input, state input/output and results (256 KiB).
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
@@ -77,12 +82,18 @@ pub struct Executor {
 /// The names the context object (`$$.Execution.Id`, `$$.StateMachine.Name`, …) reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecutionIdentity {
+    /// The ARN partition (`aws`).
     pub partition: String,
+    /// The region in the ARNs (`us-east-1`).
     pub region: String,
+    /// The account id in the ARNs.
     pub account: String,
+    /// The state machine's name (`$$.StateMachine.Name`, and part of its ARN).
     pub state_machine_name: String,
     /// `None`: a random UUID, as AWS names executions.
     pub execution_name: Option<String>,
+    /// The execution role (`$$.Execution.RoleArn`; `None`: `role/StepFunctionsExecutionRole` in
+    /// the account).
     pub role_arn: Option<String>,
 }
 
@@ -102,14 +113,17 @@ impl Default for ExecutionIdentity {
 /// How to run one execution.
 #[derive(Clone)]
 pub struct ExecutionOptions {
+    /// Virtual time (waits and back-off do not sleep) or the real clock.
     pub clock: ClockMode,
     /// Sleeps for [`ClockMode::Real`] (waits, back-off, task timeouts).
     pub timer: Arc<dyn Timer>,
     /// The execution's start, in milliseconds since the Unix epoch (`None`: now).
     pub start_time_millis: Option<i64>,
+    /// The names the context object reports.
     pub identity: ExecutionIdentity,
     /// Seeds States.MathRandom, States.UUID and jitter (`None`: random).
     pub random_seed: Option<u64>,
+    /// How much history the execution records.
     pub history: HistoryDetail,
     /// The payload limit that raises States.DataLimitExceeded (`None`: unchecked).
     pub max_payload_bytes: Option<usize>,
@@ -146,10 +160,14 @@ impl std::fmt::Debug for ExecutionOptions {
     }
 }
 
+/// How an execution ended, as `DescribeExecution` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExecutionStatus {
+    /// The execution reached a Succeed or End state.
     Succeeded,
+    /// A state failed and no catcher handled it.
     Failed,
+    /// The state machine's `TimeoutSeconds` elapsed.
     TimedOut,
 }
 
@@ -167,11 +185,15 @@ impl ExecutionStatus {
 /// The outcome of one execution.
 #[derive(Debug, Clone)]
 pub struct Execution {
+    /// How the execution ended.
     pub status: ExecutionStatus,
     /// The output, when the execution succeeded.
     pub output: Option<Value>,
+    /// The error name, when the execution failed or timed out.
     pub error: Option<String>,
+    /// The cause, when the execution failed or timed out.
     pub cause: Option<String>,
+    /// The events recorded, as [`ExecutionOptions::history`] asked.
     pub history: Vec<HistoryEvent>,
     /// Time spent in waits and back-off on the virtual clock.
     pub virtual_elapsed: Duration,

@@ -62,7 +62,6 @@ use crate::task::{TaskError, TaskInvoker, TaskRequest, describe_resource};
 use orderflow_model::diagnostic::Location;
 use orderflow_model::json::{self, Json, JsonKind, Member, Span, push_pointer};
 use orderflow_model::source::SourceFile;
-use orderflow_model::suggest;
 
 const STATE_MACHINES: &str = "StateMachines";
 const MOCKED_RESPONSES: &str = "MockedResponses";
@@ -76,7 +75,9 @@ const THROW: &str = "Throw";
 pub struct MockConfigError {
     /// `None` only when there is no place to point at.
     pub location: Option<Location>,
+    /// What is wrong.
     pub message: String,
+    /// How to fix it, when there is a likely fix.
     pub help: Option<String>,
 }
 
@@ -147,6 +148,7 @@ pub struct MockedResponse {
 }
 
 impl MockedResponse {
+    /// The entry's name in `MockedResponses`.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -286,7 +288,7 @@ impl MockConfig {
                         quoted_list(names.clone())
                     ),
                 );
-                if let Some(hint) = suggest::did_you_mean(test_case, names) {
+                if let Some(hint) = orderflow_model::diagnostic::did_you_mean(test_case, names) {
                     error = error.with_help(hint);
                 }
                 error
@@ -312,7 +314,7 @@ impl MockConfig {
             self.state_machines_location.clone(),
             format!("{message}; it has: {}", quoted_list(self.state_machines())),
         );
-        if let Some(hint) = suggest::did_you_mean(name, self.state_machines()) {
+        if let Some(hint) = orderflow_model::diagnostic::did_you_mean(name, self.state_machines()) {
             error = error.with_help(hint);
         }
         error
@@ -345,10 +347,12 @@ pub struct MockTestCase {
 }
 
 impl MockTestCase {
+    /// The test case's name.
     pub fn name(&self) -> &str {
         &self.data.name
     }
 
+    /// The state machine the test case belongs to, as named in `StateMachines`.
     pub fn state_machine(&self) -> &str {
         &self.data.state_machine
     }
@@ -499,7 +503,9 @@ impl Reader<'_> {
                     .join(" or ")
             ),
         );
-        if let Some(hint) = suggest::did_you_mean(&member.key, allowed.iter().copied()) {
+        if let Some(hint) =
+            orderflow_model::diagnostic::did_you_mean(&member.key, allowed.iter().copied())
+        {
             error = error.with_help(hint);
         }
         error
@@ -598,7 +604,10 @@ impl Reader<'_> {
                     );
                     let mut known: Vec<&str> = responses.keys().map(String::as_str).collect();
                     known.sort_unstable();
-                    error = match suggest::did_you_mean(response_name, known.iter().copied()) {
+                    error = match orderflow_model::diagnostic::did_you_mean(
+                        response_name,
+                        known.iter().copied(),
+                    ) {
                         Some(hint) => error.with_help(hint),
                         None => error.with_help(format!(
                             "define it under `MockedResponses` (defined: {})",
@@ -888,10 +897,10 @@ mod tests {
         let file = SourceFile::new("workflow.asl.json", definition.to_string());
         let parsed = orderflow_model::json::parse(file.text()).unwrap();
         let mut diagnostics = Vec::new();
-        let mut machine = orderflow_model::asl::parse::parse_state_machine(
+        let mut machine = orderflow_model::asl::parse_state_machine(
             &file,
             &parsed,
-            &orderflow_model::asl::parse::FunctionCatalog::default(),
+            &orderflow_model::asl::FunctionCatalog::default(),
             &mut diagnostics,
         );
         orderflow_model::asl::validate::validate(&mut machine, &mut diagnostics);

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use orderflow_model::asl::path::{
-    FilterExpr, Operand, Path, PathRoot, Relation, Segment, UnionMember, parse_path,
+    FilterExpr, Operand, Path, PathRoot, Relation, Segment, UnionMember,
 };
 
 /// A path ready to evaluate.
@@ -106,9 +106,11 @@ impl CompiledPath {
         })
     }
 
-    /// Parses and compiles a path given as text (filter operands, tests).
+    /// Parses and compiles a path given as text (the tests write their paths so).
+    #[cfg(test)]
     pub fn parse(text: &str) -> Result<Self, CompileError> {
-        let path = parse_path(text).map_err(|e| CompileError(e.to_string()))?;
+        let path = orderflow_model::asl::path::parse_path(text)
+            .map_err(|e| CompileError(e.to_string()))?;
         Self::compile(&path)
     }
 

@@ -30,11 +30,14 @@ pub struct TaskRequest<'a> {
 /// A task that failed: the error name and cause the Task state reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskError {
+    /// The error name Retry and Catch match (`Lambda.ServiceException`, a function's own).
     pub error: String,
+    /// The cause, as the execution reports it.
     pub cause: String,
 }
 
 impl TaskError {
+    /// A Task failure with this error name and cause.
     pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
         TaskError {
             error: error.into(),
@@ -79,6 +82,7 @@ pub fn describe_resource(resource: &Resource) -> String {
 /// Runs Task states. The executor awaits each invocation; Parallel branches and Map iterations
 /// run one after another, in order, so bindings see a deterministic sequence.
 pub trait TaskInvoker: Send + Sync {
+    /// Runs the Task: its result, or the error Retry/Catch see.
     fn invoke<'a>(&'a self, request: TaskRequest<'a>) -> BoxFuture<'a, Result<Value, TaskError>>;
 }
 

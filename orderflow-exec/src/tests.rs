@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use serde_json::{Value, json};
 
 use super::*;
-use orderflow_model::asl::parse::{FunctionCatalog, parse_state_machine};
 use orderflow_model::asl::validate::validate;
+use orderflow_model::asl::{FunctionCatalog, parse_state_machine};
 use orderflow_model::source::SourceFile;
 
 fn parsed(definition: Value) -> (StateMachine, Vec<orderflow_model::diagnostic::Diagnostic>) {

@@ -4,6 +4,7 @@
 //! A thin shell over [`orderflow_model::derive::derive_step`] and
 //! [`orderflow_model::step_error::derive_step_error`]: everything they check and emit is decided
 //! there, from the same model `orderflow-codegen check` builds.
+#![deny(missing_docs)]
 
 use std::path::PathBuf;
 

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::json::Span;
 use crate::source::SourceFile;
+pub use crate::suggest::did_you_mean;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

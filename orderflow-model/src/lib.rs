@@ -8,7 +8,7 @@
 pub mod asl;
 pub mod derive;
 pub mod diagnostic;
-pub mod flow;
+mod flow;
 pub mod json;
 pub mod manifest;
 mod pipeline;
@@ -16,7 +16,7 @@ pub mod schema;
 pub mod shape;
 pub mod source;
 pub mod step_error;
-pub mod suggest;
+mod suggest;
 pub mod workflow;
 
 pub use pipeline::{Analysis, DefinitionErrors, analyze, load_state_machine};

@@ -201,7 +201,7 @@ impl Workflow {
     }
 
     /// What the parser needed to resolve Task resources (functions, manifest placeholders), for
-    /// loading the definition again on its own ([`load_state_machine`]).
+    /// loading the definition again on its own ([`load_state_machine`](crate::load_state_machine)).
     pub fn function_catalog(&self) -> FunctionCatalog {
         function_catalog(self.functions.keys().cloned().collect(), &self.manifest)
     }

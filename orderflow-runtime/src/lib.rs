@@ -51,9 +51,7 @@
 //!     orderflow_runtime::run(CheckInventory).await
 //! }
 //! ```
-#![forbid(unsafe_code)]
-#![warn(missing_docs)]
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+#![deny(missing_docs)]
 
 pub use aws_lambda_events;
 pub use lambda_runtime::{self, Diagnostic, Error, LambdaEvent};

@@ -1,4 +1,4 @@
-//! Runs a whole workflow in process: the Step Functions executor of `orderflow-codegen` with
+//! Runs a whole workflow in process: the Step Functions executor of `orderflow-exec` with
 //! the workflow's Task states bound to your handlers (feature `executor`).
 //!
 //! The generated glue (`generated::workflow::Workflow`) wraps a [`LocalWorkflow`] with one typed
@@ -37,15 +37,19 @@ use std::sync::{Arc, Mutex, PoisonError};
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use serde_json::{Value, json};
 
+// The names the generated glue uses, and those a caller of it meets in an execution's options and
+// outcome; the executor's own API (Executor, TaskInvoker…) stays in orderflow-exec.
 pub use orderflow_exec::{
     ClockMode, ContractKind, ContractMode, ContractViolation, Contracts, EventType, Execution,
-    ExecutionIdentity, ExecutionOptions, ExecutionStatus, Executor, HistoryDetail, HistoryEvent,
-    LambdaEndpoint, TaskError, TaskInvoker, TaskRequest,
+    ExecutionIdentity, ExecutionOptions, ExecutionStatus, HistoryDetail, HistoryEvent,
+    LambdaEndpoint,
 };
 pub use orderflow_model::DefinitionErrors;
-pub use orderflow_model::asl::parse::FunctionCatalog;
+pub use orderflow_model::asl::FunctionCatalog;
 
-use orderflow_exec::task::{lambda_event, lambda_invoke_response};
+use orderflow_exec::{
+    Executor, TaskError, TaskInvoker, TaskRequest, lambda_event, lambda_invoke_response,
+};
 use orderflow_model::asl::model::{LambdaInvocation, Resource};
 
 use crate::function::{Function, StepFailure, invoke_json};

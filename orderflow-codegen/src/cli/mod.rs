@@ -125,6 +125,8 @@ pub enum Color {
 /// Exit status for usage and I/O errors.
 pub const EXIT_USAGE: u8 = 2;
 
+/// Runs the `orderflow-codegen` command on the process's arguments; the exit code is the
+/// process's (2 for usage and I/O errors).
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -1,7 +1,7 @@
 //! `orderflow-codegen run`: executes a state machine in-process on a given input and prints the
 //! outcome as JSON. Task states are bound only through a mock configuration (Step Functions
-//! Local's format, see [`orderflow_exec::mocks`]); a Task with no mock fails the execution. A
-//! workflow folder's schemas are checked as contracts ([`orderflow_exec::contracts`]): each
+//! Local's format, see [`orderflow_exec::MockConfig`]); a Task with no mock fails the execution. A
+//! workflow folder's schemas are checked as contracts ([`orderflow_exec::Contracts`]): each
 //! violation is reported on stderr and in the result, and `--strict-contracts` fails the
 //! execution with `States.Runtime` instead.
 //!
@@ -19,16 +19,16 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Color, EXIT_USAGE, Format, analyze_dirs, report};
-use orderflow_exec::error::names;
-use orderflow_exec::task::describe_resource;
+use orderflow_exec::describe_resource;
+use orderflow_exec::names;
 use orderflow_exec::{
     ClockMode, ContractMode, ContractViolation, Contracts, Execution, ExecutionIdentity,
     ExecutionOptions, Executor, HistoryDetail, LambdaEndpoint, MockConfig, MockInvoker,
     MockTestCase, TaskError, TaskInvoker, TaskRequest, WithLambdaEndpoint,
 };
 use orderflow_model::asl::model::{StateKind, StateMachine};
-use orderflow_model::asl::parse::{FunctionCatalog, parse_state_machine};
 use orderflow_model::asl::validate::validate;
+use orderflow_model::asl::{FunctionCatalog, parse_state_machine};
 use orderflow_model::diagnostic::{Code, Diagnostic, Location, normalize};
 use orderflow_model::json;
 use orderflow_model::source::SourceFile;
@@ -305,7 +305,7 @@ fn warn_about_unknown_states(case: &MockTestCase, machine: &StateMachine) {
         let pointer = &location.pointer;
         match machine.state_named(name).map(|id| &machine.state(id).kind) {
             None => {
-                let hint = orderflow_model::suggest::did_you_mean(
+                let hint = orderflow_model::diagnostic::did_you_mean(
                     name,
                     machine.states.iter().map(|s| s.name.value.as_str()),
                 )

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 
 use super::GENERATED_MARKER;
 use super::yaml::to_yaml;
-use orderflow_model::asl::parse::{FunctionCatalog, placeholder_name};
+use orderflow_model::asl::{FunctionCatalog, placeholder_name};
 use orderflow_model::workflow::{Function, Workflow};
 
 /// Actions AWS documents as not supporting resource-level permissions.
@@ -465,7 +465,7 @@ fn substitute(value: &mut Value, values: &BTreeMap<String, Value>, workflow: &Wo
                 .and_then(|rest| rest.strip_suffix('}'))
                 .and_then(|name| values.get(name));
             let by_arn = || {
-                orderflow_model::asl::parse::lambda_arn(text)
+                orderflow_model::asl::lambda_arn(text)
                     .and_then(|(function, _)| workflow.functions.get(&function))
                     .map(|f| get_att(&serverless_function_logical(&f.name), "Arn"))
             };

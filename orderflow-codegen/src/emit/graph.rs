@@ -467,10 +467,10 @@ mod tests {
         let json =
             orderflow_model::json::parse(file.text()).unwrap_or_else(|e| panic!("{}", e.message));
         let mut diagnostics = Vec::new();
-        let mut machine = orderflow_model::asl::parse::parse_state_machine(
+        let mut machine = orderflow_model::asl::parse_state_machine(
             &file,
             &json,
-            &orderflow_model::asl::parse::FunctionCatalog::default(),
+            &orderflow_model::asl::FunctionCatalog::default(),
             &mut diagnostics,
         );
         orderflow_model::asl::validate::validate(&mut machine, &mut diagnostics);

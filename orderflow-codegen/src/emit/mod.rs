@@ -44,8 +44,11 @@ pub enum FileKind {
 /// One file to write, relative to the output folder.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputFile {
+    /// Where the file goes, relative to the crate folder (`src/generated.rs`).
     pub path: PathBuf,
+    /// The file's text.
     pub contents: String,
+    /// Whether `generate` rewrites it or creates it once.
     pub kind: FileKind,
 }
 

@@ -6,7 +6,6 @@
 //! ends, so it is right whatever `--out` is (relative, absolute, with `..`) and the crate can be
 //! moved together with what it refers to.
 
-use std::fmt;
 use std::path::{Component, Path, PathBuf};
 use std::str::FromStr;
 
@@ -179,7 +178,9 @@ pub enum Runtime {
     Local(PathBuf),
     /// A git repository, with an optional `rev`, `tag` or `branch`.
     Git {
+        /// The repository URL.
         url: String,
+        /// Which commit to use, and its name; `None`: the default branch.
         reference: Option<(GitReference, String)>,
     },
     /// A version requirement, for crates.io (or the registry cargo is configured with).
@@ -189,8 +190,11 @@ pub enum Runtime {
 /// Which commit of a git dependency to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GitReference {
+    /// `rev = "…"`: a commit hash.
     Rev,
+    /// `tag = "…"`.
     Tag,
+    /// `branch = "…"`.
     Branch,
 }
 
@@ -205,16 +209,9 @@ impl GitReference {
 }
 
 /// Why a `--runtime` value is not understood.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct RuntimeParseError(String);
-
-impl fmt::Display for RuntimeParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for RuntimeParseError {}
 
 impl FromStr for Runtime {
     type Err = RuntimeParseError;

@@ -9,7 +9,6 @@
 //! with a W0401 warning that says why.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Ident, Span, TokenStream};
@@ -19,7 +18,6 @@ use serde_json::Value;
 use orderflow_model::diagnostic::{Code, Diagnostic, Location};
 use orderflow_model::json::push_pointer;
 use orderflow_model::schema::SchemaDocument;
-use orderflow_model::source::SourceFile;
 
 /// Nesting beyond which subschemas become `serde_json::Value` (matches the checker's limit).
 const MAX_DEPTH: usize = 32;
@@ -884,9 +882,4 @@ fn unique(base: String, used: &mut Vec<String>) -> String {
     };
     used.push(name.clone());
     name
-}
-
-/// The file a schema was read from, for `@generated` headers.
-pub fn source_name(file: &Arc<SourceFile>) -> String {
-    file.path().display().to_string()
 }

@@ -3,6 +3,8 @@
 pub mod intrinsic;
 pub mod jsonata;
 pub mod model;
-pub mod parse;
+pub(crate) mod parse;
 pub mod path;
 pub mod validate;
+
+pub use parse::{FunctionCatalog, lambda_arn, parse_state_machine, placeholder_name};

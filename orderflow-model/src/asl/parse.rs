@@ -58,8 +58,8 @@ impl FunctionCatalog {
     }
 
     /// The function a `${Placeholder}` stands for: the manifest's mapping, else the first of
-    /// [`Self::placeholder_stems`] that names a function of the folder, as written, in
-    /// lowerCamelCase or ignoring case.
+    /// the placeholder's stems (`placeholder_stems`) that names a function of the folder, as
+    /// written, in lowerCamelCase or ignoring case.
     pub fn resolve_placeholder(&self, placeholder: &str) -> Option<String> {
         if let Some(f) = self.placeholders.get(placeholder) {
             return Some(f.clone());

@@ -24,6 +24,8 @@ use crate::shape::{Additional, ObjectShape, Property, Shape};
 
 /// What `$states` holds where an expression is evaluated, as shapes.
 #[derive(Clone, Copy)]
+// Without the `jsonata` feature expressions are not typed, so nothing reads the shapes.
+#[cfg_attr(not(feature = "jsonata"), allow(dead_code))]
 pub struct StatesShapes<'a> {
     pub input: &'a Shape,
     /// `$states.result` (Task, Parallel, Map `Output`/`Assign`).
