@@ -3,10 +3,10 @@
 
 use serde_json::Value;
 
-use crate::clock::parse_timestamp;
 use crate::paths::CompiledPath;
 use crate::plan::{ConditionPlan, OperandPlan};
 use orderflow_model::asl::model::ComparisonOperator as Op;
+use orderflow_model::asl::timestamp::parse_timestamp;
 
 /// Why a rule could not be evaluated.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,4 +5,5 @@ pub mod jsonata;
 pub mod model;
 pub mod parse;
 pub mod path;
+pub mod timestamp;
 pub mod validate;

@@ -13,6 +13,7 @@ use crate::asl::intrinsic;
 use crate::asl::jsonata;
 use crate::asl::model::*;
 use crate::asl::path::{self, Path, PathError};
+use crate::asl::timestamp::is_timestamp;
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::json::{Json, JsonKind, Member, Span, push_index, push_pointer};
 use crate::source::SourceFile;
@@ -2231,53 +2232,6 @@ pub(crate) fn inner_span(span: Span, text: &str, offset: usize) -> Span {
     }
 }
 
-/// RFC 3339 as Step Functions accepts it: `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`, uppercase T and Z.
-pub fn is_timestamp(s: &str) -> bool {
-    let b = s.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    if b.len() < 20
-        || !digits(0..4)
-        || b[4] != b'-'
-        || !digits(5..7)
-        || b[7] != b'-'
-        || !digits(8..10)
-        || b[10] != b'T'
-        || !digits(11..13)
-        || b[13] != b':'
-        || !digits(14..16)
-        || b[16] != b':'
-        || !digits(17..19)
-    {
-        return false;
-    }
-    let field =
-        |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok()).unwrap_or(99);
-    if !(1..=12).contains(&field(5..7))
-        || !(1..=31).contains(&field(8..10))
-        || field(11..13) > 23
-        || field(14..16) > 59
-        || field(17..19) > 60
-    {
-        return false;
-    }
-    let mut rest = &s[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return false;
-        }
-        rest = &frac[n..];
-    }
-    match rest.as_bytes() {
-        [b'Z'] => true,
-        [sign, h1, h2, b':', m1, m2] if (*sign == b'+' || *sign == b'-') => {
-            [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit())
-        }
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2610,27 +2564,6 @@ mod tests {
             d.location.as_ref().map(|l| l.pointer.as_str()),
             Some("/States/CheckPrice/Parameters/FunctionName")
         );
-    }
-
-    #[test]
-    fn timestamps() {
-        for ok in [
-            "2016-03-14T01:59:00Z",
-            "2016-03-14T01:59:00.123Z",
-            "2016-03-14T01:59:00+01:00",
-        ] {
-            assert!(is_timestamp(ok), "{ok}");
-        }
-        for bad in [
-            "2016-03-14t01:59:00Z",
-            "2016-03-14T01:59:00",
-            "2016-13-14T01:59:00Z",
-            "2016-03-14 01:59:00Z",
-            "x",
-            "2016-03-14T01:59:00.Z",
-        ] {
-            assert!(!is_timestamp(bad), "{bad}");
-        }
     }
 
     #[test]
