@@ -174,7 +174,7 @@ fn expand(
             ),
         ));
     };
-    let (pointer, schema) = resolve(&doc.value, &attr.pointer, schema);
+    let (pointer, schema) = doc.follow_refs(&attr.pointer, schema);
     let context = Context {
         direction,
         function: &attr.function,
@@ -289,29 +289,6 @@ fn step_attr(input: &DeriveInput, direction: Direction) -> syn::Result<StepAttr>
             "#[step(...)] needs both `workflow = \"…\"` and `function = \"…\"`",
         )),
     }
-}
-
-/// Follows `$ref`s to a JSON pointer within the same document.
-fn resolve<'a>(root: &'a Value, pointer: &str, schema: &'a Value) -> (String, &'a Value) {
-    let mut pointer = pointer.to_owned();
-    let mut schema = schema;
-    for _ in 0..32 {
-        let Some(target) = schema
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-        else {
-            break;
-        };
-        match root.pointer(target) {
-            Some(next) => {
-                pointer = target.to_owned();
-                schema = next;
-            }
-            None => break,
-        }
-    }
-    (pointer, schema)
 }
 
 struct Context<'a> {
@@ -600,7 +577,7 @@ fn check_struct(
         if attrs.custom {
             continue;
         }
-        let (resolved_pointer, resolved) = resolve(&cx.doc.value, &property_pointer, property);
+        let (resolved_pointer, resolved) = cx.doc.follow_refs(&property_pointer, property);
         check_type(
             field_ty,
             cx,
@@ -818,7 +795,7 @@ fn check_type(
                     (generic_args(segment).first(), schema.get("items"))
                 {
                     let item_pointer = crate::json::push_pointer(pointer, "items");
-                    let (p, s) = resolve(&cx.doc.value, &item_pointer, items);
+                    let (p, s) = cx.doc.follow_refs(&item_pointer, items);
                     check_type(item_ty, cx, &format!("{name}[]"), &p, s, errors, assertions);
                 }
             } else if float || range.is_some() || is_string || rust == "bool" || map_like {
@@ -832,7 +809,7 @@ fn check_type(
                     (args.get(1), schema.get("additionalProperties"))
                 {
                     let values_pointer = crate::json::push_pointer(pointer, "additionalProperties");
-                    let (p, s) = resolve(&cx.doc.value, &values_pointer, values);
+                    let (p, s) = cx.doc.follow_refs(&values_pointer, values);
                     check_type(
                         value_ty,
                         cx,
@@ -978,6 +955,37 @@ mod tests {
         )
         .to_string();
         assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    /// `$ref`s whose fragments are percent-encoded (`%25`), JSON-pointer escaped (`~1`, `~0`) or
+    /// relative to the schema's `$id` resolve as the checker resolves them. The derive used to
+    /// skip percent-decoding and `$id`s, so such a property was left unchecked.
+    #[test]
+    fn escaped_refs_are_followed_like_the_checker_follows_them() {
+        let wrong = expand_for(
+            quote! {
+                #[step(workflow = "tests/fixtures/escaped-refs", function = "applyDiscount")]
+                struct Discount { percent: String, route: Route, code: u32, total: bool }
+            },
+            Direction::Input,
+        );
+        for expected in [
+            "property `percent` is an integer",
+            "property `code` is a string",
+            "property `total` is a number",
+        ] {
+            assert!(wrong.contains(expected), "{expected}: {wrong}");
+        }
+        let right = expand_for(
+            quote! {
+                #[step(workflow = "tests/fixtures/escaped-refs", function = "applyDiscount")]
+                struct Discount { percent: u8, route: Route, code: String, total: f64 }
+            },
+            Direction::Input,
+        );
+        assert!(!right.contains("compile_error"), "{right}");
+        // The nested struct must derive the check at the resolved pointer.
+        assert!(right.contains(r#""/$defs/from~1to""#), "{right}");
     }
 
     #[test]
