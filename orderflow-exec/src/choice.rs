@@ -46,7 +46,7 @@ pub fn evaluate(condition: &ConditionPlan, env: &mut dyn ChoiceEnv) -> Result<bo
         ConditionPlan::Not(inner) => Ok(!evaluate(inner, env)?),
         ConditionPlan::Jsonata(Ok(expr)) => env.jsonata(expr),
         ConditionPlan::Jsonata(Err(message)) => Err(ChoiceError::Jsonata(
-            crate::error::names::QUERY_EVALUATION_ERROR.into(),
+            orderflow_model::asl::error_names::names::QUERY_EVALUATION_ERROR.into(),
             message.clone(),
         )),
         ConditionPlan::Compare {

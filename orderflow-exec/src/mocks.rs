@@ -57,8 +57,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use futures::future::BoxFuture;
 use serde_json::Value;
 
-use crate::error::names;
 use crate::task::{TaskError, TaskInvoker, TaskRequest, describe_resource};
+use orderflow_model::asl::error_names::names;
 use orderflow_model::diagnostic::Location;
 use orderflow_model::json::{self, Json, JsonKind, Member, Span, push_pointer};
 use orderflow_model::source::SourceFile;

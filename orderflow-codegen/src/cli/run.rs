@@ -19,13 +19,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Color, EXIT_USAGE, Format, analyze_dirs, report};
-use orderflow_exec::error::names;
 use orderflow_exec::task::describe_resource;
 use orderflow_exec::{
     ClockMode, ContractMode, ContractViolation, Contracts, Execution, ExecutionIdentity,
     ExecutionOptions, Executor, HistoryDetail, LambdaEndpoint, MockConfig, MockInvoker,
     MockTestCase, TaskError, TaskInvoker, TaskRequest, WithLambdaEndpoint,
 };
+use orderflow_model::asl::error_names::names;
 use orderflow_model::asl::model::{StateKind, StateMachine};
 use orderflow_model::asl::parse::{FunctionCatalog, parse_state_machine};
 use orderflow_model::asl::validate::validate;

@@ -1,5 +1,6 @@
 //! Amazon States Language: the typed model, its parser and its validator.
 
+pub mod error_names;
 pub mod intrinsic;
 pub mod jsonata;
 pub mod model;

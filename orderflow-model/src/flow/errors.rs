@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::asl::error_names;
 use crate::asl::model::*;
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::json::Span;
@@ -226,10 +227,10 @@ fn check_uncaught(
 
 fn is_caught(machine: &StateMachine, id: StateId, error: &str) -> bool {
     let state = machine.state(id);
+    // The executor's rule: `States.TaskFailed` does not catch `States.Timeout`, and nothing
+    // catches a terminal error.
     let here = state.catchers().iter().any(|c| {
-        c.error_equals
-            .iter()
-            .any(|n| n.value == error || n.value == "States.ALL" || n.value == "States.TaskFailed")
+        error_names::error_equals_matches(c.error_equals.iter().map(|n| n.value.as_str()), error)
     });
     if here {
         return true;
