@@ -557,6 +557,41 @@ mod tests {
             .expect("E0002 for the missing definition")
     }
 
+    /// A definition loaded on its own (`orderflow-codegen run FILE.asl.json`) names functions
+    /// no folder describes: with [`FunctionCatalog::unknown`] that is no error (E0116), while
+    /// every other problem still is.
+    #[test]
+    fn a_definition_without_its_folder_names_any_function() {
+        let text = r#"{"StartAt": "Price", "States": {"Price": {"Type": "Task", "End": true,
+            "Resource": "arn:aws:lambda:us-east-1:123456789012:function:checkPrice"}}}"#;
+        let known = load_state_machine("workflow.asl.json", text, &FunctionCatalog::default());
+        let codes: Vec<Code> = known
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default()
+            .iter()
+            .map(|d| d.code)
+            .collect();
+        assert_eq!(codes, [Code::UnknownFunction]);
+        assert!(load_state_machine("workflow.asl.json", text, &FunctionCatalog::unknown()).is_ok());
+
+        let broken = text.replace(r#""End": true"#, r#""Next": "Nowhere""#);
+        let errors = load_state_machine("workflow.asl.json", &broken, &FunctionCatalog::unknown())
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default();
+        assert!(
+            errors.iter().any(|d| d.code == Code::DanglingTransition),
+            "{errors:?}"
+        );
+        let not_json = load_state_machine("lone.asl.json", "{", &FunctionCatalog::unknown())
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default();
+        assert_eq!(not_json.len(), 1);
+        assert_eq!(not_json[0].code, Code::JsonSyntax);
+    }
+
     #[test]
     fn a_folder_without_workflow_asl_json_names_the_definitions_it_holds() {
         let dir = tempfile::tempdir().expect("temp dir");

@@ -232,6 +232,7 @@ pub(crate) fn function_catalog(
                     .filter_map(|t| t.placeholder.clone()),
             )
             .collect(),
+        functions_unknown: false,
     }
 }
 

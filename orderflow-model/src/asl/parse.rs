@@ -31,6 +31,20 @@ pub struct FunctionCatalog {
     pub placeholders: BTreeMap<String, String>,
     /// Placeholders the manifest gives to queues and topics (not functions).
     pub resource_placeholders: BTreeSet<String>,
+    /// No folder says which functions exist (an ASL file run on its own): function names,
+    /// ARNs and `${Placeholder}`s are taken as written, and E0116 is not reported.
+    pub functions_unknown: bool,
+}
+
+impl FunctionCatalog {
+    /// The catalog of a definition without its workflow folder: see
+    /// [`FunctionCatalog::functions_unknown`].
+    pub fn unknown() -> Self {
+        FunctionCatalog {
+            functions_unknown: true,
+            ..FunctionCatalog::default()
+        }
+    }
 }
 
 impl FunctionCatalog {
@@ -321,6 +335,10 @@ impl Parser<'_> {
     }
 
     fn report(&mut self, d: Diagnostic) {
+        // Without a folder nothing says which functions exist, so no name can be unknown.
+        if self.catalog.functions_unknown && d.code == Code::UnknownFunction {
+            return;
+        }
         self.diagnostics.push(d);
     }
 
@@ -2350,7 +2368,7 @@ mod tests {
                 .map(|s| s.to_string())
                 .collect(),
             placeholders: [("CourierWorker".to_string(), "sqsWorker".to_string())].into(),
-            resource_placeholders: BTreeSet::new(),
+            ..FunctionCatalog::default()
         };
         assert_eq!(
             catalog
