@@ -59,7 +59,7 @@ use serde_json::Value;
 
 use crate::task::{TaskError, TaskInvoker, TaskRequest, describe_resource};
 use orderflow_model::asl::error_names::names;
-use orderflow_model::diagnostic::Location;
+use orderflow_model::diagnostic::{Diagnostic, Location};
 use orderflow_model::json::{self, Json, JsonKind, Member, Span, push_pointer};
 use orderflow_model::source::SourceFile;
 use orderflow_model::suggest;
@@ -93,6 +93,17 @@ impl MockConfigError {
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
+    }
+}
+
+/// A diagnostic of the model's readers (invalid JSON), with its place, message and help.
+impl From<Diagnostic> for MockConfigError {
+    fn from(diagnostic: Diagnostic) -> Self {
+        MockConfigError {
+            location: diagnostic.location,
+            message: diagnostic.message,
+            help: diagnostic.help,
+        }
     }
 }
 
@@ -215,12 +226,8 @@ impl MockConfig {
     /// `Cause`, a test case naming a response `MockedResponses` does not define.
     pub fn parse(text: &str, file: &str) -> Result<MockConfig, MockConfigError> {
         let source = SourceFile::new(file, text);
-        let root = json::parse(source.text()).map_err(|e| {
-            MockConfigError::at(
-                Location::new(&source, "", e.span),
-                format!("invalid JSON: {}", e.message),
-            )
-        })?;
+        let root = json::parse(source.text())
+            .map_err(|e| MockConfigError::from(Diagnostic::json_syntax(&source, e)))?;
         Reader { file: &source }.config(&root)
     }
 
@@ -1115,9 +1122,26 @@ mod tests {
             no_test_cases.contains("has no `TestCases`"),
             "{no_test_cases}"
         );
-        let syntax = error("{\"StateMachines\": {},}");
+        let syntax_text = "{\"StateMachines\": {},}";
+        let syntax = error(syntax_text);
         assert!(syntax.starts_with("mocks.json:1:"), "{syntax}");
         assert!(syntax.contains("invalid JSON"), "{syntax}");
+        // The same E0001 a definition or a schema gets, at the same place.
+        let definition = orderflow_model::load_state_machine(
+            "mocks.json",
+            syntax_text,
+            &orderflow_model::asl::parse::FunctionCatalog::unknown(),
+        )
+        .err()
+        .map(|e| e.0)
+        .unwrap_or_default();
+        let [diagnostic] = definition.as_slice() else {
+            panic!("one diagnostic: {definition:?}");
+        };
+        assert_eq!(
+            syntax,
+            MockConfigError::from(diagnostic.clone()).to_string()
+        );
         let not_object = error("[]");
         assert!(
             not_object.contains(

@@ -92,11 +92,7 @@ fn parse_json(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> Opti
     match json::parse(file.text()) {
         Ok(json) => Some(json),
         Err(e) => {
-            diagnostics.push(
-                Diagnostic::new(Code::JsonSyntax, format!("invalid JSON: {}", e.message))
-                    .at(Location::new(file, "", e.span))
-                    .label(e.message),
-            );
+            diagnostics.push(Diagnostic::json_syntax(file, e));
             None
         }
     }

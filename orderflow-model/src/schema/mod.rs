@@ -139,11 +139,7 @@ pub fn load_schema(file: &Arc<SourceFile>, out: &mut Vec<Diagnostic>) -> Option<
     let json = match json::parse(file.text()) {
         Ok(json) => json,
         Err(error) => {
-            out.push(
-                Diagnostic::new(Code::JsonSyntax, format!("invalid JSON: {}", error.message))
-                    .at(Location::new(file, "", error.span))
-                    .label(error.message),
-            );
+            out.push(Diagnostic::json_syntax(file, error));
             return None;
         }
     };
