@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use crate::asl::error_names;
 use crate::asl::model::*;
-use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::json::Span;
 use crate::suggest;
 use crate::workflow::Workflow;
@@ -202,17 +202,9 @@ fn check_uncaught(
             if caught || meant {
                 continue;
             }
-            let location = match &workflow.manifest_file {
-                Some(file) => {
-                    let pointer = format!("/functions/{}/errors/{i}", f.name);
-                    let span = crate::json::parse(file.text())
-                        .ok()
-                        .and_then(|j| j.pointer(&pointer).map(|v| v.span))
-                        .unwrap_or_default();
-                    Location::new(file, pointer, span)
-                }
-                None => machine.location("", Span::default()),
-            };
+            let location = workflow
+                .manifest_location(&format!("/functions/{}/errors/{i}", f.name))
+                .unwrap_or_else(|| machine.location("", Span::default()));
             diagnostics.push(
                 Diagnostic::new(
                     Code::UncaughtDeclaredError,
