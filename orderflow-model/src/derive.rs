@@ -3,9 +3,10 @@
 //! as sqlx-macros is over sqlx-macros-core.
 //!
 //! What the syntax shows is checked here, with errors on the offending field: property names
-//! (after serde's `rename`, `rename_all`, `skip`, `flatten`), required properties, and field types
-//! as far as they are primitives, `Option`, `Vec` and maps. A field whose type is another struct
-//! gets a compile-time assertion that the type derives the check for the nested schema.
+//! (after serde's `rename`, `rename_all`, `skip`, `flatten`, read by serde's own attribute parser),
+//! required properties, field types as far as they are primitives, `Option`, `Vec` and maps, and
+//! `deny_unknown_fields` on inputs against the schema's closedness. A field whose type is another
+//! struct gets a compile-time assertion that the type derives the check for the nested schema.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -561,7 +562,59 @@ fn check_struct(
             }
         }
     }
-    let _ = serde.deny_unknown_fields;
+    // `deny_unknown_fields` only changes deserializing: serde then rejects every property
+    // without a field. An input the schema accepts must not be rejected, so the schema must be
+    // closed and each property it declares must have a field. (The reverse, a closed schema
+    // without the attribute, is harmless: no valid input has extra properties, and serde ignores
+    // them anyway. A flattened field takes the extras, so the attribute rejects nothing.)
+    if serde.deny_unknown_fields && cx.direction == Direction::Input && !open_flatten {
+        let span = deny_unknown_fields_span(input).unwrap_or_else(|| input.ident.span());
+        if additional_allowed {
+            errors.push(syn::Error::new(
+                span,
+                format!(
+                    "{} allows properties it does not declare (it has no \"additionalProperties\": false), \
+                     but #[serde(deny_unknown_fields)] rejects every input that has one; \
+                     remove the attribute, or close the schema",
+                    cx.what()
+                ),
+            ));
+        }
+        // A missing required property is already an error of its own.
+        for name in properties.keys() {
+            if !covered.iter().any(|c| c == name) && !required.contains(&name.as_str()) {
+                errors.push(syn::Error::new(
+                    span,
+                    format!(
+                        "property `{name}` of {} has no field, so #[serde(deny_unknown_fields)] \
+                         rejects every input that has it; add an `Option<…>` field for it, or \
+                         remove the attribute",
+                        cx.what()
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// The `deny_unknown_fields` word in the struct's `#[serde(...)]` attributes, where its
+/// errors point.
+fn deny_unknown_fields_span(input: &DeriveInput) -> Option<Span> {
+    input
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::List(list) => Some(list.tokens.clone()),
+            _ => None,
+        })
+        .flat_map(|tokens| tokens.into_iter())
+        .find_map(|token| match token {
+            proc_macro2::TokenTree::Ident(ident) if ident == "deny_unknown_fields" => {
+                Some(ident.span())
+            }
+            _ => None,
+        })
 }
 
 fn nullable(schema: &Value) -> bool {
@@ -938,6 +991,34 @@ mod tests {
         assert!(!right.contains("compile_error"), "{right}");
         // The nested struct must derive the check at the resolved pointer.
         assert!(right.contains(r#""/$defs/from~1to""#), "{right}");
+    }
+
+    /// `_base/minimal`'s lookupBook input allows undeclared properties: a struct that denies
+    /// unknown fields would reject inputs the schema accepts. An output is not deserialized, so
+    /// the attribute changes nothing there.
+    #[test]
+    fn deny_unknown_fields_needs_a_closed_input_schema() {
+        let input = expand_for(
+            quote! {
+                #[step(workflow = "../tests/corpus/_base/minimal", function = "lookupBook")]
+                #[serde(deny_unknown_fields)]
+                struct Request { #[serde(rename = "bookId")] book_id: String }
+            },
+            Direction::Input,
+        );
+        assert!(
+            input.contains("allows properties it does not declare"),
+            "{input}"
+        );
+        let output = expand_for(
+            quote! {
+                #[step(workflow = "../tests/corpus/_base/minimal", function = "lookupBook")]
+                #[serde(deny_unknown_fields)]
+                struct Book { title: String, price: f64 }
+            },
+            Direction::Output,
+        );
+        assert!(!output.contains("compile_error"), "{output}");
     }
 
     /// The JSON names of a struct's fields in `direction`.
