@@ -15,7 +15,9 @@ use crate::asl::model::*;
 use crate::asl::path::{self, Path, PathError};
 use crate::asl::timestamp::is_timestamp;
 use crate::diagnostic::{Code, Diagnostic, Location};
-use crate::json::{Json, JsonKind, Member, Span, push_index, push_pointer};
+use crate::json::{
+    Json, JsonKind, Member, MemberProblem, Span, member_problems, push_index, push_pointer,
+};
 use crate::source::SourceFile;
 use crate::suggest;
 
@@ -377,34 +379,40 @@ impl Parser<'_> {
         what: &str,
         ql: Option<QueryLanguage>,
     ) {
-        let mut seen = BTreeSet::new();
-        for m in obj.members {
+        let problems = member_problems(obj.members, Some(allowed));
+        for problem in &problems {
+            let m = problem.member();
             let pointer = obj.child(&m.key);
-            if !seen.insert(m.key.as_str()) {
-                let d = Diagnostic::new(
+            let d = match problem {
+                MemberProblem::Duplicate { .. } => Diagnostic::new(
                     Code::UnknownField,
                     format!("`{}` appears twice in {what}", m.key),
                 )
                 .at(self.loc(&pointer, m.key_span))
                 .label("duplicate field")
-                .help("JSON consumers keep only one of them; remove the other");
-                self.report(d);
-                continue;
-            }
-            if !allowed.contains(&m.key.as_str()) {
-                let d = Diagnostic::new(
-                    Code::UnknownField,
-                    format!("{what} does not allow the field `{}`", m.key),
-                )
-                .at(self.loc(&pointer, m.key_span))
-                .label("unknown field");
-                let d = match suggest::did_you_mean(&m.key, allowed.iter().copied()) {
-                    Some(h) => d.help(h),
-                    None => d.note(format!("allowed fields: {}", allowed.join(", "))),
-                };
-                self.report(d);
-                continue;
-            }
+                .help("JSON consumers keep only one of them; remove the other"),
+                MemberProblem::Unknown { .. } => {
+                    let d = Diagnostic::new(
+                        Code::UnknownField,
+                        format!("{what} does not allow the field `{}`", m.key),
+                    )
+                    .at(self.loc(&pointer, m.key_span))
+                    .label("unknown field");
+                    match suggest::did_you_mean(&m.key, allowed.iter().copied()) {
+                        Some(h) => d.help(h),
+                        None => d.note(format!("allowed fields: {}", allowed.join(", "))),
+                    }
+                }
+            };
+            self.report(d);
+        }
+        // The query-language check applies to the members that are allowed and not repeated.
+        let sound = obj
+            .members
+            .iter()
+            .filter(|m| !problems.iter().any(|p| std::ptr::eq(p.member(), *m)));
+        for m in sound {
+            let pointer = obj.child(&m.key);
             if let Some(ql) = ql {
                 let (wrong, other) = match ql {
                     QueryLanguage::JsonPath => (JSONATA_ONLY.contains(&m.key.as_str()), "JSONata"),
