@@ -173,3 +173,28 @@ fn builder_fails_with_the_diagnostics_and_writes_nothing() {
     assert_eq!(codes, ["E0104"]);
     assert_eq!(std::fs::read_dir(out.path()).expect("out").count(), 0);
 }
+
+/// `$ref`s that are percent-encoded (`%25`), JSON-pointer escaped (`~1`, `~0`) or relative to the
+/// schema's `$id` become the types of their targets, as the checker resolves them (the model's
+/// fixture; the model and the derives test the same file). The generator used to resolve only
+/// `#…` fragments, so the `$id`-relative one became `serde_json::Value` with W0401.
+#[test]
+fn escaped_refs_resolve_as_the_checker_resolves_them() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../orderflow-model/tests/fixtures/escaped-refs");
+    let sources = WorkflowSources::read_dir(&dir).expect("readable fixture");
+    let analysis = analyze(&sources);
+    assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
+    let workflow = analysis.workflow.expect("a workflow");
+    let (module, warnings) = orderflow_codegen::generated_module(&workflow, "escaped-refs");
+    assert!(warnings.is_empty(), "every $ref resolves: {warnings:?}");
+    for field in [
+        "pub percent: u64,",
+        "pub route: Route,",
+        "pub code: ::std::string::String,",
+        "pub total: f64,",
+        "pub struct Route {",
+    ] {
+        assert!(module.contains(field), "{field}:\n{module}");
+    }
+}

@@ -3,10 +3,10 @@
 
 use serde_json::Value;
 
-use crate::clock::parse_timestamp;
 use crate::paths::CompiledPath;
 use crate::plan::{ConditionPlan, OperandPlan};
 use orderflow_model::asl::model::ComparisonOperator as Op;
+use orderflow_model::asl::timestamp::parse_timestamp;
 
 /// Why a rule could not be evaluated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +46,7 @@ pub fn evaluate(condition: &ConditionPlan, env: &mut dyn ChoiceEnv) -> Result<bo
         ConditionPlan::Not(inner) => Ok(!evaluate(inner, env)?),
         ConditionPlan::Jsonata(Ok(expr)) => env.jsonata(expr),
         ConditionPlan::Jsonata(Err(message)) => Err(ChoiceError::Jsonata(
-            crate::error::names::QUERY_EVALUATION_ERROR.into(),
+            orderflow_model::asl::error_names::names::QUERY_EVALUATION_ERROR.into(),
             message.clone(),
         )),
         ConditionPlan::Compare {

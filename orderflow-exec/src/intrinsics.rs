@@ -4,8 +4,9 @@
 use base64::Engine as _;
 use serde_json::{Map, Number, Value};
 
-use crate::error::{Failure, names};
+use crate::error::Failure;
 use crate::paths::{CompileError, CompiledPath};
+use orderflow_model::asl::error_names::names;
 use orderflow_model::asl::intrinsic::{
     IntrinsicArg, IntrinsicCall, IntrinsicFunction, MAX_ARRAY_RANGE_ITEMS, MAX_STRING_INPUT_CHARS,
     TemplatePiece,

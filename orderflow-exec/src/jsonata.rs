@@ -15,7 +15,8 @@ use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptio
 use jsonata_core::value::JValue;
 use serde_json::{Map, Number, Value};
 
-use crate::error::{Failure, names};
+use crate::error::Failure;
+use orderflow_model::asl::error_names::names;
 
 /// A parsed JSONata expression and its text (AWS quotes the text in its error causes).
 #[derive(Debug, Clone)]

@@ -19,8 +19,8 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
-use crate::error::names;
 use crate::task::{TaskError, TaskInvoker, TaskRequest, lambda_event, lambda_invoke_response};
+use orderflow_model::asl::error_names::names;
 use orderflow_model::asl::model::{LambdaInvocation, Resource};
 
 /// How long a call may take when the state sets no `TimeoutSeconds` (AWS's default is 99999999

@@ -51,7 +51,7 @@ pub use contracts::{
     ContractError, ContractKind, ContractMode, ContractViolation, Contracts,
     MAX_VIOLATIONS_PER_VALUE, Schema,
 };
-pub use error::{Failure, names};
+pub use error::Failure;
 /// The future a [`TaskInvoker`] returns, re-exported so implementors need not name `futures`.
 pub use futures::future::BoxFuture;
 pub use history::{EventType, HistoryDetail, HistoryEvent};

@@ -57,10 +57,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use futures::future::BoxFuture;
 use serde_json::Value;
 
-use crate::error::names;
 use crate::task::{TaskError, TaskInvoker, TaskRequest, describe_resource};
-use orderflow_model::diagnostic::Location;
-use orderflow_model::json::{self, Json, JsonKind, Member, Span, push_pointer};
+use orderflow_model::asl::error_names::names;
+use orderflow_model::diagnostic::{Diagnostic, Location};
+use orderflow_model::json::{
+    self, Json, Member, MemberProblem, Span, member_problems, push_pointer,
+};
 use orderflow_model::source::SourceFile;
 
 const STATE_MACHINES: &str = "StateMachines";
@@ -94,6 +96,17 @@ impl MockConfigError {
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
+    }
+}
+
+/// A diagnostic of the model's readers (invalid JSON), with its place, message and help.
+impl From<Diagnostic> for MockConfigError {
+    fn from(diagnostic: Diagnostic) -> Self {
+        MockConfigError {
+            location: diagnostic.location,
+            message: diagnostic.message,
+            help: diagnostic.help,
+        }
     }
 }
 
@@ -217,12 +230,8 @@ impl MockConfig {
     /// `Cause`, a test case naming a response `MockedResponses` does not define.
     pub fn parse(text: &str, file: &str) -> Result<MockConfig, MockConfigError> {
         let source = SourceFile::new(file, text);
-        let root = json::parse(source.text()).map_err(|e| {
-            MockConfigError::at(
-                Location::new(&source, "", e.span),
-                format!("invalid JSON: {}", e.message),
-            )
-        })?;
+        let root = json::parse(source.text())
+            .map_err(|e| MockConfigError::from(Diagnostic::json_syntax(&source, e)))?;
         Reader { file: &source }.config(&root)
     }
 
@@ -462,32 +471,37 @@ impl Reader<'_> {
         Location::new(self.file, pointer, span)
     }
 
-    /// The members of an object without duplicate keys.
+    /// The members of an object read strictly (the model's rule, as for definitions): each key
+    /// once and, with `allowed`, only those keys; the first problem is the error.
     fn object<'j>(
         &self,
         json: &'j Json,
         pointer: &str,
         expected: &str,
+        allowed: Option<&[&str]>,
     ) -> Result<&'j [Member], MockConfigError> {
-        let JsonKind::Object(members) = &json.kind else {
+        let Some(members) = json.as_object() else {
             return Err(MockConfigError::at(
                 self.location(pointer, json.span),
                 format!("expected {expected}, found {}", json.type_name()),
             ));
         };
-        for (i, member) in members.iter().enumerate() {
-            if let Some(first) = members[..i].iter().find(|m| m.key == member.key) {
+        match member_problems(members, allowed).first() {
+            None => Ok(members),
+            Some(MemberProblem::Duplicate { member, first }) => {
                 let (line, column) = self.file.line_col(first.key_span.start);
-                return Err(MockConfigError::at(
+                Err(MockConfigError::at(
                     self.location(&push_pointer(pointer, &member.key), member.key_span),
                     format!(
                         "duplicate key `{}` (first at line {line}, column {column}): keys must be unique, JSON readers keep only one of them",
                         member.key
                     ),
-                ));
+                ))
+            }
+            Some(MemberProblem::Unknown { member }) => {
+                Err(self.unknown_field(member, pointer, allowed.unwrap_or_default()))
             }
         }
-        Ok(members)
     }
 
     fn unknown_field(&self, member: &Member, pointer: &str, allowed: &[&str]) -> MockConfigError {
@@ -512,15 +526,12 @@ impl Reader<'_> {
     }
 
     fn config(&self, root: &Json) -> Result<MockConfig, MockConfigError> {
-        let members = self.object(
+        self.object(
             root,
             "",
             "an object with `StateMachines` and `MockedResponses`",
+            Some(&[STATE_MACHINES, MOCKED_RESPONSES]),
         )?;
-        let allowed = [STATE_MACHINES, MOCKED_RESPONSES];
-        if let Some(unknown) = members.iter().find(|m| !allowed.contains(&m.key.as_str())) {
-            return Err(self.unknown_field(unknown, "", &allowed));
-        }
         let responses_pointer = push_pointer("", MOCKED_RESPONSES);
         let responses = match root.member(MOCKED_RESPONSES) {
             Some(m) => self.responses(&m.value, &responses_pointer)?,
@@ -538,6 +549,7 @@ impl Reader<'_> {
             &machines.value,
             &pointer,
             "an object of state machines by name",
+            None,
         )? {
             state_machines.push(self.state_machine(
                 machine,
@@ -557,10 +569,12 @@ impl Reader<'_> {
         pointer: &str,
         responses: &HashMap<String, Arc<MockedResponse>>,
     ) -> Result<StateMachineEntry, MockConfigError> {
-        let members = self.object(&machine.value, pointer, "an object with `TestCases`")?;
-        if let Some(unknown) = members.iter().find(|m| m.key != TEST_CASES) {
-            return Err(self.unknown_field(unknown, pointer, &[TEST_CASES]));
-        }
+        self.object(
+            &machine.value,
+            pointer,
+            "an object with `TestCases`",
+            Some(&[TEST_CASES]),
+        )?;
         let Some(cases) = machine.value.member(TEST_CASES) else {
             return Err(MockConfigError::at(
                 self.location(pointer, machine.value.span),
@@ -576,6 +590,7 @@ impl Reader<'_> {
             &cases.value,
             &cases_pointer,
             "an object of test cases by name",
+            None,
         )? {
             let case_pointer = push_pointer(&cases_pointer, &case.key);
             let mut states = Vec::new();
@@ -583,6 +598,7 @@ impl Reader<'_> {
                 &case.value,
                 &case_pointer,
                 "an object mapping Task state names to mocked response names",
+                None,
             )? {
                 let state_pointer = push_pointer(&case_pointer, &state.key);
                 let Some(response_name) = state.value.as_str() else {
@@ -640,13 +656,14 @@ impl Reader<'_> {
         pointer: &str,
     ) -> Result<HashMap<String, Arc<MockedResponse>>, MockConfigError> {
         let mut responses = HashMap::new();
-        for response in self.object(json, pointer, "an object of mocked responses by name")? {
+        for response in self.object(json, pointer, "an object of mocked responses by name", None)? {
             let response_pointer = push_pointer(pointer, &response.key);
             let mut entries: Vec<(ResponseEntry, Span)> = Vec::new();
             for entry in self.object(
                 &response.value,
                 &response_pointer,
                 "an object of outcomes by invocation number (\"0\", \"1-2\")",
+                None,
             )? {
                 let entry_pointer = push_pointer(&response_pointer, &entry.key);
                 let (first, last) = self.invocation_range(entry, &entry_pointer)?;
@@ -730,14 +747,12 @@ impl Reader<'_> {
     }
 
     fn outcome(&self, json: &Json, pointer: &str) -> Result<MockOutcome, MockConfigError> {
-        let members = self.object(
+        self.object(
             json,
             pointer,
             "an object with `Return` (the Task's result) or `Throw` ({\"Error\", \"Cause\"})",
+            Some(&[RETURN, THROW]),
         )?;
-        if let Some(unknown) = members.iter().find(|m| m.key != RETURN && m.key != THROW) {
-            return Err(self.unknown_field(unknown, pointer, &[RETURN, THROW]));
-        }
         match (json.member(RETURN), json.member(THROW)) {
             (Some(value), None) => Ok(MockOutcome::Return(value.value.to_value())),
             (None, Some(throw)) => self.throw(&throw.value, &push_pointer(pointer, THROW)),
@@ -753,17 +768,12 @@ impl Reader<'_> {
     }
 
     fn throw(&self, json: &Json, pointer: &str) -> Result<MockOutcome, MockConfigError> {
-        let members = self.object(
+        self.object(
             json,
             pointer,
             "an object with string fields `Error` and `Cause`",
+            Some(&["Error", "Cause"]),
         )?;
-        if let Some(unknown) = members
-            .iter()
-            .find(|m| m.key != "Error" && m.key != "Cause")
-        {
-            return Err(self.unknown_field(unknown, pointer, &["Error", "Cause"]));
-        }
         let field = |name: &str| -> Result<String, MockConfigError> {
             match json.member(name) {
                 Some(m) => m.value.as_str().map(str::to_owned).ok_or_else(|| {
@@ -1112,6 +1122,21 @@ mod tests {
             duplicate.contains("duplicate key `0` (first at line 1, column 79)"),
             "{duplicate}"
         );
+        // The model's strict reader: the first problem in file order, with its pointer, and a
+        // repeated key is a duplicate, not also an unknown field.
+        let both = error(r#"{"StateMachines": {}, "Extra": 1, "StateMachines": {}}"#);
+        assert!(
+            both.contains("unknown field `Extra`") && both.contains("[/Extra]"),
+            "{both}"
+        );
+        let repeated_throw = error(&with_responses(
+            r#"{"R": {"0": {"Throw": {"Error": "E", "Cause": "c", "Error": "F"}}}}"#,
+        ));
+        assert!(
+            repeated_throw.contains("duplicate key `Error`")
+                && repeated_throw.contains("[/MockedResponses/R/0/Throw/Error]"),
+            "{repeated_throw}"
+        );
         let not_a_name = error(r#"{"StateMachines": {"sm": {"TestCases": {"t": {"S": 1}}}}}"#);
         assert!(
             not_a_name.contains(
@@ -1124,9 +1149,26 @@ mod tests {
             no_test_cases.contains("has no `TestCases`"),
             "{no_test_cases}"
         );
-        let syntax = error("{\"StateMachines\": {},}");
+        let syntax_text = "{\"StateMachines\": {},}";
+        let syntax = error(syntax_text);
         assert!(syntax.starts_with("mocks.json:1:"), "{syntax}");
         assert!(syntax.contains("invalid JSON"), "{syntax}");
+        // The same E0001 a definition or a schema gets, at the same place.
+        let definition = orderflow_model::load_state_machine(
+            "mocks.json",
+            syntax_text,
+            &orderflow_model::asl::FunctionCatalog::unknown(),
+        )
+        .err()
+        .map(|e| e.0)
+        .unwrap_or_default();
+        let [diagnostic] = definition.as_slice() else {
+            panic!("one diagnostic: {definition:?}");
+        };
+        assert_eq!(
+            syntax,
+            MockConfigError::from(diagnostic.clone()).to_string()
+        );
         let not_object = error("[]");
         assert!(
             not_object.contains(

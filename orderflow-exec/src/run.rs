@@ -11,9 +11,9 @@ use futures::future::{BoxFuture, Either};
 use serde_json::{Map, Value, json};
 
 use crate::choice::{self, ChoiceEnv, ChoiceError};
-use crate::clock::{ClockMode, ExecutionClock, format_timestamp, parse_timestamp};
+use crate::clock::{ClockMode, ExecutionClock};
 use crate::contracts::{ContractKind, ContractMode, ContractViolation};
-use crate::error::{Failure, error_matches, names};
+use crate::error::{Failure, error_matches};
 use crate::history::{EventType, HistoryRecorder};
 use crate::intrinsics::{self, IntrinsicEnv};
 use crate::jsonata::{self, Template};
@@ -27,8 +27,10 @@ use crate::size::exceeds_size;
 use crate::task::{TaskInvoker, TaskRequest};
 use crate::variables::Variables;
 use crate::{Execution, ExecutionIdentity, ExecutionOptions, ExecutionStatus, Executor};
+use orderflow_model::asl::error_names::names;
 use orderflow_model::asl::model::{Resource, ScopeId, StateId};
 use orderflow_model::asl::path::PathRoot;
+use orderflow_model::asl::timestamp::{format_timestamp, parse_timestamp};
 
 /// What the context object reports about the execution.
 struct ExecutionInfo<'x> {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
-use crate::error::names;
+use orderflow_model::asl::error_names::names;
 use orderflow_model::asl::model::{LambdaInvocation, Resource};
 
 /// What a Task state asks its binding to do.

@@ -218,6 +218,35 @@ fn wait_map_and_parallel() {
     assert!(execution.to_json_with_history()["history"].is_array());
 }
 
+/// The executor reads timestamps with the checker's parser: a lowercase `t`/`z`, which RFC 3339
+/// allows but Step Functions refuses, is not a timestamp at run time either (`IsTimestamp` is
+/// false, a `TimestampPath` to it fails the execution).
+#[test]
+fn lowercase_t_and_z_are_not_timestamps_at_run_time() {
+    let definition = json!({
+        "StartAt": "Route",
+        "States": {
+            "Route": {"Type": "Choice", "Default": "No", "Choices": [
+                {"Variable": "$.at", "IsTimestamp": true, "Next": "Wait"}]},
+            "Wait": {"Type": "Wait", "TimestampPath": "$.at", "Next": "Yes"},
+            "Yes": {"Type": "Pass", "Result": "timestamp", "End": true},
+            "No": {"Type": "Pass", "Result": "not a timestamp", "End": true}
+        }
+    });
+    let m = machine(definition);
+    let upper = run_machine(&m, json!({"at": "2016-03-14T01:59:00Z"}), &NoTasks);
+    assert_eq!(upper.output, Some(json!("timestamp")));
+    let lower = run_machine(&m, json!({"at": "2016-03-14t01:59:00z"}), &NoTasks);
+    assert_eq!(lower.output, Some(json!("not a timestamp")));
+
+    let definition = json!({
+        "StartAt": "Wait",
+        "States": {"Wait": {"Type": "Wait", "TimestampPath": "$.at", "End": true}}
+    });
+    let execution = run(definition, json!({"at": "2016-03-14t01:59:00z"}), &NoTasks);
+    assert_eq!(execution.error.as_deref(), Some("States.Runtime"));
+}
+
 /// Prints the cost of one execution of a 10-state Pass/Choice workflow (asserted only loosely:
 /// debug builds are slow; the benchmark measures release builds).
 #[test]

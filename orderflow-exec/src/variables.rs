@@ -2,8 +2,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::{Failure, names};
+use crate::error::Failure;
 use crate::size::size_within;
+use orderflow_model::asl::error_names::names;
 
 /// The most one variable may hold, serialized: "The maximum size of a single variable is
 /// 256Kib" (AWS, workflow variables).

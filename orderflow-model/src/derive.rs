@@ -3,18 +3,15 @@
 //! as sqlx-macros is over sqlx-macros-core.
 //!
 //! What the syntax shows is checked here, with errors on the offending field: property names
-//! (after serde's `rename`, `rename_all`, `skip`, `flatten`), required properties, and field types
-//! as far as they are primitives, `Option`, `Vec` and maps. A field whose type is another struct
-//! gets a compile-time assertion that the type derives the check for the nested schema.
+//! (after serde's `rename`, `rename_all`, `skip`, `flatten`, read by serde's own attribute parser),
+//! required properties, field types as far as they are primitives, `Option`, `Vec` and maps, and
+//! `deny_unknown_fields` on inputs against the schema's closedness. A field whose type is another
+//! struct gets a compile-time assertion that the type derives the check for the nested schema.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use heck::{
-    ToKebabCase, ToLowerCamelCase, ToShoutyKebabCase, ToShoutySnakeCase, ToSnakeCase,
-    ToUpperCamelCase,
-};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use serde_json::Value;
@@ -174,7 +171,7 @@ fn expand(
             ),
         ));
     };
-    let (pointer, schema) = resolve(&doc.value, &attr.pointer, schema);
+    let (pointer, schema) = doc.follow_refs(&attr.pointer, schema);
     let context = Context {
         direction,
         function: &attr.function,
@@ -291,29 +288,6 @@ fn step_attr(input: &DeriveInput, direction: Direction) -> syn::Result<StepAttr>
     }
 }
 
-/// Follows `$ref`s to a JSON pointer within the same document.
-fn resolve<'a>(root: &'a Value, pointer: &str, schema: &'a Value) -> (String, &'a Value) {
-    let mut pointer = pointer.to_owned();
-    let mut schema = schema;
-    for _ in 0..32 {
-        let Some(target) = schema
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-        else {
-            break;
-        };
-        match root.pointer(target) {
-            Some(next) => {
-                pointer = target.to_owned();
-                schema = next;
-            }
-            None => break,
-        }
-    }
-    (pointer, schema)
-}
-
 struct Context<'a> {
     direction: Direction,
     function: &'a str,
@@ -332,113 +306,82 @@ impl Context<'_> {
     }
 }
 
-/// serde's attributes on a field or container, as far as they change the JSON.
-#[derive(Default)]
-struct SerdeAttrs {
-    rename: Option<String>,
-    rename_all: Option<String>,
+/// serde's attributes on a field, as far as they change the JSON, read by serde's own
+/// attribute parser ([`serde_derive_internals`]) so names follow serde's rename rules exactly.
+struct SerdeField<'a> {
+    ident: &'a syn::Ident,
+    ty: &'a Type,
+    /// The JSON name in this direction (after `rename`, `rename_all`).
+    name: String,
+    /// `default` on the field or on the struct.
     default: bool,
+    /// `skip`, or `skip_deserializing` (input) / `skip_serializing` (output).
     skip: bool,
     flatten: bool,
     /// `with`/`serialize_with`/`deserialize_with`: the Rust type says nothing about the JSON.
     custom: bool,
     skip_serializing_if: bool,
+}
+
+/// The struct's serde attributes: its fields (in order) and `deny_unknown_fields`.
+struct SerdeStruct<'a> {
+    fields: Vec<SerdeField<'a>>,
     deny_unknown_fields: bool,
 }
 
-fn serde_attrs(attrs: &[syn::Attribute], direction: Direction) -> syn::Result<SerdeAttrs> {
-    let mut out = SerdeAttrs::default();
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        attr.parse_nested_meta(|meta| {
-            let key = meta
-                .path
-                .get_ident()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            match key.as_str() {
-                "rename" | "rename_all" => {
-                    let value = if meta.input.peek(syn::token::Paren) {
-                        // rename(serialize = "…", deserialize = "…")
-                        let mut chosen = None;
-                        meta.parse_nested_meta(|inner| {
-                            let v: syn::LitStr = inner.value()?.parse()?;
-                            let wanted = match direction {
-                                Direction::Input => "deserialize",
-                                Direction::Output => "serialize",
-                            };
-                            if inner.path.is_ident(wanted) {
-                                chosen = Some(v.value());
-                            }
-                            Ok(())
-                        })?;
-                        chosen
-                    } else {
-                        Some(meta.value()?.parse::<syn::LitStr>()?.value())
+/// Reads the `#[serde(...)]` attributes of a struct with named fields as serde would for
+/// `direction` (deserializing an input, serializing an output). Malformed attributes are
+/// serde's own errors.
+fn serde_struct(input: &DeriveInput, direction: Direction) -> syn::Result<SerdeStruct<'_>> {
+    let derive = match direction {
+        Direction::Input => serde_derive_internals::Derive::Deserialize,
+        Direction::Output => serde_derive_internals::Derive::Serialize,
+    };
+    // The context must be checked before it is dropped (it panics otherwise).
+    let cx = serde_derive_internals::Ctxt::new();
+    let container = serde_derive_internals::ast::Container::from_ast(&cx, input, derive);
+    let read = container.map(|container| {
+        let container_default = !container.attrs.default().is_none();
+        let deny_unknown_fields = container.attrs.deny_unknown_fields();
+        let parsed: Vec<SerdeField<'_>> = match &container.data {
+            serde_derive_internals::ast::Data::Struct(_, parsed) => parsed
+                .iter()
+                .filter_map(|field| {
+                    let ident = field.original.ident.as_ref()?;
+                    let attrs = &field.attrs;
+                    let (name, skip, custom) = match direction {
+                        Direction::Input => (
+                            attrs.name().deserialize_name().to_owned(),
+                            attrs.skip_deserializing(),
+                            attrs.deserialize_with().is_some(),
+                        ),
+                        Direction::Output => (
+                            attrs.name().serialize_name().to_owned(),
+                            attrs.skip_serializing(),
+                            attrs.serialize_with().is_some(),
+                        ),
                     };
-                    if key == "rename" {
-                        out.rename = value.or(out.rename.take());
-                    } else {
-                        out.rename_all = value.or(out.rename_all.take());
-                    }
-                }
-                "default" => {
-                    out.default = true;
-                    if meta.input.peek(syn::Token![=]) {
-                        let _: syn::LitStr = meta.value()?.parse()?;
-                    }
-                }
-                "skip" => out.skip = true,
-                "skip_serializing" if direction == Direction::Output => out.skip = true,
-                "skip_deserializing" if direction == Direction::Input => out.skip = true,
-                "flatten" => out.flatten = true,
-                "with" | "serialize_with" | "deserialize_with" => {
-                    out.custom = true;
-                    let _: syn::LitStr = meta.value()?.parse()?;
-                }
-                "skip_serializing_if" => {
-                    out.skip_serializing_if = true;
-                    let _: syn::LitStr = meta.value()?.parse()?;
-                }
-                "deny_unknown_fields" => out.deny_unknown_fields = true,
-                _ => {
-                    // Other serde attributes (alias, bound, crate, …) do not change the names or
-                    // types checked here; consume their values.
-                    if meta.input.peek(syn::Token![=]) {
-                        let _: syn::Expr = meta.value()?.parse()?;
-                    } else if meta.input.peek(syn::token::Paren) {
-                        let _ = meta.parse_nested_meta(|inner| {
-                            if inner.input.peek(syn::Token![=]) {
-                                let _: syn::Expr = inner.value()?.parse()?;
-                            }
-                            Ok(())
-                        });
-                    }
-                }
-            }
-            Ok(())
-        })?;
-    }
-    Ok(out)
-}
-
-/// The JSON name serde uses for a field.
-fn json_name(field: &syn::Ident, attrs: &SerdeAttrs, rename_all: Option<&str>) -> String {
-    if let Some(name) = &attrs.rename {
-        return name.clone();
-    }
-    let name = field.to_string();
-    let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
-    match rename_all {
-        Some("lowercase") => name.to_lowercase(),
-        Some("UPPERCASE") => name.to_uppercase(),
-        Some("PascalCase") => name.to_upper_camel_case(),
-        Some("camelCase") => name.to_lower_camel_case(),
-        Some("snake_case") => name.to_snake_case(),
-        Some("SCREAMING_SNAKE_CASE") => name.to_shouty_snake_case(),
-        Some("kebab-case") => name.to_kebab_case(),
-        Some("SCREAMING-KEBAB-CASE") => name.to_shouty_kebab_case(),
-        _ => name,
-    }
+                    Some(SerdeField {
+                        ident,
+                        ty: field.ty,
+                        name,
+                        default: container_default || !attrs.default().is_none(),
+                        skip,
+                        flatten: attrs.flatten(),
+                        custom,
+                        skip_serializing_if: attrs.skip_serializing_if().is_some(),
+                    })
+                })
+                .collect(),
+            serde_derive_internals::ast::Data::Enum(_) => Vec::new(),
+        };
+        SerdeStruct {
+            fields: parsed,
+            deny_unknown_fields,
+        }
+    });
+    cx.check()?;
+    read.ok_or_else(|| syn::Error::new(input.ident.span(), "serde cannot read this type"))
 }
 
 fn check_struct(
@@ -469,8 +412,8 @@ fn check_struct(
         ));
         return;
     };
-    let container = match serde_attrs(&input.attrs, cx.direction) {
-        Ok(c) => c,
+    let serde = match serde_struct(input, cx.direction) {
+        Ok(serde) => serde,
         Err(e) => {
             errors.push(e);
             return;
@@ -504,33 +447,25 @@ fn check_struct(
 
     let mut covered: Vec<String> = Vec::new();
     let mut open_flatten = false;
-    for field in &fields.named {
-        let Some(ident) = &field.ident else { continue };
-        let attrs = match serde_attrs(&field.attrs, cx.direction) {
-            Ok(a) => a,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
-        if attrs.skip {
+    for field in &serde.fields {
+        let ident = field.ident;
+        if field.skip {
             continue;
         }
-        if attrs.flatten {
+        if field.flatten {
             // A flattened map takes every other property; a flattened struct's fields are not
             // visible here, so missing properties cannot be judged.
             open_flatten = true;
             continue;
         }
-        let name = json_name(ident, &attrs, container.rename_all.as_deref());
+        let name = field.name.clone();
         let Some(property) = properties.get(&name) else {
             // An input field the schema does not declare is filled only by an undeclared extra,
             // which the data-flow check never guarantees: unless it may be absent, no checked
             // input can ever deserialize into the struct.
             let never_filled = cx.direction == Direction::Input
-                && option_inner(&field.ty).is_none()
-                && !attrs.default
-                && !container.default;
+                && option_inner(field.ty).is_none()
+                && !field.default;
             let candidates: Vec<&str> = properties
                 .keys()
                 .map(String::as_str)
@@ -565,16 +500,11 @@ fn check_struct(
         let property_pointer =
             crate::json::push_pointer(&crate::json::push_pointer(pointer, "properties"), &name);
         let is_required = required.contains(&name.as_str());
-        let (field_ty, optional) = match option_inner(&field.ty) {
+        let (field_ty, optional) = match option_inner(field.ty) {
             Some(inner) => (inner, true),
-            None => (&field.ty, false),
+            None => (field.ty, false),
         };
-        if cx.direction == Direction::Input
-            && !is_required
-            && !optional
-            && !attrs.default
-            && !container.default
-        {
+        if cx.direction == Direction::Input && !is_required && !optional && !field.default {
             errors.push(syn::Error::new(
                 field.ty.span(),
                 format!(
@@ -586,7 +516,7 @@ fn check_struct(
         if cx.direction == Direction::Output
             && is_required
             && optional
-            && !attrs.skip_serializing_if
+            && !field.skip_serializing_if
             && !nullable(property)
         {
             errors.push(syn::Error::new(
@@ -597,10 +527,10 @@ fn check_struct(
                 ),
             ));
         }
-        if attrs.custom {
+        if field.custom {
             continue;
         }
-        let (resolved_pointer, resolved) = resolve(&cx.doc.value, &property_pointer, property);
+        let (resolved_pointer, resolved) = cx.doc.follow_refs(&property_pointer, property);
         check_type(
             field_ty,
             cx,
@@ -632,7 +562,59 @@ fn check_struct(
             }
         }
     }
-    let _ = container.deny_unknown_fields;
+    // `deny_unknown_fields` only changes deserializing: serde then rejects every property
+    // without a field. An input the schema accepts must not be rejected, so the schema must be
+    // closed and each property it declares must have a field. (The reverse, a closed schema
+    // without the attribute, is harmless: no valid input has extra properties, and serde ignores
+    // them anyway. A flattened field takes the extras, so the attribute rejects nothing.)
+    if serde.deny_unknown_fields && cx.direction == Direction::Input && !open_flatten {
+        let span = deny_unknown_fields_span(input).unwrap_or_else(|| input.ident.span());
+        if additional_allowed {
+            errors.push(syn::Error::new(
+                span,
+                format!(
+                    "{} allows properties it does not declare (it has no \"additionalProperties\": false), \
+                     but #[serde(deny_unknown_fields)] rejects every input that has one; \
+                     remove the attribute, or close the schema",
+                    cx.what()
+                ),
+            ));
+        }
+        // A missing required property is already an error of its own.
+        for name in properties.keys() {
+            if !covered.iter().any(|c| c == name) && !required.contains(&name.as_str()) {
+                errors.push(syn::Error::new(
+                    span,
+                    format!(
+                        "property `{name}` of {} has no field, so #[serde(deny_unknown_fields)] \
+                         rejects every input that has it; add an `Option<…>` field for it, or \
+                         remove the attribute",
+                        cx.what()
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// The `deny_unknown_fields` word in the struct's `#[serde(...)]` attributes, where its
+/// errors point.
+fn deny_unknown_fields_span(input: &DeriveInput) -> Option<Span> {
+    input
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::List(list) => Some(list.tokens.clone()),
+            _ => None,
+        })
+        .flat_map(|tokens| tokens.into_iter())
+        .find_map(|token| match token {
+            proc_macro2::TokenTree::Ident(ident) if ident == "deny_unknown_fields" => {
+                Some(ident.span())
+            }
+            _ => None,
+        })
 }
 
 fn nullable(schema: &Value) -> bool {
@@ -818,7 +800,7 @@ fn check_type(
                     (generic_args(segment).first(), schema.get("items"))
                 {
                     let item_pointer = crate::json::push_pointer(pointer, "items");
-                    let (p, s) = resolve(&cx.doc.value, &item_pointer, items);
+                    let (p, s) = cx.doc.follow_refs(&item_pointer, items);
                     check_type(item_ty, cx, &format!("{name}[]"), &p, s, errors, assertions);
                 }
             } else if float || range.is_some() || is_string || rust == "bool" || map_like {
@@ -832,7 +814,7 @@ fn check_type(
                     (args.get(1), schema.get("additionalProperties"))
                 {
                     let values_pointer = crate::json::push_pointer(pointer, "additionalProperties");
-                    let (p, s) = resolve(&cx.doc.value, &values_pointer, values);
+                    let (p, s) = cx.doc.follow_refs(&values_pointer, values);
                     check_type(
                         value_ty,
                         cx,
@@ -980,19 +962,131 @@ mod tests {
         assert!(!out.contains("compile_error"), "{out}");
     }
 
+    /// `$ref`s whose fragments are percent-encoded (`%25`), JSON-pointer escaped (`~1`, `~0`) or
+    /// relative to the schema's `$id` resolve as the checker resolves them. The derive used to
+    /// skip percent-decoding and `$id`s, so such a property was left unchecked.
+    #[test]
+    fn escaped_refs_are_followed_like_the_checker_follows_them() {
+        let wrong = expand_for(
+            quote! {
+                #[step(workflow = "tests/fixtures/escaped-refs", function = "applyDiscount")]
+                struct Discount { percent: String, route: Route, code: u32, total: bool }
+            },
+            Direction::Input,
+        );
+        for expected in [
+            "property `percent` is an integer",
+            "property `code` is a string",
+            "property `total` is a number",
+        ] {
+            assert!(wrong.contains(expected), "{expected}: {wrong}");
+        }
+        let right = expand_for(
+            quote! {
+                #[step(workflow = "tests/fixtures/escaped-refs", function = "applyDiscount")]
+                struct Discount { percent: u8, route: Route, code: String, total: f64 }
+            },
+            Direction::Input,
+        );
+        assert!(!right.contains("compile_error"), "{right}");
+        // The nested struct must derive the check at the resolved pointer.
+        assert!(right.contains(r#""/$defs/from~1to""#), "{right}");
+    }
+
+    /// `_base/minimal`'s lookupBook input allows undeclared properties: a struct that denies
+    /// unknown fields would reject inputs the schema accepts. An output is not deserialized, so
+    /// the attribute changes nothing there.
+    #[test]
+    fn deny_unknown_fields_needs_a_closed_input_schema() {
+        let input = expand_for(
+            quote! {
+                #[step(workflow = "../tests/corpus/_base/minimal", function = "lookupBook")]
+                #[serde(deny_unknown_fields)]
+                struct Request { #[serde(rename = "bookId")] book_id: String }
+            },
+            Direction::Input,
+        );
+        assert!(
+            input.contains("allows properties it does not declare"),
+            "{input}"
+        );
+        let output = expand_for(
+            quote! {
+                #[step(workflow = "../tests/corpus/_base/minimal", function = "lookupBook")]
+                #[serde(deny_unknown_fields)]
+                struct Book { title: String, price: f64 }
+            },
+            Direction::Output,
+        );
+        assert!(!output.contains("compile_error"), "{output}");
+    }
+
+    /// The JSON names of a struct's fields in `direction`.
+    fn names(tokens: TokenStream, direction: Direction) -> Vec<String> {
+        let input: DeriveInput = syn::parse2(tokens).unwrap_or_else(|e| panic!("{e}"));
+        let serde = serde_struct(&input, direction).unwrap_or_else(|e| panic!("{e}"));
+        serde.fields.into_iter().map(|f| f.name).collect()
+    }
+
     #[test]
     fn rename_all_follows_serde() {
-        let field = syn::Ident::new("book_id", Span::call_site());
-        let attrs = SerdeAttrs::default();
-        assert_eq!(json_name(&field, &attrs, Some("camelCase")), "bookId");
-        assert_eq!(json_name(&field, &attrs, Some("PascalCase")), "BookId");
-        assert_eq!(json_name(&field, &attrs, Some("kebab-case")), "book-id");
-        assert_eq!(
-            json_name(&field, &attrs, Some("SCREAMING_SNAKE_CASE")),
-            "BOOK_ID"
+        let rule = |rule: &str| {
+            names(
+                quote! { #[serde(rename_all = #rule)] struct S { book_id: String, r#type: u8 } },
+                Direction::Input,
+            )
+        };
+        assert_eq!(rule("camelCase"), ["bookId", "type"]);
+        assert_eq!(rule("PascalCase"), ["BookId", "Type"]);
+        assert_eq!(rule("kebab-case"), ["book-id", "type"]);
+        assert_eq!(rule("SCREAMING_SNAKE_CASE"), ["BOOK_ID", "TYPE"]);
+        let none = names(quote! { struct S { book_id: String } }, Direction::Input);
+        assert_eq!(none, ["book_id"]);
+        // rename(serialize, deserialize): each direction its own name.
+        let split = quote! {
+            struct S { #[serde(rename(serialize = "out", deserialize = "in"))] x: u8 }
+        };
+        assert_eq!(names(split.clone(), Direction::Input), ["in"]);
+        assert_eq!(names(split, Direction::Output), ["out"]);
+    }
+
+    /// Where heck's case conversion, which the derive used before, and serde's rules differ:
+    /// serde assumes snake_case field names and only rewrites underscores and letter case, so a
+    /// leading or doubled underscore survives kebab-case, and `lowercase`/`snake_case` leave a
+    /// field as it is written. heck would have named these `id`, `A-B`, `bookid`, `book_id`,
+    /// so the derive accepted structs serde then (de)serialized under other names.
+    #[test]
+    fn rename_all_edge_cases_are_serde_s_not_heck_s() {
+        let kebab = names(
+            quote! { #[serde(rename_all = "kebab-case")] struct S { _id: u8 } },
+            Direction::Input,
         );
-        assert_eq!(json_name(&field, &attrs, None), "book_id");
-        let raw = syn::Ident::new_raw("type", Span::call_site());
-        assert_eq!(json_name(&raw, &attrs, None), "type");
+        assert_eq!(kebab, ["-id"]);
+        let screaming = names(
+            quote! { #[serde(rename_all = "SCREAMING-KEBAB-CASE")] struct S { a__b: u8 } },
+            Direction::Input,
+        );
+        assert_eq!(screaming, ["A--B"]);
+        for rule in ["lowercase", "snake_case"] {
+            let kept = names(
+                quote! { #[serde(rename_all = #rule)] struct S { #[allow(non_snake_case)] bookId: u8 } },
+                Direction::Output,
+            );
+            assert_eq!(kept, ["bookId"], "{rule}");
+        }
+    }
+
+    /// serde's own errors for attributes it would refuse come back as compile errors, not
+    /// panics (serde_derive_internals' context panics when dropped unchecked).
+    #[test]
+    fn malformed_serde_attributes_are_errors() {
+        let input: DeriveInput =
+            syn::parse2(quote! { #[serde(rename_all = "Title Case")] struct S { a: u8 } })
+                .unwrap_or_else(|e| panic!("{e}"));
+        let error = serde_struct(&input, Direction::Input)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("unknown rename rule"), "{error}");
     }
 }

@@ -162,6 +162,14 @@ impl Diagnostic {
         }
     }
 
+    /// E0001: `file` is not JSON. The one way every reader (definitions, schemas, the manifest,
+    /// mock configurations) says so: the parser's message, at the place it stopped.
+    pub fn json_syntax(file: &Arc<SourceFile>, error: crate::json::SyntaxError) -> Self {
+        Diagnostic::new(Code::JsonSyntax, format!("invalid JSON: {}", error.message))
+            .at(Location::new(file, "", error.span))
+            .label(error.message)
+    }
+
     pub fn at(mut self, location: Location) -> Self {
         self.location = Some(location);
         self
@@ -316,6 +324,26 @@ pub fn render_short(d: &Diagnostic) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every reader says "not JSON" the same way: code, message, place and label.
+    #[test]
+    fn json_syntax_is_reported_at_the_parser_stop() {
+        let file = SourceFile::new("wf/orderflow.json", "{\"a\": 1,}");
+        let Err(error) = crate::json::parse(file.text()) else {
+            panic!("a trailing comma is not JSON");
+        };
+        let span = error.span;
+        let message = error.message.clone();
+        let d = Diagnostic::json_syntax(&file, error);
+        assert_eq!(d.code, Code::JsonSyntax);
+        assert_eq!(d.message, format!("invalid JSON: {message}"));
+        assert_eq!(d.label.as_deref(), Some(message.as_str()));
+        assert_eq!(d.location.as_ref().map(|l| l.span), Some(span));
+        let mut schema_out = Vec::new();
+        assert!(crate::schema::load_schema(&file, &mut schema_out).is_none());
+        assert_eq!(schema_out.len(), 1);
+        assert_eq!(render_short(&schema_out[0]), render_short(&d));
+    }
 
     #[test]
     fn codes_are_unique_and_prefixed_by_severity() {

@@ -161,6 +161,45 @@ impl Json {
     }
 }
 
+/// A problem with an object read strictly (see [`member_problems`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MemberProblem<'j> {
+    /// `member` repeats the key of the earlier `first`: JSON readers keep only one of them.
+    Duplicate {
+        member: &'j Member,
+        first: &'j Member,
+    },
+    /// `member`'s key is not one the object allows.
+    Unknown { member: &'j Member },
+}
+
+impl<'j> MemberProblem<'j> {
+    /// The member the problem is about.
+    pub fn member(&self) -> &'j Member {
+        match self {
+            MemberProblem::Duplicate { member, .. } | MemberProblem::Unknown { member } => member,
+        }
+    }
+}
+
+/// Reads the members of an object strictly, as the ASL parser and the mock configuration reader
+/// both do: each key once, and (with `allowed`) only allowed keys. The problems come in member
+/// order; a repeated key is reported as a duplicate only, not also as unknown.
+pub fn member_problems<'j>(
+    members: &'j [Member],
+    allowed: Option<&[&str]>,
+) -> Vec<MemberProblem<'j>> {
+    let mut problems = Vec::new();
+    for (i, member) in members.iter().enumerate() {
+        if let Some(first) = members[..i].iter().find(|m| m.key == member.key) {
+            problems.push(MemberProblem::Duplicate { member, first });
+        } else if allowed.is_some_and(|allowed| !allowed.contains(&member.key.as_str())) {
+            problems.push(MemberProblem::Unknown { member });
+        }
+    }
+    problems
+}
+
 /// Appends one RFC 6901 reference token to `pointer`.
 pub fn push_pointer(pointer: &str, token: &str) -> String {
     let mut out = String::with_capacity(pointer.len() + token.len() + 1);
@@ -291,6 +330,36 @@ fn convert(value: jsonc_parser::ast::Value<'_>) -> Result<Json, SyntaxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strict_members_report_duplicates_then_unknown_keys() {
+        let json = parse(r#"{"a": 1, "b": 2, "a": 3, "c": 4, "c": 5}"#).unwrap_or_else(|e| {
+            panic!("{}", e.message);
+        });
+        let members = json.as_object().unwrap_or_default();
+        let problems = member_problems(members, Some(&["a", "b"]));
+        let described: Vec<(String, &str)> = problems
+            .iter()
+            .map(|p| match p {
+                MemberProblem::Duplicate { member, first } => {
+                    assert_eq!(first.key, member.key);
+                    assert!(first.key_span.start < member.key_span.start);
+                    (member.key.clone(), "duplicate")
+                }
+                MemberProblem::Unknown { member } => (member.key.clone(), "unknown"),
+            })
+            .collect();
+        assert_eq!(
+            described,
+            [
+                ("a".to_string(), "duplicate"),
+                ("c".to_string(), "unknown"),
+                ("c".to_string(), "duplicate")
+            ]
+        );
+        // Without a list of allowed keys (a map by name), only duplicates.
+        assert_eq!(member_problems(members, None).len(), 2);
+    }
 
     #[test]
     fn keeps_spans_and_duplicates() {

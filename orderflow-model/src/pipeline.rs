@@ -15,6 +15,7 @@ use crate::source::SourceFile;
 use crate::suggest;
 use crate::workflow::{
     ASL_FILE, EXECUTION_INPUT, Function, Workflow, WorkflowSources, function_catalog,
+    manifest_location,
 };
 
 /// The result of analysing a folder: the model (when it could be built) and all diagnostics.
@@ -92,11 +93,7 @@ fn parse_json(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> Opti
     match json::parse(file.text()) {
         Ok(json) => Some(json),
         Err(e) => {
-            diagnostics.push(
-                Diagnostic::new(Code::JsonSyntax, format!("invalid JSON: {}", e.message))
-                    .at(Location::new(file, "", e.span))
-                    .label(e.message),
-            );
+            diagnostics.push(Diagnostic::json_syntax(file, e));
             None
         }
     }
@@ -107,11 +104,16 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
         diagnostics.push(missing_definition(sources));
         return None;
     };
-    let manifest = sources
+    // orderflow.json is parsed once: the tree stays in the model to locate pointers in it.
+    let manifest_json = sources
         .manifest
         .as_ref()
-        .and_then(|file| load_manifest(file, diagnostics))
-        .unwrap_or_default();
+        .and_then(|file| parse_json(file, diagnostics));
+    let manifest = match (&sources.manifest, &manifest_json) {
+        (Some(file), Some(json)) => load_manifest(file, json, diagnostics),
+        _ => None,
+    }
+    .unwrap_or_default();
 
     // Schemas, paired by function.
     let mut documents: BTreeMap<String, SchemaDocument> = BTreeMap::new();
@@ -190,7 +192,14 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
         diagnostics,
     );
 
-    link_functions(&machine, &manifest, &mut functions, sources, diagnostics);
+    link_functions(
+        &machine,
+        &manifest,
+        &mut functions,
+        sources,
+        manifest_json.as_ref(),
+        diagnostics,
+    );
 
     // The data-flow check needs a sound graph and every schema; with structural errors its
     // findings would be noise.
@@ -202,6 +211,7 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
         machine,
         manifest,
         manifest_file: sources.manifest.clone(),
+        manifest_json,
         execution_input,
         functions,
     };
@@ -308,6 +318,7 @@ fn link_functions(
     manifest: &Manifest,
     functions: &mut BTreeMap<String, Function>,
     sources: &WorkflowSources,
+    manifest_json: Option<&Json>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     for (index, state) in machine.states.iter().enumerate() {
@@ -413,7 +424,7 @@ fn link_functions(
                             Code::ManifestInvalid,
                             format!("function `{name}` is triggered by queue `{}`, which `queues` does not declare", trigger.queue),
                         )
-                        .at(manifest_location(file, &format!("/functions/{name}/trigger/queue"))),
+                        .at(manifest_location(file, manifest_json, &format!("/functions/{name}/trigger/queue"))),
                     );
                 }
             }
@@ -425,7 +436,7 @@ fn link_functions(
                         Code::ManifestInvalid,
                         format!("placeholder `{placeholder}` maps to `{function}`, which is not a function of this folder"),
                     )
-                    .at(manifest_location(file, &format!("/placeholders/{placeholder}"))),
+                    .at(manifest_location(file, manifest_json, &format!("/placeholders/{placeholder}"))),
                 );
             }
         }
@@ -505,26 +516,19 @@ fn unresolved_function_references(
     out
 }
 
-fn manifest_location(file: &Arc<SourceFile>, pointer: &str) -> Location {
-    let span = json::parse(file.text())
-        .ok()
-        .and_then(|j| j.pointer(pointer).map(|v| v.span))
-        .unwrap_or_default();
-    Location::new(file, pointer, span)
-}
-
 /// Validates the manifest against its JSON Schema (for positions), then deserializes it.
-fn load_manifest(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> Option<Manifest> {
-    let json = parse_json(file, diagnostics)?;
+fn load_manifest(
+    file: &Arc<SourceFile>,
+    json: &Json,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Manifest> {
     let value = json.to_value();
     let schema = serde_json::to_value(schemars::schema_for!(Manifest)).ok()?;
     let validator = jsonschema::validator_for(&schema).ok()?;
     let mut valid = true;
     for error in validator.iter_errors(&value) {
         valid = false;
-        diagnostics.extend(crate::manifest::describe_error(
-            file, &json, &schema, &error,
-        ));
+        diagnostics.extend(crate::manifest::describe_error(file, json, &schema, &error));
     }
     if !valid {
         return None;
@@ -555,6 +559,81 @@ mod tests {
             .into_iter()
             .find(|d| d.code == Code::MissingFile)
             .expect("E0002 for the missing definition")
+    }
+
+    /// orderflow.json is parsed once; its tree stays on the workflow, where W0308 and the
+    /// manifest checks locate their pointers.
+    #[test]
+    fn the_manifest_tree_is_kept_to_locate_pointers() {
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus/_base/minimal");
+        let mut sources = WorkflowSources::new("wf");
+        for file in [
+            "workflow.asl.json",
+            "schemas/execution.input.json",
+            "schemas/lookupBook.input.json",
+            "schemas/lookupBook.output.json",
+        ] {
+            let text = std::fs::read_to_string(base.join(file)).expect("readable base");
+            sources.insert(file, text);
+        }
+        let manifest =
+            "{\n  \"functions\": {\"lookupBook\": {\"errors\": [\"BookNotFound\"]}}\n}\n";
+        sources.insert("orderflow.json", manifest);
+        let analysis = analyze(&sources);
+        let Some(workflow) = &analysis.workflow else {
+            panic!("{:?}", analysis.diagnostics);
+        };
+        assert!(workflow.manifest_json.is_some());
+        let location = workflow
+            .manifest_location("/functions/lookupBook/errors/0")
+            .expect("the folder has a manifest");
+        assert_eq!(
+            &manifest[location.span.start as usize..location.span.end as usize],
+            "\"BookNotFound\""
+        );
+        // W0308 points there.
+        let uncaught = analysis
+            .diagnostics
+            .iter()
+            .find(|d| d.code == Code::UncaughtDeclaredError)
+            .and_then(|d| d.location.as_ref())
+            .map(|l| l.span);
+        assert_eq!(uncaught, Some(location.span));
+    }
+
+    /// A definition loaded on its own (`orderflow-codegen run FILE.asl.json`) names functions
+    /// no folder describes: with [`FunctionCatalog::unknown`] that is no error (E0116), while
+    /// every other problem still is.
+    #[test]
+    fn a_definition_without_its_folder_names_any_function() {
+        let text = r#"{"StartAt": "Price", "States": {"Price": {"Type": "Task", "End": true,
+            "Resource": "arn:aws:lambda:us-east-1:123456789012:function:checkPrice"}}}"#;
+        let known = load_state_machine("workflow.asl.json", text, &FunctionCatalog::default());
+        let codes: Vec<Code> = known
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default()
+            .iter()
+            .map(|d| d.code)
+            .collect();
+        assert_eq!(codes, [Code::UnknownFunction]);
+        assert!(load_state_machine("workflow.asl.json", text, &FunctionCatalog::unknown()).is_ok());
+
+        let broken = text.replace(r#""End": true"#, r#""Next": "Nowhere""#);
+        let errors = load_state_machine("workflow.asl.json", &broken, &FunctionCatalog::unknown())
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default();
+        assert!(
+            errors.iter().any(|d| d.code == Code::DanglingTransition),
+            "{errors:?}"
+        );
+        let not_json = load_state_machine("lone.asl.json", "{", &FunctionCatalog::unknown())
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default();
+        assert_eq!(not_json.len(), 1);
+        assert_eq!(not_json[0].code, Code::JsonSyntax);
     }
 
     #[test]

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use crate::asl::model::{StateId, StateMachine};
 use crate::asl::parse::FunctionCatalog;
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::json::Json;
 use crate::manifest::{FunctionManifest, Manifest};
 use crate::schema::SchemaDocument;
 use crate::source::SourceFile;
@@ -187,11 +188,24 @@ pub struct Workflow {
     pub manifest: Manifest,
     /// `orderflow.json` as read, when the folder has one.
     pub manifest_file: Option<Arc<SourceFile>>,
+    /// `orderflow.json`'s JSON tree (when it is JSON), parsed once with the manifest, to locate
+    /// pointers into it.
+    pub manifest_json: Option<Json>,
     pub execution_input: SchemaDocument,
     pub functions: BTreeMap<String, Function>,
 }
 
 impl Workflow {
+    /// Where `pointer` is in `orderflow.json`; `None` when the folder has no manifest.
+    pub fn manifest_location(&self, pointer: &str) -> Option<Location> {
+        let file = self.manifest_file.as_ref()?;
+        Some(manifest_location(
+            file,
+            self.manifest_json.as_ref(),
+            pointer,
+        ))
+    }
+
     /// The name of `function`'s Lambda binary (`store-checkout-check-inventory`): the crate's
     /// `[[bin]]`, the templates' `Binary` and zip folder, the function `cargo lambda watch`
     /// serves. The workflow's name leads, so that two workflows' functions of the same name
@@ -232,6 +246,7 @@ pub(crate) fn function_catalog(
                     .filter_map(|t| t.placeholder.clone()),
             )
             .collect(),
+        functions_unknown: false,
     }
 }
 
@@ -239,4 +254,18 @@ pub(crate) fn function_catalog(
 pub fn binary_name(workflow: &str, function: &str) -> String {
     use heck::ToKebabCase as _;
     format!("{}-{}", workflow.to_kebab_case(), function.to_kebab_case())
+}
+
+/// The place of `pointer` in the manifest `file` whose tree is `json` (the whole file when the
+/// pointer names nothing there, or the file is not JSON).
+pub(crate) fn manifest_location(
+    file: &Arc<SourceFile>,
+    json: Option<&Json>,
+    pointer: &str,
+) -> Location {
+    let span = json
+        .and_then(|j| j.pointer(pointer))
+        .map(|v| v.span)
+        .unwrap_or_default();
+    Location::new(file, pointer, span)
 }

@@ -461,6 +461,7 @@ pub fn function_catalog(
             .iter()
             .map(|p| (*p).to_owned())
             .collect(),
+        functions_unknown: false,
     }
 }
 

@@ -75,7 +75,9 @@ impl SchemaValidator {
                 .map_err(|e| e.to_string())?
                 .prepare()
                 .map_err(|e| e.to_string())?;
-            let reference = serde_json::json!({ "$ref": format!("{DOCUMENT_URI}#{pointer}") });
+            let reference = serde_json::json!({
+                "$ref": format!("{DOCUMENT_URI}#{}", fragment_of(pointer))
+            });
             jsonschema::options()
                 .with_registry(&registry)
                 .build(&reference)
@@ -103,6 +105,22 @@ impl SchemaValidator {
             )])),
         }
     }
+}
+
+/// A JSON pointer written as a URI fragment: the validator percent-decodes a `$ref`'s fragment
+/// before reading it as a pointer (as the derive's resolver does), so a `%`, a space or any
+/// other byte a fragment cannot hold is percent-encoded. `/$defs/100%` → `/$defs/100%25`.
+fn fragment_of(pointer: &str) -> String {
+    let mut out = String::with_capacity(pointer.len());
+    for byte in pointer.bytes() {
+        // RFC 3986 `fragment`: unreserved, sub-delims, `:`, `@`, `/` and `?`.
+        if byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// Why a payload does not fit its schema, one line per problem.
@@ -158,6 +176,36 @@ mod tests {
         assert!(error.to_string().contains("price"), "{error}");
         let whole = SchemaValidator::new(&document, "");
         assert!(whole.validate(&json!({"book": {"price": "x"}})).is_err());
+    }
+
+    /// The derives hand over pointers to definitions whose names a URI fragment cannot hold
+    /// as they are (`%`, a space, non-ASCII) or that JSON pointers escape (`~1`).
+    #[test]
+    fn validates_subschemas_whose_pointers_need_escaping() {
+        let document = json!({
+            "$defs": {
+                "100% off": {"type": "object", "required": ["code"]},
+                "from/to": {"type": "object", "required": ["from"]},
+                "prix€": {"type": "object", "required": ["amount"]}
+            }
+        })
+        .to_string();
+        for (pointer, required) in [
+            ("/$defs/100% off", "code"),
+            ("/$defs/from~1to", "from"),
+            ("/$defs/prix€", "amount"),
+        ] {
+            let validator = SchemaValidator::new(&document, pointer);
+            assert!(
+                validator.validate(&json!({required: 1})).is_ok(),
+                "{pointer}: {validator:?}"
+            );
+            let error = validator
+                .validate(&json!({}))
+                .expect_err("a required property is missing");
+            assert!(error.to_string().contains(required), "{pointer}: {error}");
+        }
+        assert_eq!(fragment_of("/$defs/100% off"), "/$defs/100%25%20off");
     }
 
     #[test]

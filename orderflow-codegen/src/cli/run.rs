@@ -20,19 +20,17 @@ use serde_json::Value;
 
 use super::{Color, EXIT_USAGE, Format, analyze_dirs, report};
 use orderflow_exec::describe_resource;
-use orderflow_exec::names;
 use orderflow_exec::{
     ClockMode, ContractMode, ContractViolation, Contracts, Execution, ExecutionIdentity,
     ExecutionOptions, Executor, HistoryDetail, LambdaEndpoint, MockConfig, MockInvoker,
     MockTestCase, TaskError, TaskInvoker, TaskRequest, WithLambdaEndpoint,
 };
+use orderflow_model::asl::FunctionCatalog;
+use orderflow_model::asl::error_names::names;
 use orderflow_model::asl::model::{StateKind, StateMachine};
-use orderflow_model::asl::validate::validate;
-use orderflow_model::asl::{FunctionCatalog, parse_state_machine};
-use orderflow_model::diagnostic::{Code, Diagnostic, Location, normalize};
-use orderflow_model::json;
-use orderflow_model::source::SourceFile;
+use orderflow_model::diagnostic::Diagnostic;
 use orderflow_model::workflow::MAX_FILE_BYTES;
+use orderflow_model::{DefinitionErrors, load_state_machine};
 
 /// Exit status for an invalid definition.
 const EXIT_INVALID_DEFINITION: u8 = 1;
@@ -210,33 +208,13 @@ fn load_definition(
                 .to_owned()
         })
         .unwrap_or_else(|| "StateMachine".into());
-    let file = SourceFile::new(path, text);
-    let mut diagnostics = Vec::new();
-    let machine = match json::parse(file.text()) {
-        Ok(json) => {
-            // An ASL file on its own has no folder saying which Lambda functions exist, so the
-            // unknown-function check (E0116) does not apply; every other check does.
-            let mut machine =
-                parse_state_machine(&file, &json, &FunctionCatalog::default(), &mut diagnostics);
-            validate(&mut machine, &mut diagnostics);
-            Some(machine)
+    // An ASL file on its own has no folder saying which Lambda functions exist, so the
+    // unknown-function check (E0116) does not apply; every other check does.
+    match load_state_machine(&path.to_string_lossy(), &text, &FunctionCatalog::unknown()) {
+        Ok(machine) => Ok((machine, name, Vec::new(), Contracts::new())),
+        Err(DefinitionErrors(errors)) => {
+            Err(invalid_definition(&errors.iter().collect::<Vec<_>>()))
         }
-        Err(e) => {
-            diagnostics.push(
-                Diagnostic::new(Code::JsonSyntax, format!("invalid JSON: {}", e.message))
-                    .at(Location::new(&file, "", e.span))
-                    .label(e.message),
-            );
-            None
-        }
-    };
-    diagnostics.retain(|d| d.is_error() && d.code != Code::UnknownFunction);
-    normalize(&mut diagnostics);
-    match machine {
-        Some(machine) if diagnostics.is_empty() => {
-            Ok((machine, name, Vec::new(), Contracts::new()))
-        }
-        _ => Err(invalid_definition(&diagnostics.iter().collect::<Vec<_>>())),
     }
 }
 

@@ -16,8 +16,8 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use orderflow_model::diagnostic::{Code, Diagnostic, Location};
-use orderflow_model::json::push_pointer;
-use orderflow_model::schema::SchemaDocument;
+use orderflow_model::json::{push_index, push_pointer};
+use orderflow_model::schema::{RefError, SchemaDocument};
 
 /// Nesting beyond which subschemas become `serde_json::Value` (matches the checker's limit).
 const MAX_DEPTH: usize = 32;
@@ -222,18 +222,24 @@ impl TypeSpace {
         reference: &str,
         depth: usize,
     ) -> TokenStream {
-        let target = reference
-            .strip_prefix('#')
-            .filter(|f| f.is_empty() || f.starts_with('/'))
-            .map(percent_decode)
-            .and_then(|fragment| at.doc.value.pointer(&fragment).map(|v| (fragment, v)));
-        let Some((target_pointer, target)) = target else {
-            self.warn(
-                at,
-                pointer,
-                format!("`$ref` \"{reference}\" is not a JSON pointer into this file"),
-            );
-            return quote!(serde_json::Value);
+        // The model's resolver, as the checker follows the same reference: fragments are
+        // percent-decoded, then unescaped as JSON pointers; `$id`s and anchors resolve too.
+        let target = at.doc.resolve_ref(pointer, reference).and_then(|target| {
+            match at.doc.value.pointer(&target) {
+                Some(value) => Ok((target, value)),
+                None => Err(RefError::NoSuchPointer(target)),
+            }
+        });
+        let (target_pointer, target) = match target {
+            Ok(found) => found,
+            Err(error) => {
+                self.warn(
+                    at,
+                    pointer,
+                    format!("`$ref` \"{reference}\" does not resolve: {error}"),
+                );
+                return quote!(serde_json::Value);
+            }
         };
         let key = (
             at.doc.file.path().display().to_string(),
@@ -643,8 +649,14 @@ impl TypeSpace {
         let mut required: Vec<Value> = Vec::new();
         let mut closed = false;
         let own = Value::Object(object.clone());
-        for part in parts.iter().chain(std::iter::once(&own)) {
-            let part = resolve_local(&at.doc.value, part);
+        let all_of_pointer = push_pointer(pointer, "allOf");
+        let located = parts
+            .iter()
+            .enumerate()
+            .map(|(i, part)| (push_index(&all_of_pointer, i), part))
+            .chain(std::iter::once((pointer.to_owned(), &own)));
+        for (part_pointer, part) in located {
+            let (_, part) = at.doc.follow_refs(&part_pointer, part);
             let Some(o) = part.as_object() else {
                 continue;
             };
@@ -684,40 +696,6 @@ impl TypeSpace {
         }
         self.object(at, pointer, &merged, hint, depth)
     }
-}
-
-/// A `#/...` target of `$ref`, or the schema itself.
-fn resolve_local<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
-    schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-        .and_then(|fragment| root.pointer(&percent_decode(fragment)))
-        .unwrap_or(schema)
-}
-
-fn percent_decode(fragment: &str) -> String {
-    let bytes = fragment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match (
-            bytes[i],
-            fragment
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok()),
-        ) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn type_names(object: &serde_json::Map<String, Value>) -> Vec<String> {

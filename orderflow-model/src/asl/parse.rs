@@ -13,8 +13,11 @@ use crate::asl::intrinsic;
 use crate::asl::jsonata;
 use crate::asl::model::*;
 use crate::asl::path::{self, Path, PathError};
+use crate::asl::timestamp::is_timestamp;
 use crate::diagnostic::{Code, Diagnostic, Location};
-use crate::json::{Json, JsonKind, Member, Span, push_index, push_pointer};
+use crate::json::{
+    Json, JsonKind, Member, MemberProblem, Span, member_problems, push_index, push_pointer,
+};
 use crate::source::SourceFile;
 use crate::suggest;
 
@@ -30,6 +33,20 @@ pub struct FunctionCatalog {
     pub placeholders: BTreeMap<String, String>,
     /// Placeholders the manifest gives to queues and topics (not functions).
     pub resource_placeholders: BTreeSet<String>,
+    /// No folder says which functions exist (an ASL file run on its own): function names,
+    /// ARNs and `${Placeholder}`s are taken as written, and E0116 is not reported.
+    pub functions_unknown: bool,
+}
+
+impl FunctionCatalog {
+    /// The catalog of a definition without its workflow folder: see
+    /// [`FunctionCatalog::functions_unknown`].
+    pub fn unknown() -> Self {
+        FunctionCatalog {
+            functions_unknown: true,
+            ..FunctionCatalog::default()
+        }
+    }
 }
 
 impl FunctionCatalog {
@@ -320,6 +337,10 @@ impl Parser<'_> {
     }
 
     fn report(&mut self, d: Diagnostic) {
+        // Without a folder nothing says which functions exist, so no name can be unknown.
+        if self.catalog.functions_unknown && d.code == Code::UnknownFunction {
+            return;
+        }
         self.diagnostics.push(d);
     }
 
@@ -358,34 +379,40 @@ impl Parser<'_> {
         what: &str,
         ql: Option<QueryLanguage>,
     ) {
-        let mut seen = BTreeSet::new();
-        for m in obj.members {
+        let problems = member_problems(obj.members, Some(allowed));
+        for problem in &problems {
+            let m = problem.member();
             let pointer = obj.child(&m.key);
-            if !seen.insert(m.key.as_str()) {
-                let d = Diagnostic::new(
+            let d = match problem {
+                MemberProblem::Duplicate { .. } => Diagnostic::new(
                     Code::UnknownField,
                     format!("`{}` appears twice in {what}", m.key),
                 )
                 .at(self.loc(&pointer, m.key_span))
                 .label("duplicate field")
-                .help("JSON consumers keep only one of them; remove the other");
-                self.report(d);
-                continue;
-            }
-            if !allowed.contains(&m.key.as_str()) {
-                let d = Diagnostic::new(
-                    Code::UnknownField,
-                    format!("{what} does not allow the field `{}`", m.key),
-                )
-                .at(self.loc(&pointer, m.key_span))
-                .label("unknown field");
-                let d = match suggest::did_you_mean(&m.key, allowed.iter().copied()) {
-                    Some(h) => d.help(h),
-                    None => d.note(format!("allowed fields: {}", allowed.join(", "))),
-                };
-                self.report(d);
-                continue;
-            }
+                .help("JSON consumers keep only one of them; remove the other"),
+                MemberProblem::Unknown { .. } => {
+                    let d = Diagnostic::new(
+                        Code::UnknownField,
+                        format!("{what} does not allow the field `{}`", m.key),
+                    )
+                    .at(self.loc(&pointer, m.key_span))
+                    .label("unknown field");
+                    match suggest::did_you_mean(&m.key, allowed.iter().copied()) {
+                        Some(h) => d.help(h),
+                        None => d.note(format!("allowed fields: {}", allowed.join(", "))),
+                    }
+                }
+            };
+            self.report(d);
+        }
+        // The query-language check applies to the members that are allowed and not repeated.
+        let sound = obj
+            .members
+            .iter()
+            .filter(|m| !problems.iter().any(|p| std::ptr::eq(p.member(), *m)));
+        for m in sound {
+            let pointer = obj.child(&m.key);
             if let Some(ql) = ql {
                 let (wrong, other) = match ql {
                     QueryLanguage::JsonPath => (JSONATA_ONLY.contains(&m.key.as_str()), "JSONata"),
@@ -2231,53 +2258,6 @@ pub(crate) fn inner_span(span: Span, text: &str, offset: usize) -> Span {
     }
 }
 
-/// RFC 3339 as Step Functions accepts it: `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`, uppercase T and Z.
-pub fn is_timestamp(s: &str) -> bool {
-    let b = s.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    if b.len() < 20
-        || !digits(0..4)
-        || b[4] != b'-'
-        || !digits(5..7)
-        || b[7] != b'-'
-        || !digits(8..10)
-        || b[10] != b'T'
-        || !digits(11..13)
-        || b[13] != b':'
-        || !digits(14..16)
-        || b[16] != b':'
-        || !digits(17..19)
-    {
-        return false;
-    }
-    let field =
-        |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok()).unwrap_or(99);
-    if !(1..=12).contains(&field(5..7))
-        || !(1..=31).contains(&field(8..10))
-        || field(11..13) > 23
-        || field(14..16) > 59
-        || field(17..19) > 60
-    {
-        return false;
-    }
-    let mut rest = &s[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return false;
-        }
-        rest = &frac[n..];
-    }
-    match rest.as_bytes() {
-        [b'Z'] => true,
-        [sign, h1, h2, b':', m1, m2] if (*sign == b'+' || *sign == b'-') => {
-            [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit())
-        }
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2396,7 +2376,7 @@ mod tests {
                 .map(|s| s.to_string())
                 .collect(),
             placeholders: [("CourierWorker".to_string(), "sqsWorker".to_string())].into(),
-            resource_placeholders: BTreeSet::new(),
+            ..FunctionCatalog::default()
         };
         assert_eq!(
             catalog
@@ -2610,27 +2590,6 @@ mod tests {
             d.location.as_ref().map(|l| l.pointer.as_str()),
             Some("/States/CheckPrice/Parameters/FunctionName")
         );
-    }
-
-    #[test]
-    fn timestamps() {
-        for ok in [
-            "2016-03-14T01:59:00Z",
-            "2016-03-14T01:59:00.123Z",
-            "2016-03-14T01:59:00+01:00",
-        ] {
-            assert!(is_timestamp(ok), "{ok}");
-        }
-        for bad in [
-            "2016-03-14t01:59:00Z",
-            "2016-03-14T01:59:00",
-            "2016-13-14T01:59:00Z",
-            "2016-03-14 01:59:00Z",
-            "x",
-            "2016-03-14T01:59:00.Z",
-        ] {
-            assert!(!is_timestamp(bad), "{bad}");
-        }
     }
 
     #[test]

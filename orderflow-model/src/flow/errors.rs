@@ -5,8 +5,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::asl::error_names;
 use crate::asl::model::*;
-use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::json::Span;
 use crate::suggest;
 use crate::workflow::Workflow;
@@ -201,17 +202,9 @@ fn check_uncaught(
             if caught || meant {
                 continue;
             }
-            let location = match &workflow.manifest_file {
-                Some(file) => {
-                    let pointer = format!("/functions/{}/errors/{i}", f.name);
-                    let span = crate::json::parse(file.text())
-                        .ok()
-                        .and_then(|j| j.pointer(&pointer).map(|v| v.span))
-                        .unwrap_or_default();
-                    Location::new(file, pointer, span)
-                }
-                None => machine.location("", Span::default()),
-            };
+            let location = workflow
+                .manifest_location(&format!("/functions/{}/errors/{i}", f.name))
+                .unwrap_or_else(|| machine.location("", Span::default()));
             diagnostics.push(
                 Diagnostic::new(
                     Code::UncaughtDeclaredError,
@@ -226,10 +219,10 @@ fn check_uncaught(
 
 fn is_caught(machine: &StateMachine, id: StateId, error: &str) -> bool {
     let state = machine.state(id);
+    // The executor's rule: `States.TaskFailed` does not catch `States.Timeout`, and nothing
+    // catches a terminal error.
     let here = state.catchers().iter().any(|c| {
-        c.error_equals
-            .iter()
-            .any(|n| n.value == error || n.value == "States.ALL" || n.value == "States.TaskFailed")
+        error_names::error_equals_matches(c.error_equals.iter().map(|n| n.value.as_str()), error)
     });
     if here {
         return true;

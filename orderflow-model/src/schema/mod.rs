@@ -20,6 +20,7 @@ use crate::shape::{Additional, ObjectShape, Property, Shape};
 use crate::source::SourceFile;
 
 use refs::Index;
+pub use refs::RefError;
 
 /// A JSON value in a message: `the string "256"`-style short text.
 pub(crate) fn found_text(value: &Value) -> String {
@@ -86,6 +87,50 @@ pub struct SchemaDocument {
     pub draft: Draft,
     /// The values the schema accepts, as the data-flow check sees them.
     pub shape: Shape,
+    /// The document's `$id`s and anchors, for [`SchemaDocument::resolve_ref`].
+    index: Index,
+}
+
+impl SchemaDocument {
+    /// Resolves `reference`, the `$ref` written in the schema at `pointer`, to the JSON pointer
+    /// of its target in this document (relative `$id`s resolve against the resource enclosing
+    /// `pointer`).
+    ///
+    /// # Errors
+    ///
+    /// A reference to another file or URL, a malformed percent-encoding, or a pointer or anchor
+    /// that names nothing. A loaded document has none: the lint refuses such files.
+    pub fn resolve_ref(&self, pointer: &str, reference: &str) -> Result<String, RefError> {
+        refs::resolve(
+            &self.json,
+            &self.index,
+            self.index.resource_of(pointer),
+            reference,
+        )
+    }
+
+    /// Follows the `$ref`s of `schema` (the subschema at `pointer`) to the schema that has
+    /// none, returning its pointer and value; stops at a reference that does not resolve, and
+    /// after [`MAX_SCHEMA_DEPTH`] hops (a cycle of references).
+    pub fn follow_refs<'a>(&'a self, pointer: &str, schema: &'a Value) -> (String, &'a Value) {
+        let mut pointer = pointer.to_owned();
+        let mut schema = schema;
+        for _ in 0..MAX_SCHEMA_DEPTH {
+            let Some(reference) = schema.get("$ref").and_then(Value::as_str) else {
+                break;
+            };
+            let Some((target, next)) = self
+                .resolve_ref(&pointer, reference)
+                .ok()
+                .and_then(|target| self.value.pointer(&target).map(|next| (target, next)))
+            else {
+                break;
+            };
+            pointer = target;
+            schema = next;
+        }
+        (pointer, schema)
+    }
 }
 
 /// Loads `file` as a JSON Schema. Problems go to `out`; `None` when the file cannot be used
@@ -94,11 +139,7 @@ pub fn load_schema(file: &Arc<SourceFile>, out: &mut Vec<Diagnostic>) -> Option<
     let json = match json::parse(file.text()) {
         Ok(json) => json,
         Err(error) => {
-            out.push(
-                Diagnostic::new(Code::JsonSyntax, format!("invalid JSON: {}", error.message))
-                    .at(Location::new(file, "", error.span))
-                    .label(error.message),
-            );
+            out.push(Diagnostic::json_syntax(file, error));
             return None;
         }
     };
@@ -147,10 +188,11 @@ pub fn load_schema(file: &Arc<SourceFile>, out: &mut Vec<Diagnostic>) -> Option<
     if !valid || errors {
         return None;
     }
+    let index = lint.index;
     let shape = ShapeBuilder {
         file,
         root: &json,
-        index: &lint.index,
+        index: &index,
         draft,
     }
     .shape(&json, "", "", 0);
@@ -160,6 +202,7 @@ pub fn load_schema(file: &Arc<SourceFile>, out: &mut Vec<Diagnostic>) -> Option<
         value,
         draft,
         shape,
+        index,
     })
 }
 
@@ -496,6 +539,52 @@ mod tests {
 
     fn codes(out: &[Diagnostic]) -> Vec<&'static str> {
         out.iter().map(|d| d.code.as_str()).collect()
+    }
+
+    /// The fixture's `$ref`s need percent-decoding (`%25`), JSON-pointer unescaping (`~1`,
+    /// `~0`) and the document's `$id`; the shapes, the generator (`orderflow-codegen/tests/typegen.rs`) and the
+    /// derives (`derive::tests`) all resolve them through [`SchemaDocument::resolve_ref`].
+    #[test]
+    fn escaped_refs_resolve_once_for_every_user() {
+        let (doc, out) = load(include_str!(
+            "../../tests/fixtures/escaped-refs/schemas/applyDiscount.input.json"
+        ));
+        assert!(out.is_empty(), "{out:?}");
+        let Some(doc) = doc else {
+            panic!("the fixture loads");
+        };
+        for (at, reference, target) in [
+            ("/properties/percent", "#/$defs/0-100%25", "/$defs/0-100%"),
+            ("/properties/route", "#/$defs/from~1to", "/$defs/from~1to"),
+            ("/properties/code", "#/$defs/code~0v2", "/$defs/code~0v2"),
+            (
+                "/properties/total",
+                "applyDiscount.input.json#/$defs/Money",
+                "/$defs/Money",
+            ),
+        ] {
+            assert_eq!(doc.resolve_ref(at, reference), Ok(target.to_owned()));
+        }
+        assert_eq!(
+            doc.resolve_ref("", "#/$defs/0-100%"),
+            Err(RefError::BadEncoding)
+        );
+        let percent = &doc.value["properties"]["percent"];
+        let (pointer, target) = doc.follow_refs("/properties/percent", percent);
+        assert_eq!(pointer, "/$defs/0-100%");
+        assert_eq!(target["type"], "integer");
+
+        let Shape::Object(o) = &doc.shape else {
+            panic!("expected an object shape");
+        };
+        assert_eq!(o.properties["percent"].shape, Shape::Integer);
+        assert_eq!(o.properties["code"].shape, Shape::String);
+        assert_eq!(o.properties["total"].shape, Shape::Number);
+        let Shape::Object(route) = &o.properties["route"].shape else {
+            panic!("route is an object");
+        };
+        assert_eq!(route.properties["from"].shape, Shape::String);
+        assert_eq!(route.additional, Additional::Closed);
     }
 
     #[test]

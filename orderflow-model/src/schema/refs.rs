@@ -3,6 +3,12 @@
 //! Only references into the same file resolve. A reference whose URI part names the document
 //! itself (its root `$id`, or an embedded resource's `$id`) counts as local; anything else is
 //! another file or a URL, which orderflow does not fetch.
+//!
+//! This is the one resolver: the schema lint, the shapes of the data-flow check, the payload
+//! types the generator writes and the derive macros all follow `$ref`s through
+//! [`SchemaDocument::resolve_ref`](super::SchemaDocument::resolve_ref), so a fragment is
+//! percent-decoded (`%25` → `%`) and then unescaped as a JSON pointer (`~1` → `/`, `~0` → `~`)
+//! the same way everywhere.
 
 use std::collections::HashMap;
 
@@ -107,7 +113,7 @@ pub(crate) fn percent_decode(text: &str) -> Option<String> {
 }
 
 /// `$id`s and anchors of one document, for resolving references.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Index {
     /// Every `$id` naming a resource (not a bare `#anchor`), without a trailing `#`, and the
     /// pointer of the schema that declares it.
@@ -175,15 +181,19 @@ impl Index {
 }
 
 /// Why a `$ref` does not resolve.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum RefError {
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RefError {
     /// Another file or a URL.
+    #[error("it points outside this file")]
     NotLocal,
     /// Malformed `%XX` escapes.
+    #[error("its percent-encoding is malformed")]
     BadEncoding,
     /// A JSON pointer (decoded) that leads nowhere (or is malformed).
+    #[error("nothing in this file is at JSON pointer `{0}`")]
     NoSuchPointer(String),
     /// A plain-name fragment no `$anchor` declares.
+    #[error("no schema here declares the anchor \"{0}\"")]
     NoSuchAnchor(String),
 }
 

@@ -16,6 +16,16 @@ pub struct Request {
     pub received_at: u64,
 }
 
+/// `deny_unknown_fields` on a closed schema whose every property has a field.
+#[derive(Deserialize, StepInput)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[step(workflow = "../../../../orderflow-macros/tests/definitions/books", function = "lookupBook")]
+pub struct Strict {
+    pub book_id: String,
+    pub quantity: u16,
+    pub gift_note: Option<String>,
+}
+
 /// `rename`, `default` for an optional property, `Box<str>`.
 #[derive(Deserialize, StepInput)]
 #[step(workflow = "../../../../orderflow-macros/tests/definitions/books", function = "lookupBook")]
