@@ -1,0 +1,308 @@
+//! Parallel branches and Map iterations, each running a scope of its own.
+
+use serde_json::{Map, Value, json};
+
+use crate::Executor;
+use crate::error::Failure;
+use crate::history::EventType;
+use crate::plan::{MapPlan, StatePlan};
+use crate::variables::Variables;
+use orderflow_model::asl::error_names::names;
+use orderflow_model::asl::model::ScopeId;
+
+use super::{ErrorOutcome, Runtime, StateFrame, Step, compact, quoted_value, runtime_error};
+
+impl Executor {
+    pub(super) async fn run_parallel(
+        &self,
+        rt: &mut Runtime<'_>,
+        plan: &StatePlan,
+        branches: &[ScopeId],
+        frame: &mut StateFrame,
+        raw: Value,
+    ) -> Result<Step, Failure> {
+        let effective = self.effective_input(rt, plan, frame, &raw)?;
+        let branch_input = effective.unwrap_or_else(|| raw.clone());
+        let mut retry_counts = vec![0u64; plan.retriers.len()];
+        loop {
+            rt.record(EventType::ParallelStateStarted, &plan.name, None);
+            let mut results = Vec::with_capacity(branches.len());
+            let mut failed = None;
+            for branch in branches {
+                rt.vars.push();
+                let outcome = self.run_scope(rt, *branch, branch_input.clone()).await;
+                rt.vars.pop();
+                match outcome {
+                    Ok(v) => results.push(v),
+                    Err(f) => {
+                        failed = Some(f);
+                        break;
+                    }
+                }
+            }
+            match failed {
+                None => {
+                    return self.finish_with_result(rt, plan, frame, raw, Value::Array(results));
+                }
+                Some(failure) => {
+                    match self
+                        .handle_error(
+                            rt,
+                            plan,
+                            frame,
+                            &raw,
+                            failure,
+                            &mut retry_counts,
+                            Some(EventType::ParallelStateFailed),
+                        )
+                        .await?
+                    {
+                        ErrorOutcome::Retry => {}
+                        ErrorOutcome::Caught(step) => return Ok(step),
+                    }
+                }
+            }
+        }
+    }
+
+    /// One Map iteration, in both query languages: its own variable scope, the iterator run on
+    /// `input`, and MapIterationSucceeded or MapIterationFailed recorded. An iteration of a
+    /// Distributed Map (a child execution on AWS) sees none of the outer variables: "Distributed
+    /// Map states cannot currently reference variables in outer scopes".
+    pub(super) async fn run_iteration(
+        &self,
+        rt: &mut Runtime<'_>,
+        plan: &StatePlan,
+        map: &MapPlan,
+        input: Value,
+        details: Option<Value>,
+    ) -> Result<Value, Failure> {
+        let outer = if map.distributed {
+            Some(std::mem::replace(&mut rt.vars, Variables::new()))
+        } else {
+            rt.vars.push();
+            None
+        };
+        let outcome = self.run_scope(rt, map.iterator, input).await;
+        match outer {
+            Some(outer) => rt.vars = outer,
+            None => rt.vars.pop(),
+        }
+        let event = if outcome.is_ok() {
+            EventType::MapIterationSucceeded
+        } else {
+            EventType::MapIterationFailed
+        };
+        rt.record(event, &plan.name, details);
+        outcome
+    }
+
+    pub(super) async fn run_map(
+        &self,
+        rt: &mut Runtime<'_>,
+        plan: &StatePlan,
+        map: &MapPlan,
+        frame: &mut StateFrame,
+        raw: Value,
+    ) -> Result<Step, Failure> {
+        let effective = self.input_path(rt, plan, frame, &raw)?;
+        let eff = effective.as_ref().unwrap_or(&raw);
+        if let Some(p) = &map.max_concurrency_path {
+            let n = self.integer_at(rt, frame, p, eff, "MaxConcurrencyPath")?;
+            if n < 0 {
+                return Err(runtime_error(frame, "MaxConcurrency cannot be negative."));
+            }
+        }
+        let mut retry_counts = vec![0u64; plan.retriers.len()];
+        loop {
+            rt.record(EventType::MapStateStarted, &plan.name, None);
+            let mut tolerated_count = map.tolerated_failure_count.map(|c| c as f64);
+            if let Some(p) = &map.tolerated_failure_count_path {
+                let n = self.integer_at(rt, frame, p, eff, "ToleratedFailureCountPath")?;
+                if n < 0 {
+                    return Err(runtime_error(
+                        frame,
+                        "ToleratedFailureCount cannot be negative.",
+                    ));
+                }
+                tolerated_count = Some(n as f64);
+            }
+            let mut tolerated_percentage = map.tolerated_failure_percentage;
+            if let Some(p) = &map.tolerated_failure_percentage_path {
+                let value = {
+                    let env = rt.env(eff, frame);
+                    env.select_path(p).map(|c| c.into_owned()).map_err(|_| {
+                        runtime_error(
+                            frame,
+                            format!(
+                                "Invalid path '{}' : No results for path: {}",
+                                p.text,
+                                p.normalized()
+                            ),
+                        )
+                    })?
+                };
+                let pct = value.as_f64().ok_or_else(|| {
+                    runtime_error(
+                        frame,
+                        format!(
+                            "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
+                            quoted_value(&value),
+                            p.text
+                        ),
+                    )
+                })?;
+                if !(0.0..=100.0).contains(&pct) {
+                    return Err(runtime_error(
+                        frame,
+                        "ToleratedFailurePercentage must be between 0 and 100.",
+                    ));
+                }
+                tolerated_percentage = Some(pct);
+            }
+            let items = self.map_items(rt, plan, map, frame, eff).await?;
+            let total = items.len();
+            let mut results = Vec::with_capacity(total);
+            let mut failures = 0usize;
+            let mut failed = None;
+            for (index, item) in items.into_iter().enumerate() {
+                let details = rt.history.wants_payloads().then(|| json!({"index": index}));
+                rt.record(EventType::MapIterationStarted, &plan.name, details.clone());
+                // The selector sees the item as `$$.Map.Item.Value` (`$states.context…`).
+                let item_frame = |item| StateFrame {
+                    map_item: Some(Box::new((index, item))),
+                    ..frame.clone()
+                };
+                let item_input = match (&map.item_selector, &map.jsonata_item_selector) {
+                    (Some(selector), _) => rt.env(eff, &item_frame(item)).payload(selector)?,
+                    (None, Some(t)) => {
+                        rt.env(eff, &item_frame(item))
+                            .jsonata_template(t, None, "ItemSelector")?
+                    }
+                    (None, None) => item,
+                };
+                match self.run_iteration(rt, plan, map, item_input, details).await {
+                    Ok(v) => results.push(v),
+                    Err(f) => {
+                        if f.is_terminal() {
+                            return Err(f);
+                        }
+                        failures += 1;
+                        let tolerance_set =
+                            tolerated_count.is_some() || tolerated_percentage.is_some();
+                        let over_count = tolerated_count.is_none_or(|c| failures as f64 > c);
+                        let over_percentage = tolerated_percentage
+                            .is_none_or(|p| failures as f64 * 100.0 > p * total as f64);
+                        let exceeded = !tolerance_set
+                            || (tolerated_count.is_some() && over_count)
+                            || (tolerated_percentage.is_some() && over_percentage);
+                        if exceeded {
+                            failed = Some(if tolerance_set {
+                                Failure::new(
+                                    names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                                    "The specified tolerated failure threshold was exceeded",
+                                )
+                            } else {
+                                f
+                            });
+                            break;
+                        }
+                        results.push(f.to_error_output());
+                    }
+                }
+            }
+            match failed {
+                None => {
+                    rt.record(EventType::MapStateSucceeded, &plan.name, None);
+                    return self.finish_with_result(rt, plan, frame, raw, Value::Array(results));
+                }
+                Some(failure) => {
+                    match self
+                        .handle_error(
+                            rt,
+                            plan,
+                            frame,
+                            &raw,
+                            failure,
+                            &mut retry_counts,
+                            Some(EventType::MapStateFailed),
+                        )
+                        .await?
+                    {
+                        ErrorOutcome::Retry => {}
+                        ErrorOutcome::Caught(step) => return Ok(step),
+                    }
+                }
+            }
+        }
+    }
+
+    /// The items a Map state iterates: read by its ItemReader, or selected by ItemsPath.
+    pub(super) async fn map_items(
+        &self,
+        rt: &mut Runtime<'_>,
+        plan: &StatePlan,
+        map: &MapPlan,
+        frame: &StateFrame,
+        eff: &Value,
+    ) -> Result<Vec<Value>, Failure> {
+        if let Some(reader) = &map.reader {
+            let mut max_items = reader.max_items;
+            if let Some(p) = &reader.max_items_path {
+                let n = self.integer_at(rt, frame, p, eff, "MaxItemsPath")?;
+                max_items = Some(
+                    u64::try_from(n)
+                        .map_err(|_| runtime_error(frame, "MaxItems cannot be negative."))?,
+                );
+            }
+            let parameters = match &reader.parameters {
+                Some(p) => rt.env(eff, frame).payload(p)?,
+                None => Value::Object(Map::new()),
+            };
+            let read = self
+                .invoke(rt, plan, frame, &reader.resource, parameters, None, None)
+                .await?;
+            let Value::Array(mut items) = read else {
+                return Err(runtime_error(
+                    frame,
+                    "The ItemReader binding must return a JSON array of items.",
+                ));
+            };
+            if let Some(max) = max_items.filter(|m| *m > 0) {
+                items.truncate(usize::try_from(max).unwrap_or(usize::MAX));
+            }
+            return Ok(items);
+        }
+        if plan.jsonata {
+            let items = match &map.jsonata_items {
+                Some(t) => rt.env(eff, frame).jsonata_template(t, None, "Items")?,
+                None => eff.clone(),
+            };
+            return match items {
+                Value::Array(items) => Ok(items),
+                other => Err(Failure::new(
+                    names::QUERY_EVALUATION_ERROR,
+                    format!(
+                        "Map state input must be an array but was: {}",
+                        compact(&other)
+                    ),
+                )),
+            };
+        }
+        let selected = match &map.items_path {
+            None => eff.clone(),
+            Some(p) => self.select_or_fail(rt, frame, p, eff)?,
+        };
+        match selected {
+            Value::Array(items) => Ok(items),
+            other => Err(runtime_error(
+                frame,
+                format!(
+                    "Invalid path '{}': The Map state's items must be a JSON array, found '{}'",
+                    map.items_path.as_ref().map_or("$", |p| p.text.as_str()),
+                    compact(&other)
+                ),
+            )),
+        }
+    }
+}

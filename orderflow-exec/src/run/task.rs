@@ -1,0 +1,154 @@
+//! Task states: invoking the bound task, then Retry and Catch.
+
+use std::time::Duration;
+
+use futures::future::Either;
+use serde_json::{Value, json};
+
+use crate::Executor;
+use crate::clock::ClockMode;
+use crate::error::{Failure, error_matches};
+use crate::history::EventType;
+use crate::paths::set_at;
+use crate::plan::{PathField, StatePlan};
+use crate::retry::backoff_delay;
+use crate::size::exceeds_size;
+use crate::task::TaskRequest;
+use orderflow_model::asl::error_names::names;
+use orderflow_model::asl::model::Resource;
+
+use super::jsonata_state::jsonata_finish;
+use super::{ErrorOutcome, Runtime, StateFrame, Step, compact};
+
+impl Executor {
+    /// Calls the binding, racing the timeout on the real clock.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn invoke(
+        &self,
+        rt: &mut Runtime<'_>,
+        plan: &StatePlan,
+        frame: &StateFrame,
+        resource: &Resource,
+        input: Value,
+        timeout: Option<u64>,
+        heartbeat: Option<u64>,
+    ) -> Result<Value, Failure> {
+        let request = TaskRequest {
+            state_name: &plan.name,
+            resource,
+            input,
+            task_token: frame.task_token.clone(),
+            timeout_seconds: timeout,
+            heartbeat_seconds: heartbeat,
+            retry_count: frame.retry_count,
+        };
+        let call = rt.invoker.invoke(request);
+        let outcome = match (rt.clock.mode(), timeout) {
+            (ClockMode::Real, Some(seconds)) => {
+                let timer = rt.options.timer.sleep(Duration::from_secs(seconds));
+                match futures::future::select(call, timer).await {
+                    Either::Left((outcome, _)) => outcome,
+                    Either::Right(((), _)) => Err(crate::task::TaskError::timeout()),
+                }
+            }
+            _ => call.await,
+        };
+        let result = outcome.map_err(|e| Failure::new(e.error, e.cause))?;
+        if let Some(limit) = rt.options.max_payload_bytes {
+            if exceeds_size(&result, limit) {
+                return Err(Failure::new(
+                    names::DATA_LIMIT_EXCEEDED,
+                    format!(
+                        "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                        plan.name
+                    ),
+                ));
+            }
+        }
+        Ok(result)
+    }
+
+    /// Retry (waiting the back-off), else Catch, else the failure stands.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn handle_error(
+        &self,
+        rt: &mut Runtime<'_>,
+        plan: &StatePlan,
+        frame: &mut StateFrame,
+        raw: &Value,
+        failure: Failure,
+        retry_counts: &mut [u64],
+        failed_event: Option<EventType>,
+    ) -> Result<ErrorOutcome, Failure> {
+        if failure.is_terminal() {
+            return Err(failure);
+        }
+        let retrier = plan
+            .retriers
+            .iter()
+            .zip(retry_counts.iter_mut())
+            .find(|(r, _)| error_matches(&r.error_equals, &failure));
+        if let Some((r, count)) = retrier {
+            if *count < r.retrier.max_attempts {
+                let draw = rt.rng.f64();
+                let delay = backoff_delay(&r.retrier, *count, draw);
+                *count += 1;
+                frame.retry_count += 1;
+                rt.sleep(delay).await;
+                return Ok(ErrorOutcome::Retry);
+            }
+        }
+        if let Some(event) = failed_event {
+            rt.record(
+                event,
+                &plan.name,
+                Some(json!({"error": failure.error, "cause": failure.cause})),
+            );
+        }
+        for catcher in &plan.catchers {
+            if !error_matches(&catcher.error_equals, &failure) {
+                continue;
+            }
+            let error_output = failure.to_error_output();
+            if plan.jsonata {
+                let output = jsonata_finish(
+                    rt,
+                    frame,
+                    catcher.jsonata_output.as_ref(),
+                    catcher.jsonata_assign.as_ref(),
+                    raw.clone(),
+                    Some(("errorOutput", error_output)),
+                )?;
+                return Ok(ErrorOutcome::Caught(Step {
+                    next: Some(catcher.next),
+                    output,
+                }));
+            }
+            self.assign(rt, catcher.assign.as_ref(), frame, &error_output)?;
+            let output = match &catcher.result_path {
+                PathField::Default => error_output,
+                PathField::Null => raw.clone(),
+                PathField::Path(p) if p.is_root() => error_output,
+                PathField::Path(p) => {
+                    let mut target = raw.clone();
+                    if set_at(&mut target, p, error_output).is_err() {
+                        return Err(Failure::new(
+                            names::RESULT_PATH_MATCH_FAILURE,
+                            format!(
+                                "Unable to apply ReferencePath {} to input '{}'",
+                                p.text,
+                                compact(raw)
+                            ),
+                        ));
+                    }
+                    target
+                }
+            };
+            return Ok(ErrorOutcome::Caught(Step {
+                next: Some(catcher.next),
+                output,
+            }));
+        }
+        Err(failure)
+    }
+}

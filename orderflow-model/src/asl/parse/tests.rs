@@ -1,0 +1,339 @@
+use super::task::lambda_function_name;
+use super::*;
+
+/// Parses a definition given as JSON text; returns the machine and its diagnostics.
+fn parse_text(text: &str) -> (StateMachine, Vec<Diagnostic>) {
+    let file = SourceFile::new("workflow.asl.json", text.to_string());
+    let json = match crate::json::parse(file.text()) {
+        Ok(json) => json,
+        Err(e) => panic!("test definition is not JSON: {}", e.message),
+    };
+    let mut diagnostics = Vec::new();
+    let machine = parse_state_machine(&file, &json, &FunctionCatalog::default(), &mut diagnostics);
+    (machine, diagnostics)
+}
+
+fn map_definition(processor: &str) -> String {
+    format!(
+        r#"{{"StartAt": "M", "States": {{"M": {{"Type": "Map", "End": true,
+            "ItemSelector": {{"v.$": "$$.Map.Item.Value"}}, "MaxConcurrency": 1,
+            {processor}}}}}}}"#
+    )
+}
+
+fn map_mode(machine: &StateMachine) -> Option<MapMode> {
+    machine.states.iter().find_map(|s| match &s.kind {
+        StateKind::Map(m) => Some(m.mode),
+        _ => None,
+    })
+}
+
+#[test]
+fn legacy_iterator_accepts_processor_config() {
+    // AWS accepted and ran this (test_map_state_legacy_config_inline_item_selector).
+    let inner = r#""StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}"#;
+    for (config, mode) in [
+        (r#""Mode": "INLINE""#, MapMode::Inline),
+        (
+            r#""Mode": "DISTRIBUTED", "ExecutionType": "STANDARD""#,
+            MapMode::Distributed,
+        ),
+    ] {
+        let legacy = map_definition(&format!(
+            r#""Iterator": {{"ProcessorConfig": {{{config}}}, {inner}}}"#
+        ));
+        let (machine, diagnostics) = parse_text(&legacy);
+        assert!(
+            !diagnostics.iter().any(Diagnostic::is_error),
+            "{diagnostics:?}"
+        );
+        assert_eq!(map_mode(&machine), Some(mode));
+        // The same model as with `ItemProcessor`.
+        let current = map_definition(&format!(
+            r#""ItemProcessor": {{"ProcessorConfig": {{{config}}}, {inner}}}"#
+        ));
+        let (machine, diagnostics) = parse_text(&current);
+        assert!(
+            !diagnostics.iter().any(Diagnostic::is_error),
+            "{diagnostics:?}"
+        );
+        assert_eq!(map_mode(&machine), Some(mode));
+    }
+    // The config is still checked, and other unknown fields are still rejected.
+    let bad_mode = map_definition(&format!(
+        r#""Iterator": {{"ProcessorConfig": {{"Mode": "PARALLEL"}}, {inner}}}"#
+    ));
+    let (_, diagnostics) = parse_text(&bad_mode);
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.is_error() && d.message.contains("`Mode` must be")),
+        "{diagnostics:?}"
+    );
+    let unknown = map_definition(&format!(r#""Iterator": {{"Bogus": 1, {inner}}}"#));
+    let (_, diagnostics) = parse_text(&unknown);
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.is_error() && d.message.contains("does not allow the field `Bogus`")),
+        "{diagnostics:?}"
+    );
+    let both = map_definition(&format!(
+        r#""Iterator": {{{inner}}}, "ItemProcessor": {{{inner}}}"#
+    ));
+    let (_, diagnostics) = parse_text(&both);
+    assert!(
+        diagnostics.iter().any(Diagnostic::is_error),
+        "{diagnostics:?}"
+    );
+}
+
+#[test]
+fn lambda_arns_with_and_without_alias() {
+    assert_eq!(
+        lambda_arn("arn:aws:lambda:us-east-1:123456789012:function:checkInventory"),
+        Some(("checkInventory".into(), None))
+    );
+    assert_eq!(
+        lambda_arn("arn:aws:lambda:us-east-1:123456789012:function:f:live"),
+        Some(("f".into(), Some("live".into())))
+    );
+    assert_eq!(
+        lambda_arn("arn:aws-cn:lambda:cn-north-1:1:function:f"),
+        Some(("f".into(), None))
+    );
+    assert_eq!(lambda_arn("arn:aws:states:::lambda:invoke"), None);
+    assert_eq!(lambda_arn("arn:aws:lambda:us-east-1:1:layer:x"), None);
+}
+
+#[test]
+fn placeholders_resolve_by_name_or_manifest() {
+    let catalog = FunctionCatalog {
+        functions: ["checkInventory", "sqsWorker"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        placeholders: [("CourierWorker".to_string(), "sqsWorker".to_string())].into(),
+        ..FunctionCatalog::default()
+    };
+    assert_eq!(
+        catalog
+            .resolve_placeholder("CheckInventoryFunctionArn")
+            .as_deref(),
+        Some("checkInventory")
+    );
+    assert_eq!(
+        catalog.resolve_placeholder("checkInventory").as_deref(),
+        Some("checkInventory")
+    );
+    assert_eq!(
+        catalog.resolve_placeholder("CourierWorker").as_deref(),
+        Some("sqsWorker")
+    );
+    assert_eq!(catalog.resolve_placeholder("OrdersQueueUrl"), None);
+}
+
+/// Issue 17: `${checkPriceFnArn}` was taken as an opaque integration, so nothing was
+/// checked; every spelling people use for a function's placeholder names the function.
+#[test]
+fn placeholder_spellings_name_the_function() {
+    let catalog = FunctionCatalog {
+        functions: ["checkPrice", "firstLambda", "first"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        ..FunctionCatalog::default()
+    };
+    for placeholder in [
+        "checkPriceFnArn",
+        "CheckPriceFnArn",
+        "CheckPriceFunctionArn",
+        "CheckPriceLambdaArn",
+        "CheckPriceArn",
+        "CheckPriceFunction",
+        "CheckPriceFn",
+        "CheckPriceFunctionName",
+        "checkPrice",
+    ] {
+        assert_eq!(
+            catalog.resolve_placeholder(placeholder).as_deref(),
+            Some("checkPrice"),
+            "{placeholder}"
+        );
+    }
+    // The most specific suffix wins; a shorter one is tried when that names no function.
+    assert_eq!(
+        catalog.resolve_placeholder("FirstLambdaArn").as_deref(),
+        Some("first")
+    );
+    let without_first = FunctionCatalog {
+        functions: ["firstLambda".to_string()].into(),
+        ..FunctionCatalog::default()
+    };
+    assert_eq!(
+        without_first
+            .resolve_placeholder("FirstLambdaArn")
+            .as_deref(),
+        Some("firstLambda")
+    );
+    assert_eq!(
+        FunctionCatalog::placeholder_stem("CheckPriceFnArn"),
+        "checkPrice"
+    );
+    assert_eq!(catalog.resolve_placeholder("Arn"), None);
+}
+
+/// Every form Lambda's Invoke accepts in `FunctionName`; a partial ARN was read as a
+/// function named after the account.
+#[test]
+fn function_names_as_lambda_reads_them() {
+    let name = |n: &str, q: Option<&str>| Some((n.to_string(), q.map(str::to_string)));
+    assert_eq!(lambda_function_name("checkPrice"), name("checkPrice", None));
+    assert_eq!(
+        lambda_function_name("check-price_2:live"),
+        name("check-price_2", Some("live"))
+    );
+    assert_eq!(
+        lambda_function_name("checkPrice:$LATEST"),
+        name("checkPrice", Some("$LATEST"))
+    );
+    assert_eq!(
+        lambda_function_name("123456789012:function:checkPrice"),
+        name("checkPrice", None)
+    );
+    assert_eq!(
+        lambda_function_name("123456789012:function:checkPrice:7"),
+        name("checkPrice", Some("7"))
+    );
+    assert_eq!(
+        lambda_function_name("arn:aws:lambda:eu-west-1:123456789012:function:checkPrice:live"),
+        name("checkPrice", Some("live"))
+    );
+    for bad in [
+        "",
+        "a:b:c",
+        "12345:function:x",
+        "check price",
+        "arn:aws:states:::lambda:invoke",
+        "x:",
+    ] {
+        assert_eq!(lambda_function_name(bad), None, "{bad}");
+    }
+}
+
+fn parse_with(text: &str, catalog: &FunctionCatalog) -> (StateMachine, Vec<Diagnostic>) {
+    let file = SourceFile::new("workflow.asl.json", text.to_string());
+    let json = match crate::json::parse(file.text()) {
+        Ok(json) => json,
+        Err(e) => panic!("test definition is not JSON: {}", e.message),
+    };
+    let mut diagnostics = Vec::new();
+    let machine = parse_state_machine(&file, &json, catalog, &mut diagnostics);
+    (machine, diagnostics)
+}
+
+fn task_resource(machine: &StateMachine) -> Option<&Resource> {
+    machine.states.iter().find_map(|s| match &s.kind {
+        StateKind::Task(t) => Some(&t.resource.value),
+        _ => None,
+    })
+}
+
+/// A Task `Resource` `${…}` that stands for no function, queue or topic is reported (it was
+/// reported only when the name contained "Function"); a queue's placeholder is not.
+#[test]
+fn unresolved_resource_placeholders_are_reported() {
+    let catalog = FunctionCatalog {
+        functions: ["checkPrice".to_string()].into(),
+        resource_placeholders: ["OrdersQueueArn".to_string()].into(),
+        ..FunctionCatalog::default()
+    };
+    let task = |resource: &str| {
+        format!(
+            r#"{{"StartAt": "CheckPrice", "States": {{"CheckPrice": {{"Type": "Task", "Resource": "{resource}", "End": true}}}}}}"#
+        )
+    };
+    let (machine, diagnostics) = parse_with(&task("${checkPriceFnArn}"), &catalog);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert!(
+        matches!(task_resource(&machine), Some(Resource::Lambda { function, .. }) if function == "checkPrice")
+    );
+    let (_, diagnostics) = parse_with(&task("${CheckPriceHandler}"), &catalog);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0].code, Code::UnknownFunction);
+    assert!(diagnostics[0].message.contains("${CheckPriceHandler}"));
+    let (_, diagnostics) = parse_with(&task("${OrdersQueueArn}"), &catalog);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+}
+
+/// A `${…}` in a Task's Parameters that no queue, topic or function declares is reported;
+/// declared ones are not.
+#[test]
+fn unresolved_argument_placeholders_are_reported() {
+    let catalog = FunctionCatalog {
+        functions: ["checkPrice".to_string()].into(),
+        resource_placeholders: ["OrdersQueueUrl".to_string()].into(),
+        ..FunctionCatalog::default()
+    };
+    let send = |queue: &str| {
+        format!(
+            r#"{{"StartAt": "Send", "States": {{"Send": {{"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "Parameters": {{"QueueUrl": "{queue}", "MessageBody": {{"fn": "${{CheckPriceFnArn}}"}}}}, "End": true}}}}}}"#
+        )
+    };
+    let (_, diagnostics) = parse_with(&send("${OrdersQueueUrl}"), &catalog);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let (_, diagnostics) = parse_with(&send("${OrderQueueUrl}"), &catalog);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0].code, Code::UnknownFunction);
+    assert_eq!(
+        diagnostics[0].location.as_ref().map(|l| l.pointer.as_str()),
+        Some("/States/Send/Parameters/QueueUrl")
+    );
+}
+
+/// `lambda:invoke` with a partial ARN invokes the named function; an unresolved placeholder
+/// is reported with the function stem in its help, never `schemas/${…}.input.json`.
+#[test]
+fn invoke_function_names() {
+    let catalog = FunctionCatalog {
+        functions: ["checkPrice".to_string()].into(),
+        ..FunctionCatalog::default()
+    };
+    let invoke = |name: &str| {
+        format!(
+            r#"{{"StartAt": "CheckPrice", "States": {{"CheckPrice": {{"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {{"FunctionName": "{name}", "Payload.$": "$"}}, "End": true}}}}}}"#
+        )
+    };
+    for name in [
+        "123456789012:function:checkPrice",
+        "123456789012:function:checkPrice:live",
+        "checkPrice:live",
+        "${CheckPriceLambdaArn}",
+    ] {
+        let (machine, diagnostics) = parse_with(&invoke(name), &catalog);
+        assert!(diagnostics.is_empty(), "{name}: {diagnostics:?}");
+        assert!(
+            matches!(task_resource(&machine), Some(Resource::Lambda { function, .. }) if function == "checkPrice"),
+            "{name}"
+        );
+    }
+    let (_, diagnostics) = parse_with(&invoke("${FirstLambdaArn}"), &catalog);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let d = &diagnostics[0];
+    assert_eq!(d.code, Code::UnknownFunction);
+    let help = d.help.as_deref().unwrap_or_default();
+    assert!(help.contains("schemas/first.input.json"), "{help}");
+    assert!(!help.contains("schemas/${"), "{help}");
+    assert_eq!(
+        d.location.as_ref().map(|l| l.pointer.as_str()),
+        Some("/States/CheckPrice/Parameters/FunctionName")
+    );
+}
+
+#[test]
+fn inner_span_points_into_the_string() {
+    let span = Span::new(10, 17); // "$.a b" with quotes
+    assert_eq!(inner_span(span, "$.a b", 3), Span::new(14, 15));
+    // Escaped strings fall back to the whole span.
+    assert_eq!(inner_span(Span::new(0, 8), "a\"b", 1), Span::new(0, 8));
+}
