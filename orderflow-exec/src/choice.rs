@@ -45,9 +45,9 @@ pub fn evaluate(condition: &ConditionPlan, env: &mut dyn ChoiceEnv) -> Result<bo
         }
         ConditionPlan::Not(inner) => Ok(!evaluate(inner, env)?),
         ConditionPlan::Jsonata(Ok(expr)) => env.jsonata(expr),
-        ConditionPlan::Jsonata(Err(message)) => Err(ChoiceError::Jsonata(
+        ConditionPlan::Jsonata(Err(invalid)) => Err(ChoiceError::Jsonata(
             orderflow_model::asl::error_names::names::QUERY_EVALUATION_ERROR.into(),
-            message.clone(),
+            invalid.to_string(),
         )),
         ConditionPlan::Compare {
             variable,

@@ -44,7 +44,7 @@ impl Template {
     /// # Errors
     ///
     /// The first expression that does not parse.
-    pub fn compile(value: &Value) -> Result<Self, String> {
+    pub fn compile(value: &Value) -> Result<Self, InvalidExpression> {
         Ok(match value {
             Value::String(s) => match expression_text(s) {
                 Some(body) => Template::Expr(parse(body)?),
@@ -60,7 +60,7 @@ impl Template {
                 members
                     .iter()
                     .map(|(k, v)| Ok((k.clone(), Template::compile(v)?)))
-                    .collect::<Result<_, String>>()?,
+                    .collect::<Result<_, InvalidExpression>>()?,
             ),
             other => Template::Literal(other.clone()),
         })
@@ -113,16 +113,37 @@ pub(crate) fn expression_text(s: &str) -> Option<&str> {
     s.strip_prefix("{%").and_then(|r| r.strip_suffix("%}"))
 }
 
+/// A JSONata expression the executor refuses. Its display is the cause AWS gives.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidExpression {
+    /// A lexical problem `check` reports too, or jsonata-core's parser error.
+    #[error("the JSONata expression '{expression}' is invalid: {reason}")]
+    Syntax {
+        /// The expression, trimmed, without its `{%`/`%}`.
+        expression: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A field that takes an expression holds a string not written as `{% … %}`.
+    #[error("'{0}' is not a JSONata expression ({{% … %}})")]
+    NotDelimited(String),
+    /// A Choice rule's `Condition` is not written as `{% … %}`.
+    #[error("a JSONata condition must be written as {{% … %}}")]
+    ConditionNotDelimited,
+}
+
 /// Parses the text inside `{% … %}` (after the checks `check` makes, nesting depth included).
-pub fn parse(text: &str) -> Result<Expr, String> {
-    let invalid = |message: &str| {
-        format!(
-            "the JSONata expression '{}' is invalid: {message}",
-            text.trim()
-        )
+///
+/// # Errors
+///
+/// The first lexical problem, or the parser's error.
+pub fn parse(text: &str) -> Result<Expr, InvalidExpression> {
+    let invalid = |reason: String| InvalidExpression::Syntax {
+        expression: text.trim().to_owned(),
+        reason,
     };
-    orderflow_model::asl::jsonata::check_body(text).map_err(|e| invalid(&e.message))?;
-    let ast = orderflow_model::asl::jsonata::parse_body(text).map_err(|e| invalid(&e))?;
+    orderflow_model::asl::jsonata::check_body(text).map_err(|e| invalid(e.message))?;
+    let ast = orderflow_model::asl::jsonata::parse_body(text).map_err(invalid)?;
     Ok(Expr {
         text: text.trim().to_owned(),
         ast,
@@ -496,7 +517,10 @@ mod tests {
     fn eval_is_not_available_and_errors_keep_their_jsonata_code() {
         // `check` rejects `$eval` (E0113), and so does the plan, before anything runs.
         let refused = parse("$eval('1 + 1')").map(|_| ()).unwrap_err();
-        assert!(refused.contains("`$eval` is not available"), "{refused}");
+        assert!(
+            refused.to_string().contains("`$eval` is not available"),
+            "{refused}"
+        );
         assert!(
             error("1 + 'a'").starts_with("T2002"),
             "{}",

@@ -51,7 +51,6 @@
 //! Errors name the file, the JSON pointer, the line and column and what was expected.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::future::BoxFuture;
@@ -73,7 +72,8 @@ const THROW: &str = "Throw";
 
 /// A problem with a mock configuration: where (file, JSON pointer, line:column) and what was
 /// expected there.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", self.rendered())]
 pub struct MockConfigError {
     /// `None` only when there is no place to point at.
     pub location: Option<Location>,
@@ -90,6 +90,26 @@ impl MockConfigError {
             message: message.into(),
             help: None,
         }
+    }
+
+    /// `file:line:col: message [pointer]`, then `help: …` on its own line.
+    fn rendered(&self) -> String {
+        let mut out = match &self.location {
+            Some(location) => {
+                let pointer = if location.pointer.is_empty() {
+                    "(root)"
+                } else {
+                    &location.pointer
+                };
+                format!("{location}: {} [{pointer}]", self.message)
+            }
+            None => self.message.clone(),
+        };
+        if let Some(help) = &self.help {
+            out.push_str("\n  help: ");
+            out.push_str(help);
+        }
+        out
     }
 
     /// Replaces the help line (callers know better how their users choose a test case).
@@ -109,29 +129,6 @@ impl From<Diagnostic> for MockConfigError {
         }
     }
 }
-
-/// `file:line:col: message [pointer]`, then `help: …` on its own line.
-impl fmt::Display for MockConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.location {
-            Some(location) => {
-                let pointer = if location.pointer.is_empty() {
-                    "(root)"
-                } else {
-                    &location.pointer
-                };
-                write!(f, "{location}: {} [{pointer}]", self.message)?;
-            }
-            None => f.write_str(&self.message)?,
-        }
-        if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for MockConfigError {}
 
 /// What one invocation of a mocked Task does.
 #[derive(Debug, Clone, PartialEq)]

@@ -52,7 +52,8 @@ pub enum Step {
 
 /// Why a path could not be compiled. Parsing checked everything, so compiling a parsed path does
 /// not fail today; the type stays for paths given as text ([`CompiledPath::parse`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct CompileError(pub String);
 
 impl CompiledPath {

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::contracts::TaskContract;
 use crate::intrinsics::CompiledCall;
-use crate::jsonata::{Expr, Template};
+use crate::jsonata::{Expr, InvalidExpression, Template};
 use crate::paths::CompiledPath;
 use orderflow_model::asl::model::{
     Catcher, ChoiceRule, ComparisonOperator, Condition, ErrorSource, NullablePath, Operand,
@@ -56,9 +56,9 @@ pub struct CatchPlan {
     pub result_path: PathField,
     pub assign: Option<Payload>,
     /// JSONata `Output` (`$states.errorOutput` when absent).
-    pub jsonata_output: Option<Result<Template, String>>,
+    pub jsonata_output: Option<Result<Template, InvalidExpression>>,
     /// JSONata `Assign`, which sees `$states.errorOutput`.
-    pub jsonata_assign: Option<Result<Template, String>>,
+    pub jsonata_assign: Option<Result<Template, InvalidExpression>>,
 }
 
 #[derive(Debug, Clone)]
@@ -66,7 +66,7 @@ pub enum SecondsPlan {
     Value(u64),
     Path(CompiledPath),
     /// A JSONata `{% … %}` (`Err`: why it cannot be evaluated).
-    Jsonata(Result<Expr, String>),
+    Jsonata(Result<Expr, InvalidExpression>),
 }
 
 #[derive(Debug, Clone)]
@@ -80,7 +80,7 @@ pub enum ConditionPlan {
         operand: OperandPlan,
     },
     /// A JSONata `Condition`; `Err` holds why it cannot be evaluated (a syntax error).
-    Jsonata(Result<Expr, String>),
+    Jsonata(Result<Expr, InvalidExpression>),
 }
 
 #[derive(Debug, Clone)]
@@ -94,8 +94,8 @@ pub struct RulePlan {
     pub condition: ConditionPlan,
     pub next: StateId,
     pub assign: Option<Payload>,
-    pub jsonata_output: Option<Result<Template, String>>,
-    pub jsonata_assign: Option<Result<Template, String>>,
+    pub jsonata_output: Option<Result<Template, InvalidExpression>>,
+    pub jsonata_assign: Option<Result<Template, InvalidExpression>>,
 }
 
 #[derive(Debug, Clone)]
@@ -103,7 +103,7 @@ pub enum WaitPlan {
     Seconds(SecondsPlan),
     Timestamp(String),
     TimestampPath(CompiledPath),
-    TimestampJsonata(Result<Expr, String>),
+    TimestampJsonata(Result<Expr, InvalidExpression>),
 }
 
 #[derive(Debug, Clone)]
@@ -111,7 +111,7 @@ pub enum ErrorSourcePlan {
     Literal(String),
     Path(CompiledPath),
     Intrinsic(CompiledCall),
-    Jsonata(Result<Expr, String>),
+    Jsonata(Result<Expr, InvalidExpression>),
 }
 
 #[derive(Debug, Clone)]
@@ -136,9 +136,9 @@ pub struct MapPlan {
     pub tolerated_failure_percentage_path: Option<CompiledPath>,
     pub reader: Option<ReaderPlan>,
     /// JSONata `Items`: the array to iterate (the state input when absent).
-    pub jsonata_items: Option<Result<Template, String>>,
+    pub jsonata_items: Option<Result<Template, InvalidExpression>>,
     /// JSONata `ItemSelector`.
-    pub jsonata_item_selector: Option<Result<Template, String>>,
+    pub jsonata_item_selector: Option<Result<Template, InvalidExpression>>,
 }
 
 #[derive(Debug, Clone)]
@@ -181,11 +181,11 @@ pub struct StatePlan {
     pub result_selector: Option<Payload>,
     pub assign: Option<Payload>,
     /// JSONata `Output`.
-    pub jsonata_output: Option<Result<Template, String>>,
+    pub jsonata_output: Option<Result<Template, InvalidExpression>>,
     /// JSONata `Assign`: every value is evaluated before any is set.
-    pub jsonata_assign: Option<Result<Template, String>>,
+    pub jsonata_assign: Option<Result<Template, InvalidExpression>>,
     /// JSONata `Arguments` of a Task or Parallel state (the state input when absent).
-    pub jsonata_arguments: Option<Result<Template, String>>,
+    pub jsonata_arguments: Option<Result<Template, InvalidExpression>>,
     /// `None`: the state ends its scope.
     pub next: Option<StateId>,
     pub retriers: Vec<RetryPlan>,
@@ -394,7 +394,7 @@ fn condition(state: &State, rule: &ChoiceRule) -> Result<ConditionPlan, Definiti
         },
         Condition::Jsonata(text) => ConditionPlan::Jsonata(
             crate::jsonata::expression_text(&text.value)
-                .ok_or_else(|| "a JSONata condition must be written as {% … %}".to_string())
+                .ok_or(InvalidExpression::ConditionNotDelimited)
                 .and_then(crate::jsonata::parse),
         ),
         Condition::Invalid => return err(state, "a Choice rule is invalid"),
@@ -436,15 +436,15 @@ fn catcher(state: &State, c: &Catcher) -> Result<CatchPlan, DefinitionError> {
 }
 
 /// A JSONata `{% … %}` field value: the parsed expression, or why it cannot be evaluated.
-fn jsonata_expression(text: &str) -> Result<Expr, String> {
+fn jsonata_expression(text: &str) -> Result<Expr, InvalidExpression> {
     crate::jsonata::expression_text(text)
-        .ok_or_else(|| format!("'{text}' is not a JSONata expression ({{% … %}})"))
+        .ok_or_else(|| InvalidExpression::NotDelimited(text.to_owned()))
         .and_then(crate::jsonata::parse)
 }
 
 fn jsonata_template(
     json: Option<&orderflow_model::json::Json>,
-) -> Option<Result<Template, String>> {
+) -> Option<Result<Template, InvalidExpression>> {
     json.map(|j| Template::compile(&j.to_value()))
 }
 

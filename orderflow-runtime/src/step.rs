@@ -124,16 +124,9 @@ fn fragment_of(pointer: &str) -> String {
 }
 
 /// Why a payload does not fit its schema, one line per problem.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.join("; "))]
 pub struct SchemaViolations(pub Vec<String>);
-
-impl fmt::Display for SchemaViolations {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.join("; "))
-    }
-}
-
-impl std::error::Error for SchemaViolations {}
 
 /// Helpers the derives' generated code calls; not part of the API.
 #[doc(hidden)]
