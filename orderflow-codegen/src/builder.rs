@@ -25,7 +25,7 @@ use orderflow_model::diagnostic::Diagnostic;
 use orderflow_model::workflow::WorkflowSources;
 
 /// Generates workflow modules from a build script.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Builder {
     workflows: Vec<PathBuf>,
     emit_rerun: bool,
@@ -82,6 +82,14 @@ fn render_errors(errors: &[Diagnostic]) -> String {
         if errors.len() == 1 { "" } else { "s" },
         rendered.join("\n\n")
     )
+}
+
+/// The same as [`Builder::new`]: a build script's builder prints `cargo:rerun-if-changed` lines
+/// unless told not to.
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
 }
 
 impl Builder {
@@ -172,5 +180,21 @@ impl Builder {
             inputs,
             warnings,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Builder;
+
+    /// `Builder::default()` once skipped the `cargo:rerun-if-changed` lines that `new()` prints,
+    /// so a build script using it was not rerun when a schema changed.
+    #[test]
+    fn default_prints_rerun_lines_as_new_does() {
+        assert!(Builder::default().emit_rerun);
+        assert_eq!(
+            format!("{:?}", Builder::default()),
+            format!("{:?}", Builder::new())
+        );
     }
 }
