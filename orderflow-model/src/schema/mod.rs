@@ -111,7 +111,7 @@ impl SchemaDocument {
 
     /// Follows the `$ref`s of `schema` (the subschema at `pointer`) to the schema that has
     /// none, returning its pointer and value; stops at a reference that does not resolve, and
-    /// after [`MAX_SCHEMA_DEPTH`] hops (a cycle of references).
+    /// after `MAX_SCHEMA_DEPTH` hops (a cycle of references).
     pub fn follow_refs<'a>(&'a self, pointer: &str, schema: &'a Value) -> (String, &'a Value) {
         let mut pointer = pointer.to_owned();
         let mut schema = schema;
