@@ -12,10 +12,13 @@ use crate::json::Span;
 use crate::source::SourceFile;
 pub use crate::suggest::did_you_mean;
 
+/// How serious a diagnostic is: errors fail `orderflow check`; warnings do with `--deny-warnings`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The workflow is wrong: it would fail to deploy or to run as written.
     Error,
+    /// Probably a mistake, but the workflow can still run.
     Warning,
 }
 
@@ -23,9 +26,10 @@ macro_rules! codes {
     ($($variant:ident = ($code:literal, $severity:ident, $summary:literal),)*) => {
         /// Every diagnostic orderflow can report.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Code { $($variant,)* }
+        pub enum Code { $(#[doc = concat!("`", $code, "`: ", $summary, ".")] $variant,)* }
 
         impl Code {
+            /// Every code, in the order they are declared.
             pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
 
             /// The stable code, e.g. `E0104`.
@@ -33,6 +37,7 @@ macro_rules! codes {
                 match self { $(Code::$variant => $code,)* }
             }
 
+            /// The code's severity (the `E` or `W` of its prefix).
             pub fn severity(self) -> Severity {
                 match self { $(Code::$variant => Severity::$severity,)* }
             }
@@ -101,12 +106,16 @@ impl fmt::Display for Code {
 /// A place in a source file: the bytes, and the JSON pointer of the value they hold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Location {
+    /// The file the bytes are in.
     pub file: Arc<SourceFile>,
+    /// The JSON pointer of the value, e.g. `/States/checkInventory/Next` (empty for the root).
     pub pointer: String,
+    /// The bytes of the value in the file.
     pub span: Span,
 }
 
 impl Location {
+    /// A location in `file`.
     pub fn new(file: &Arc<SourceFile>, pointer: impl Into<String>, span: Span) -> Self {
         Location {
             file: Arc::clone(file),
@@ -115,6 +124,7 @@ impl Location {
         }
     }
 
+    /// The 1-based line and column where the span starts.
     pub fn line_col(&self) -> (usize, usize) {
         self.file.line_col(self.span.start)
     }
@@ -130,25 +140,35 @@ impl fmt::Display for Location {
 /// A secondary place that explains the primary one (e.g. the schema that requires a property).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Related {
+    /// Where the explaining place is.
     pub location: Location,
+    /// What the place has to do with the problem, e.g. "first defined here".
     pub message: String,
 }
 
+/// One problem found in a workflow: its code, message, place and hints.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
+    /// The stable code, e.g. `E0104`.
     pub code: Code,
+    /// Error or warning; the code's own severity.
     pub severity: Severity,
+    /// One sentence saying what is wrong.
     pub message: String,
     /// Where the problem is; `None` only for problems with no file (e.g. an unreadable folder).
     pub location: Option<Location>,
     /// Short text under the primary snippet.
     pub label: Option<String>,
+    /// Secondary places that explain the problem.
     pub related: Vec<Related>,
+    /// Extra facts, each shown on its own `note:` line.
     pub notes: Vec<String>,
+    /// What would fix the problem, shown on a `help:` line.
     pub help: Option<String>,
 }
 
 impl Diagnostic {
+    /// A diagnostic with this code and message (severity from the code), with no location yet.
     pub fn new(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
@@ -170,16 +190,19 @@ impl Diagnostic {
             .label(error.message)
     }
 
+    /// Places the diagnostic at `location`.
     pub fn at(mut self, location: Location) -> Self {
         self.location = Some(location);
         self
     }
 
+    /// Sets the short text under the primary snippet.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
         self
     }
 
+    /// Adds a secondary place and what it says.
     pub fn related(mut self, location: Location, message: impl Into<String>) -> Self {
         self.related.push(Related {
             location,
@@ -188,16 +211,19 @@ impl Diagnostic {
         self
     }
 
+    /// Adds a note.
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
         self
     }
 
+    /// Sets the suggested fix.
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
+    /// Whether the diagnostic is an error (not a warning).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -221,33 +247,50 @@ pub fn normalize(diagnostics: &mut Vec<Diagnostic>) {
 /// The `--format json` shape of one diagnostic.
 #[derive(Debug, Serialize)]
 pub struct JsonDiagnostic<'a> {
+    /// The stable code, e.g. `"E0104"`.
     pub code: &'static str,
+    /// `"error"` or `"warning"`.
     pub severity: Severity,
+    /// One sentence saying what is wrong.
     pub message: &'a str,
+    /// The file's display path; absent when the problem has no file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// The JSON pointer; absent for JSON syntax errors, which have no place in a JSON tree.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<&'a str>,
+    /// The 1-based line of the primary place.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// The 1-based column of the primary place, in characters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
+    /// Short text under the primary snippet.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<&'a str>,
+    /// Secondary places that explain the problem.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<JsonRelated<'a>>,
+    /// Extra facts.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub notes: &'a [String],
+    /// What would fix the problem.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<&'a str>,
 }
 
+/// The `--format json` shape of a [`Related`] place.
 #[derive(Debug, Serialize)]
 pub struct JsonRelated<'a> {
+    /// The file's display path.
     pub file: String,
+    /// The JSON pointer of the value.
     pub pointer: &'a str,
+    /// The 1-based line.
     pub line: usize,
+    /// The 1-based column, in characters.
     pub column: usize,
+    /// What the place says about the problem.
     pub message: &'a str,
 }
 

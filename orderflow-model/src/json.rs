@@ -12,11 +12,14 @@ use serde_json::{Map, Number, Value};
 /// A byte range in a source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Span {
+    /// The offset of the first byte.
     pub start: u32,
+    /// The offset one past the last byte.
     pub end: u32,
 }
 
 impl Span {
+    /// The bytes `start..end` (offsets past `u32::MAX` are clamped; such files are refused).
     pub fn new(start: usize, end: usize) -> Self {
         // Files larger than 4 GiB are refused when read, so offsets fit.
         Span {
@@ -38,36 +41,51 @@ impl Span {
 /// One JSON value and the bytes it was read from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Json {
+    /// The bytes of the value, from its first character to its last.
     pub span: Span,
+    /// The value itself.
     pub kind: JsonKind,
 }
 
+/// The kind of a JSON value, with its children.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JsonKind {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number: an integer when it fits `i64` or `u64`, else a float.
     Number(Number),
+    /// A string, unescaped.
     String(String),
+    /// An array, in source order.
     Array(Vec<Json>),
     /// Members in source order, duplicates kept.
     Object(Vec<Member>),
 }
 
+/// One member of a JSON object.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Member {
+    /// The key, unescaped.
     pub key: String,
+    /// The bytes of the key as written.
     pub key_span: Span,
+    /// The member's value.
     pub value: Json,
 }
 
 /// A JSON syntax error: where, and what the parser expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
+    /// Where the parser stopped.
     pub span: Span,
+    /// The parser's message.
     pub message: String,
 }
 
 impl Json {
+    /// The string, if this is one.
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
             JsonKind::String(s) => Some(s),
@@ -75,6 +93,7 @@ impl Json {
         }
     }
 
+    /// The boolean, if this is one.
     pub fn as_bool(&self) -> Option<bool> {
         match self.kind {
             JsonKind::Bool(b) => Some(b),
@@ -82,6 +101,7 @@ impl Json {
         }
     }
 
+    /// The number, if this is one.
     pub fn as_number(&self) -> Option<&Number> {
         match &self.kind {
             JsonKind::Number(n) => Some(n),
@@ -89,6 +109,7 @@ impl Json {
         }
     }
 
+    /// The elements, if this is an array.
     pub fn as_array(&self) -> Option<&[Json]> {
         match &self.kind {
             JsonKind::Array(items) => Some(items),
@@ -96,6 +117,7 @@ impl Json {
         }
     }
 
+    /// The members, in source order with duplicates, if this is an object.
     pub fn as_object(&self) -> Option<&[Member]> {
         match &self.kind {
             JsonKind::Object(members) => Some(members),
@@ -108,6 +130,7 @@ impl Json {
         self.member(key).map(|m| &m.value)
     }
 
+    /// The first member named `key` (with its key's span), if this is an object.
     pub fn member(&self, key: &str) -> Option<&Member> {
         self.as_object()?.iter().find(|m| m.key == key)
     }
@@ -166,11 +189,16 @@ impl Json {
 pub enum MemberProblem<'j> {
     /// `member` repeats the key of the earlier `first`: JSON readers keep only one of them.
     Duplicate {
+        /// The later member.
         member: &'j Member,
+        /// The first member with that key.
         first: &'j Member,
     },
     /// `member`'s key is not one the object allows.
-    Unknown { member: &'j Member },
+    Unknown {
+        /// The member with the key not allowed.
+        member: &'j Member,
+    },
 }
 
 impl<'j> MemberProblem<'j> {

@@ -4,6 +4,7 @@
 //! The pipeline runs once per workflow: parse → validate → resolve schemas → check data flow.
 //! Everything downstream (the generator and CLI in orderflow-codegen, the executor in
 //! orderflow-exec, the derive macros) reads the resulting model.
+#![deny(missing_docs)]
 
 pub mod asl;
 pub mod derive;

@@ -37,6 +37,12 @@ pub struct Manifest {
     pub topics: BTreeMap<String, TopicManifest>,
 }
 
+// One function's entry under `functions`. Not a doc comment: schemars turns doc comments into
+// `description`s of schemas/orderflow.manifest.schema.json, which is committed and compared.
+#[expect(
+    missing_docs,
+    reason = "schemars would copy a doc comment into the committed manifest schema"
+)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FunctionManifest {
@@ -83,6 +89,12 @@ fn default_batch_size() -> u32 {
     1
 }
 
+// The instruction set a function is built for: `arm64` (Graviton) or `x86_64`. Not doc comments:
+// on the variants they would also turn the schema's `enum` into a `oneOf` of `const`s.
+#[expect(
+    missing_docs,
+    reason = "schemars would copy a doc comment into the committed manifest schema"
+)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Architecture {
@@ -91,6 +103,11 @@ pub enum Architecture {
     X86_64,
 }
 
+// One SQS queue under `queues` (see `FunctionManifest` for why this is not a doc comment).
+#[expect(
+    missing_docs,
+    reason = "schemars would copy a doc comment into the committed manifest schema"
+)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct QueueManifest {
@@ -102,6 +119,11 @@ pub struct QueueManifest {
     pub dead_letter_queue: bool,
 }
 
+// One SNS topic under `topics` (see `FunctionManifest` for why this is not a doc comment).
+#[expect(
+    missing_docs,
+    reason = "schemars would copy a doc comment into the committed manifest schema"
+)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TopicManifest {

@@ -21,11 +21,15 @@ use crate::workflow::{
 /// The result of analysing a folder: the model (when it could be built) and all diagnostics.
 #[derive(Debug)]
 pub struct Analysis {
+    /// The checked model; `None` when the definition is missing or not JSON, or when
+    /// `schemas/execution.input.json` is missing or invalid.
     pub workflow: Option<Workflow>,
+    /// Every diagnostic found, sorted, duplicates removed.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Analysis {
+    /// Whether any diagnostic is an error (warnings alone leave the workflow usable).
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }

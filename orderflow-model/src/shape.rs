@@ -9,32 +9,42 @@ use std::fmt;
 
 use crate::diagnostic::Location;
 
+/// The set of JSON values a point of the workflow can hold, or a function requires.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shape {
     /// Nothing is known (opaque integrations, untyped JSON, `{}` schemas).
     Any,
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool,
+    /// A whole number.
     Integer,
     /// Any number, integers included.
     Number,
+    /// Any string.
     String,
     /// A string that is one of these values (a schema's string `enum` or `const`). Wherever
     /// types are compared it is a `string`; the values matter where a Choice tests them.
     StringEnum(BTreeSet<String>),
+    /// An array whose items all have this shape.
     Array(Box<Shape>),
+    /// An object.
     Object(ObjectShape),
     /// One of several shapes; never nested, never contains `Any`, at least two members.
     Union(Vec<Shape>),
 }
 
+/// The shape of a JSON object: its known properties and what else it may hold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObjectShape {
+    /// The known properties, by name.
     pub properties: BTreeMap<String, Property>,
     /// Whether properties beyond `properties` may appear (and what they hold).
     pub additional: Additional,
 }
 
+/// What an object may hold beyond its listed properties.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Additional {
     /// `additionalProperties: false`: nothing else.
@@ -43,9 +53,12 @@ pub enum Additional {
     Open(Box<Shape>),
 }
 
+/// One property of an [`ObjectShape`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Property {
+    /// The shape of the property's value.
     pub shape: Shape,
+    /// Required (in a function's input) or present on every path (in a propagated value).
     pub required: bool,
     /// Where this property was defined (a schema or the ASL field that wrote it).
     pub origin: Option<Location>,
@@ -54,6 +67,7 @@ pub struct Property {
 }
 
 impl Property {
+    /// A property of this shape, required or not, with no origin or description.
     pub fn new(shape: Shape, required: bool) -> Self {
         Property {
             shape,
@@ -63,6 +77,7 @@ impl Property {
         }
     }
 
+    /// Sets where the property was defined.
     pub fn with_origin(mut self, origin: Option<Location>) -> Self {
         self.origin = origin;
         self
@@ -93,6 +108,7 @@ impl ObjectShape {
         }
     }
 
+    /// Adds (or replaces) the property `name`.
     pub fn with(mut self, name: impl Into<String>, property: Property) -> Self {
         self.properties.insert(name.into(), property);
         self
@@ -100,6 +116,7 @@ impl ObjectShape {
 }
 
 impl Shape {
+    /// The shape of the objects `object` describes.
     pub fn object(object: ObjectShape) -> Self {
         Shape::Object(object)
     }

@@ -14,6 +14,7 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// A file with this display path and text, indexed for line lookups.
     pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Arc<Self> {
         let text = text.into();
         let mut line_starts = vec![0];
@@ -25,10 +26,12 @@ impl SourceFile {
         })
     }
 
+    /// The display path, as given to [`SourceFile::new`].
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// The whole text of the file.
     pub fn text(&self) -> &str {
         &self.text
     }

@@ -15,8 +15,11 @@ use crate::manifest::{FunctionManifest, Manifest};
 use crate::schema::SchemaDocument;
 use crate::source::SourceFile;
 
+/// The state machine definition's file name in a workflow folder.
 pub const ASL_FILE: &str = "workflow.asl.json";
+/// The manifest's file name in a workflow folder.
 pub const MANIFEST_FILE: &str = "orderflow.json";
+/// The schema name of the execution's input (`schemas/execution.input.json`), so not a function's.
 pub const EXECUTION_INPUT: &str = "execution";
 /// Definitions larger than this are refused before parsing (AWS's own limit is 1 MB).
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -28,7 +31,9 @@ pub struct WorkflowSources {
     pub dir: PathBuf,
     /// The folder's name: the workflow's name.
     pub name: String,
+    /// `workflow.asl.json` as read; `None` when it is missing or could not be read.
     pub asl: Option<Arc<SourceFile>>,
+    /// `orderflow.json` as read; `None` when the folder has none (or it could not be read).
     pub manifest: Option<Arc<SourceFile>>,
     /// `schemas/<stem>.json` by stem (`checkInventory.input`, `execution.input`).
     pub schemas: BTreeMap<String, Arc<SourceFile>>,
@@ -167,11 +172,15 @@ fn is_other_definition(relative: &str) -> bool {
 /// A Lambda function of the workflow.
 #[derive(Debug, Clone)]
 pub struct Function {
+    /// The function's name, as in its schema file names and the definition.
     pub name: String,
+    /// `schemas/<name>.input.json`: the event the function accepts.
     pub input: SchemaDocument,
+    /// `schemas/<name>.output.json`: what the function returns.
     pub output: SchemaDocument,
     /// Error names the manifest declares.
     pub declared_errors: Vec<String>,
+    /// The function's entry in `orderflow.json` (defaults when it has none).
     pub settings: FunctionManifest,
     /// Task states that invoke it.
     pub invoked_by: Vec<StateId>,
@@ -182,16 +191,22 @@ pub struct Function {
 /// The checked model of one workflow folder.
 #[derive(Debug, Clone)]
 pub struct Workflow {
+    /// The workflow's name: its folder's name.
     pub name: String,
+    /// The folder as the user named it.
     pub dir: PathBuf,
+    /// The parsed and validated state machine.
     pub machine: StateMachine,
+    /// The parsed `orderflow.json` (all defaults when the folder has none or it is invalid).
     pub manifest: Manifest,
     /// `orderflow.json` as read, when the folder has one.
     pub manifest_file: Option<Arc<SourceFile>>,
     /// `orderflow.json`'s JSON tree (when it is JSON), parsed once with the manifest, to locate
     /// pointers into it.
     pub manifest_json: Option<Json>,
+    /// `schemas/execution.input.json`: the input an execution starts with.
     pub execution_input: SchemaDocument,
+    /// The workflow's functions, by name.
     pub functions: BTreeMap<String, Function>,
 }
 

@@ -49,23 +49,41 @@ pub const HASH_ALGORITHMS: &[&str] = &["MD5", "SHA-1", "SHA-256", "SHA-384", "SH
 /// An intrinsic function the States Language defines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IntrinsicFunction {
+    /// `States.Format(template, values…)`: the template with each `{}` replaced by a value.
     Format,
+    /// `States.StringToJson(string)`: parses a JSON string into a value.
     StringToJson,
+    /// `States.JsonToString(path)`: serializes the value at a path to a JSON string.
     JsonToString,
+    /// `States.Array(values…)`: an array of the arguments.
     Array,
+    /// `States.ArrayPartition(array, size)`: the array cut into chunks of `size` items.
     ArrayPartition,
+    /// `States.ArrayContains(array, value)`: whether the array holds the value.
     ArrayContains,
+    /// `States.ArrayRange(first, last, step)`: the integers from `first` to `last` by `step`.
     ArrayRange,
+    /// `States.ArrayGetItem(array, index)`: the item at a zero-based index.
     ArrayGetItem,
+    /// `States.ArrayLength(array)`: the number of items.
     ArrayLength,
+    /// `States.ArrayUnique(array)`: the array with duplicates removed.
     ArrayUnique,
+    /// `States.Base64Encode(string)`: the string encoded in Base64.
     Base64Encode,
+    /// `States.Base64Decode(string)`: the Base64 string decoded.
     Base64Decode,
+    /// `States.Hash(value, algorithm)`: the value's hex digest by one of [`HASH_ALGORITHMS`].
     Hash,
+    /// `States.JsonMerge(a, b, false)`: `b`'s members merged shallowly into `a`.
     JsonMerge,
+    /// `States.MathRandom(start, end[, seed])`: a random integer in `start..end`.
     MathRandom,
+    /// `States.MathAdd(a, b)`: the sum of two integers.
     MathAdd,
+    /// `States.StringSplit(string, separators)`: the string split at any separator character.
     StringSplit,
+    /// `States.UUID()`: a random version 4 UUID.
     Uuid,
 }
 
@@ -269,23 +287,31 @@ impl fmt::Display for IntrinsicFunction {
 pub enum IntrinsicArg {
     /// A `'quoted'` string with its escapes (`\'`, `\{`, `\}`, `\\`) resolved.
     String(String),
+    /// A number.
     Number(Number),
+    /// `true` or `false`.
     Bool(bool),
+    /// `null`.
     Null,
     /// `$.x`, `$$.x` or `$var…`; `offset` is where the path starts in the call text.
     Path {
+        /// The parsed path.
         path: Path,
+        /// The byte offset where the path starts in the call text.
         offset: usize,
     },
+    /// A nested intrinsic call.
     Call(IntrinsicCall),
 }
 
 /// A parsed intrinsic function call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntrinsicCall {
+    /// The function called.
     pub function: IntrinsicFunction,
     /// Byte offset of the function name in the call text.
     pub offset: usize,
+    /// The arguments, in order.
     pub args: Vec<IntrinsicArg>,
     /// For a `States.Format` call whose template is a string literal: the template split into
     /// text and placeholders (the decoded [`IntrinsicArg::String`] cannot tell `{}` from `\{\}`).
@@ -326,6 +352,7 @@ pub enum TemplatePiece {
 pub struct FormatTemplate {
     /// The [`IntrinsicCall::offset`] of the `States.Format` call.
     pub call_offset: usize,
+    /// The template's text and placeholders, in order.
     pub pieces: Vec<TemplatePiece>,
 }
 

@@ -9,7 +9,9 @@
 /// A problem at a byte offset of the string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateError {
+    /// The byte offset of the problem in the string (0 is its first character).
     pub offset: usize,
+    /// What is wrong.
     pub message: String,
 }
 

@@ -52,7 +52,9 @@ pub enum PathRoot {
 /// One member of a union selector such as `['a','b']` or `[0,1]`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UnionMember {
+    /// A field name, `'a'`.
     Field(String),
+    /// An array index, `0` (negative counts from the end).
     Index(i64),
 }
 
@@ -67,8 +69,11 @@ pub enum Segment {
     Wildcard,
     /// `[1:3]`, `[:2]`, `[::2]`.
     Slice {
+        /// The first index (negative counts from the end); `None` for the start.
         start: Option<i64>,
+        /// The index to stop before; `None` for the end.
         end: Option<i64>,
+        /// The step; `None` for 1.
         step: Option<i64>,
     },
     /// `['a','b']` or `[0,1]` (at least two members; never mixes names and indices).
@@ -90,7 +95,9 @@ pub enum Segment {
 /// two accept exactly the same filters.
 #[derive(Debug, Clone)]
 pub struct Filter {
+    /// The expression as written between `[?(` and `)`.
     pub text: String,
+    /// The expression parsed from `text`.
     pub expr: FilterExpr,
 }
 
@@ -131,11 +138,15 @@ impl std::hash::Hash for Filter {
 /// A parsed `[?(...)]` filter expression.
 #[derive(Debug, Clone)]
 pub enum FilterExpr {
+    /// `a || b`: any operand holds.
     Or(Vec<FilterExpr>),
+    /// `a && b`: every operand holds.
     And(Vec<FilterExpr>),
+    /// `!a`: the operand does not hold.
     Not(Box<FilterExpr>),
     /// `@.x` alone: the path selects something.
     Exists(Box<Path>),
+    /// A comparison, `left relation right`, e.g. `@.price < 10`.
     Compare(Box<Operand>, Relation, Box<Operand>),
 }
 
@@ -144,27 +155,44 @@ pub enum FilterExpr {
 pub enum Operand {
     /// An `@` path, evaluated against the item (written with `$` for its root).
     Item(Path),
+    /// A string, number, `true`, `false`, `null` or `[...]` JSON list.
     Literal(Value),
+    /// A `/regex/flags` literal, compiled (the right side of `=~`).
     Regex(regex::Regex),
 }
 
 /// A comparison operator, as Jayway JsonPath names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Relation {
+    /// `==`: the sides are equal (numbers by value: `1 == 1.0`).
     Eq,
+    /// `!=`: the sides differ.
     Ne,
+    /// `<`: less than.
     Lt,
+    /// `<=`: less than or equal.
     Le,
+    /// `>`: greater than.
     Gt,
+    /// `>=`: greater than or equal.
     Ge,
+    /// `=~`: the string matches the regular expression.
     Matches,
+    /// `in`: the value equals an item of the right-hand list.
     In,
+    /// `nin`: the value equals no item of the right-hand list.
     Nin,
+    /// `subsetof`: every item of the left list is in the right one.
     SubsetOf,
+    /// `anyof`: some item of the left list is in the right one.
     AnyOf,
+    /// `noneof`: no item of the left list is in the right one.
     NoneOf,
+    /// `size`: the string, array or object has this length.
     Size,
+    /// `empty`: the string, array or object is empty (`true`) or not (`false`).
     Empty,
+    /// `contains`: the string contains the substring, or the array the item.
     Contains,
 }
 
@@ -417,7 +445,9 @@ fn path_len(text: &str) -> usize {
 /// A parsed path: a root and the segments after it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Path {
+    /// Where the path starts: the input, the context object or a variable.
     pub root: PathRoot,
+    /// The steps after the root, in order.
     pub segments: Vec<Segment>,
 }
 
@@ -431,6 +461,7 @@ pub struct PathError {
 }
 
 impl PathError {
+    /// An error at `offset` with this message.
     pub fn new(offset: usize, message: impl Into<String>) -> Self {
         PathError {
             offset,

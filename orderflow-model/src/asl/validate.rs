@@ -11,6 +11,8 @@ use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::json::{JsonKind, push_pointer};
 use crate::suggest;
 
+/// Checks the whole graph (names, transitions, scope boundaries, reachability) and resolves every
+/// transition target to its state; problems go to `diagnostics`.
 pub fn validate(machine: &mut StateMachine, diagnostics: &mut Vec<Diagnostic>) {
     check_names(machine, diagnostics);
     let before = diagnostics.len();

@@ -38,7 +38,9 @@ pub(crate) const MAX_SCHEMA_DEPTH: usize = 32;
 /// The JSON Schema dialects orderflow reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Draft {
+    /// JSON Schema draft-07 (`http://json-schema.org/draft-07/schema#`).
     Draft7,
+    /// JSON Schema 2020-12, the default when a schema has no `$schema`.
     Draft202012,
 }
 
@@ -56,6 +58,7 @@ impl Draft {
         }
     }
 
+    /// The canonical `$schema` URI of the dialect.
     pub fn uri(self) -> &'static str {
         match self {
             Draft::Draft7 => "http://json-schema.org/draft-07/schema#",
@@ -63,6 +66,7 @@ impl Draft {
         }
     }
 
+    /// The dialect's short name, e.g. `draft-07`, for messages.
     pub fn name(self) -> &'static str {
         match self {
             Draft::Draft7 => "draft-07",
@@ -70,6 +74,7 @@ impl Draft {
         }
     }
 
+    /// The same dialect as the `jsonschema` crate names it, for meta-validation.
     pub fn to_jsonschema(self) -> jsonschema::Draft {
         match self {
             Draft::Draft7 => jsonschema::Draft::Draft7,
@@ -81,9 +86,13 @@ impl Draft {
 /// One loaded, meta-valid schema file.
 #[derive(Debug, Clone)]
 pub struct SchemaDocument {
+    /// The schema file.
     pub file: Arc<SourceFile>,
+    /// The schema's JSON tree, with positions.
     pub json: Json,
+    /// The schema as a plain JSON value.
     pub value: Value,
+    /// The dialect the schema is written in (its `$schema`, 2020-12 when absent).
     pub draft: Draft,
     /// The values the schema accepts, as the data-flow check sees them.
     pub shape: Shape,
