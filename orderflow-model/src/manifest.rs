@@ -37,12 +37,7 @@ pub struct Manifest {
     pub topics: BTreeMap<String, TopicManifest>,
 }
 
-// One function's entry under `functions`. Not a doc comment: schemars turns doc comments into
-// `description`s of schemas/orderflow.manifest.schema.json, which is committed and compared.
-#[expect(
-    missing_docs,
-    reason = "schemars would copy a doc comment into the committed manifest schema"
-)]
+/// One function's entry under `functions`: its errors, its trigger and its Lambda settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FunctionManifest {
@@ -89,25 +84,22 @@ fn default_batch_size() -> u32 {
     1
 }
 
-// The instruction set a function is built for: `arm64` (Graviton) or `x86_64`. Not doc comments:
-// on the variants they would also turn the schema's `enum` into a `oneOf` of `const`s.
-#[expect(
-    missing_docs,
-    reason = "schemars would copy a doc comment into the committed manifest schema"
-)]
+/// The instruction set a function is built for: `arm64` (Graviton) or `x86_64`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+// Not doc comments on the variants: schemars would turn the schema's `enum` into a `oneOf` of
+// `const`s, and an invalid value's message would list subschemas instead of the two names.
+#[expect(
+    missing_docs,
+    reason = "variant docs would make the manifest schema's enum a oneOf"
+)]
 pub enum Architecture {
     Arm64,
     #[serde(rename = "x86_64")]
     X86_64,
 }
 
-// One SQS queue under `queues` (see `FunctionManifest` for why this is not a doc comment).
-#[expect(
-    missing_docs,
-    reason = "schemars would copy a doc comment into the committed manifest schema"
-)]
+/// One SQS queue under `queues`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct QueueManifest {
@@ -119,11 +111,7 @@ pub struct QueueManifest {
     pub dead_letter_queue: bool,
 }
 
-// One SNS topic under `topics` (see `FunctionManifest` for why this is not a doc comment).
-#[expect(
-    missing_docs,
-    reason = "schemars would copy a doc comment into the committed manifest schema"
-)]
+/// One SNS topic under `topics`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TopicManifest {
