@@ -143,7 +143,8 @@ pub fn parse(text: &str) -> Result<Expr, InvalidExpression> {
         reason,
     };
     orderflow_model::asl::jsonata::check_body(text).map_err(|e| invalid(e.message))?;
-    let ast = orderflow_model::asl::jsonata::parse_body(text).map_err(invalid)?;
+    let ast =
+        orderflow_model::asl::jsonata::parse_body(text).map_err(|e| invalid(e.to_string()))?;
     Ok(Expr {
         text: text.trim().to_owned(),
         ast,

@@ -76,22 +76,18 @@ pub fn load_state_machine(
 }
 
 /// The errors that make a definition unusable, one per line as `file:line:col: error[…]: …`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", render_lines(.0))]
 pub struct DefinitionErrors(pub Vec<Diagnostic>);
 
-impl std::fmt::Display for DefinitionErrors {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, d) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str("\n")?;
-            }
-            f.write_str(&crate::diagnostic::render_short(d))?;
-        }
-        Ok(())
-    }
+/// Each diagnostic in the short format, one per line.
+fn render_lines(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(crate::diagnostic::render_short)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
-
-impl std::error::Error for DefinitionErrors {}
 
 fn parse_json(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> Option<Json> {
     match json::parse(file.text()) {

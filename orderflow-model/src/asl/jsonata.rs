@@ -7,7 +7,8 @@
 //! prefixes.
 
 /// A problem at a byte offset of the string.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} (at byte {offset})")]
 pub struct TemplateError {
     /// The byte offset of the problem in the string (0 is its first character).
     pub offset: usize,
@@ -66,9 +67,9 @@ pub fn check_template(text: &str) -> Result<(), TemplateError> {
 fn parses(body: &str) -> Result<(), TemplateError> {
     match parse_body(body) {
         Ok(_) => Ok(()),
-        Err(message) => Err(TemplateError {
+        Err(error) => Err(TemplateError {
             offset: 2 + parse_error_offset(body),
-            message: format!("the expression does not parse: {message}"),
+            message: format!("the expression does not parse: {error}"),
         }),
     }
 }
@@ -79,14 +80,23 @@ fn parses(_body: &str) -> Result<(), TemplateError> {
     Ok(())
 }
 
+/// Why jsonata-core did not parse an expression.
+#[cfg(feature = "jsonata")]
+#[derive(Debug, thiserror::Error)]
+pub enum JsonataParseError {
+    /// The parser's own error, with its JSONata code (`S0202: …`).
+    #[error("{0}")]
+    Parser(jsonata_core::parser::ParserError),
+    /// The parser panicked on the text; the panic was caught.
+    #[error("the JSONata parser failed on this expression")]
+    Panicked,
+}
+
 #[cfg(feature = "jsonata")]
 /// jsonata-core's parser on a body [`check_body`] accepted. A panic in it (a third-party
 /// parser given arbitrary text) becomes an error instead of taking the caller down.
-pub fn parse_body(body: &str) -> Result<jsonata_core::ast::AstNode, String> {
-    parse_raw(body).map_err(|e| match e {
-        Some(e) => e.to_string(),
-        None => "the JSONata parser failed on this expression".to_owned(),
-    })
+pub fn parse_body(body: &str) -> Result<jsonata_core::ast::AstNode, JsonataParseError> {
+    parse_raw(body).map_err(|e| e.map_or(JsonataParseError::Panicked, JsonataParseError::Parser))
 }
 
 #[cfg(feature = "jsonata")]

@@ -452,7 +452,8 @@ pub struct Path {
 }
 
 /// A syntax error in a path (also used for intrinsic function calls).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} (at byte {offset})")]
 pub struct PathError {
     /// Byte offset into the input where the problem is.
     pub offset: usize,
@@ -475,14 +476,6 @@ impl PathError {
         self
     }
 }
-
-impl fmt::Display for PathError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (at byte {})", self.message, self.offset)
-    }
-}
-
-impl std::error::Error for PathError {}
 
 /// Parses a Path as AWS accepts it in `InputPath`, `OutputPath`, `Parameters` (`"key.$"`) and a
 /// Choice rule's `Variable`.
