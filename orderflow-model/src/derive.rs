@@ -220,11 +220,7 @@ fn expand(
                 const FUNCTION: &'static str = #function_name;
                 const POINTER: &'static str = #pointer;
                 const SCHEMA: &'static str = #schema_text;
-                fn validator() -> &'static ::orderflow_runtime::SchemaValidator {
-                    static VALIDATOR: ::std::sync::OnceLock<::orderflow_runtime::SchemaValidator> =
-                        ::std::sync::OnceLock::new();
-                    VALIDATOR.get_or_init(|| ::orderflow_runtime::SchemaValidator::new(#schema_text, #pointer))
-                }
+                ::orderflow_runtime::__private::step_validator!(#schema_text, #pointer);
             }
         };
     })

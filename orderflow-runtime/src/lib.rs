@@ -63,7 +63,9 @@ mod step;
 #[cfg(feature = "schemars")]
 pub mod testing;
 pub use orderflow_macros::{StepError, StepInput, StepOutput};
-pub use step::{__private, SchemaValidator, SchemaViolations, StepInput, StepOutput};
+#[cfg(feature = "validate")]
+pub use step::SchemaValidator;
+pub use step::{__private, SchemaViolations, StepInput, StepOutput};
 mod function;
 mod task_token;
 

@@ -1,8 +1,10 @@
 //! What `#[derive(StepInput)]` / `#[derive(StepOutput)]` implement: the schema a struct was
-//! checked against at compile time, and a validator for payloads at run time.
+//! checked against at compile time, and (feature `validate`) a validator for payloads at run time.
 
+#[cfg(feature = "validate")]
 use std::fmt;
 
+#[cfg(feature = "validate")]
 use serde_json::Value;
 
 /// A struct checked against a function's input schema (by `#[derive(StepInput)]`).
@@ -16,8 +18,10 @@ pub trait StepInput {
     /// The schema document, as JSON text.
     const SCHEMA: &'static str;
     /// The compiled schema (built once).
+    #[cfg(feature = "validate")]
     fn validator() -> &'static SchemaValidator;
     /// Checks a payload against the schema.
+    #[cfg(feature = "validate")]
     fn validate(value: &Value) -> Result<(), SchemaViolations> {
         Self::validator().validate(value)
     }
@@ -34,18 +38,22 @@ pub trait StepOutput {
     /// The schema document, as JSON text.
     const SCHEMA: &'static str;
     /// The compiled schema (built once).
+    #[cfg(feature = "validate")]
     fn validator() -> &'static SchemaValidator;
     /// Checks a payload against the schema.
+    #[cfg(feature = "validate")]
     fn validate(value: &Value) -> Result<(), SchemaViolations> {
         Self::validator().validate(value)
     }
 }
 
 /// A JSON Schema (or a subschema of one) compiled for validation; offline, no `$ref` fetching.
+#[cfg(feature = "validate")]
 pub struct SchemaValidator {
     inner: Result<jsonschema::Validator, String>,
 }
 
+#[cfg(feature = "validate")]
 impl fmt::Debug for SchemaValidator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SchemaValidator")
@@ -55,8 +63,10 @@ impl fmt::Debug for SchemaValidator {
 }
 
 /// The document is registered under this URI so a pointer into it can be referenced.
+#[cfg(feature = "validate")]
 const DOCUMENT_URI: &str = "urn:orderflow:step-schema";
 
+#[cfg(feature = "validate")]
 impl SchemaValidator {
     /// Compiles the subschema at `pointer` of `document`. A document that does not compile
     /// (which the derive's compile-time check rules out) makes every validation fail.
@@ -110,6 +120,7 @@ impl SchemaValidator {
 /// A JSON pointer written as a URI fragment: the validator percent-decodes a `$ref`'s fragment
 /// before reading it as a pointer (as the derive's resolver does), so a `%`, a space or any
 /// other byte a fragment cannot hold is percent-encoded. `/$defs/100%` → `/$defs/100%25`.
+#[cfg(feature = "validate")]
 fn fragment_of(pointer: &str) -> String {
     let mut out = String::with_capacity(pointer.len());
     for byte in pointer.bytes() {
@@ -146,9 +157,36 @@ pub mod __private {
         }
         true
     }
+
+    /// The derives' `validator()`: the compiled schema, built once. Expands to nothing without
+    /// the runtime's `validate` feature, so a crate that never validates payloads at run time
+    /// does not compile the JSON Schema validator (the derive cannot see this crate's features;
+    /// this macro, expanded here, can).
+    #[cfg(feature = "validate")]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __orderflow_step_validator {
+        ($schema:expr, $pointer:expr) => {
+            fn validator() -> &'static $crate::SchemaValidator {
+                static VALIDATOR: ::std::sync::OnceLock<$crate::SchemaValidator> =
+                    ::std::sync::OnceLock::new();
+                VALIDATOR.get_or_init(|| $crate::SchemaValidator::new($schema, $pointer))
+            }
+        };
+    }
+
+    /// Without the `validate` feature the traits have no `validator()` to implement.
+    #[cfg(not(feature = "validate"))]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __orderflow_step_validator {
+        ($schema:expr, $pointer:expr) => {};
+    }
+
+    pub use crate::__orderflow_step_validator as step_validator;
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "validate"))]
 mod tests {
     use super::*;
     use serde_json::json;
