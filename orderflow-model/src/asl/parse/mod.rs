@@ -22,6 +22,7 @@ use crate::source::SourceFile;
 
 pub use task::{FunctionCatalog, lambda_arn, placeholder_name};
 
+/// The longest state name Step Functions accepts, in characters.
 pub const MAX_STATE_NAME: usize = 80;
 /// Nesting of Parallel/Map (and Choice rules) beyond which definitions are refused rather than
 /// risking the stack; AWS's own limits are far lower.
@@ -44,6 +45,8 @@ pub fn parse_state_machine(
     parser.machine
 }
 
+/// The parser's state: what it reads against, where diagnostics go, and the machine built so
+/// far. Its methods are spread over this module's files, one concern each.
 struct Parser<'a> {
     file: &'a Arc<SourceFile>,
     catalog: &'a FunctionCatalog,
