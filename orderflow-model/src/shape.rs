@@ -117,7 +117,7 @@ impl ObjectShape {
 
 impl Shape {
     /// The shape of the objects `object` describes.
-    pub fn object(object: ObjectShape) -> Self {
+    pub(crate) fn object(object: ObjectShape) -> Self {
         Shape::Object(object)
     }
 

@@ -20,7 +20,7 @@ pub const ASL_FILE: &str = "workflow.asl.json";
 /// The manifest's file name in a workflow folder.
 pub const MANIFEST_FILE: &str = "orderflow.json";
 /// The schema name of the execution's input (`schemas/execution.input.json`), so not a function's.
-pub const EXECUTION_INPUT: &str = "execution";
+pub(crate) const EXECUTION_INPUT: &str = "execution";
 /// Definitions larger than this are refused before parsing (AWS's own limit is 1 MB).
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 

@@ -463,7 +463,7 @@ pub struct PathError {
 
 impl PathError {
     /// An error at `offset` with this message.
-    pub fn new(offset: usize, message: impl Into<String>) -> Self {
+    pub(crate) fn new(offset: usize, message: impl Into<String>) -> Self {
         PathError {
             offset,
             message: message.into(),
