@@ -127,11 +127,13 @@ impl Builder {
         let mut warnings = Vec::new();
         let mut errors = Vec::new();
         for dir in &self.workflows {
-            let sources =
+            let mut sources =
                 WorkflowSources::read_dir(dir).map_err(|source| BuildError::ReadWorkflow {
                     dir: dir.clone(),
                     source,
                 })?;
+            // Generated types need every schema: a function without them is an error here.
+            sources.strict = true;
             inputs.extend(sources.files().map(|f| f.path().to_path_buf()));
             // New schema files appear in these folders.
             inputs.push(dir.clone());

@@ -13,6 +13,7 @@ pub fn render_human(diagnostic: &Diagnostic, color: bool) -> String {
     let level = match diagnostic.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
+        Severity::Note => Level::NOTE,
     };
     let mut title = level
         .primary_title(diagnostic.message.as_str())

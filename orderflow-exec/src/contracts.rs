@@ -382,8 +382,10 @@ impl Contracts {
     /// function's pair, and for each queue worker completing a task token, its pair on the
     /// states whose token it completes.
     pub fn from_workflow(workflow: &Workflow) -> Result<Self, ContractError> {
-        let mut contracts =
-            Contracts::new().with_execution_input(Schema::new(&workflow.execution_input)?);
+        let mut contracts = Contracts::new();
+        if let Some(input) = &workflow.execution_input {
+            contracts = contracts.with_execution_input(Schema::new(input)?);
+        }
         for (name, function) in &workflow.functions {
             let pair = SchemaPair {
                 input: Some(Arc::new(Schema::new(&function.input)?)),

@@ -234,7 +234,12 @@ fn workflow_files(workflow: &crate::workflow::Workflow) -> Vec<PathBuf> {
             .iter()
             .map(|f| f.path().to_path_buf()),
     );
-    files.push(workflow.execution_input.file.path().to_path_buf());
+    files.extend(
+        workflow
+            .execution_input
+            .iter()
+            .map(|s| s.file.path().to_path_buf()),
+    );
     for f in workflow.functions.values() {
         files.push(f.input.file.path().to_path_buf());
         files.push(f.output.file.path().to_path_buf());

@@ -20,6 +20,8 @@ pub enum Severity {
     Error,
     /// Probably a mistake, but the workflow can still run.
     Warning,
+    /// Something orderflow could not check, said once so the user knows (never fails a run).
+    Note,
 }
 
 macro_rules! codes {
@@ -42,6 +44,11 @@ macro_rules! codes {
                 match self { $(Code::$variant => Severity::$severity,)* }
             }
 
+            /// Whether the code is an error (which `allow` cannot silence).
+            pub fn is_error_code(self) -> bool {
+                self.severity() == Severity::Error
+            }
+
             /// One line saying what the code means.
             pub fn summary(self) -> &'static str {
                 match self { $(Code::$variant => $summary,)* }
@@ -55,6 +62,8 @@ codes! {
     JsonSyntax = ("E0001", Error, "a file is not valid JSON"),
     MissingFile = ("E0002", Error, "a file the workflow folder needs is missing or unreadable"),
     WrongJsonType = ("E0003", Error, "a field holds the wrong JSON type"),
+    TemplateDefinition = ("E0004", Error, "a template's state machine definition cannot be read"),
+    DefinitionInS3 = ("N0005", Note, "a template's definition is in S3, which orderflow does not read"),
     // ASL structure.
     UnknownField = ("E0101", Error, "a field this state type (or object) does not allow"),
     MissingField = ("E0102", Error, "a required field is missing"),
@@ -82,6 +91,8 @@ codes! {
     SchemaUnsupportedKeyword = ("W0203", Warning, "a JSON Schema keyword orderflow does not check"),
     ManifestInvalid = ("E0204", Error, "orderflow.json does not match the manifest schema"),
     SchemaOrphan = ("W0205", Warning, "a schema file belongs to no function of the workflow"),
+    UntypedFunctions = ("N0206", Note, "functions (or the execution input) without schemas are checked as untyped"),
+    HalfSchemaPair = ("W0207", Warning, "a function has one of its two schemas, so it stays untyped"),
     // Data flow.
     MissingInputProperty = ("E0301", Error, "a function's input lacks a required property on some path"),
     InputTypeMismatch = ("E0302", Error, "a function's input has a property of the wrong type on some path"),
@@ -349,6 +360,7 @@ pub fn render_short(d: &Diagnostic) -> String {
     let severity = match d.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Note => "note",
     };
     match &d.location {
         Some(loc) if d.code == Code::JsonSyntax => {
@@ -396,6 +408,7 @@ mod tests {
             let prefix = match code.severity() {
                 Severity::Error => 'E',
                 Severity::Warning => 'W',
+                Severity::Note => 'N',
             };
             assert!(code.as_str().starts_with(prefix), "{code}");
         }

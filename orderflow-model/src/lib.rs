@@ -9,6 +9,7 @@
 pub mod asl;
 pub mod derive;
 pub mod diagnostic;
+pub mod document;
 mod flow;
 pub mod json;
 pub mod manifest;
@@ -17,7 +18,9 @@ pub mod schema;
 pub mod shape;
 pub mod source;
 pub mod step_error;
+pub mod template;
 mod suggest;
 pub mod workflow;
+pub mod yaml;
 
 pub use pipeline::{Analysis, DefinitionErrors, analyze, load_state_machine};

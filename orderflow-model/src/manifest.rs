@@ -35,6 +35,14 @@ pub struct Manifest {
     /// SNS topics the workflow publishes to, by logical name.
     #[serde(default)]
     pub topics: BTreeMap<String, TopicManifest>,
+    /// Every function the definition invokes, and the execution input, must have schemas
+    /// (a missing one is an error). Without it, a function without schemas is checked as
+    /// untyped: its input and output are unknown and nothing about them is an error.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub strict: bool,
+    /// Warning and note codes not to report for this workflow (`W0118`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow: Vec<String>,
 }
 
 /// One function's entry under `functions`: its errors, its trigger and its Lambda settings.

@@ -114,6 +114,7 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
         _ => None,
     }
     .unwrap_or_default();
+    let strict = sources.strict || manifest.strict;
 
     // Schemas, paired by function.
     let mut documents: BTreeMap<String, SchemaDocument> = BTreeMap::new();
@@ -147,8 +148,29 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
         .collect();
     function_names.extend(manifest.functions.keys().cloned());
 
-    let catalog = function_catalog(function_names.clone(), &manifest);
-    let asl_json = parse_json(asl_file, diagnostics)?;
+    let mut catalog = function_catalog(function_names.clone(), &manifest);
+    // A template ties placeholders to its functions; the manifest's mapping wins.
+    for (placeholder, function) in &sources.placeholders {
+        catalog
+            .placeholders
+            .entry(placeholder.clone())
+            .or_insert_with(|| function.clone());
+    }
+    catalog
+        .functions
+        .extend(sources.declared_functions.iter().cloned());
+    // Gradual typing: a function without schemas is untyped, not unknown.
+    catalog.functions_unknown = !strict;
+    let asl_json = match &sources.definition {
+        Some(json) => json.clone(),
+        None => match crate::document::parse(asl_file) {
+            Ok(json) => json,
+            Err(d) => {
+                diagnostics.push(*d);
+                return None;
+            }
+        },
+    };
     let mut machine = parse_state_machine(asl_file, &asl_json, &catalog, diagnostics);
     validate(&mut machine, diagnostics);
 
@@ -159,6 +181,7 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
             &machine,
             &mut documents,
             &format!("{name}.input"),
+            strict,
             diagnostics,
         );
         let output = take_schema(
@@ -166,22 +189,48 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
             &machine,
             &mut documents,
             &format!("{name}.output"),
+            strict,
             diagnostics,
         );
         let settings = manifest.functions.get(name).cloned().unwrap_or_default();
-        if let (Some(input), Some(output)) = (input, output) {
-            functions.insert(
-                name.clone(),
-                Function {
-                    name: name.clone(),
-                    input,
-                    output,
-                    declared_errors: settings.errors.clone(),
-                    settings,
-                    invoked_by: Vec::new(),
-                    completes_tokens_of: Vec::new(),
-                },
-            );
+        match (input, output) {
+            (Some(input), Some(output)) => {
+                functions.insert(
+                    name.clone(),
+                    Function {
+                        name: name.clone(),
+                        input,
+                        output,
+                        declared_errors: settings.errors.clone(),
+                        settings,
+                        invoked_by: Vec::new(),
+                        completes_tokens_of: Vec::new(),
+                    },
+                );
+            }
+            (Some(half), None) | (None, Some(half)) if !strict => {
+                let missing = if half.file.path().to_string_lossy().ends_with(".input.json") {
+                    "output"
+                } else {
+                    "input"
+                };
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::HalfSchemaPair,
+                        format!("function `{name}` has no {missing} schema, so it is checked as untyped"),
+                    )
+                    .at(Location::new(&half.file, "", Span::default()))
+                    .help(format!(
+                        "add {}",
+                        sources
+                            .dir
+                            .join("schemas")
+                            .join(format!("{name}.{missing}.json"))
+                            .display()
+                    )),
+                );
+            }
+            _ => {}
         }
     }
     let execution_input = take_schema(
@@ -189,6 +238,7 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
         &machine,
         &mut documents,
         "execution.input",
+        strict,
         diagnostics,
     );
 
@@ -201,9 +251,34 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
         diagnostics,
     );
 
+    // With --strict a missing execution input is E0002 and there is no model to check.
+    if strict && execution_input.is_none() {
+        return None;
+    }
+    let untyped_functions: BTreeSet<String> = machine
+        .states
+        .iter()
+        .filter_map(|state| match &state.kind {
+            StateKind::Task(t) => match &t.resource.value {
+                Resource::Lambda { function, .. } if !functions.contains_key(function) => {
+                    Some(function.clone())
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    if !strict && (!untyped_functions.is_empty() || execution_input.is_none()) {
+        diagnostics.push(untyped_note(
+            sources,
+            asl_file,
+            &untyped_functions,
+            execution_input.is_none(),
+        ));
+    }
+
     // The data-flow check needs a sound graph and every schema; with structural errors its
     // findings would be noise.
-    let execution_input = execution_input?;
     let structural_errors = diagnostics.iter().any(Diagnostic::is_error);
     let workflow = Workflow {
         name: sources.name.clone(),
@@ -213,12 +288,81 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
         manifest_file: sources.manifest.clone(),
         manifest_json,
         execution_input,
+        untyped_functions,
         functions,
     };
     if !structural_errors {
         crate::flow::check(&workflow, diagnostics);
     }
+    allow(sources, &workflow, diagnostics);
     Some(workflow)
+}
+
+/// N0206: one note per workflow naming what is checked as untyped.
+fn untyped_note(
+    sources: &WorkflowSources,
+    asl_file: &Arc<SourceFile>,
+    functions: &BTreeSet<String>,
+    execution_input: bool,
+) -> Diagnostic {
+    let mut untyped: Vec<String> = functions.iter().map(|f| format!("`{f}`")).collect();
+    if execution_input {
+        untyped.push("the execution input".into());
+    }
+    let count = functions.len();
+    let message = match count {
+        0 => "the execution input has no schema and is checked as untyped".to_string(),
+        1 => format!(
+            "1 function has no schemas and is checked as untyped: {}",
+            untyped.join(", ")
+        ),
+        n => format!(
+            "{n} functions have no schemas and are checked as untyped: {}",
+            untyped.join(", ")
+        ),
+    };
+    let location = sources
+        .declared_at
+        .clone()
+        .unwrap_or_else(|| Location::new(asl_file, "", Span::default()));
+    let schemas = sources.dir.join("schemas");
+    let example = functions.iter().next().map_or_else(
+        || "execution.input.json".to_string(),
+        |f| format!("{f}.input.json and {f}.output.json"),
+    );
+    Diagnostic::new(Code::UntypedFunctions, message)
+        .at(location)
+        .note("the data flow is checked only where schemas say what a function takes and returns")
+        .help(format!(
+            "add schemas one function at a time (e.g. {}/{example}) with an orderflow.json next to them; `--strict` requires them all",
+            schemas.display()
+        ))
+}
+
+/// Drops the warnings and notes `--allow` and orderflow.json `allow` name; an unknown or error
+/// code there is reported.
+fn allow(sources: &WorkflowSources, workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
+    let mut allowed = sources.allow.clone();
+    for (index, text) in workflow.manifest.allow.iter().enumerate() {
+        let location = workflow.manifest_location(&format!("/allow/{index}"));
+        match Code::ALL.iter().find(|c| c.as_str() == text) {
+            Some(code) if !code.is_error_code() => {
+                allowed.insert(*code);
+            }
+            found => {
+                let message = match found {
+                    Some(_) => format!("`{text}` is an error; only warnings and notes can be allowed"),
+                    None => format!("`{text}` is no orderflow diagnostic code"),
+                };
+                let mut d = Diagnostic::new(Code::ManifestInvalid, message);
+                if let Some(location) = location {
+                    d = d.at(location);
+                }
+                diagnostics.push(d);
+            }
+        }
+    }
+    diagnostics.retain(|d| d.is_error() || !allowed.contains(&d.code));
 }
 
 /// E0002 for a folder without [`ASL_FILE`], naming the definitions it holds instead.
@@ -271,12 +415,13 @@ fn take_schema(
     machine: &StateMachine,
     documents: &mut BTreeMap<String, SchemaDocument>,
     stem: &str,
+    strict: bool,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<SchemaDocument> {
     if let Some(doc) = documents.remove(stem) {
         return Some(doc);
     }
-    if !sources.schemas.contains_key(stem) {
+    if strict && !sources.schemas.contains_key(stem) {
         let path = sources.dir.join("schemas").join(format!("{stem}.json"));
         let mut d = Diagnostic::new(Code::MissingFile, format!("{} is missing", path.display()));
         // Point at the first state that invokes the function, if one does.

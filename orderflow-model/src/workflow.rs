@@ -42,6 +42,20 @@ pub struct WorkflowSources {
     /// Other state machine definitions in the folder (`order.asl.json`, `order.asl.yaml`), by
     /// file name: what the user probably meant when `workflow.asl.json` is missing.
     pub other_definitions: Vec<String>,
+    /// The definition already read from `asl` (a definition inside a template, whose spans
+    /// point into the template); `None` to parse `asl` itself, as JSON or YAML by its name.
+    pub definition: Option<Json>,
+    /// Where the definition is declared when it is not a file of its own (a template's
+    /// resource): notes about the whole definition point there.
+    pub declared_at: Option<Location>,
+    /// `${Placeholder}` → function, from the template that holds the definition.
+    pub placeholders: BTreeMap<String, String>,
+    /// Functions the template that holds the definition declares.
+    pub declared_functions: BTreeSet<String>,
+    /// Every function needs schemas (`--strict`; `"strict": true` in orderflow.json also).
+    pub strict: bool,
+    /// Warning and note codes not to report (`--allow`; orderflow.json `allow` adds to them).
+    pub allow: BTreeSet<Code>,
 }
 
 impl WorkflowSources {
@@ -60,7 +74,45 @@ impl WorkflowSources {
             schemas: BTreeMap::new(),
             read_errors: Vec::new(),
             other_definitions: Vec::new(),
+            definition: None,
+            declared_at: None,
+            placeholders: BTreeMap::new(),
+            declared_functions: BTreeSet::new(),
+            strict: false,
+            allow: BTreeSet::new(),
         }
+    }
+
+    /// A lone definition file (`order.asl.json`, `order.asl.yaml`): no schemas, no manifest.
+    /// Named after the file, without its `.asl.json`/`.json` extension.
+    pub fn definition_file(path: &Path, text: impl Into<String>) -> Self {
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let stem = [".asl.json", ".asl.yaml", ".asl.yml", ".json", ".yaml", ".yml"]
+            .iter()
+            .find_map(|ext| file_name.strip_suffix(ext))
+            .unwrap_or(&file_name)
+            .to_string();
+        let mut sources = WorkflowSources::new(path.parent().unwrap_or_else(|| Path::new(".")));
+        sources.name = stem;
+        sources.asl = Some(SourceFile::new(path, text));
+        sources
+    }
+
+    /// A definition a template declares ([`crate::template`]).
+    pub fn embedded(machine: crate::template::EmbeddedMachine) -> Self {
+        let mut sources =
+            WorkflowSources::new(machine.file.path().parent().unwrap_or_else(|| Path::new(".")));
+        sources.name = machine.name;
+        sources.asl = Some(machine.file);
+        sources.definition = machine.definition;
+        sources.declared_at = Some(machine.declared_at);
+        sources.placeholders = machine.placeholders;
+        sources.declared_functions = machine.functions;
+        sources.read_errors = machine.diagnostics;
+        sources
     }
 
     /// Adds a file by its path relative to the folder (`workflow.asl.json`, `schemas/x.json`).
@@ -204,8 +256,11 @@ pub struct Workflow {
     /// `orderflow.json`'s JSON tree (when it is JSON), parsed once with the manifest, to locate
     /// pointers into it.
     pub manifest_json: Option<Json>,
-    /// `schemas/execution.input.json`: the input an execution starts with.
-    pub execution_input: SchemaDocument,
+    /// `schemas/execution.input.json`: the input an execution starts with; `None` when the
+    /// workflow has none (it is then untyped).
+    pub execution_input: Option<SchemaDocument>,
+    /// Functions the definition invokes that have no schemas: checked as untyped.
+    pub untyped_functions: BTreeSet<String>,
     /// The workflow's functions, by name.
     pub functions: BTreeMap<String, Function>,
 }

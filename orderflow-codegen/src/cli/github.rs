@@ -30,6 +30,7 @@ pub fn command(severity: Severity, properties: &[(&str, String)], message: &str)
     let name = match severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Note => "notice",
     };
     let properties: Vec<String> = properties
         .iter()

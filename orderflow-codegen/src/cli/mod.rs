@@ -9,11 +9,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::emit::paths::{CratePaths, Runtime};
 use crate::output::Action;
 use crate::render_human;
-use orderflow_model::diagnostic::{Diagnostic, JsonDiagnostic, Severity, render_short};
+use orderflow_model::diagnostic::{Code, Diagnostic, JsonDiagnostic, Severity, render_short};
 use orderflow_model::workflow::WorkflowSources;
 use orderflow_model::{Analysis, analyze};
 
 pub mod github;
+pub mod inputs;
 pub mod run;
 
 /// Checks AWS Step Functions workflows (ASL + JSON Schemas) and generates the Rust that must
@@ -50,8 +51,12 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct GraphArgs {
-    /// The workflow folder.
+    /// The workflow: a workflow folder, an ASL file, or a template holding one state machine
+    /// (anything `check` reads; see `--state-machine`).
     pub workflow_dir: PathBuf,
+    /// Which state machine, when the file holds several (its logical id or serverless.yml key).
+    #[arg(long, value_name = "NAME")]
+    pub state_machine: Option<String>,
     /// Mermaid (for Markdown) or Graphviz dot.
     #[arg(long, value_enum, default_value_t = GraphFormatArg::Mermaid)]
     pub format: GraphFormatArg,
@@ -89,8 +94,12 @@ pub struct GenerateArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Workflow folders to check (default: every folder under ./definitions).
+    /// What to check (default: every folder under ./definitions): workflow folders, ASL files
+    /// (JSON or YAML), SAM or CloudFormation templates, serverless.yml, CDK's cdk.out or
+    /// *.template.json, or any folder to search for them (`check .`).
     pub workflow_dirs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub typing: TypingArgs,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -100,6 +109,39 @@ pub struct CheckArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+}
+
+/// How strictly definitions are typed, and which warnings are silenced.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TypingArgs {
+    /// Every function the definition invokes, and the execution input, must have schemas
+    /// (as `"strict": true` in orderflow.json). Without it they are checked as untyped.
+    #[arg(long)]
+    pub strict: bool,
+    /// Do not report this warning or note code (repeatable), e.g. `--allow W0118`.
+    #[arg(long, value_name = "CODE", value_parser = parse_allowed_code)]
+    pub allow: Vec<Code>,
+}
+
+impl TypingArgs {
+    /// The options every input is checked with.
+    pub fn options(&self) -> inputs::Options {
+        inputs::Options {
+            strict: self.strict,
+            allow: self.allow.iter().copied().collect(),
+        }
+    }
+}
+
+/// A warning or note code for `--allow`; errors cannot be silenced.
+fn parse_allowed_code(text: &str) -> Result<Code, String> {
+    match Code::ALL.iter().find(|c| c.as_str().eq_ignore_ascii_case(text)) {
+        Some(code) if code.is_error_code() => Err(format!(
+            "{code} is an error; only warnings (W…) and notes (N…) can be allowed"
+        )),
+        Some(code) => Ok(*code),
+        None => Err(format!("`{text}` is no orderflow diagnostic code")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -164,24 +206,54 @@ pub fn workflow_dirs(given: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Reads and analyses each folder; an unreadable folder is a usage error.
-pub fn analyze_dirs(dirs: &[PathBuf]) -> Result<Vec<Analysis>, String> {
+/// `strict`: every function needs schemas (what `generate` needs).
+pub fn analyze_dirs(dirs: &[PathBuf], strict: bool) -> Result<Vec<Analysis>, String> {
     dirs.iter()
         .map(|dir| {
             WorkflowSources::read_dir(dir)
-                .map(|sources| analyze(&sources))
+                .map(|mut sources| {
+                    sources.strict |= strict;
+                    analyze(&sources)
+                })
                 .map_err(|e| format!("cannot read workflow folder {}: {e}", dir.display()))
         })
         .collect()
 }
 
+/// Every state machine `given` holds (default: the folders under ./definitions).
+pub fn find_inputs(given: &[PathBuf], typing: &TypingArgs) -> Result<Vec<inputs::Input>, String> {
+    let paths = workflow_dirs(given)?;
+    let found = inputs::find(&paths, &typing.options())?;
+    if found.is_empty() {
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(format!(
+            "found no state machine in {}: no workflow folder, ASL file, SAM or CloudFormation template, serverless.yml or CDK output",
+            names.join(", ")
+        ));
+    }
+    Ok(found)
+}
+
 fn check(args: &CheckArgs) -> ExitCode {
-    let analyses = match workflow_dirs(&args.workflow_dirs).and_then(|d| analyze_dirs(&d)) {
-        Ok(a) => a,
+    let found = match find_inputs(&args.workflow_dirs, &args.typing) {
+        Ok(found) => found,
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    // What was found, so a search (`check .`) says what it checked.
+    if matches!(args.format, Format::Human | Format::Short) && !args.workflow_dirs.is_empty() {
+        eprintln!(
+            "checking {} state machine{}:",
+            found.len(),
+            plural(found.len())
+        );
+        for input in &found {
+            eprintln!("  {}", input.found);
+        }
+    }
+    let analyses: Vec<Analysis> = found.iter().map(|i| analyze(&i.sources)).collect();
     let diagnostics: Vec<_> = analyses.iter().flat_map(|a| a.diagnostics.iter()).collect();
     let Ok((errors, warnings)) = report(&diagnostics, args.format, args.color, analyses.len())
     else {
@@ -276,7 +348,7 @@ fn generate(args: &GenerateArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let analyses = match analyze_dirs(&dirs) {
+    let analyses = match analyze_dirs(&dirs, true) {
         Ok(a) => a,
         Err(message) => {
             eprintln!("error: {message}");
@@ -450,16 +522,14 @@ fn report_drift(drifted: &[&crate::output::Planned], format: Format) {
 }
 
 fn graph(args: &GraphArgs) -> ExitCode {
-    let analyses = match analyze_dirs(std::slice::from_ref(&args.workflow_dir)) {
+    let analysis = match one_workflow(&args.workflow_dir, args.state_machine.as_deref()) {
         Ok(a) => a,
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let Some(analysis) = analyses.first() else {
-        return ExitCode::from(EXIT_USAGE);
-    };
+    let analysis = &analysis;
     // A graph of a broken definition would mislead: show why instead.
     let errors: Vec<&Diagnostic> = analysis
         .diagnostics
@@ -476,6 +546,31 @@ fn graph(args: &GraphArgs) -> ExitCode {
     };
     print!("{}", crate::emit::graph::render(&workflow.machine, format));
     ExitCode::SUCCESS
+}
+
+/// The one state machine `path` holds (`name` picks one of several), analysed.
+pub fn one_workflow(path: &Path, name: Option<&str>) -> Result<Analysis, String> {
+    let mut found = inputs::find(&[path.to_path_buf()], &inputs::Options::default())?;
+    if let Some(name) = name {
+        found.retain(|i| i.sources.name == name);
+    }
+    match found.len() {
+        1 => Ok(analyze(&found.remove(0).sources)),
+        0 => Err(match name {
+            Some(name) => format!("{} holds no state machine named `{name}`", path.display()),
+            None => format!("{} holds no state machine", path.display()),
+        }),
+        _ => Err(format!(
+            "{} holds {} state machines ({}); pick one with --state-machine NAME",
+            path.display(),
+            found.len(),
+            found
+                .iter()
+                .map(|i| i.sources.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
 }
 
 fn plural(n: usize) -> &'static str {

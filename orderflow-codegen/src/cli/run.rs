@@ -173,7 +173,7 @@ fn load_definition(
     path: &Path,
 ) -> Result<(StateMachine, String, Vec<ServedName>, Contracts), Stop> {
     if path.is_dir() {
-        let analyses = analyze_dirs(&[path.to_path_buf()]).map_err(usage_error)?;
+        let analyses = analyze_dirs(&[path.to_path_buf()], false).map_err(usage_error)?;
         let Some(analysis) = analyses.into_iter().next() else {
             return Err(usage_error(format!(
                 "cannot read workflow folder {}",

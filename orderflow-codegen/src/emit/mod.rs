@@ -76,7 +76,11 @@ impl Names {
 /// script writes to `OUT_DIR`. `source` names the workflow folder in the header.
 pub fn generated_module(workflow: &Workflow, source: &str) -> (String, Vec<Diagnostic>) {
     let mut space = TypeSpace::new();
-    space.add_root(&workflow.execution_input, "ExecutionInput", "Execution");
+    // `generate` refuses untyped workflows (`untyped_diagnostics`); the guard keeps the
+    // function total.
+    if let Some(input) = &workflow.execution_input {
+        space.add_root(input, "ExecutionInput", "Execution");
+    }
     let mut errors = Vec::new();
     let mut traits = Vec::new();
     for function in workflow.functions.values() {

@@ -67,7 +67,10 @@ impl Arguments<'_> {
 /// Runs the data-flow check and the error-name check on a structurally valid workflow.
 pub fn check(workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
     let mut flow = Flow::new(workflow);
-    let entry = workflow.execution_input.shape.clone();
+    let entry = workflow
+        .execution_input
+        .as_ref()
+        .map_or(Shape::Any, |s| s.shape.clone());
     flow.run_scope(ScopeId(0), entry, Vec::new());
     flow.finish(diagnostics);
     errors::check(workflow, diagnostics);
@@ -122,7 +125,13 @@ impl<'w> Flow<'w> {
     fn new(workflow: &'w Workflow) -> Self {
         let execution = closed_object([
             ("Id", Shape::String),
-            ("Input", workflow.execution_input.shape.clone()),
+            (
+                "Input",
+                workflow
+                    .execution_input
+                    .as_ref()
+                    .map_or(Shape::Any, |s| s.shape.clone()),
+            ),
             ("Name", Shape::String),
             ("RoleArn", Shape::String),
             ("StartTime", Shape::String),

@@ -1,0 +1,258 @@
+//! What `check`, `graph` and `run` accept: workflow folders, lone ASL files (JSON or YAML), SAM
+//! and CloudFormation templates, serverless.yml, CDK output, and any folder holding them.
+//!
+//! This module does the file I/O; recognising a document and reading the definitions in it is
+//! the model's ([`orderflow_model::template`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use orderflow_model::diagnostic::Code;
+use orderflow_model::source::SourceFile;
+use orderflow_model::template::{self, DocumentKind};
+use orderflow_model::workflow::{ASL_FILE, MANIFEST_FILE, MAX_FILE_BYTES, WorkflowSources};
+
+/// One state machine to check, and how it was found.
+#[derive(Debug)]
+pub struct Input {
+    /// The definition with whatever schemas and manifest go with it.
+    pub sources: WorkflowSources,
+    /// What it is, for the list `check` prints: `definitions/order-status (workflow folder)`.
+    pub found: String,
+}
+
+/// How every input is checked.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Every function needs schemas.
+    pub strict: bool,
+    /// Warning and note codes not to report.
+    pub allow: BTreeSet<Code>,
+}
+
+/// Folders a search never enters: build output, dependencies, VCS data.
+const SKIPPED_DIRS: [&str; 3] = ["target", "node_modules", ".git"];
+
+/// Every state machine `paths` hold. A path that does not exist, or a file that is none of the
+/// accepted kinds, is a usage error.
+pub fn find(paths: &[PathBuf], options: &Options) -> Result<Vec<Input>, String> {
+    let mut finder = Finder::default();
+    for path in paths {
+        if path.is_dir() {
+            if is_workflow_folder(path) {
+                finder.folder(path)?;
+            } else {
+                finder.walk(path)?;
+            }
+        } else if path.is_file() {
+            if !finder.file(path, true)? {
+                return Err(format!(
+                    "{} is neither a state machine definition, a SAM or CloudFormation template, a serverless.yml, nor a CDK manifest",
+                    path.display()
+                ));
+            }
+        } else {
+            return Err(format!("{} does not exist", path.display()));
+        }
+    }
+    let mut inputs = finder.finish();
+    for input in &mut inputs {
+        input.sources.strict |= options.strict;
+        input.sources.allow.extend(options.allow.iter().copied());
+    }
+    Ok(inputs)
+}
+
+/// A folder in orderflow's layout: `workflow.asl.json`, `orderflow.json` or `schemas/`.
+fn is_workflow_folder(dir: &Path) -> bool {
+    dir.join(ASL_FILE).is_file() || dir.join(MANIFEST_FILE).is_file() || dir.join("schemas").is_dir()
+}
+
+#[derive(Default)]
+struct Finder {
+    inputs: Vec<Input>,
+    /// Lone definition files, held back until every template is read: a file a template names
+    /// (`DefinitionUri`) is checked with its template, not twice.
+    lone: BTreeMap<PathBuf, Input>,
+    /// Files templates read.
+    read_by_templates: BTreeSet<PathBuf>,
+    seen: BTreeSet<PathBuf>,
+}
+
+impl Finder {
+    fn finish(mut self) -> Vec<Input> {
+        for (path, input) in std::mem::take(&mut self.lone) {
+            if !self.read_by_templates.contains(&normalize(&path)) {
+                self.inputs.push(input);
+            }
+        }
+        self.inputs
+    }
+
+    fn folder(&mut self, dir: &Path) -> Result<(), String> {
+        let sources = WorkflowSources::read_dir(dir)
+            .map_err(|e| format!("cannot read workflow folder {}: {e}", dir.display()))?;
+        self.inputs.push(Input {
+            sources,
+            found: format!("{} (workflow folder)", dir.display()),
+        });
+        Ok(())
+    }
+
+    /// Searches `dir` for workflow folders and for files holding state machines.
+    fn walk(&mut self, dir: &Path) -> Result<(), String> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for path in entries {
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            if path.is_dir() {
+                // CDK's asset folders hold bundled code, not templates.
+                if SKIPPED_DIRS.contains(&name) || name.starts_with("asset.") {
+                    continue;
+                }
+                if is_workflow_folder(&path) && path.join(ASL_FILE).is_file() {
+                    self.folder(&path)?;
+                } else {
+                    self.walk(&path)?;
+                }
+            } else if is_candidate(name) {
+                self.file(&path, false)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one file; `false` when it holds no state machine. `given` files are named by the
+    /// user: a CDK manifest then stands for its templates, and one that does not parse is
+    /// reported; files met in a search that do not parse are skipped as not ours.
+    fn file(&mut self, path: &Path, given: bool) -> Result<bool, String> {
+        if !self.seen.insert(normalize(path)) {
+            return Ok(true);
+        }
+        let text = read(path)?;
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        // Cheap test before parsing: files that cannot hold a state machine are left alone.
+        if !given && !["States", "stepFunctions", "StateMachine"].iter().any(|k| text.contains(k)) {
+            return Ok(false);
+        }
+        let file = SourceFile::new(path, text);
+        let json = match orderflow_model::document::parse(&file) {
+            Ok(json) => json,
+            Err(_) if !given && !is_definition_name(name) => return Ok(false),
+            // Reported by the check, at the place it stops.
+            Err(_) => {
+                self.lone.insert(
+                    path.to_path_buf(),
+                    Input {
+                        sources: WorkflowSources::definition_file(path, file.text()),
+                        found: format!("{} (unreadable)", path.display()),
+                    },
+                );
+                return Ok(true);
+            }
+        };
+        match template::kind_of(&json) {
+            DocumentKind::StateMachine => {
+                let mut sources = WorkflowSources::definition_file(path, file.text());
+                sources.definition = Some(json);
+                self.lone.insert(
+                    path.to_path_buf(),
+                    Input {
+                        sources,
+                        found: format!("{} (state machine definition)", path.display()),
+                    },
+                );
+            }
+            DocumentKind::Template => {
+                let mut read_files = Vec::new();
+                let machines = template::machines_in_template(&file, &json, &mut |p: &Path| {
+                    read_files.push(normalize(p));
+                    read(p).map(|t| SourceFile::new(p, t))
+                });
+                self.read_by_templates.extend(read_files);
+                let what = if json
+                    .get("Transform")
+                    .is_some_and(|t| t.to_value().to_string().contains("AWS::Serverless"))
+                {
+                    "SAM template"
+                } else {
+                    "CloudFormation template"
+                };
+                self.embedded(path, machines, what);
+            }
+            DocumentKind::Serverless => {
+                let machines = template::machines_in_serverless(&file, &json);
+                self.embedded(path, machines, "serverless.yml");
+            }
+            DocumentKind::CdkManifest(templates) if given => {
+                let dir = path.parent().unwrap_or_else(|| Path::new("."));
+                for t in templates {
+                    self.file(&dir.join(t), true)?;
+                }
+            }
+            DocumentKind::CdkManifest(_) | DocumentKind::Other => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn embedded(&mut self, path: &Path, machines: Vec<template::EmbeddedMachine>, what: &str) {
+        for m in machines {
+            let found = format!("{}: {} ({what})", path.display(), m.name);
+            self.inputs.push(Input {
+                sources: WorkflowSources::embedded(m),
+                found,
+            });
+        }
+    }
+}
+
+/// Files a search reads: JSON and YAML.
+fn is_candidate(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".json", ".yaml", ".yml"].iter().any(|e| lower.ends_with(e))
+        && !matches!(
+            lower.as_str(),
+            "package.json" | "package-lock.json" | "tsconfig.json" | "cdk.json" | "tree.json"
+        )
+}
+
+/// A name only a state machine definition has.
+fn is_definition_name(name: &str) -> bool {
+    [".asl.json", ".asl.yaml", ".asl.yml"]
+        .iter()
+        .any(|e| name.ends_with(e))
+}
+
+/// A file's text, refusing files larger than the definitions limit.
+fn read(path: &Path) -> Result<String, String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(format!(
+            "{} is {size} bytes; the limit is {MAX_FILE_BYTES}",
+            path.display()
+        ));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// `a/./b/../c` → `a/c`, for comparing paths that name the same file.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

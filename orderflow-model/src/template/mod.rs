@@ -1,0 +1,697 @@
+//! State machine definitions inside deployment templates: AWS SAM and CloudFormation (JSON or
+//! YAML, CDK's synthesized output included) and the Serverless Framework's `serverless.yml`
+//! (the serverless-step-functions plugin).
+//!
+//! Each definition comes out as the same [`Json`] tree a `.asl.json` file gives, with spans into
+//! the file the user wrote. Values CloudFormation fills in at deploy time (`!GetAtt Fn.Arn`,
+//! `${CheckInventoryArn}` with its `DefinitionSubstitutions`, `${self:custom.x}`) become `${…}`
+//! placeholders, and a placeholder that names a function of the template is tied to it.
+//! Reading another file (`DefinitionUri`) is left to the caller's `read`.
+
+mod text;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use heck::ToLowerCamelCase;
+
+use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::json::{Json, JsonKind, Span, push_pointer};
+use crate::source::SourceFile;
+use text::{MappedText, neutralize_bare_placeholders};
+
+/// What a JSON or YAML document is, as far as finding state machines goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// An ASL definition (`StartAt` and `States` at the top).
+    StateMachine,
+    /// A SAM or CloudFormation template (CDK's `*.template.json` too) with `Resources`.
+    Template,
+    /// A Serverless Framework configuration with `stepFunctions`.
+    Serverless,
+    /// A CDK cloud assembly's `manifest.json`: the templates it lists, relative to its folder.
+    CdkManifest(Vec<PathBuf>),
+    /// Anything else.
+    Other,
+}
+
+/// Tells what `json` is by its top-level keys.
+pub fn kind_of(json: &Json) -> DocumentKind {
+    if json.get("States").is_some() && json.get("StartAt").is_some() {
+        return DocumentKind::StateMachine;
+    }
+    if json.get("stepFunctions").is_some() && json.get("service").is_some()
+        || json
+            .get("stepFunctions")
+            .and_then(|s| s.get("stateMachines"))
+            .is_some()
+    {
+        return DocumentKind::Serverless;
+    }
+    if let Some(resources) = json.get("Resources").and_then(Json::as_object) {
+        let has_machine = resources.iter().any(|r| {
+            r.value
+                .get("Type")
+                .and_then(Json::as_str)
+                .is_some_and(|t| STATE_MACHINE_TYPES.contains(&t))
+        });
+        if has_machine || json.get("AWSTemplateFormatVersion").is_some() {
+            return DocumentKind::Template;
+        }
+    }
+    if let (Some(artifacts), Some(_)) = (
+        json.get("artifacts").and_then(Json::as_object),
+        json.get("version"),
+    ) {
+        let templates = artifacts
+            .iter()
+            .filter(|a| {
+                a.value.get("type").and_then(Json::as_str) == Some("aws:cloudformation:stack")
+            })
+            .filter_map(|a| {
+                a.value
+                    .get("properties")
+                    .and_then(|p| p.get("templateFile"))
+                    .and_then(Json::as_str)
+                    .map(PathBuf::from)
+            })
+            .collect();
+        return DocumentKind::CdkManifest(templates);
+    }
+    DocumentKind::Other
+}
+
+const SAM_STATE_MACHINE: &str = "AWS::Serverless::StateMachine";
+const CFN_STATE_MACHINE: &str = "AWS::StepFunctions::StateMachine";
+const STATE_MACHINE_TYPES: [&str; 2] = [SAM_STATE_MACHINE, CFN_STATE_MACHINE];
+const FUNCTION_TYPES: [&str; 2] = ["AWS::Serverless::Function", "AWS::Lambda::Function"];
+
+/// One state machine a template declares.
+#[derive(Debug)]
+pub struct EmbeddedMachine {
+    /// Its name: the resource's logical id, or the serverless.yml key.
+    pub name: String,
+    /// Where the template declares it (the logical id or key).
+    pub declared_at: Location,
+    /// The file the definition's spans point into: the template, or the `DefinitionUri` file.
+    pub file: Arc<SourceFile>,
+    /// The definition; `None` when it cannot be read (`diagnostics` say why).
+    pub definition: Option<Json>,
+    /// `${Placeholder}` → the function of the template it stands for.
+    pub placeholders: BTreeMap<String, String>,
+    /// The functions the template declares, by the names orderflow gives them.
+    pub functions: BTreeSet<String>,
+    /// Why the definition could not be read, or what could not be checked.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads another file the template names (`DefinitionUri`), by its path relative to the current
+/// folder; the error is the message to report.
+pub type ReadFile<'a> = dyn FnMut(&Path) -> Result<Arc<SourceFile>, String> + 'a;
+
+/// The function name orderflow gives a template's Lambda resource: its logical id without CDK's
+/// hash and the usual suffixes, in lowerCamelCase (`CheckInventoryFunction` →
+/// `checkInventory`, CDK's `CheckInventoryFn3A4B5C6D` → `checkInventory`).
+pub fn function_name(logical_id: &str) -> String {
+    let id = strip_cdk_hash(logical_id);
+    crate::asl::parse::FunctionCatalog::placeholder_stem(id)
+}
+
+/// CDK appends 8 upper-case hex digits of a hash to every logical id.
+fn strip_cdk_hash(id: &str) -> &str {
+    let Some(split) = id.len().checked_sub(8) else {
+        return id;
+    };
+    match (id.get(..split), id.get(split..)) {
+        (Some(stem), Some(hash))
+            if !stem.is_empty()
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
+                && hash.bytes().any(|b| b.is_ascii_digit()) =>
+        {
+            stem
+        }
+        _ => id,
+    }
+}
+
+/// Every state machine of a SAM or CloudFormation template.
+pub fn machines_in_template(
+    file: &Arc<SourceFile>,
+    json: &Json,
+    read: &mut ReadFile<'_>,
+) -> Vec<EmbeddedMachine> {
+    let Some(resources) = json.get("Resources").and_then(Json::as_object) else {
+        return Vec::new();
+    };
+    let lambdas: BTreeMap<String, String> = resources
+        .iter()
+        .filter(|r| {
+            r.value
+                .get("Type")
+                .and_then(Json::as_str)
+                .is_some_and(|t| FUNCTION_TYPES.contains(&t))
+        })
+        .map(|r| (r.key.clone(), function_name(&r.key)))
+        .collect();
+    let mut out = Vec::new();
+    for resource in resources {
+        let Some(kind) = resource.value.get("Type").and_then(Json::as_str) else {
+            continue;
+        };
+        if !STATE_MACHINE_TYPES.contains(&kind) {
+            continue;
+        }
+        let pointer = push_pointer(&push_pointer("/Resources", &resource.key), "Properties");
+        let mut machine = EmbeddedMachine {
+            name: resource.key.clone(),
+            declared_at: Location::new(
+                file,
+                push_pointer("/Resources", &resource.key),
+                resource.key_span,
+            ),
+            file: Arc::clone(file),
+            definition: None,
+            placeholders: BTreeMap::new(),
+            functions: lambdas.values().cloned().collect(),
+            diagnostics: Vec::new(),
+        };
+        let properties = resource.value.get("Properties");
+        let mut context = Context {
+            lambdas: &lambdas,
+            serverless_functions: None,
+            values: BTreeMap::new(),
+            placeholders: BTreeMap::new(),
+        };
+        if let Some(subs) = properties
+            .and_then(|p| p.get("DefinitionSubstitutions"))
+            .and_then(Json::as_object)
+        {
+            for m in subs {
+                context.substitution(&m.key, &m.value);
+            }
+        }
+        let get = |key: &str| properties.and_then(|p| p.member(key));
+        if let Some(d) = get("Definition") {
+            machine.definition = Some(context.inline(&d.value));
+        } else if let Some(d) = get("DefinitionString") {
+            let at = push_pointer(&pointer, "DefinitionString");
+            machine.definition = context.textual(file, &d.value, &at, &mut machine.diagnostics);
+        } else if let Some(d) = get("DefinitionUri").filter(|_| kind == SAM_STATE_MACHINE) {
+            let at = Location::new(file, push_pointer(&pointer, "DefinitionUri"), d.value.span);
+            match d.value.as_str().filter(|u| !u.starts_with("s3://")) {
+                Some(uri) => {
+                    let path = file
+                        .path()
+                        .parent()
+                        .unwrap_or_else(|| Path::new(""))
+                        .join(uri);
+                    match read(&path) {
+                        Ok(asl) => {
+                            machine.definition =
+                                context.file(&asl, &at, &mut machine.diagnostics);
+                            machine.file = asl;
+                        }
+                        Err(e) => machine.diagnostics.push(
+                            Diagnostic::new(
+                                Code::TemplateDefinition,
+                                format!("cannot read `DefinitionUri` {}: {e}", path.display()),
+                            )
+                            .at(at)
+                            .label("the definition file named here"),
+                        ),
+                    }
+                }
+                None => machine.diagnostics.push(unreadable_s3(at, "DefinitionUri")),
+            }
+        } else if let Some(d) = get("DefinitionS3Location") {
+            let at = Location::new(
+                file,
+                push_pointer(&pointer, "DefinitionS3Location"),
+                d.value.span,
+            );
+            machine
+                .diagnostics
+                .push(unreadable_s3(at, "DefinitionS3Location"));
+        } else {
+            machine.diagnostics.push(
+                Diagnostic::new(
+                    Code::TemplateDefinition,
+                    format!("the {kind} `{}` has no definition", resource.key),
+                )
+                .at(machine.declared_at.clone())
+                .help(if kind == SAM_STATE_MACHINE {
+                    "give it `Definition` or `DefinitionUri`"
+                } else {
+                    "give it `Definition`, `DefinitionString` or `DefinitionS3Location`"
+                }),
+            );
+        }
+        machine.placeholders = context.placeholders;
+        out.push(machine);
+    }
+    out
+}
+
+/// A definition in S3: nothing to read locally.
+fn unreadable_s3(at: Location, field: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::DefinitionInS3,
+        format!("the definition is in S3 (`{field}`), which orderflow does not read"),
+    )
+    .at(at)
+    .label("not checked")
+    .help("check the file you upload there instead: `orderflow-codegen check FILE.asl.json`")
+}
+
+/// Every state machine of a serverless.yml (`stepFunctions.stateMachines.*.definition`).
+pub fn machines_in_serverless(file: &Arc<SourceFile>, json: &Json) -> Vec<EmbeddedMachine> {
+    let functions: BTreeSet<String> = json
+        .get("functions")
+        .and_then(Json::as_object)
+        .map(|f| f.iter().map(|m| m.key.clone()).collect())
+        .unwrap_or_default();
+    let Some(machines) = json
+        .get("stepFunctions")
+        .and_then(|s| s.get("stateMachines"))
+        .and_then(Json::as_object)
+    else {
+        return Vec::new();
+    };
+    let lambdas = BTreeMap::new();
+    let mut out = Vec::new();
+    for m in machines {
+        let pointer = push_pointer("/stepFunctions/stateMachines", &m.key);
+        let mut machine = EmbeddedMachine {
+            name: m.key.clone(),
+            declared_at: Location::new(file, pointer.clone(), m.key_span),
+            file: Arc::clone(file),
+            definition: None,
+            placeholders: BTreeMap::new(),
+            functions: functions.clone(),
+            diagnostics: Vec::new(),
+        };
+        let mut context = Context {
+            lambdas: &lambdas,
+            serverless_functions: Some(&functions),
+            values: BTreeMap::new(),
+            placeholders: BTreeMap::new(),
+        };
+        match m.value.member("definition") {
+            Some(d) if d.value.as_str().is_some() => {
+                let at = push_pointer(&pointer, "definition");
+                machine.definition =
+                    context.textual(file, &d.value, &at, &mut machine.diagnostics);
+            }
+            Some(d) => machine.definition = Some(context.inline(&d.value)),
+            None => machine.diagnostics.push(
+                Diagnostic::new(
+                    Code::TemplateDefinition,
+                    format!("the state machine `{}` has no `definition`", m.key),
+                )
+                .at(machine.declared_at.clone()),
+            ),
+        }
+        machine.placeholders = context.placeholders;
+        out.push(machine);
+    }
+    out
+}
+
+/// What is known about deploy-time values while one definition is read.
+struct Context<'a> {
+    /// Lambda resources of the template: logical id → function name.
+    lambdas: &'a BTreeMap<String, String>,
+    /// serverless.yml's `functions` keys (serverless only).
+    serverless_functions: Option<&'a BTreeSet<String>>,
+    /// `${Name}` → the literal it becomes (substitutions with a plain value, pseudo parameters).
+    values: BTreeMap<String, String>,
+    /// `${Name}` → function, for placeholders that stand for a function's ARN or name.
+    placeholders: BTreeMap<String, String>,
+}
+
+impl Context<'_> {
+    /// A `DefinitionSubstitutions` (or `Fn::Sub` variable) entry.
+    fn substitution(&mut self, key: &str, value: &Json) {
+        match &value.kind {
+            JsonKind::String(s) => {
+                self.values.insert(key.to_string(), s.clone());
+            }
+            JsonKind::Number(n) => {
+                self.values.insert(key.to_string(), n.to_string());
+            }
+            JsonKind::Bool(b) => {
+                self.values.insert(key.to_string(), b.to_string());
+            }
+            _ => {
+                if let Some(function) = self.function_of(value) {
+                    self.placeholders.insert(key.to_string(), function);
+                }
+            }
+        }
+    }
+
+    /// The function an intrinsic names: `!GetAtt CheckInventoryFunction.Arn`,
+    /// `!Ref CheckInventoryFunction`, serverless's `Fn::GetAtt: [hello, Arn]`.
+    fn function_of(&self, value: &Json) -> Option<String> {
+        let target = match value.as_object()? {
+            [m] if m.key == "Ref" => m.value.as_str()?.to_string(),
+            [m] if m.key == "Fn::GetAtt" => match &m.value.kind {
+                JsonKind::Array(parts) => parts.first()?.as_str()?.to_string(),
+                JsonKind::String(s) => s.split('.').next()?.to_string(),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        self.function_by_id(&target)
+    }
+
+    fn function_by_id(&self, id: &str) -> Option<String> {
+        if let Some(f) = self.lambdas.get(id) {
+            return Some(f.clone());
+        }
+        let functions = self.serverless_functions?;
+        if functions.contains(id) {
+            return Some(id.to_string());
+        }
+        // `HelloLambdaFunction`: the logical id the Framework gives function `hello`.
+        functions
+            .iter()
+            .find(|f| serverless_logical_id(f) == id)
+            .cloned()
+    }
+
+    /// The placeholder text an intrinsic becomes, recording the function it names.
+    fn placeholder(&mut self, value: &Json) -> Option<String> {
+        let [m] = value.as_object()? else {
+            return None;
+        };
+        let name = match (m.key.as_str(), &m.value.kind) {
+            ("Ref", JsonKind::String(s)) => s.clone(),
+            ("Fn::GetAtt", JsonKind::Array(parts)) => parts
+                .iter()
+                .filter_map(Json::as_str)
+                .collect::<Vec<_>>()
+                .join("."),
+            ("Fn::GetAtt", JsonKind::String(s)) => s.clone(),
+            (key, _) if key.starts_with("Fn::") || key == "Condition" => key.to_string(),
+            _ => return None,
+        };
+        if let Some(function) = self.function_of(value) {
+            self.placeholders.insert(name.clone(), function);
+        }
+        Some(format!("${{{name}}}"))
+    }
+
+    /// An inline definition (a YAML or JSON object in the template): intrinsics anywhere in it
+    /// become `${…}` strings, as SAM's transform makes them, and known values are substituted.
+    fn inline(&mut self, definition: &Json) -> Json {
+        let mut json = definition.clone();
+        self.replace_intrinsics(&mut json);
+        self.substitute(&mut json);
+        json
+    }
+
+    fn replace_intrinsics(&mut self, json: &mut Json) {
+        if let Some(text) = self.intrinsic_text(json) {
+            json.kind = JsonKind::String(text);
+            return;
+        }
+        match &mut json.kind {
+            JsonKind::Array(items) => items.iter_mut().for_each(|i| self.replace_intrinsics(i)),
+            JsonKind::Object(members) => members
+                .iter_mut()
+                .for_each(|m| self.replace_intrinsics(&mut m.value)),
+            _ => {}
+        }
+    }
+
+    /// The string an intrinsic stands for: `Fn::Sub`'s text (its own variables applied),
+    /// `Fn::Join`'s joined parts, `Fn::If`'s first branch, else a placeholder.
+    fn intrinsic_text(&mut self, json: &Json) -> Option<String> {
+        let [m] = json.as_object()? else {
+            return None;
+        };
+        match (m.key.as_str(), &m.value.kind) {
+            ("Fn::Sub", JsonKind::String(s)) => Some(s.clone()),
+            ("Fn::Sub", JsonKind::Array(parts)) => {
+                if let Some(vars) = parts.get(1).and_then(Json::as_object) {
+                    for v in vars {
+                        self.substitution(&v.key, &v.value);
+                    }
+                }
+                parts.first().and_then(Json::as_str).map(str::to_string)
+            }
+            ("Fn::Join", JsonKind::Array(parts)) => {
+                let delimiter = parts.first().and_then(Json::as_str)?;
+                let items = parts.get(1).and_then(Json::as_array)?;
+                let texts: Option<Vec<String>> = items
+                    .iter()
+                    .map(|i| {
+                        i.as_str()
+                            .map(str::to_string)
+                            .or_else(|| self.intrinsic_text(i))
+                    })
+                    .collect();
+                Some(texts?.join(delimiter))
+            }
+            ("Fn::If", JsonKind::Array(parts)) => {
+                let then = parts.get(1)?;
+                then.as_str()
+                    .map(str::to_string)
+                    .or_else(|| self.intrinsic_text(then))
+            }
+            _ => self.placeholder(json),
+        }
+    }
+
+    /// Known values replace their `${…}` in every string of the definition: literal
+    /// substitutions, pseudo parameters (so `arn:${AWS::Partition}:states:::lambda:invoke` is
+    /// read as the integration it is), and a function placeholder inside a longer text (an ARN
+    /// ending in `function:${CheckInventory}`). A string that is one function placeholder
+    /// stays, so the parser ties the Task to the function.
+    fn substitute(&self, json: &mut Json) {
+        match &mut json.kind {
+            JsonKind::String(s) if s.contains("${") => {
+                if let Some(p) = crate::asl::parse::placeholder_name(s) {
+                    if self.placeholders.contains_key(p) {
+                        return;
+                    }
+                }
+                *s = self.substituted(s);
+            }
+            JsonKind::Array(items) => items.iter_mut().for_each(|i| self.substitute(i)),
+            JsonKind::Object(members) => members
+                .iter_mut()
+                .for_each(|m| self.substitute(&mut m.value)),
+            _ => {}
+        }
+    }
+
+    fn substituted(&self, s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                out.push_str(&rest[start..]);
+                return out;
+            };
+            let name = &after[..end];
+            match self.value_of(name) {
+                Some(v) => out.push_str(&v),
+                None => {
+                    out.push_str("${");
+                    out.push_str(name);
+                    out.push('}');
+                }
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn value_of(&self, name: &str) -> Option<String> {
+        if let Some(v) = self.values.get(name) {
+            return Some(v.clone());
+        }
+        if let Some(f) = self.placeholders.get(name) {
+            return Some(f.clone());
+        }
+        // Pseudo parameters, as an example account would have them.
+        Some(
+            match name {
+                "AWS::Partition" => "aws",
+                "AWS::Region" => "us-east-1",
+                "AWS::AccountId" => "123456789012",
+                "AWS::URLSuffix" => "amazonaws.com",
+                _ => return None,
+            }
+            .to_string(),
+        )
+    }
+
+    /// A definition written as text: a string, `Fn::Sub` or `Fn::Join` of JSON (CloudFormation
+    /// `DefinitionString`, CDK output, a serverless.yml string).
+    fn textual(
+        &mut self,
+        file: &Arc<SourceFile>,
+        value: &Json,
+        pointer: &str,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<Json> {
+        let mut text = MappedText::default();
+        if !self.assemble(file, value, &mut text) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::TemplateDefinition,
+                    "the definition is built by an intrinsic function orderflow cannot read",
+                )
+                .at(Location::new(file, pointer, value.span))
+                .label("expected a string, `Fn::Sub` or `Fn::Join` of JSON text")
+                .note("orderflow reads `Fn::Sub` and `Fn::Join` of strings and `Ref`/`Fn::GetAtt`"),
+            );
+            return None;
+        }
+        let neutral = neutralize_bare_placeholders(&text.text, |n| self.values.get(n).cloned());
+        match crate::json::parse(&neutral) {
+            Ok(mut json) => {
+                text.relocate(&mut json);
+                self.substitute(&mut json);
+                Some(json)
+            }
+            Err(e) => {
+                let span = text_span(&text, e.span);
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::JsonSyntax,
+                        format!("the definition text is not valid JSON: {}", e.message),
+                    )
+                    .at(Location::new(file, pointer, span))
+                    .label(e.message),
+                );
+                None
+            }
+        }
+    }
+
+    /// Appends the text `value` stands for; `false` when it is no text orderflow can read.
+    fn assemble(&mut self, file: &SourceFile, value: &Json, out: &mut MappedText) -> bool {
+        match &value.kind {
+            JsonKind::String(s) => {
+                out.push_string(s, file, value.span);
+                true
+            }
+            JsonKind::Object(members) => match members.as_slice() {
+                [m] if m.key == "Fn::Sub" => match &m.value.kind {
+                    JsonKind::String(s) => {
+                        out.push_string(s, file, m.value.span);
+                        true
+                    }
+                    JsonKind::Array(parts) => {
+                        if let Some(vars) = parts.get(1).and_then(Json::as_object) {
+                            for v in vars {
+                                self.substitution(&v.key, &v.value);
+                            }
+                        }
+                        match parts.first() {
+                            Some(t @ Json {
+                                kind: JsonKind::String(s),
+                                ..
+                            }) => {
+                                out.push_string(s, file, t.span);
+                                true
+                            }
+                            _ => false,
+                        }
+                    }
+                    _ => false,
+                },
+                [m] if m.key == "Fn::Join" => {
+                    let parts = m.value.as_array().unwrap_or_default();
+                    let (Some(delimiter), Some(items)) = (
+                        parts.first().filter(|d| d.as_str().is_some()),
+                        parts.get(1).and_then(Json::as_array),
+                    ) else {
+                        return false;
+                    };
+                    for (i, item) in items.iter().enumerate() {
+                        if i > 0 {
+                            out.push_string(delimiter.as_str().unwrap_or(""), file, delimiter.span);
+                        }
+                        if !self.assemble(file, item, out) {
+                            return false;
+                        }
+                    }
+                    true
+                }
+                _ => match self.placeholder(value) {
+                    Some(p) => {
+                        out.push_synthetic(&p, value.span);
+                        true
+                    }
+                    None => false,
+                },
+            },
+            _ => false,
+        }
+    }
+
+    /// A definition file (`DefinitionUri`): JSON or YAML by its extension, placeholders
+    /// substituted as CloudFormation does.
+    fn file(
+        &mut self,
+        asl: &Arc<SourceFile>,
+        at: &Location,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<Json> {
+        let parsed = match crate::document::Format::of(asl.path()) {
+            crate::document::Format::Yaml => crate::yaml::parse(asl.text()),
+            crate::document::Format::Json => crate::json::parse(&neutralize_bare_placeholders(
+                asl.text(),
+                |n| self.values.get(n).cloned(),
+            )),
+        };
+        match parsed {
+            Ok(mut json) => {
+                self.substitute(&mut json);
+                Some(json)
+            }
+            Err(e) => {
+                diagnostics.push(
+                    crate::document::syntax_error(asl, e)
+                        .related(at.clone(), "the template names the file here"),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// The template span of `span` in the assembled text.
+fn text_span(text: &MappedText, span: Span) -> Span {
+    let mut probe = Json {
+        span,
+        kind: JsonKind::Null,
+    };
+    text.relocate(&mut probe);
+    probe.span
+}
+
+/// The logical id the Serverless Framework gives function `name`: `hello-world` →
+/// `HelloDashworldLambdaFunction`.
+fn serverless_logical_id(name: &str) -> String {
+    let name = name.replace('-', "Dash").replace('_', "Underscore");
+    let mut chars = name.chars();
+    let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    format!("{first}{}LambdaFunction", chars.as_str())
+}
+
+/// The name of a state machine in lowerCamelCase, as a workflow name.
+pub fn workflow_name(name: &str) -> String {
+    name.to_lower_camel_case()
+}
