@@ -64,6 +64,7 @@ codes! {
     WrongJsonType = ("E0003", Error, "a field holds the wrong JSON type"),
     TemplateDefinition = ("E0004", Error, "a template's state machine definition cannot be read"),
     DefinitionInS3 = ("N0005", Note, "a template's definition is in S3, which orderflow does not read"),
+    UnmatchedPlaceholder = ("E0006", Error, "a `${…}` in a Task's Resource has no DefinitionSubstitutions entry"),
     // ASL structure.
     UnknownField = ("E0101", Error, "a field this state type (or object) does not allow"),
     MissingField = ("E0102", Error, "a required field is missing"),

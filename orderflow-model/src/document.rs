@@ -45,8 +45,10 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Json, Box<Diagnostic>> {
 pub fn syntax_error(file: &Arc<SourceFile>, error: SyntaxError) -> Diagnostic {
     match Format::of(file.path()) {
         Format::Json => Diagnostic::json_syntax(file, error),
-        Format::Yaml => Diagnostic::new(Code::JsonSyntax, format!("invalid YAML: {}", error.message))
-            .at(Location::new(file, "", error.span))
-            .label(error.message),
+        Format::Yaml => {
+            Diagnostic::new(Code::JsonSyntax, format!("invalid YAML: {}", error.message))
+                .at(Location::new(file, "", error.span))
+                .label(error.message)
+        }
     }
 }

@@ -18,8 +18,8 @@ pub mod schema;
 pub mod shape;
 pub mod source;
 pub mod step_error;
-pub mod template;
 mod suggest;
+pub mod template;
 pub mod workflow;
 pub mod yaml;
 

@@ -104,6 +104,10 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
         diagnostics.push(missing_definition(sources));
         return None;
     };
+    // A template's definition that could not be read: its diagnostics say why.
+    if sources.declared_at.is_some() && sources.definition.is_none() {
+        return None;
+    }
     // orderflow.json is parsed once: the tree stays in the model to locate pointers in it.
     let manifest_json = sources
         .manifest
@@ -217,7 +221,9 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
                 diagnostics.push(
                     Diagnostic::new(
                         Code::HalfSchemaPair,
-                        format!("function `{name}` has no {missing} schema, so it is checked as untyped"),
+                        format!(
+                            "function `{name}` has no {missing} schema, so it is checked as untyped"
+                        ),
                     )
                     .at(Location::new(&half.file, "", Span::default()))
                     .help(format!(
@@ -351,7 +357,9 @@ fn allow(sources: &WorkflowSources, workflow: &Workflow, diagnostics: &mut Vec<D
             }
             found => {
                 let message = match found {
-                    Some(_) => format!("`{text}` is an error; only warnings and notes can be allowed"),
+                    Some(_) => {
+                        format!("`{text}` is an error; only warnings and notes can be allowed")
+                    }
                     None => format!("`{text}` is no orderflow diagnostic code"),
                 };
                 let mut d = Diagnostic::new(Code::ManifestInvalid, message);

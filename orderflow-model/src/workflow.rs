@@ -90,11 +90,18 @@ impl WorkflowSources {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let stem = [".asl.json", ".asl.yaml", ".asl.yml", ".json", ".yaml", ".yml"]
-            .iter()
-            .find_map(|ext| file_name.strip_suffix(ext))
-            .unwrap_or(&file_name)
-            .to_string();
+        let stem = [
+            ".asl.json",
+            ".asl.yaml",
+            ".asl.yml",
+            ".json",
+            ".yaml",
+            ".yml",
+        ]
+        .iter()
+        .find_map(|ext| file_name.strip_suffix(ext))
+        .unwrap_or(&file_name)
+        .to_string();
         let mut sources = WorkflowSources::new(path.parent().unwrap_or_else(|| Path::new(".")));
         sources.name = stem;
         sources.asl = Some(SourceFile::new(path, text));
@@ -103,8 +110,13 @@ impl WorkflowSources {
 
     /// A definition a template declares ([`crate::template`]).
     pub fn embedded(machine: crate::template::EmbeddedMachine) -> Self {
-        let mut sources =
-            WorkflowSources::new(machine.file.path().parent().unwrap_or_else(|| Path::new(".")));
+        let mut sources = WorkflowSources::new(
+            machine
+                .file
+                .path()
+                .parent()
+                .unwrap_or_else(|| Path::new(".")),
+        );
         sources.name = machine.name;
         sources.asl = Some(machine.file);
         sources.definition = machine.definition;

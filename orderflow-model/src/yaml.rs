@@ -122,7 +122,10 @@ impl Builder {
             Event::Scalar(value, style, anchor, tag) => {
                 let tag = tag.map(std::borrow::Cow::into_owned);
                 // A key is read as text whatever it looks like (`200: …` is the key "200").
-                if let Some(Open::Mapping { key: key @ None, .. }) = self.stack.last_mut() {
+                if let Some(Open::Mapping {
+                    key: key @ None, ..
+                }) = self.stack.last_mut()
+                {
                     *key = Some((value.into_owned(), span));
                     return Ok(());
                 }
@@ -374,7 +377,8 @@ mod tests {
 
     #[test]
     fn scalars_resolve_by_the_core_schema() {
-        let text = "a: 1\nb: -2.5\nc: true\nd: ~\ne: yes\nf: '1'\ng: 0x1F\nh: 1e3\ni: .inf\nj: |\n  x\n";
+        let text =
+            "a: 1\nb: -2.5\nc: true\nd: ~\ne: yes\nf: '1'\ng: 0x1F\nh: 1e3\ni: .inf\nj: |\n  x\n";
         let json = parse(text).expect("valid YAML");
         let value = json.to_value();
         assert_eq!(
@@ -395,7 +399,10 @@ mod tests {
             .and_then(Json::as_object)
             .and_then(|m| m.iter().find(|m| m.key == "Type"))
             .expect("member");
-        assert_eq!(&text[member.key_span.start as usize..member.key_span.end as usize], "Type");
+        assert_eq!(
+            &text[member.key_span.start as usize..member.key_span.end as usize],
+            "Type"
+        );
     }
 
     #[test]

@@ -63,9 +63,10 @@ pub fn find(paths: &[PathBuf], options: &Options) -> Result<Vec<Input>, String> 
     Ok(inputs)
 }
 
-/// A folder in orderflow's layout: `workflow.asl.json`, `orderflow.json` or `schemas/`.
+/// A folder in orderflow's layout: `workflow.asl.json` or `orderflow.json` (a `schemas/`
+/// folder alone is not enough: repositories keep other schemas).
 fn is_workflow_folder(dir: &Path) -> bool {
-    dir.join(ASL_FILE).is_file() || dir.join(MANIFEST_FILE).is_file() || dir.join("schemas").is_dir()
+    dir.join(ASL_FILE).is_file() || dir.join(MANIFEST_FILE).is_file()
 }
 
 #[derive(Default)]
@@ -115,7 +116,7 @@ impl Finder {
                 if SKIPPED_DIRS.contains(&name) || name.starts_with("asset.") {
                     continue;
                 }
-                if is_workflow_folder(&path) && path.join(ASL_FILE).is_file() {
+                if is_workflow_folder(&path) {
                     self.folder(&path)?;
                 } else {
                     self.walk(&path)?;
@@ -137,7 +138,11 @@ impl Finder {
         let text = read(path)?;
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         // Cheap test before parsing: files that cannot hold a state machine are left alone.
-        if !given && !["States", "stepFunctions", "StateMachine"].iter().any(|k| text.contains(k)) {
+        if !given
+            && !["States", "stepFunctions", "StateMachine"]
+                .iter()
+                .any(|k| text.contains(k))
+        {
             return Ok(false);
         }
         let file = SourceFile::new(path, text);
@@ -156,7 +161,12 @@ impl Finder {
                 return Ok(true);
             }
         };
-        match template::kind_of(&json) {
+        let kind = match template::kind_of(&json) {
+            // A file named as a definition is checked as one, whatever it lacks.
+            DocumentKind::Other if is_definition_name(name) => DocumentKind::StateMachine,
+            kind => kind,
+        };
+        match kind {
             DocumentKind::StateMachine => {
                 let mut sources = WorkflowSources::definition_file(path, file.text());
                 sources.definition = Some(json);
@@ -214,7 +224,9 @@ impl Finder {
 /// Files a search reads: JSON and YAML.
 fn is_candidate(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    [".json", ".yaml", ".yml"].iter().any(|e| lower.ends_with(e))
+    [".json", ".yaml", ".yml"]
+        .iter()
+        .any(|e| lower.ends_with(e))
         && !matches!(
             lower.as_str(),
             "package.json" | "package-lock.json" | "tsconfig.json" | "cdk.json" | "tree.json"

@@ -135,7 +135,10 @@ impl TypingArgs {
 
 /// A warning or note code for `--allow`; errors cannot be silenced.
 fn parse_allowed_code(text: &str) -> Result<Code, String> {
-    match Code::ALL.iter().find(|c| c.as_str().eq_ignore_ascii_case(text)) {
+    match Code::ALL
+        .iter()
+        .find(|c| c.as_str().eq_ignore_ascii_case(text))
+    {
         Some(code) if code.is_error_code() => Err(format!(
             "{code} is an error; only warnings (W…) and notes (N…) can be allowed"
         )),
@@ -277,7 +280,10 @@ fn report(
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .count();
-    let warnings = diagnostics.len() - errors;
+    let warnings = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     let color = match color {
         Color::Always => true,
         Color::Never => false,

@@ -179,15 +179,9 @@ fn set_from(
         return Ok(value);
     };
     match target {
-        // Unknown input: we know at least that the field will be there.
-        Shape::Any => {
-            let inner = set_from(&Shape::Any, rest, value, origin, join_field(&prefix, first))?;
-            let object = ObjectShape::open().with(
-                *first,
-                Property::new(inner, true).with_origin(Some(origin.clone())),
-            );
-            Ok(Shape::Object(object))
-        }
+        // Unknown input stays unknown: what else it holds is not known, so no read from it
+        // can be said to find nothing (untyped functions return this).
+        Shape::Any => Ok(Shape::Any),
         Shape::Object(object) => {
             let mut object = object.clone();
             let existing = object.properties.get(*first).map(|p| p.shape.clone());

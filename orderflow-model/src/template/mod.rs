@@ -36,9 +36,10 @@ pub enum DocumentKind {
     Other,
 }
 
-/// Tells what `json` is by its top-level keys.
+/// Tells what `json` is by its top-level keys (`States` alone is enough for a definition, so
+/// one missing `StartAt` is still checked as one).
 pub fn kind_of(json: &Json) -> DocumentKind {
-    if json.get("States").is_some() && json.get("StartAt").is_some() {
+    if json.get("States").is_some() && json.get("Resources").is_none() {
         return DocumentKind::StateMachine;
     }
     if json.get("stepFunctions").is_some() && json.get("service").is_some()
@@ -182,8 +183,10 @@ pub fn machines_in_template(
         let mut context = Context {
             lambdas: &lambdas,
             serverless_functions: None,
+            serverless_root: None,
             values: BTreeMap::new(),
             placeholders: BTreeMap::new(),
+            known: BTreeSet::new(),
         };
         if let Some(subs) = properties
             .and_then(|p| p.get("DefinitionSubstitutions"))
@@ -194,10 +197,13 @@ pub fn machines_in_template(
             }
         }
         let get = |key: &str| properties.and_then(|p| p.member(key));
+        // Where only `DefinitionSubstitutions` fill in `${…}` (not `Fn::Sub`), others stay.
+        let mut literal = true;
         if let Some(d) = get("Definition") {
             machine.definition = Some(context.inline(&d.value));
         } else if let Some(d) = get("DefinitionString") {
             let at = push_pointer(&pointer, "DefinitionString");
+            literal = d.value.as_str().is_some();
             machine.definition = context.textual(file, &d.value, &at, &mut machine.diagnostics);
         } else if let Some(d) = get("DefinitionUri").filter(|_| kind == SAM_STATE_MACHINE) {
             let at = Location::new(file, push_pointer(&pointer, "DefinitionUri"), d.value.span);
@@ -210,8 +216,7 @@ pub fn machines_in_template(
                         .join(uri);
                     match read(&path) {
                         Ok(asl) => {
-                            machine.definition =
-                                context.file(&asl, &at, &mut machine.diagnostics);
+                            machine.definition = context.file(&asl, &at, &mut machine.diagnostics);
                             machine.file = asl;
                         }
                         Err(e) => machine.diagnostics.push(
@@ -249,10 +254,81 @@ pub fn machines_in_template(
                 }),
             );
         }
+        if literal {
+            if let Some(definition) = &machine.definition {
+                unmatched_placeholders(
+                    &machine.file,
+                    definition,
+                    "",
+                    &context,
+                    &mut machine.diagnostics,
+                );
+            }
+        }
         machine.placeholders = context.placeholders;
         out.push(machine);
     }
     out
+}
+
+/// E0006 for a Task `Resource` holding a `${Name}` that no `DefinitionSubstitutions` entry
+/// names: CloudFormation leaves it as written, and AWS rejects it as no ARN.
+fn unmatched_placeholders(
+    file: &Arc<SourceFile>,
+    json: &Json,
+    pointer: &str,
+    context: &Context<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    match &json.kind {
+        JsonKind::Object(members) => {
+            for m in members {
+                let at = push_pointer(pointer, &m.key);
+                match (m.key.as_str(), m.value.as_str()) {
+                    ("Resource", Some(text)) => {
+                        for name in placeholder_names(text) {
+                            if !context.known.contains(name) && !name.starts_with("AWS::") {
+                                let mut d = Diagnostic::new(
+                                    Code::UnmatchedPlaceholder,
+                                    format!("`${{{name}}}` is no key of `DefinitionSubstitutions`, so it stays as written and `Resource` is no ARN"),
+                                )
+                                .at(Location::new(file, at.clone(), m.value.span))
+                                .label("not substituted");
+                                if let Some(close) = crate::suggest::did_you_mean(
+                                    name,
+                                    context.known.iter().map(String::as_str),
+                                ) {
+                                    d = d.help(close);
+                                }
+                                diagnostics.push(d);
+                            }
+                        }
+                    }
+                    _ => unmatched_placeholders(file, &m.value, &at, context, diagnostics),
+                }
+            }
+        }
+        JsonKind::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let at = format!("{pointer}/{i}");
+                unmatched_placeholders(file, item, &at, context, diagnostics);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The names of the `${…}`s in `text`.
+fn placeholder_names(text: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        names.push(&after[..end]);
+        rest = &after[end + 1..];
+    }
+    names
 }
 
 /// A definition in S3: nothing to read locally.
@@ -296,14 +372,15 @@ pub fn machines_in_serverless(file: &Arc<SourceFile>, json: &Json) -> Vec<Embedd
         let mut context = Context {
             lambdas: &lambdas,
             serverless_functions: Some(&functions),
+            serverless_root: Some(json),
             values: BTreeMap::new(),
             placeholders: BTreeMap::new(),
+            known: BTreeSet::new(),
         };
         match m.value.member("definition") {
             Some(d) if d.value.as_str().is_some() => {
                 let at = push_pointer(&pointer, "definition");
-                machine.definition =
-                    context.textual(file, &d.value, &at, &mut machine.diagnostics);
+                machine.definition = context.textual(file, &d.value, &at, &mut machine.diagnostics);
             }
             Some(d) => machine.definition = Some(context.inline(&d.value)),
             None => machine.diagnostics.push(
@@ -326,15 +403,20 @@ struct Context<'a> {
     lambdas: &'a BTreeMap<String, String>,
     /// serverless.yml's `functions` keys (serverless only).
     serverless_functions: Option<&'a BTreeSet<String>>,
+    /// serverless.yml itself, where `${self:…}` variables point (serverless only).
+    serverless_root: Option<&'a Json>,
     /// `${Name}` → the literal it becomes (substitutions with a plain value, pseudo parameters).
     values: BTreeMap<String, String>,
     /// `${Name}` → function, for placeholders that stand for a function's ARN or name.
     placeholders: BTreeMap<String, String>,
+    /// Every name a `${…}` may use: substitution keys and intrinsics turned into placeholders.
+    known: BTreeSet<String>,
 }
 
 impl Context<'_> {
     /// A `DefinitionSubstitutions` (or `Fn::Sub` variable) entry.
     fn substitution(&mut self, key: &str, value: &Json) {
+        self.known.insert(key.to_string());
         match &value.kind {
             JsonKind::String(s) => {
                 self.values.insert(key.to_string(), s.clone());
@@ -402,6 +484,7 @@ impl Context<'_> {
         if let Some(function) = self.function_of(value) {
             self.placeholders.insert(name.clone(), function);
         }
+        self.known.insert(name.clone());
         Some(format!("${{{name}}}"))
     }
 
@@ -473,6 +556,11 @@ impl Context<'_> {
     /// ending in `function:${CheckInventory}`). A string that is one function placeholder
     /// stays, so the parser ties the Task to the function.
     fn substitute(&self, json: &mut Json) {
+        // `Seconds: ${self:custom.coolDown}` takes the value, with its type, from the file.
+        if let Some(value) = json.as_str().and_then(|s| self.self_variable(s)) {
+            json.kind = value.kind.clone();
+            return;
+        }
         match &mut json.kind {
             JsonKind::String(s) if s.contains("${") => {
                 if let Some(p) = crate::asl::parse::placeholder_name(s) {
@@ -515,9 +603,29 @@ impl Context<'_> {
         out
     }
 
+    /// The value a whole-string `${self:a.b}` (serverless.yml) names in the file, if it names
+    /// one: `${self:custom.x, 10}`'s fallback is not needed when `custom.x` exists.
+    fn self_variable(&self, text: &str) -> Option<&Json> {
+        let root = self.serverless_root?;
+        let inner = text.strip_prefix("${self:")?.strip_suffix('}')?;
+        let path = inner.split(',').next()?.trim();
+        if path.contains("${") {
+            return None;
+        }
+        path.split('.')
+            .try_fold(root, |node, key| node.get(key))
+            .filter(|v| !matches!(v.kind, JsonKind::Object(_) | JsonKind::Array(_)))
+    }
+
     fn value_of(&self, name: &str) -> Option<String> {
         if let Some(v) = self.values.get(name) {
             return Some(v.clone());
+        }
+        if let Some(v) = self.self_variable(&format!("${{{name}}}")) {
+            return Some(match &v.kind {
+                JsonKind::String(s) => s.clone(),
+                _ => v.to_value().to_string(),
+            });
         }
         if let Some(f) = self.placeholders.get(name) {
             return Some(f.clone());
@@ -599,10 +707,12 @@ impl Context<'_> {
                             }
                         }
                         match parts.first() {
-                            Some(t @ Json {
-                                kind: JsonKind::String(s),
-                                ..
-                            }) => {
+                            Some(
+                                t @ Json {
+                                    kind: JsonKind::String(s),
+                                    ..
+                                },
+                            ) => {
                                 out.push_string(s, file, t.span);
                                 true
                             }
@@ -651,10 +761,11 @@ impl Context<'_> {
     ) -> Option<Json> {
         let parsed = match crate::document::Format::of(asl.path()) {
             crate::document::Format::Yaml => crate::yaml::parse(asl.text()),
-            crate::document::Format::Json => crate::json::parse(&neutralize_bare_placeholders(
-                asl.text(),
-                |n| self.values.get(n).cloned(),
-            )),
+            crate::document::Format::Json => {
+                crate::json::parse(&neutralize_bare_placeholders(asl.text(), |n| {
+                    self.values.get(n).cloned()
+                }))
+            }
         };
         match parsed {
             Ok(mut json) => {
@@ -687,7 +798,10 @@ fn text_span(text: &MappedText, span: Span) -> Span {
 fn serverless_logical_id(name: &str) -> String {
     let name = name.replace('-', "Dash").replace('_', "Underscore");
     let mut chars = name.chars();
-    let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    let first: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
     format!("{first}{}LambdaFunction", chars.as_str())
 }
 

@@ -47,9 +47,7 @@ impl MappedText {
             .or(self.origins.last())
             .map_or(0, |o| o.0);
         let end = match (span.end as usize).checked_sub(1) {
-            Some(last) if span.end > span.start => {
-                self.origins.get(last).map_or(start, |o| o.1)
-            }
+            Some(last) if span.end > span.start => self.origins.get(last).map_or(start, |o| o.1),
             _ => start,
         };
         Span {
@@ -116,7 +114,10 @@ fn align(raw: &[u8], cursor: &mut usize, c: char) -> (usize, usize) {
 /// JSON text with every `${…}` written outside a string replaced, byte for byte, by a number:
 /// `"TimeoutSeconds": ${Timeout}` is valid once substituted at deploy time, and must parse here
 /// with every other offset unchanged. `value` gives the number to write for a name when known.
-pub(crate) fn neutralize_bare_placeholders(text: &str, value: impl Fn(&str) -> Option<String>) -> String {
+pub(crate) fn neutralize_bare_placeholders(
+    text: &str,
+    value: impl Fn(&str) -> Option<String>,
+) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut in_string = false;
@@ -191,6 +192,9 @@ mod tests {
         let text = r#"{"T": ${Timeout}, "R": "${FnArn}", "S": ${Seconds}}"#;
         let out = neutralize_bare_placeholders(text, |n| (n == "Seconds").then(|| "30".into()));
         assert_eq!(out.len(), text.len());
-        assert_eq!(out, r#"{"T": 1         , "R": "${FnArn}", "S": 30        }"#);
+        assert_eq!(
+            out,
+            r#"{"T": 1         , "R": "${FnArn}", "S": 30        }"#
+        );
     }
 }

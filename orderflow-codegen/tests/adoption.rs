@@ -1,0 +1,115 @@
+//! `check` on the workflows teams already have: the adoption corpus in `tests/adoption/corpus`
+//! (lone ASL files in JSON and YAML, SAM and CloudFormation templates, serverless.yml, CDK
+//! output, a whole project folder), each case one folder. `cases.json` gives each case's verdict
+//! and, for a broken one, where the error must point in the file the user wrote.
+//!
+//! Valid cases exit 0. Broken ones exit 1 with an error at that line:column, and their
+//! diagnostics are snapshotted (reviewed, in `snapshots/adoption__*.snap`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+struct Case {
+    name: String,
+    broken: bool,
+    location: Option<String>,
+}
+
+fn cases() -> Vec<Case> {
+    let path = repo_root().join("tests/adoption/corpus/cases.json");
+    let text = std::fs::read_to_string(&path).expect("tests/adoption/corpus/cases.json");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("cases.json is JSON");
+    json.as_array()
+        .expect("cases.json is an array")
+        .iter()
+        .map(|c| Case {
+            name: c["case"].as_str().expect("case").to_string(),
+            broken: c["verdict"] == "broken",
+            location: c["location"].as_str().map(str::to_string),
+        })
+        .collect()
+}
+
+/// `check --format short CASE` from the repository root: exit code and stderr.
+fn check(case: &str) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_orderflow-codegen"))
+        .current_dir(repo_root())
+        .args(["check", "--format", "short", "--color", "never"])
+        .arg(format!("tests/adoption/corpus/{case}"))
+        .output()
+        .expect("orderflow-codegen runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_corpus_covers_every_input_form() {
+    let cases = cases();
+    assert!(cases.len() >= 40, "{} cases", cases.len());
+    for prefix in [
+        "asl-json",
+        "asl-yaml",
+        "sam-yaml",
+        "sam-json",
+        "cfn-yaml",
+        "cfn-json",
+        "serverless",
+        "cdk-out",
+        "cdk-template",
+        "directory",
+    ] {
+        assert!(
+            cases
+                .iter()
+                .any(|c| !c.broken && c.name.starts_with(prefix)),
+            "no valid {prefix} case"
+        );
+    }
+}
+
+#[test]
+fn valid_definitions_exit_0() {
+    let mut failures = Vec::new();
+    for case in cases().iter().filter(|c| !c.broken) {
+        let (code, stderr) = check(&case.name);
+        if code != Some(0) {
+            failures.push(format!("{} exited {code:?}:\n{stderr}", case.name));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn broken_definitions_are_reported_where_the_user_wrote_them() {
+    let mut failures = Vec::new();
+    for case in cases().iter().filter(|c| c.broken) {
+        let (code, stderr) = check(&case.name);
+        let location = case.location.as_deref().unwrap_or("");
+        let expected = format!("tests/adoption/corpus/{}/{location}: error[", case.name);
+        if code != Some(1) || !stderr.contains(&expected) {
+            failures.push(format!(
+                "{}: expected exit 1 and an error at {location}; got {code:?}:\n{stderr}",
+                case.name
+            ));
+            continue;
+        }
+        insta::assert_snapshot!(format!("adoption__{}", case.name), stderr);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A whole project: the search skips node_modules, reads the definition a template names once
+/// (with the template), and lists what it found.
+#[test]
+fn a_project_folder_is_searched() {
+    let (code, stderr) = check("directory-mixed-project");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("node_modules"), "{stderr}");
+    assert!(stderr.starts_with("checking "), "{stderr}");
+}
