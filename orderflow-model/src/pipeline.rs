@@ -315,18 +315,12 @@ fn untyped_note(
     if execution_input {
         untyped.push("the execution input".into());
     }
-    let count = functions.len();
-    let message = match count {
-        0 => "the execution input has no schema and is checked as untyped".to_string(),
-        1 => format!(
-            "1 function has no schemas and is checked as untyped: {}",
-            untyped.join(", ")
-        ),
-        n => format!(
-            "{n} functions have no schemas and are checked as untyped: {}",
-            untyped.join(", ")
-        ),
+    let listed = match untyped.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
     };
+    let message = format!("no schemas, so checked as untyped: {listed}");
     let location = sources
         .declared_at
         .clone()

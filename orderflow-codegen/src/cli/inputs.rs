@@ -155,7 +155,7 @@ impl Finder {
                     path.to_path_buf(),
                     Input {
                         sources: WorkflowSources::definition_file(path, file.text()),
-                        found: format!("{} (unreadable)", path.display()),
+                        found: format!("{} (not valid JSON or YAML)", path.display()),
                     },
                 );
                 return Ok(true);
@@ -182,7 +182,7 @@ impl Finder {
                 let mut read_files = Vec::new();
                 let machines = template::machines_in_template(&file, &json, &mut |p: &Path| {
                     read_files.push(normalize(p));
-                    read(p).map(|t| SourceFile::new(p, t))
+                    read_text(p).map(|t| SourceFile::new(p, t))
                 });
                 self.read_by_templates.extend(read_files);
                 let what = if json
@@ -240,18 +240,20 @@ fn is_definition_name(name: &str) -> bool {
         .any(|e| name.ends_with(e))
 }
 
-/// A file's text, refusing files larger than the definitions limit.
+/// A file's text, refusing files larger than the definitions limit; the error names the file.
 fn read(path: &Path) -> Result<String, String> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
-        .len();
+    read_text(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// A file's text, refusing files larger than the definitions limit; the error says why only.
+fn read_text(path: &Path) -> Result<String, String> {
+    let size = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
     if size > MAX_FILE_BYTES {
         return Err(format!(
-            "{} is {size} bytes; the limit is {MAX_FILE_BYTES}",
-            path.display()
+            "the file is {size} bytes; the limit is {MAX_FILE_BYTES}"
         ));
     }
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    std::fs::read_to_string(path).map_err(|e| e.to_string())
 }
 
 /// `a/./b/../c` → `a/c`, for comparing paths that name the same file.

@@ -557,7 +557,7 @@ fn graph(args: &GraphArgs) -> ExitCode {
 /// The one state machine `path` holds (`name` picks one of several), analysed.
 pub fn one_workflow(path: &Path, name: Option<&str>) -> Result<Analysis, String> {
     let mut found = inputs::find(&[path.to_path_buf()], &inputs::Options::default())?;
-    if let Some(name) = name {
+    if let Some(name) = name.filter(|_| found.len() > 1) {
         found.retain(|i| i.sources.name == name);
     }
     match found.len() {

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Color, EXIT_USAGE, Format, analyze_dirs, report};
+use super::{Color, EXIT_USAGE, Format, report};
 use orderflow_exec::describe_resource;
 use orderflow_exec::{
     ClockMode, ContractMode, ContractViolation, Contracts, Execution, ExecutionIdentity,
@@ -42,7 +42,9 @@ const EXIT_INVALID_DEFINITION: u8 = 1;
         .args(["input", "inputs"])
 ))]
 pub struct RunArgs {
-    /// The state machine: an ASL file, or a workflow folder (checked as `check` does first).
+    /// The state machine (checked as `check` does first): a workflow folder, an ASL file (JSON
+    /// or YAML, `-` for JSON on stdin), or a SAM/CloudFormation template, serverless.yml or CDK
+    /// template holding it (`--state-machine` picks one of several).
     pub definition: PathBuf,
     /// The execution input: a JSON file, or `-` for stdin.
     #[arg(long, value_name = "FILE|-")]
@@ -57,7 +59,8 @@ pub struct RunArgs {
     /// The test case of the mock file to run.
     #[arg(long, value_name = "NAME", requires = "mocks")]
     pub test_case: Option<String>,
-    /// The mock file's state machine the test case belongs to (needed when it has several).
+    /// The mock file's state machine the test case belongs to (needed when it has several);
+    /// also picks the state machine of a template that holds several.
     #[arg(long, value_name = "NAME", requires = "mocks")]
     pub state_machine: Option<String>,
     /// Include the execution history (event types and state names) in each result.
@@ -93,7 +96,8 @@ fn usage_error(message: impl std::fmt::Display) -> Stop {
 }
 
 fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
-    let (machine, machine_name, functions, contracts) = load_definition(&args.definition)?;
+    let (machine, machine_name, functions, contracts) =
+        load_definition(&args.definition, args.state_machine.as_deref())?;
     let lambda_endpoint = args.lambda_endpoint.as_deref().map(|url| {
         // A workflow folder's functions are served under their binary names (what the
         // generated crate builds and `cargo lambda watch` serves); a lone ASL file's under the
@@ -171,15 +175,11 @@ type ServedName = (String, String);
 /// file).
 fn load_definition(
     path: &Path,
+    state_machine: Option<&str>,
 ) -> Result<(StateMachine, String, Vec<ServedName>, Contracts), Stop> {
-    if path.is_dir() {
-        let analyses = analyze_dirs(&[path.to_path_buf()], false).map_err(usage_error)?;
-        let Some(analysis) = analyses.into_iter().next() else {
-            return Err(usage_error(format!(
-                "cannot read workflow folder {}",
-                path.display()
-            )));
-        };
+    // Anything `check` reads: a folder, an ASL file in JSON or YAML, a template.
+    if path != Path::new("-") {
+        let analysis = super::one_workflow(path, state_machine).map_err(usage_error)?;
         let errors: Vec<&Diagnostic> = analysis
             .diagnostics
             .iter()

@@ -87,6 +87,7 @@ const SAM_STATE_MACHINE: &str = "AWS::Serverless::StateMachine";
 const CFN_STATE_MACHINE: &str = "AWS::StepFunctions::StateMachine";
 const STATE_MACHINE_TYPES: [&str; 2] = [SAM_STATE_MACHINE, CFN_STATE_MACHINE];
 const FUNCTION_TYPES: [&str; 2] = ["AWS::Serverless::Function", "AWS::Lambda::Function"];
+const FUNCTION_QUALIFIER_TYPES: [&str; 2] = ["AWS::Lambda::Alias", "AWS::Lambda::Version"];
 
 /// One state machine a template declares.
 #[derive(Debug)]
@@ -147,16 +148,34 @@ pub fn machines_in_template(
     let Some(resources) = json.get("Resources").and_then(Json::as_object) else {
         return Vec::new();
     };
-    let lambdas: BTreeMap<String, String> = resources
+    let type_of = |r: &crate::json::Member| {
+        r.value
+            .get("Type")
+            .and_then(Json::as_str)
+            .map(str::to_string)
+    };
+    let mut lambdas: BTreeMap<String, String> = resources
         .iter()
-        .filter(|r| {
-            r.value
-                .get("Type")
-                .and_then(Json::as_str)
-                .is_some_and(|t| FUNCTION_TYPES.contains(&t))
-        })
+        .filter(|r| type_of(r).is_some_and(|t| FUNCTION_TYPES.contains(&t.as_str())))
         .map(|r| (r.key.clone(), function_name(&r.key)))
         .collect();
+    let functions: BTreeSet<String> = lambdas.values().cloned().collect();
+    // A Lambda alias or version (CDK's `currentVersion`, `addAlias`) stands for its function.
+    for r in resources {
+        if type_of(r).is_some_and(|t| FUNCTION_QUALIFIER_TYPES.contains(&t.as_str())) {
+            let target = r
+                .value
+                .get("Properties")
+                .and_then(|p| p.get("FunctionName"))
+                .and_then(|f| f.get("Ref"))
+                .and_then(Json::as_str)
+                .and_then(|id| lambdas.get(id))
+                .cloned();
+            if let Some(function) = target {
+                lambdas.insert(r.key.clone(), function);
+            }
+        }
+    }
     let mut out = Vec::new();
     for resource in resources {
         let Some(kind) = resource.value.get("Type").and_then(Json::as_str) else {
@@ -176,7 +195,7 @@ pub fn machines_in_template(
             file: Arc::clone(file),
             definition: None,
             placeholders: BTreeMap::new(),
-            functions: lambdas.values().cloned().collect(),
+            functions: functions.clone(),
             diagnostics: Vec::new(),
         };
         let properties = resource.value.get("Properties");
@@ -439,7 +458,8 @@ impl Context<'_> {
     /// `!Ref CheckInventoryFunction`, serverless's `Fn::GetAtt: [hello, Arn]`.
     fn function_of(&self, value: &Json) -> Option<String> {
         let target = match value.as_object()? {
-            [m] if m.key == "Ref" => m.value.as_str()?.to_string(),
+            // SAM's `!Ref Fn.Alias` and `!Ref Fn.Version` name the function too.
+            [m] if m.key == "Ref" => m.value.as_str()?.split('.').next()?.to_string(),
             [m] if m.key == "Fn::GetAtt" => match &m.value.kind {
                 JsonKind::Array(parts) => parts.first()?.as_str()?.to_string(),
                 JsonKind::String(s) => s.split('.').next()?.to_string(),
