@@ -59,7 +59,7 @@ macro_rules! codes {
 
 codes! {
     // Files and JSON.
-    JsonSyntax = ("E0001", Error, "a file is not valid JSON"),
+    JsonSyntax = ("E0001", Error, "a file is not valid JSON or YAML"),
     MissingFile = ("E0002", Error, "a file the workflow folder needs is missing or unreadable"),
     WrongJsonType = ("E0003", Error, "a field holds the wrong JSON type"),
     TemplateDefinition = ("E0004", Error, "a template's state machine definition cannot be read"),

@@ -187,6 +187,15 @@ impl Parser<'_> {
             }
             if !self.catalog.resource_placeholders.contains(placeholder) {
                 self.unresolved_placeholder(resource, placeholder);
+                // Without a folder saying which functions exist, a placeholder named like a
+                // function's (`${LookupBookFunctionArn}`) is taken for that function, untyped.
+                let stems = FunctionCatalog::placeholder_stems(placeholder);
+                if self.catalog.functions_unknown && stems.len() > 1 {
+                    return Resource::Lambda {
+                        function: FunctionCatalog::placeholder_stem(placeholder),
+                        invocation: LambdaInvocation::Placeholder(placeholder.to_string()),
+                    };
+                }
             }
             return Resource::Opaque(text.to_string());
         }
