@@ -327,15 +327,19 @@ fn untyped_note(
         .unwrap_or_else(|| Location::new(asl_file, "", Span::default()));
     let schemas = sources.dir.join("schemas");
     let example = functions.iter().next().map_or_else(
-        || "execution.input.json".to_string(),
-        |f| format!("{f}.input.json and {f}.output.json"),
+        || schemas.join("execution.input.json").display().to_string(),
+        |f| {
+            format!(
+                "{} and .output.json",
+                schemas.join(format!("{f}.input.json")).display()
+            )
+        },
     );
     Diagnostic::new(Code::UntypedFunctions, message)
         .at(location)
         .note("the data flow is checked only where schemas say what a function takes and returns")
         .help(format!(
-            "add schemas one function at a time (e.g. {}/{example}) with an orderflow.json next to them; `--strict` requires them all",
-            schemas.display()
+            "add schemas one function at a time (e.g. {example}); `--strict` requires them all"
         ))
 }
 

@@ -168,21 +168,50 @@ impl WorkflowSources {
                 }
             }
         }
+        sources.read_schemas(dir, false)?;
+        Ok(sources)
+    }
+
+    /// Reads `dir/schemas/*.json` (only `<function>.input.json`/`.output.json` files when
+    /// `only_pairs`: a repository's `schemas/` folder beside a template holds other schemas).
+    fn read_schemas(&mut self, dir: &Path, only_pairs: bool) -> std::io::Result<()> {
         let schema_dir = dir.join("schemas");
         if schema_dir.is_dir() {
             let mut entries: Vec<PathBuf> = std::fs::read_dir(&schema_dir)?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .filter(|p| {
+                    !only_pairs
+                        || p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                            n.ends_with(".input.json") || n.ends_with(".output.json")
+                        })
+                })
                 .collect();
             entries.sort();
             for path in entries {
                 if let Some(file_name) = path.file_name().and_then(|n| n.to_str()) {
                     let relative = format!("schemas/{file_name}");
-                    sources.read_file(&path, &relative);
+                    self.read_file(&path, &relative);
                 }
             }
         }
-        Ok(sources)
+        Ok(())
+    }
+
+    /// Adds the schemas and `orderflow.json` kept in the folder of a definition file or
+    /// template (`dir`), so a definition that is no workflow folder gains types one function at
+    /// a time: `schemas/<function>.input.json` and `.output.json`, `schemas/execution.input.json`.
+    ///
+    /// # Errors
+    ///
+    /// The schemas folder exists but cannot be listed.
+    pub fn read_beside(&mut self, dir: &Path) -> std::io::Result<()> {
+        let manifest = dir.join(MANIFEST_FILE);
+        if manifest.is_file() {
+            self.read_file(&manifest, MANIFEST_FILE);
+        }
+        self.dir = dir.to_path_buf();
+        self.read_schemas(dir, true)
     }
 
     fn add_other_definition(&mut self, name: &str) {

@@ -167,8 +167,14 @@ impl Builder {
                         anchor,
                         items,
                     }) => {
-                        let end = items.last().map_or(start.end, |i| i.span.end);
-                        let whole = Span::new(start.start as usize, end.max(span.end) as usize);
+                        // A flow collection ends at its bracket; a block one at its last
+                        // entry (its end event sits at the next token, on a later line).
+                        let end = if span.end > span.start {
+                            span.end
+                        } else {
+                            items.last().map_or(start.end, |i| i.span.end)
+                        };
+                        let whole = Span::new(start.start as usize, end as usize);
                         let node = Json {
                             span: whole,
                             kind: JsonKind::Array(items),
@@ -182,8 +188,14 @@ impl Builder {
                         members,
                         ..
                     }) => {
-                        let end = members.last().map_or(start.end, |m| m.value.span.end);
-                        let whole = Span::new(start.start as usize, end.max(span.end) as usize);
+                        // A flow collection ends at its bracket; a block one at its last
+                        // entry (its end event sits at the next token, on a later line).
+                        let end = if span.end > span.start {
+                            span.end
+                        } else {
+                            members.last().map_or(start.end, |m| m.value.span.end)
+                        };
+                        let whole = Span::new(start.start as usize, end as usize);
                         let node = Json {
                             span: whole,
                             kind: JsonKind::Object(members),

@@ -105,6 +105,8 @@ impl Finder {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
+            // `check .` names `template.yaml`, not `./template.yaml`.
+            .map(|p| p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p))
             .collect();
         entries.sort();
         for path in entries {
@@ -170,6 +172,7 @@ impl Finder {
             DocumentKind::StateMachine => {
                 let mut sources = WorkflowSources::definition_file(path, file.text());
                 sources.definition = Some(json);
+                beside(&mut sources, path)?;
                 self.lone.insert(
                     path.to_path_buf(),
                     Input {
@@ -193,11 +196,11 @@ impl Finder {
                 } else {
                     "CloudFormation template"
                 };
-                self.embedded(path, machines, what);
+                self.embedded(path, machines, what)?;
             }
             DocumentKind::Serverless => {
                 let machines = template::machines_in_serverless(&file, &json);
-                self.embedded(path, machines, "serverless.yml");
+                self.embedded(path, machines, "serverless.yml")?;
             }
             DocumentKind::CdkManifest(templates) if given => {
                 let dir = path.parent().unwrap_or_else(|| Path::new("."));
@@ -210,15 +213,28 @@ impl Finder {
         Ok(true)
     }
 
-    fn embedded(&mut self, path: &Path, machines: Vec<template::EmbeddedMachine>, what: &str) {
+    fn embedded(
+        &mut self,
+        path: &Path,
+        machines: Vec<template::EmbeddedMachine>,
+        what: &str,
+    ) -> Result<(), String> {
         for m in machines {
             let found = format!("{}: {} ({what})", path.display(), m.name);
-            self.inputs.push(Input {
-                sources: WorkflowSources::embedded(m),
-                found,
-            });
+            let mut sources = WorkflowSources::embedded(m);
+            beside(&mut sources, path)?;
+            self.inputs.push(Input { sources, found });
         }
+        Ok(())
     }
+}
+
+/// The schemas and orderflow.json kept beside the file that holds a definition.
+fn beside(sources: &mut WorkflowSources, file: &Path) -> Result<(), String> {
+    let dir = file.parent().unwrap_or_else(|| Path::new(""));
+    sources
+        .read_beside(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.join("schemas").display()))
 }
 
 /// Files a search reads: JSON and YAML.
