@@ -116,3 +116,35 @@ fn a_project_folder_is_searched() {
     assert!(!stderr.contains("node_modules"), "{stderr}");
     assert!(stderr.starts_with("checking "), "{stderr}");
 }
+
+/// `check .` at this repository's root finds the workflow folders under definitions/ and the
+/// generated SAM and serverless templates, and those are clean (the SAM templates' DefinitionUri
+/// leads into the workflow folders, whose schemas type them).
+#[test]
+fn the_repository_root_is_searched() {
+    let out = Command::new(env!("CARGO_BIN_EXE_orderflow-codegen"))
+        .current_dir(repo_root())
+        .args(["check", "--format", "short", "."])
+        .output()
+        .expect("orderflow-codegen runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for found in [
+        "  definitions/store-checkout (workflow folder)",
+        "  definitions/order-status (workflow folder)",
+        "  generated-example/store-checkout/template.yaml: StateMachine (SAM template)",
+        "  generated-example/order-status/serverless.yml: orderStatus (serverless.yml)",
+    ] {
+        assert!(
+            stderr.lines().any(|l| l == found),
+            "{found} not in:\n{stderr}"
+        );
+    }
+    for line in stderr.lines() {
+        let ours = line.starts_with("definitions/") || line.starts_with("generated-example/");
+        assert!(
+            !(ours && (line.contains(": error[") || line.contains(": warning["))),
+            "{line}"
+        );
+    }
+    assert!(!stderr.contains("target/"), "target/ is skipped");
+}

@@ -222,7 +222,20 @@ impl Finder {
         for m in machines {
             let found = format!("{}: {} ({what})", path.display(), m.name);
             let mut sources = WorkflowSources::embedded(m);
-            beside(&mut sources, path)?;
+            // A `DefinitionUri` into a workflow folder (as the generated templates have) is
+            // typed by that folder's schemas; otherwise by those beside the template.
+            let definition = sources.asl.as_ref().map(|f| f.path().to_path_buf());
+            match definition {
+                Some(file)
+                    if file != path
+                        && file
+                            .parent()
+                            .is_some_and(|d| d.join(MANIFEST_FILE).is_file()) =>
+                {
+                    beside(&mut sources, &file)?;
+                }
+                _ => beside(&mut sources, path)?,
+            }
             self.inputs.push(Input { sources, found });
         }
         Ok(())

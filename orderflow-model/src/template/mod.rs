@@ -454,6 +454,18 @@ impl Context<'_> {
         }
     }
 
+    /// `Fn::Sub` text names resources by `${LogicalId}` and `${LogicalId.Attribute}`: those
+    /// naming a function of the template stand for it.
+    fn sub_references(&mut self, text: &str) {
+        for name in placeholder_names(text) {
+            let id = name.split('.').next().unwrap_or(name);
+            if let Some(function) = self.function_by_id(id) {
+                self.placeholders.insert(name.to_string(), function);
+                self.known.insert(name.to_string());
+            }
+        }
+    }
+
     /// The function an intrinsic names: `!GetAtt CheckInventoryFunction.Arn`,
     /// `!Ref CheckInventoryFunction`, serverless's `Fn::GetAtt: [hello, Arn]`.
     fn function_of(&self, value: &Json) -> Option<String> {
@@ -538,14 +550,19 @@ impl Context<'_> {
             return None;
         };
         match (m.key.as_str(), &m.value.kind) {
-            ("Fn::Sub", JsonKind::String(s)) => Some(s.clone()),
+            ("Fn::Sub", JsonKind::String(s)) => {
+                self.sub_references(s);
+                Some(s.clone())
+            }
             ("Fn::Sub", JsonKind::Array(parts)) => {
                 if let Some(vars) = parts.get(1).and_then(Json::as_object) {
                     for v in vars {
                         self.substitution(&v.key, &v.value);
                     }
                 }
-                parts.first().and_then(Json::as_str).map(str::to_string)
+                let text = parts.first().and_then(Json::as_str)?;
+                self.sub_references(text);
+                Some(text.to_string())
             }
             ("Fn::Join", JsonKind::Array(parts)) => {
                 let delimiter = parts.first().and_then(Json::as_str)?;
@@ -717,6 +734,7 @@ impl Context<'_> {
             JsonKind::Object(members) => match members.as_slice() {
                 [m] if m.key == "Fn::Sub" => match &m.value.kind {
                     JsonKind::String(s) => {
+                        self.sub_references(s);
                         out.push_string(s, file, m.value.span);
                         true
                     }
