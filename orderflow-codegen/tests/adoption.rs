@@ -148,3 +148,49 @@ fn the_repository_root_is_searched() {
     }
     assert!(!stderr.contains("target/"), "target/ is skipped");
 }
+
+/// `run` and `graph` read what `check` reads: here a SAM template whose DefinitionUri is a YAML
+/// definition, its Lambda ARNs filled in by DefinitionSubstitutions.
+#[test]
+fn run_and_graph_read_a_sam_template() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "template.yaml",
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  ChargeCardFunction:\n    Type: AWS::Serverless::Function\n  Checkout:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: statemachine/checkout.asl.yaml\n      DefinitionSubstitutions:\n        ChargeCardArn: !GetAtt ChargeCardFunction.Arn\n",
+    );
+    write(
+        "statemachine/checkout.asl.yaml",
+        "StartAt: Charge card\nStates:\n  Charge card:\n    Type: Task\n    Resource: ${ChargeCardArn}\n    End: true\n",
+    );
+    write("in.json", r#"{"amount": 3}"#);
+    write(
+        "mocks.json",
+        r#"{"StateMachines": {"Checkout": {"TestCases": {"happy": {"Charge card": "Charged"}}}},
+            "MockedResponses": {"Charged": {"0": {"Return": {"chargeId": "ch_1"}}}}}"#,
+    );
+    let bin = env!("CARGO_BIN_EXE_orderflow-codegen");
+    let run = Command::new(bin)
+        .current_dir(dir.path())
+        .args(["run", "template.yaml", "--input", "in.json"])
+        .args(["--mocks", "mocks.json", "--test-case", "happy"])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let result: serde_json::Value = serde_json::from_str(&stdout).expect("JSON result");
+    assert_eq!(result["status"], "SUCCEEDED");
+    assert_eq!(result["output"]["chargeId"], "ch_1");
+
+    let graph = Command::new(bin)
+        .current_dir(dir.path())
+        .args(["graph", "template.yaml"])
+        .output()
+        .expect("runs");
+    let mermaid = String::from_utf8_lossy(&graph.stdout);
+    assert!(mermaid.contains("Charge card<br>Task: λ chargeCard"), "{mermaid}");
+}
