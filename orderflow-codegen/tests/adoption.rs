@@ -181,7 +181,11 @@ fn run_and_graph_read_a_sam_template() {
         .output()
         .expect("runs");
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let result: serde_json::Value = serde_json::from_str(&stdout).expect("JSON result");
     assert_eq!(result["status"], "SUCCEEDED");
     assert_eq!(result["output"]["chargeId"], "ch_1");
@@ -192,5 +196,8 @@ fn run_and_graph_read_a_sam_template() {
         .output()
         .expect("runs");
     let mermaid = String::from_utf8_lossy(&graph.stdout);
-    assert!(mermaid.contains("Charge card<br>Task: λ chargeCard"), "{mermaid}");
+    assert!(
+        mermaid.contains("Charge card<br>Task: λ chargeCard"),
+        "{mermaid}"
+    );
 }

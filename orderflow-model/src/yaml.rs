@@ -22,8 +22,29 @@ use crate::json::{Json, JsonKind, Member, Span, SyntaxError};
 /// A YAML syntax error, a stream with no or several documents, a key that is not a scalar, or
 /// an alias to an unknown anchor, each with the place it was found.
 pub fn parse(text: &str) -> Result<Json, SyntaxError> {
+    parse_with(text, Booleans::Core)
+}
+
+/// Which plain scalars are booleans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Booleans {
+    /// YAML 1.2's core schema: `true`/`false` (and `True`, `TRUE`, …) only. js-yaml (the
+    /// Serverless Framework) and asl-validator read YAML so.
+    Core,
+    /// YAML 1.1's as well: `yes`/`no`/`on`/`off` in their three spellings. CloudFormation, SAM
+    /// and the AWS CLI read templates so (PyYAML's resolver), so `End: yes` is `true` there.
+    Yaml11,
+}
+
+/// [`parse`] with the booleans of `booleans`.
+///
+/// # Errors
+///
+/// As [`parse`].
+pub fn parse_with(text: &str, booleans: Booleans) -> Result<Json, SyntaxError> {
     let offsets = ByteOffsets::new(text);
     let mut builder = Builder {
+        booleans,
         stack: Vec::new(),
         anchors: HashMap::new(),
         root: None,
@@ -100,6 +121,7 @@ enum Open {
 }
 
 struct Builder {
+    booleans: Booleans,
     stack: Vec<Open>,
     anchors: HashMap<usize, Json>,
     root: Option<Json>,
@@ -129,7 +151,15 @@ impl Builder {
                     *key = Some((value.into_owned(), span));
                     return Ok(());
                 }
-                let kind = scalar(&value, style, tag.as_ref(), span)?;
+                let mut kind = scalar(&value, style, tag.as_ref(), span)?;
+                if self.booleans == Booleans::Yaml11 && style == ScalarStyle::Plain && tag.is_none()
+                {
+                    match value.as_ref() {
+                        "yes" | "Yes" | "YES" | "on" | "On" | "ON" => kind = JsonKind::Bool(true),
+                        "no" | "No" | "NO" | "off" | "Off" | "OFF" => kind = JsonKind::Bool(false),
+                        _ => {}
+                    }
+                }
                 let node = intrinsic(tag.as_ref(), Json { span, kind }, span);
                 self.value(node, anchor)?;
             }
@@ -397,6 +427,23 @@ mod tests {
             value,
             serde_json::json!({"a": 1, "b": -2.5, "c": true, "d": null, "e": "yes", "f": "1",
                 "g": 31, "h": 1000.0, "i": ".inf", "j": "x\n"})
+        );
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_are_read_for_cloudformation_only() {
+        let text = "a: yes\nb: 'yes'\nc: Off\nd: y\n";
+        let core = parse(text).expect("valid YAML").to_value();
+        assert_eq!(
+            core,
+            serde_json::json!({"a": "yes", "b": "yes", "c": "Off", "d": "y"})
+        );
+        let yaml11 = parse_with(text, Booleans::Yaml11)
+            .expect("valid YAML")
+            .to_value();
+        assert_eq!(
+            yaml11,
+            serde_json::json!({"a": true, "b": "yes", "c": false, "d": "y"})
         );
     }
 

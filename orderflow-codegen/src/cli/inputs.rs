@@ -11,6 +11,7 @@ use orderflow_model::diagnostic::Code;
 use orderflow_model::source::SourceFile;
 use orderflow_model::template::{self, DocumentKind};
 use orderflow_model::workflow::{ASL_FILE, MANIFEST_FILE, MAX_FILE_BYTES, WorkflowSources};
+use orderflow_model::yaml::Booleans;
 
 /// One state machine to check, and how it was found.
 #[derive(Debug)]
@@ -182,6 +183,14 @@ impl Finder {
                 );
             }
             DocumentKind::Template => {
+                // CloudFormation reads YAML templates as YAML 1.1: `End: yes` is `true` there.
+                let json = match orderflow_model::document::Format::of(path) {
+                    orderflow_model::document::Format::Yaml => {
+                        orderflow_model::yaml::parse_with(file.text(), Booleans::Yaml11)
+                            .unwrap_or(json)
+                    }
+                    orderflow_model::document::Format::Json => json,
+                };
                 let mut read_files = Vec::new();
                 let machines = template::machines_in_template(&file, &json, &mut |p: &Path| {
                     read_files.push(normalize(p));
