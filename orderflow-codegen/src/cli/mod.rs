@@ -28,7 +28,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check workflow folders: ASL structure, schemas, and the data flow between functions.
+    /// Check state machines (workflow folders, ASL files, SAM/CloudFormation templates,
+    /// serverless.yml, CDK output): ASL structure, schemas, and the data flow between functions.
     ///
     /// Exit status: 0 when clean (warnings allowed), 1 when errors were found, 2 on usage or
     /// I/O errors. Never writes anything.
