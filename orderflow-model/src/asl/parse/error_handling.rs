@@ -190,7 +190,7 @@ impl Parser<'_> {
                 name: next,
                 target: None,
             },
-            result_path: self.nullable_path(obj, "ResultPath", true),
+            result_path: self.result_path(obj),
             output,
             assign,
             assign_template,

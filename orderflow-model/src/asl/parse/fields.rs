@@ -189,6 +189,7 @@ impl Parser<'_> {
         what: &str,
         ql: Option<QueryLanguage>,
     ) {
+        self.mark_checked(obj.json);
         let problems = member_problems(obj.members, Some(allowed));
         for problem in &problems {
             let m = problem.member();

@@ -7,17 +7,21 @@
 mod choice;
 mod error_handling;
 mod fields;
+mod map_config;
 mod payload;
 mod states;
 mod task;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::asl::model::*;
 use crate::diagnostic::{Code, Diagnostic, Location};
-use crate::json::{Json, Member, Span, push_pointer};
+use crate::json::{
+    Json, JsonKind, Member, MemberProblem, Span, member_problems, push_index, push_pointer,
+};
 use crate::source::SourceFile;
 
 pub use task::{FunctionCatalog, lambda_arn, placeholder_name};
@@ -40,8 +44,10 @@ pub fn parse_state_machine(
         catalog,
         diagnostics,
         machine: StateMachine::new(Arc::clone(file)),
+        checked_objects: HashSet::new(),
     };
     parser.machine_root(json);
+    parser.nested_duplicate_keys(json, "", 0);
     parser.machine
 }
 
@@ -52,6 +58,9 @@ struct Parser<'a> {
     catalog: &'a FunctionCatalog,
     diagnostics: &'a mut Vec<Diagnostic>,
     machine: StateMachine,
+    /// The objects (by span) whose members were checked field by field (`check_fields`, the
+    /// `States` of a scope): their repeated keys are reported there, as E0101 or E0107.
+    checked_objects: HashSet<(u32, u32)>,
 }
 
 /// A JSON object being read, with its pointer.
@@ -96,6 +105,56 @@ impl Parser<'_> {
     fn error(&mut self, code: Code, pointer: &str, span: Span, message: impl Into<String>) {
         let d = Diagnostic::new(code, message).at(self.loc(pointer, span));
         self.report(d);
+    }
+
+    /// Marks `json` as an object whose repeated keys are reported by its own check.
+    fn mark_checked(&mut self, json: &Json) {
+        self.checked_objects
+            .insert((json.span.start, json.span.end));
+    }
+
+    /// E0101 for a key repeated in any object the field checks do not cover: a payload
+    /// template, a `Result`, an `Output`, `Arguments`, a `ReaderConfig`… (the whole definition
+    /// is walked once, after parsing), as for a field repeated in a state: JSON readers keep one
+    /// of the two values and silently drop the other.
+    fn nested_duplicate_keys(&mut self, json: &Json, pointer: &str, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        match &json.kind {
+            JsonKind::Object(members) => {
+                if !self
+                    .checked_objects
+                    .contains(&(json.span.start, json.span.end))
+                {
+                    for problem in member_problems(members, None) {
+                        if let MemberProblem::Duplicate { member, first } = problem {
+                            let d = Diagnostic::new(
+                                Code::UnknownField,
+                                format!("`{}` appears twice in this object", member.key),
+                            )
+                            .at(self.loc(&push_pointer(pointer, &member.key), member.key_span))
+                            .label("duplicate field")
+                            .related(
+                                self.loc(&push_pointer(pointer, &first.key), first.key_span),
+                                "first given here",
+                            )
+                            .help("JSON consumers keep only one of them; remove the other");
+                            self.report(d);
+                        }
+                    }
+                }
+                for m in members {
+                    self.nested_duplicate_keys(&m.value, &push_pointer(pointer, &m.key), depth + 1);
+                }
+            }
+            JsonKind::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.nested_duplicate_keys(item, &push_index(pointer, i), depth + 1);
+                }
+            }
+            _ => {}
+        }
     }
 }
 

@@ -4,9 +4,9 @@
 use crate::asl::intrinsic;
 use crate::asl::jsonata;
 use crate::asl::model::*;
-use crate::asl::path::{self, Path, PathError};
+use crate::asl::path::{self, Path, PathError, PathRoot};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::json::{Json, JsonKind, Span, push_index, push_pointer};
+use crate::json::{Json, JsonKind, Member, Span, push_index, push_pointer};
 
 use super::MAX_DEPTH;
 use super::{Obj, Parser, inner_span};
@@ -15,7 +15,7 @@ impl Parser<'_> {
     pub(super) fn io(&mut self, obj: Obj<'_>, ql: QueryLanguage, io: &mut InputOutput) {
         io.input_path = self.nullable_path(obj, "InputPath", false);
         io.output_path = self.nullable_path(obj, "OutputPath", false);
-        io.result_path = self.nullable_path(obj, "ResultPath", true);
+        io.result_path = self.result_path(obj);
         if let Some(p) = obj.get("Parameters") {
             io.parameters = Some(self.payload(p, &obj.child("Parameters")));
         }
@@ -104,6 +104,31 @@ impl Parser<'_> {
         }
     }
 
+    /// `ResultPath`: `null` or a reference path into the state input. A variable (`$name`) or
+    /// the context object (`$$`) cannot be written to, and AWS rejects either.
+    pub(super) fn result_path(&mut self, obj: Obj<'_>) -> Option<NullablePath> {
+        let result_path = self.nullable_path(obj, "ResultPath", true)?;
+        if let NullablePath::Path(p) = &result_path {
+            let written = match &p.value.root {
+                PathRoot::Input => None,
+                PathRoot::Context => Some("the context object (`$$`)".to_string()),
+                PathRoot::Variable(name) => Some(format!("the variable `${name}`")),
+            };
+            if let Some(written) = written {
+                let d = Diagnostic::new(
+                    Code::InvalidReferencePath,
+                    format!("`ResultPath` must be a reference path into the state input (`$…`), not {written}"),
+                )
+                .at(self.loc(&p.pointer, p.span))
+                .label("only `$`-rooted paths can be written")
+                .help("to keep the result in a variable, use `Assign` (e.g. `\"Assign\": { \"name.$\": \"$\" }`)");
+                self.report(d);
+                return None;
+            }
+        }
+        Some(result_path)
+    }
+
     pub(super) fn path_field(
         &mut self,
         obj: Obj<'_>,
@@ -174,6 +199,7 @@ impl Parser<'_> {
         }
         match &json.kind {
             JsonKind::Object(members) => {
+                self.field_collisions(members, pointer);
                 let mut out = Vec::with_capacity(members.len());
                 for m in members {
                     let child = push_pointer(pointer, &m.key);
@@ -205,6 +231,31 @@ impl Parser<'_> {
                     .collect(),
             ),
             _ => PayloadNode::Literal(json.clone()),
+        }
+    }
+
+    /// E0101: a payload template object with both `name` and `name.$`. Step Functions strips
+    /// the `.$`, so both become the field `name` and one of them is lost, as with a field given
+    /// twice (asl-validator rejects it too).
+    pub(super) fn field_collisions(&mut self, members: &[Member], pointer: &str) {
+        for m in members {
+            let Some(name) = m.key.strip_suffix(".$") else {
+                continue;
+            };
+            if let Some(plain) = members.iter().find(|p| p.key == name) {
+                let d = Diagnostic::new(
+                    Code::UnknownField,
+                    format!("`{}` and `{name}` both become the field `{name}`", m.key),
+                )
+                .at(self.loc(&push_pointer(pointer, &m.key), m.key_span))
+                .label(format!("becomes `{name}` once evaluated"))
+                .related(
+                    self.loc(&push_pointer(pointer, &plain.key), plain.key_span),
+                    "the constant field of the same name",
+                )
+                .help(format!("keep only one of `{name}` and `{}`", m.key));
+                self.report(d);
+            }
         }
     }
 

@@ -102,6 +102,8 @@ impl Parser<'_> {
         if let Some(states) = self.require(obj, "States", "a state machine") {
             let pointer = obj.child("States");
             if let Some(states_obj) = self.object(states, &pointer, "`States`") {
+                // Two states of one name are E0107, not a repeated key.
+                self.mark_checked(states);
                 if states_obj.members.is_empty() {
                     self.error(
                         Code::InvalidValue,
@@ -442,6 +444,7 @@ impl Parser<'_> {
         let tolerated_failure_count_path = self.path_field(obj, "ToleratedFailureCountPath", true);
         let tolerated_failure_percentage_path =
             self.path_field(obj, "ToleratedFailurePercentagePath", true);
+        self.map_run_config(obj, ql);
         let reader = self.item_reader(obj);
         let items = obj.get("Items").cloned();
         if let Some(i) = &items {

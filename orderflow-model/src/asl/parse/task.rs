@@ -161,6 +161,7 @@ impl Parser<'_> {
                 }
             }
         }
+        self.credentials(obj, ql);
         Some(TaskState {
             resource,
             timeout_seconds,
@@ -168,6 +169,64 @@ impl Parser<'_> {
             credentials: obj.get("Credentials").cloned(),
             errors: self.error_handling(obj, ql),
         })
+    }
+
+    /// `Credentials`: an object with the role to assume, `RoleArn` (a string, in JSONata states
+    /// possibly `{% %}`) or, in JSONPath states, `RoleArn.$` (a path or intrinsic function);
+    /// nothing else.
+    pub(super) fn credentials(&mut self, obj: Obj<'_>, ql: QueryLanguage) {
+        let Some(json) = obj.get("Credentials") else {
+            return;
+        };
+        let pointer = obj.child("Credentials");
+        let Some(c) = self.object(json, &pointer, "`Credentials`") else {
+            return;
+        };
+        let allowed: &[&str] = match ql {
+            QueryLanguage::JsonPath => &["RoleArn", "RoleArn.$"],
+            QueryLanguage::Jsonata => &["RoleArn"],
+        };
+        self.check_fields(c, allowed, "`Credentials`", None);
+        // `RoleArn.$` is JSONPath only (reported above in JSONata states, as if absent).
+        let dynamic = c.get("RoleArn.$").filter(|_| ql == QueryLanguage::JsonPath);
+        match (c.get("RoleArn"), dynamic) {
+            (Some(_), Some(_)) => {
+                if let Some(m) = c.member("RoleArn.$") {
+                    self.error(
+                        Code::InvalidValue,
+                        &c.child("RoleArn.$"),
+                        m.key_span,
+                        "`Credentials` takes `RoleArn` or `RoleArn.$`, not both",
+                    );
+                }
+            }
+            (None, None) => {
+                let d = Diagnostic::new(
+                    Code::MissingField,
+                    "`Credentials` is missing `RoleArn` (the role to assume)",
+                )
+                .at(self.loc(&pointer, json.span))
+                .label("`RoleArn` is required here")
+                .help(match ql {
+                    QueryLanguage::JsonPath => "give the role as `\"RoleArn\": \"arn:aws:iam::ACCOUNT:role/NAME\"`, or read it with `\"RoleArn.$\": \"$.path\"`",
+                    QueryLanguage::Jsonata => "give the role as `\"RoleArn\": \"arn:aws:iam::ACCOUNT:role/NAME\"` or a `{% %}` expression",
+                });
+                self.report(d);
+            }
+            (Some(role), None) => {
+                let role_pointer = c.child("RoleArn");
+                match role.as_str() {
+                    Some(text) if ql == QueryLanguage::Jsonata => {
+                        self.jsonata_string(text, role.span, &role_pointer);
+                    }
+                    Some(_) => {}
+                    None => self.wrong_type(&role_pointer, role, "RoleArn", "a string"),
+                }
+            }
+            (None, Some(role)) => {
+                self.dynamic_value(role, &c.child("RoleArn.$"), "RoleArn.$");
+            }
+        }
     }
 
     pub(super) fn resource(
@@ -197,6 +256,17 @@ impl Parser<'_> {
                     };
                 }
             }
+            return Resource::Opaque(text.to_string());
+        }
+        if let Some(problem) = resource_problem(text) {
+            let d = Diagnostic::new(
+                Code::InvalidValue,
+                format!("`Resource` \"{text}\" {problem}"),
+            )
+            .at(self.loc(&resource.pointer, resource.span))
+            .label("Step Functions rejects this Resource")
+            .help("write an ARN (`arn:aws:states:::lambda:invoke`, `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:ALIAS]`, an activity ARN…) or one whole `${Placeholder}`");
+            self.report(d);
             return Resource::Opaque(text.to_string());
         }
         if let Some((function, qualifier)) = lambda_arn(text) {
@@ -413,6 +483,62 @@ impl Parser<'_> {
             format!("functions: {}", known.join(", "))
         }
     }
+}
+
+/// Why Step Functions would reject a Task `Resource` written as `text`, if it would: it is not
+/// an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`), or it is a Lambda function ARN whose
+/// name or version/alias qualifier is empty or malformed (Lambda's own pattern for the
+/// qualifier is `$LATEST` or `[a-zA-Z0-9-_]+`). `${…}` placeholders, which a deployment
+/// substitutes before Step Functions sees the definition, stand for any text.
+pub fn resource_problem(text: &str) -> Option<&'static str> {
+    let (normalized, templated) = substitute_placeholders(text);
+    if !normalized.starts_with("arn:") {
+        // A string with a placeholder in it may become an ARN once substituted.
+        return (!templated).then_some("is not an ARN");
+    }
+    let parts: Vec<&str> = normalized.split(':').collect();
+    if parts.len() < 6 || parts[1].is_empty() || parts[2].is_empty() {
+        return Some("is not a well-formed ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`)");
+    }
+    if parts[2] == "lambda" && parts[5] == "function" {
+        let lambda_name = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
+        return match parts.get(6..).unwrap_or_default() {
+            [] | [""] => Some("names no Lambda function"),
+            [name, ..] if !lambda_name(name) => {
+                Some("has a malformed function name (letters, digits, `-` and `_` only)")
+            }
+            [_] => None,
+            [_, ""] => Some("ends with `:` but names no version or alias"),
+            [_, q] if *q == "$LATEST" || lambda_name(q) => None,
+            [_, _] => Some(
+                "has a malformed version or alias (`$LATEST`, or letters, digits, `-` and `_`)",
+            ),
+            _ => Some("has more than one version or alias qualifier"),
+        };
+    }
+    None
+}
+
+/// `text` with each complete `${…}` replaced by a plain name, and whether there was one.
+fn substitute_placeholders(text: &str) -> (String, bool) {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut templated = false;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push_str("Placeholder");
+        rest = &rest[start + len + 1..];
+        templated = true;
+    }
+    out.push_str(rest);
+    (out, templated)
 }
 
 /// `arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]` → (NAME, QUALIFIER).

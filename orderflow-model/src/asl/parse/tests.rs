@@ -337,3 +337,247 @@ fn inner_span_points_into_the_string() {
     // Escaped strings fall back to the whole span.
     assert_eq!(inner_span(Span::new(0, 8), "a\"b", 1), Span::new(0, 8));
 }
+
+/// The codes and pointers of the diagnostics of a definition read without its folder.
+fn found(text: &str) -> Vec<(Code, String)> {
+    let (_, diagnostics) = parse_with(text, &FunctionCatalog::unknown());
+    diagnostics
+        .iter()
+        .map(|d| {
+            let pointer = d.location.as_ref().map(|l| l.pointer.clone());
+            (d.code, pointer.unwrap_or_default())
+        })
+        .collect()
+}
+
+/// A one-state machine whose only state is `state` (a JSON object's members), named "S".
+fn one_state(state: &str) -> String {
+    format!(r#"{{"StartAt": "S", "States": {{"S": {{{state}}}}}}}"#)
+}
+
+/// Resources Step Functions rejects are E0115: no ARN, an unclosed placeholder, a Lambda ARN
+/// with an empty or malformed qualifier or name. ARNs, whole placeholders and ARNs with
+/// placeholders inside are not reported, nor are well-formed aliases and versions.
+#[test]
+fn malformed_resources_are_reported() {
+    let task = |resource: &str| {
+        one_state(&format!(
+            r#""Type": "Task", "Resource": "{resource}", "End": true"#
+        ))
+    };
+    for bad in [
+        "${lambdaArn",
+        "checkPrice",
+        "arn:aws:lambda",
+        "arn:aws:lambda:us-east-1:123456789012:function:checkPrice:",
+        "arn:aws:lambda:us-east-1:123456789012:function:checkPrice:$*#$7485",
+        "arn:aws:lambda:us-east-1:123456789012:function:checkPrice:1:2",
+        "arn:aws:lambda:us-east-1:123456789012:function:",
+        "arn:aws:lambda:us-east-1:123456789012:function:check.price",
+        "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:checkPrice:",
+    ] {
+        assert_eq!(
+            found(&task(bad)),
+            vec![(Code::InvalidValue, "/States/S/Resource".to_string())],
+            "{bad}"
+        );
+    }
+    for good in [
+        "${CheckPriceFunctionArn}",
+        "${CheckPriceFunctionArn}:live",
+        "arn:aws:lambda:us-east-1:123456789012:function:checkPrice",
+        "arn:aws:lambda:us-east-1:123456789012:function:checkPrice:$LATEST",
+        "arn:aws:lambda:us-east-1:123456789012:function:checkPrice:live-2_b",
+        "arn:aws:lambda:us-east-1:123456789012:function:checkPrice:7",
+        "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:checkPrice",
+        "arn:aws-cn:states:::sqs:sendMessage",
+        "arn:aws:states:us-east-1:123456789012:activity:hello",
+        "arn:aws:states:::lambda:invoke",
+    ] {
+        assert_eq!(found(&task(good)), vec![], "{good}");
+    }
+}
+
+/// `Credentials` must be an object naming the role: `RoleArn` or (JSONPath) `RoleArn.$`, one
+/// of them, nothing else.
+#[test]
+fn malformed_credentials_are_reported() {
+    let task = |credentials: &str| {
+        one_state(&format!(
+            r#""Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "Credentials": {credentials}, "End": true"#
+        ))
+    };
+    let at = |p: &str| format!("/States/S/Credentials{p}");
+    for (credentials, expected) in [
+        ("null", vec![(Code::WrongJsonType, at(""))]),
+        ("false", vec![(Code::WrongJsonType, at(""))]),
+        (
+            "\"arn:aws:iam::123456789012:role/R\"",
+            vec![(Code::WrongJsonType, at(""))],
+        ),
+        ("{}", vec![(Code::MissingField, at(""))]),
+        (
+            r#"{"Role": "arn:aws:iam::123456789012:role/R"}"#,
+            vec![
+                (Code::UnknownField, at("/Role")),
+                (Code::MissingField, at("")),
+            ],
+        ),
+        (
+            r#"{"RoleArn": "arn:aws:iam::123456789012:role/R", "RoleArn.$": "$.role"}"#,
+            vec![(Code::InvalidValue, at("/RoleArn.$"))],
+        ),
+        (
+            r#"{"RoleArn": 5}"#,
+            vec![(Code::WrongJsonType, at("/RoleArn"))],
+        ),
+        (
+            r#"{"RoleArn.$": "role"}"#,
+            vec![(Code::InvalidPayloadTemplate, at("/RoleArn.$"))],
+        ),
+    ] {
+        let mut got = found(&task(credentials));
+        got.sort();
+        let mut expected = expected;
+        expected.sort();
+        assert_eq!(got, expected, "{credentials}");
+    }
+    for good in [
+        r#"{"RoleArn": "arn:aws:iam::123456789012:role/R"}"#,
+        r#"{"RoleArn.$": "$.role"}"#,
+        r#"{"RoleArn.$": "States.Format('arn:aws:iam::{}:role/R', $.account)"}"#,
+    ] {
+        assert_eq!(found(&task(good)), vec![], "{good}");
+    }
+    // JSONata: `RoleArn` may be an expression; `RoleArn.$` is JSONPath only.
+    let jsonata = |credentials: &str| {
+        one_state(&format!(
+            r#""Type": "Task", "QueryLanguage": "JSONata", "Resource": "arn:aws:states:::sqs:sendMessage", "Credentials": {credentials}, "End": true"#
+        ))
+    };
+    assert_eq!(
+        found(&jsonata(r#"{"RoleArn": "{% $states.input.role %}"}"#)),
+        vec![]
+    );
+    assert_eq!(
+        found(&jsonata(r#"{"RoleArn": "{% $states.input.role %"}"#)),
+        vec![(Code::MalformedJsonata, at("/RoleArn"))]
+    );
+    assert_eq!(
+        found(&jsonata(r#"{"RoleArn.$": "$.role"}"#)),
+        vec![
+            (Code::UnknownField, at("/RoleArn.$")),
+            (Code::MissingField, at(""))
+        ]
+    );
+}
+
+/// `ResultPath` writes into the state input: a variable or the context object is E0110, in a
+/// state and in a catcher.
+#[test]
+fn result_path_must_be_rooted_at_the_input() {
+    for bad in ["$foo", "$$.Execution", "$foo.bar"] {
+        let pass = one_state(&format!(
+            r#""Type": "Pass", "ResultPath": "{bad}", "End": true"#
+        ));
+        assert_eq!(
+            found(&pass),
+            vec![(
+                Code::InvalidReferencePath,
+                "/States/S/ResultPath".to_string()
+            )],
+            "{bad}"
+        );
+    }
+    let catcher = one_state(
+        r#""Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": true,
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$error", "Next": "S"}]"#,
+    );
+    assert_eq!(
+        found(&catcher),
+        vec![(
+            Code::InvalidReferencePath,
+            "/States/S/Catch/0/ResultPath".to_string()
+        )]
+    );
+    for good in ["$", "$.a.b", "$['a b'][0]"] {
+        let pass = one_state(&format!(
+            r#""Type": "Pass", "ResultPath": "{good}", "End": true"#
+        ));
+        assert_eq!(found(&pass), vec![], "{good}");
+    }
+    assert_eq!(
+        found(&one_state(
+            r#""Type": "Pass", "ResultPath": null, "End": true"#
+        )),
+        vec![]
+    );
+}
+
+/// A key repeated inside a free-form value (a payload template, `Result`, `Arguments`) is
+/// E0101 at any depth, reported once; a repeated state field is reported once by the state's
+/// field check, a repeated state name is E0107 (from the validator) and not also E0101.
+#[test]
+fn repeated_keys_are_reported_at_any_depth() {
+    let pass = one_state(
+        r#""Type": "Pass", "End": true, "Result": {"a": 1, "b": {"c": [{"d": 1, "d": 2}]}, "a": 3}"#,
+    );
+    let mut got = found(&pass);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (Code::UnknownField, "/States/S/Result/a".to_string()),
+            (Code::UnknownField, "/States/S/Result/b/c/0/d".to_string()),
+        ]
+    );
+    let params = one_state(
+        r#""Type": "Pass", "End": true, "Parameters": {"x": {"y.$": "$.a", "y.$": "$.b"}}"#,
+    );
+    assert_eq!(
+        found(&params),
+        vec![(Code::UnknownField, "/States/S/Parameters/x/y.$".to_string())]
+    );
+    let field = one_state(r#""Type": "Pass", "End": true, "End": true"#);
+    assert_eq!(
+        found(&field),
+        vec![(Code::UnknownField, "/States/S/End".to_string())]
+    );
+    let (_, diagnostics) = parse_with(
+        r#"{"StartAt": "S", "States": {"S": {"Type": "Pass", "End": true}, "S": {"Type": "Succeed"}}}"#,
+        &FunctionCatalog::unknown(),
+    );
+    assert!(
+        diagnostics.iter().all(|d| d.code != Code::UnknownField),
+        "{diagnostics:?}"
+    );
+    // A repeated field of a state is reported once, with the state's name.
+    let (_, diagnostics) = parse_with(&field, &FunctionCatalog::unknown());
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(
+        diagnostics[0].message.contains("Pass state"),
+        "{diagnostics:?}"
+    );
+}
+
+/// `name` and `name.$` in one payload template object are E0101, at any depth; `name.$` alone
+/// or with another name is not.
+#[test]
+fn payload_field_collisions_are_reported() {
+    let pass = one_state(
+        r#""Type": "Pass", "End": true, "Parameters": {"a": 1, "m": {"channel": "x", "channel.$": "$.c", "other.$": "$.o"}}"#,
+    );
+    let (_, diagnostics) = parse_with(&pass, &FunctionCatalog::unknown());
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let d = &diagnostics[0];
+    assert_eq!(d.code, Code::UnknownField);
+    assert!(
+        d.message.contains("both become the field `channel`"),
+        "{}",
+        d.message
+    );
+    assert_eq!(
+        d.location.as_ref().map(|l| l.pointer.as_str()),
+        Some("/States/S/Parameters/m/channel.$")
+    );
+}
