@@ -357,6 +357,120 @@ impl Parser<'_> {
                 .label(e.message.clone())
                 .note("JSONata expressions are written as \"{% expression %}\": the whole string, from `{%` to `%}`");
             self.report(d);
+            return;
         }
+        if !jsonata::is_template(text) {
+            return;
+        }
+        let place = StatesPlace::of(pointer);
+        for (field, available) in [
+            ("result", place == StatesPlace::AfterResult),
+            ("errorOutput", place == StatesPlace::Catcher),
+        ] {
+            let Some(offset) = states_field_offset(text, field) else {
+                continue;
+            };
+            if available {
+                continue;
+            }
+            let holds = if field == "result" {
+                "the result of a Task, Parallel or Map, in that state's `Output` and `Assign`"
+            } else {
+                "the error a catcher caught, in that catcher's `Output` and `Assign`"
+            };
+            let d = Diagnostic::new(
+                Code::MalformedJsonata,
+                format!("`$states.{field}` does not exist here: it holds {holds}"),
+            )
+            .at(self.loc(pointer, inner_span(span, text, offset)))
+            .label(format!("no `$states.{field}` here"));
+            self.report(d);
+        }
+    }
+}
+
+/// Where a JSONata expression sits, as far as which `$states` fields exist there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StatesPlace {
+    /// A state's `Output` or `Assign`: `$states.result` exists (for the states that have one).
+    AfterResult,
+    /// A catcher's `Output` or `Assign`: `$states.errorOutput` exists.
+    Catcher,
+    /// Anywhere else (`Arguments`, `Items`, a Choice rule, …): neither does.
+    Before,
+}
+
+impl StatesPlace {
+    /// From the JSON pointer of the value: the field after the innermost `/States/<name>`.
+    fn of(pointer: &str) -> StatesPlace {
+        let tokens: Vec<&str> = pointer.split('/').collect();
+        let Some(at) = tokens
+            .iter()
+            .rposition(|t| *t == "States")
+            .filter(|i| i + 1 < tokens.len())
+        else {
+            return StatesPlace::Before;
+        };
+        match &tokens[at + 2..] {
+            ["Output" | "Assign", ..] => StatesPlace::AfterResult,
+            ["Catch", _, "Output" | "Assign", ..] => StatesPlace::Catcher,
+            _ => StatesPlace::Before,
+        }
+    }
+}
+
+/// The byte offset of `$states.<field>` in `text` as a whole name (not `$states.resultCode`).
+fn states_field_offset(text: &str, field: &str) -> Option<usize> {
+    let needle = format!("$states.{field}");
+    let mut from = 0;
+    while let Some(i) = text[from..].find(&needle) {
+        let at = from + i;
+        let next = text[at + needle.len()..].chars().next();
+        if !next.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            return Some(at);
+        }
+        from = at + needle.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod states_place_tests {
+    use super::*;
+
+    #[test]
+    fn which_states_fields_exist_where() {
+        assert_eq!(
+            StatesPlace::of("/States/Bill/Output"),
+            StatesPlace::AfterResult
+        );
+        assert_eq!(
+            StatesPlace::of("/States/Bill/Assign/total"),
+            StatesPlace::AfterResult
+        );
+        assert_eq!(
+            StatesPlace::of("/States/Bill/Arguments/Payload/x"),
+            StatesPlace::Before
+        );
+        assert_eq!(
+            StatesPlace::of("/States/Bill/Catch/0/Output"),
+            StatesPlace::Catcher
+        );
+        assert_eq!(
+            StatesPlace::of("/States/Bill/Choices/0/Output"),
+            StatesPlace::Before
+        );
+        assert_eq!(
+            StatesPlace::of("/States/Fan/ItemProcessor/States/One/Output"),
+            StatesPlace::AfterResult
+        );
+        assert_eq!(
+            states_field_offset("{% $states.result.x %}", "result"),
+            Some(3)
+        );
+        assert_eq!(
+            states_field_offset("{% $states.resultCode %}", "result"),
+            None
+        );
     }
 }
