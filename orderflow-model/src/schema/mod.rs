@@ -203,6 +203,7 @@ pub fn load_schema(file: &Arc<SourceFile>, out: &mut Vec<Diagnostic>) -> Option<
         root: &json,
         index: &index,
         draft,
+        expanding: std::cell::RefCell::new(Vec::new()),
     }
     .shape(&json, "", "", 0);
     Some(SchemaDocument {
@@ -224,7 +225,14 @@ struct ShapeBuilder<'a> {
     root: &'a Json,
     index: &'a Index,
     draft: Draft,
+    /// The `$ref` targets being expanded, outermost first. A recursive type (a tree node whose
+    /// `children` and `parent` are nodes) is unrolled [`RECURSION_UNROLL`] times and is unknown
+    /// below: unrolled to the depth limit, two self-references would cost 2^depth.
+    expanding: std::cell::RefCell<Vec<String>>,
 }
+
+/// How many times one `$ref` target may be open at once while building a shape.
+const RECURSION_UNROLL: usize = 2;
 
 impl ShapeBuilder<'_> {
     fn shape(&self, schema: &Json, pointer: &str, resource: &str, depth: usize) -> Shape {
@@ -253,8 +261,21 @@ impl ShapeBuilder<'_> {
                 .and_then(|p| refs::lookup(self.root, &p).map(|node| (p, node)));
             let shape = match target {
                 Some((target_pointer, node)) => {
-                    let target_resource = self.index.resource_of(&target_pointer).to_owned();
-                    self.shape(node, &target_pointer, &target_resource, depth + 1)
+                    let open = self
+                        .expanding
+                        .borrow()
+                        .iter()
+                        .filter(|p| **p == target_pointer)
+                        .count();
+                    if open >= RECURSION_UNROLL {
+                        Shape::Any
+                    } else {
+                        let target_resource = self.index.resource_of(&target_pointer).to_owned();
+                        self.expanding.borrow_mut().push(target_pointer.clone());
+                        let shape = self.shape(node, &target_pointer, &target_resource, depth + 1);
+                        self.expanding.borrow_mut().pop();
+                        shape
+                    }
                 }
                 None => Shape::Any,
             };
