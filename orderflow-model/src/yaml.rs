@@ -190,51 +190,40 @@ impl Builder {
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let node = match self.stack.pop() {
+                let (start, tag, anchor, kind, last) = match self.stack.pop() {
                     Some(Open::Sequence {
-                        span: start,
+                        span,
                         tag,
                         anchor,
                         items,
                     }) => {
-                        // A flow collection ends at its bracket; a block one at its last
-                        // entry (its end event sits at the next token, on a later line).
-                        let end = if span.end > span.start {
-                            span.end
-                        } else {
-                            items.last().map_or(start.end, |i| i.span.end)
-                        };
-                        let whole = Span::new(start.start as usize, end as usize);
-                        let node = Json {
-                            span: whole,
-                            kind: JsonKind::Array(items),
-                        };
-                        (intrinsic(tag.as_ref(), node, start), anchor)
+                        let last = items.last().map(|i| i.span.end);
+                        (span, tag, anchor, JsonKind::Array(items), last)
                     }
                     Some(Open::Mapping {
-                        span: start,
+                        span,
                         tag,
                         anchor,
                         members,
                         ..
                     }) => {
-                        // A flow collection ends at its bracket; a block one at its last
-                        // entry (its end event sits at the next token, on a later line).
-                        let end = if span.end > span.start {
-                            span.end
-                        } else {
-                            members.last().map_or(start.end, |m| m.value.span.end)
-                        };
-                        let whole = Span::new(start.start as usize, end as usize);
-                        let node = Json {
-                            span: whole,
-                            kind: JsonKind::Object(members),
-                        };
-                        (intrinsic(tag.as_ref(), node, start), anchor)
+                        let last = members.last().map(|m| m.value.span.end);
+                        (span, tag, anchor, JsonKind::Object(members), last)
                     }
                     None => return Ok(()),
                 };
-                self.value(node.0, node.1)?;
+                // A flow collection ends at its bracket; a block one at its last entry (its end
+                // event sits at the next token, on a later line).
+                let end = if span.end > span.start {
+                    span.end
+                } else {
+                    last.unwrap_or(start.end)
+                };
+                let node = Json {
+                    span: Span::new(start.start as usize, end as usize),
+                    kind,
+                };
+                self.value(intrinsic(tag.as_ref(), node, start), anchor)?;
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
         }
