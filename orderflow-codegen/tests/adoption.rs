@@ -6,6 +6,9 @@
 //! Valid cases exit 0. Broken ones exit 1 with an error at that line:column. What every case
 //! prints is snapshotted (reviewed, in `snapshots/adoption__*.snap`).
 
+// A test fails by panicking: unwrap and expect say where (the workspace denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
