@@ -208,7 +208,12 @@ impl Finder {
                 self.embedded(path, machines, what)?;
             }
             DocumentKind::Serverless => {
-                let machines = template::machines_in_serverless(&file, &json);
+                let mut read_files = Vec::new();
+                let machines = template::machines_in_serverless(&file, &json, &mut |p: &Path| {
+                    read_files.push(normalize(p));
+                    read_text(p).map(|t| SourceFile::new(p, t))
+                });
+                self.read_by_templates.extend(read_files);
                 self.embedded(path, machines, "serverless.yml")?;
             }
             DocumentKind::CdkManifest(templates) if given => {

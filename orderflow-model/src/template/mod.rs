@@ -362,7 +362,14 @@ fn unreadable_s3(at: Location, field: &str) -> Diagnostic {
 }
 
 /// Every state machine of a serverless.yml (`stepFunctions.stateMachines.*.definition`).
-pub fn machines_in_serverless(file: &Arc<SourceFile>, json: &Json) -> Vec<EmbeddedMachine> {
+///
+/// A `definition: ${file(sm.yml)}` (or `${file(sm.yml):key}`) include is read with `read`,
+/// relative to serverless.yml's folder, as the Framework resolves it.
+pub fn machines_in_serverless(
+    file: &Arc<SourceFile>,
+    json: &Json,
+    read: &mut ReadFile<'_>,
+) -> Vec<EmbeddedMachine> {
     let functions: BTreeSet<String> = json
         .get("functions")
         .and_then(Json::as_object)
@@ -397,6 +404,30 @@ pub fn machines_in_serverless(file: &Arc<SourceFile>, json: &Json) -> Vec<Embedd
             known: BTreeSet::new(),
         };
         match m.value.member("definition") {
+            Some(d) if d.value.as_str().and_then(file_variable).is_some() => {
+                let at = Location::new(file, push_pointer(&pointer, "definition"), d.value.span);
+                let (path, key) = d.value.as_str().and_then(file_variable).unwrap_or_default();
+                let path = file
+                    .path()
+                    .parent()
+                    .unwrap_or_else(|| Path::new(""))
+                    .join(path);
+                match read(&path) {
+                    Ok(included) => {
+                        machine.definition =
+                            context.included(&included, key, &at, &mut machine.diagnostics);
+                        machine.file = included;
+                    }
+                    Err(e) => machine.diagnostics.push(
+                        Diagnostic::new(
+                            Code::TemplateDefinition,
+                            format!("cannot read the included file {}: {e}", path.display()),
+                        )
+                        .at(at)
+                        .label("the definition is included from here"),
+                    ),
+                }
+            }
             Some(d) if d.value.as_str().is_some() => {
                 let at = push_pointer(&pointer, "definition");
                 machine.definition = context.textual(file, &d.value, &at, &mut machine.diagnostics);
@@ -414,6 +445,19 @@ pub fn machines_in_serverless(file: &Arc<SourceFile>, json: &Json) -> Vec<Embedd
         out.push(machine);
     }
     out
+}
+
+/// `${file(path)}` → (`path`, no key); `${file(path):a.b}` → (`path`, `a.b`): the Serverless
+/// Framework's include of another file (or of a value in it).
+fn file_variable(text: &str) -> Option<(&str, &str)> {
+    let inner = text.strip_prefix("${file(")?.strip_suffix('}')?;
+    let (path, rest) = inner.split_once(')')?;
+    let key = match rest {
+        "" => "",
+        _ => rest.strip_prefix(':')?,
+    };
+    let path = path.trim().trim_matches(['\'', '"']);
+    (!path.is_empty() && !path.contains("${")).then_some((path, key.trim()))
 }
 
 /// What is known about deploy-time values while one definition is read.
@@ -789,6 +833,43 @@ impl Context<'_> {
         }
     }
 
+    /// A definition included into serverless.yml by `${file(…)}` (the value at `key`, dotted,
+    /// when given): read as the Framework reads YAML (1.2 core) or JSON.
+    fn included(
+        &mut self,
+        included: &Arc<SourceFile>,
+        key: &str,
+        at: &Location,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<Json> {
+        let json = match crate::document::parse(included) {
+            Ok(json) => json,
+            Err(d) => {
+                diagnostics.push((*d).related(at.clone(), "serverless.yml includes the file here"));
+                return None;
+            }
+        };
+        let node = if key.is_empty() {
+            Some(&json)
+        } else {
+            key.split('.').try_fold(&json, |node, k| node.get(k))
+        };
+        match node {
+            Some(definition) => Some(self.inline(definition)),
+            None => {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::TemplateDefinition,
+                        format!("{} has no `{key}`", included.path().display()),
+                    )
+                    .at(at.clone())
+                    .label("the definition is included from here"),
+                );
+                None
+            }
+        }
+    }
+
     /// A definition file (`DefinitionUri`): JSON or YAML by its extension, placeholders
     /// substituted as CloudFormation does.
     fn file(
@@ -846,4 +927,31 @@ fn serverless_logical_id(name: &str) -> String {
 /// The name of a state machine in lowerCamelCase, as a workflow name.
 pub fn workflow_name(name: &str) -> String {
     name.to_lower_camel_case()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serverless_file_variables() {
+        assert_eq!(file_variable("${file(sm.yml)}"), Some(("sm.yml", "")));
+        assert_eq!(
+            file_variable("${file(./states/all.yml):checkout.definition}"),
+            Some(("./states/all.yml", "checkout.definition"))
+        );
+        assert_eq!(file_variable("${self:custom.x}"), None);
+        assert_eq!(file_variable("${file(${opt:stage}.yml)}"), None);
+    }
+
+    #[test]
+    fn cdk_hashes_and_suffixes_leave_the_function_name() {
+        assert_eq!(function_name("CheckInventoryFunction"), "checkInventory");
+        assert_eq!(function_name("CheckInventoryFn3A4B5C6D"), "checkInventory");
+        assert_eq!(function_name("ABCDEF12"), "abcdef12");
+        assert_eq!(
+            serverless_logical_id("hello-world"),
+            "HelloDashworldLambdaFunction"
+        );
+    }
 }
