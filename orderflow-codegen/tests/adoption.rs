@@ -204,3 +204,52 @@ fn run_and_graph_read_a_sam_template() {
         "{mermaid}"
     );
 }
+
+/// Bad input never panics: every corpus file, cut at many places, is parsed, searched for state
+/// machines, and those are checked (an error is fine, a panic is not).
+#[test]
+fn truncated_corpus_files_never_panic() {
+    use orderflow_model::source::SourceFile;
+    use orderflow_model::template;
+    use orderflow_model::workflow::WorkflowSources;
+
+    let mut files = Vec::new();
+    let mut stack = vec![repo_root().join("tests/adoption/corpus")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("readable").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "json" || e == "yaml" || e == "yml")
+            {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 40);
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let cuts = (0..text.len()).step_by(text.len() / 60 + 1);
+        for cut in cuts.filter(|c| text.is_char_boundary(*c)) {
+            let file = SourceFile::new(&path, &text[..cut]);
+            let Ok(json) = orderflow_model::document::parse(&file) else {
+                continue;
+            };
+            let mut read = |_: &Path| Err("not read in this test".to_string());
+            let machines = match template::kind_of(&json) {
+                template::DocumentKind::Template => {
+                    template::machines_in_template(&file, &json, &mut read)
+                }
+                template::DocumentKind::Serverless => {
+                    template::machines_in_serverless(&file, &json, &mut read)
+                }
+                _ => Vec::new(),
+            };
+            for machine in machines {
+                let _ = orderflow_model::analyze(&WorkflowSources::embedded(machine));
+            }
+        }
+    }
+}
