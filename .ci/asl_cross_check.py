@@ -67,6 +67,29 @@ for case in sorted((root / "tests" / "corpus").iterdir()):
 
 print(f"asl-validator rejects {rejected} corpus workflows; orderflow rejects {agreed} of them")
 print(f"orderflow alone rejects {only_orderflow} more (data flow, schemas, rules asl-validator lacks)")
+
+# The adoption corpus's lone ASL files (JSON and YAML), as asl-validator reads them: every one it
+# rejects, orderflow rejects too; and the cases the corpus calls valid, asl-validator accepts.
+adoption = root / "tests" / "adoption" / "corpus"
+cases = {c["case"]: c for c in json.loads((adoption / "cases.json").read_text())}
+lone = 0
+for name, case in sorted(cases.items()):
+    if case["form"] not in ("asl-json", "asl-yaml"):
+        continue
+    for path in sorted((adoption / name).iterdir()):
+        flag = {".json": "--json-path", ".yaml": "--yaml-path", ".yml": "--yaml-path"}.get(path.suffix)
+        if flag is None:
+            continue
+        lone += 1
+        valid_for_validator = subprocess.run(
+            [validator, flag, str(path), "--silent"], capture_output=True, text=True
+        ).returncode == 0
+        errors = orderflow_errors(path)
+        if not valid_for_validator and not errors:
+            failures.append(f"{path.relative_to(root)}: asl-validator rejects it, orderflow reports no error")
+        if case["verdict"] == "valid" and not valid_for_validator:
+            failures.append(f"{path.relative_to(root)}: a valid adoption case asl-validator rejects")
+print(f"adoption corpus: {lone} lone ASL files compared with asl-validator")
 if failures:
     print("\n".join(failures))
     sys.exit(1)
