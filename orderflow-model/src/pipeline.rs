@@ -787,6 +787,123 @@ mod tests {
         assert_eq!(not_json[0].code, Code::JsonSyntax);
     }
 
+    /// Two functions: `priceBook` typed (its input requires `currency`, which nothing passes),
+    /// `lookupBook` without schemas, and no execution input schema.
+    fn gradual_folder() -> WorkflowSources {
+        let mut sources = WorkflowSources::new("shop");
+        sources.insert(
+            "workflow.asl.json",
+            r#"{"StartAt": "Lookup", "States": {
+                "Lookup": {"Type": "Task", "Resource": "${LookupBookFunctionArn}", "ResultPath": "$.book", "Next": "Price"},
+                "Price": {"Type": "Task", "Resource": "${PriceBookFunctionArn}",
+                          "Parameters": {"title.$": "$.book.title"}, "Next": "Pick"},
+                "Pick": {"Type": "Choice", "Choices": [{"Variable": "$.total", "NumericGreaterThan": 0, "Next": "Done"}]},
+                "Done": {"Type": "Succeed"}}}"#,
+        );
+        sources.insert(
+            "schemas/priceBook.input.json",
+            r#"{"type": "object", "properties": {"title": {"type": "string"}, "currency": {"type": "string"}},
+                "required": ["title", "currency"]}"#,
+        );
+        sources.insert(
+            "schemas/priceBook.output.json",
+            r#"{"type": "object", "properties": {"total": {"type": "number"}}, "required": ["total"]}"#,
+        );
+        sources
+    }
+
+    fn codes_of(analysis: &Analysis) -> Vec<&'static str> {
+        analysis
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect()
+    }
+
+    /// Gradual typing: the typed function is checked wherever the types reach, the untyped one
+    /// and the missing execution input raise nothing but one note naming them.
+    #[test]
+    fn typed_functions_are_checked_and_untyped_ones_only_noted() {
+        let analysis = analyze(&gradual_folder());
+        let mut codes = codes_of(&analysis);
+        codes.sort_unstable();
+        assert_eq!(
+            codes,
+            ["E0301", "N0206", "W0118"],
+            "{:?}",
+            analysis.diagnostics
+        );
+        let note = analysis
+            .diagnostics
+            .iter()
+            .find(|d| d.code == Code::UntypedFunctions)
+            .map(|d| d.message.clone())
+            .unwrap_or_default();
+        assert!(
+            note.ends_with("`lookupBook` and the execution input"),
+            "{note}"
+        );
+        let workflow = analysis.workflow.expect("a model");
+        assert!(workflow.execution_input.is_none());
+        assert_eq!(
+            workflow.untyped_functions.iter().collect::<Vec<_>>(),
+            ["lookupBook"]
+        );
+    }
+
+    /// `strict` (orderflow.json or `--strict`) makes every missing schema an error: the
+    /// execution input's (E0002) and the untyped function's (E0116, which names its files).
+    #[test]
+    fn strict_requires_every_schema() {
+        let mut flagged = gradual_folder();
+        flagged.strict = true;
+        let mut in_manifest = gradual_folder();
+        in_manifest.insert("orderflow.json", r#"{"strict": true}"#);
+        for sources in [flagged, in_manifest] {
+            let analysis = analyze(&sources);
+            let mut codes = codes_of(&analysis);
+            codes.sort_unstable();
+            assert_eq!(codes, ["E0002", "E0116"], "{:?}", analysis.diagnostics);
+            assert!(
+                analysis.workflow.is_none(),
+                "no model without the execution input"
+            );
+        }
+    }
+
+    /// `allow` in orderflow.json and `--allow` silence warnings and notes; an error code or an
+    /// unknown one there is itself reported.
+    #[test]
+    fn allowed_codes_are_not_reported() {
+        let mut sources = gradual_folder();
+        sources.insert("orderflow.json", r#"{"allow": ["W0118", "N0206"]}"#);
+        assert_eq!(codes_of(&analyze(&sources)), ["E0301"]);
+
+        let mut sources = gradual_folder();
+        sources.allow.insert(Code::ChoiceWithoutDefault);
+        let mut codes = codes_of(&analyze(&sources));
+        codes.sort_unstable();
+        assert_eq!(codes, ["E0301", "N0206"]);
+
+        let mut sources = gradual_folder();
+        sources.insert("orderflow.json", r#"{"allow": ["E0301", "W9999"]}"#);
+        let analysis = analyze(&sources);
+        let manifest_errors: Vec<&str> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::ManifestInvalid)
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            manifest_errors,
+            [
+                "`E0301` is an error; only warnings and notes can be allowed",
+                "`W9999` is no orderflow diagnostic code"
+            ]
+        );
+        assert!(codes_of(&analysis).contains(&"E0301"), "errors stay");
+    }
+
     #[test]
     fn a_folder_without_workflow_asl_json_names_the_definitions_it_holds() {
         let dir = tempfile::tempdir().expect("temp dir");
