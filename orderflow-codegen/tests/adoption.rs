@@ -253,3 +253,43 @@ fn truncated_corpus_files_never_panic() {
         }
     }
 }
+
+/// `--allow` takes warning and note codes only; `--strict` turns untyped functions into errors.
+#[test]
+fn allow_and_strict_on_the_command_line() {
+    let bin = env!("CARGO_BIN_EXE_orderflow-codegen");
+    let case = "tests/adoption/corpus/cdk-template-jsonata-lambda-invoke";
+    let run = |args: &[&str]| {
+        let out = Command::new(bin)
+            .current_dir(repo_root())
+            .args(["check", "--format", "short", case])
+            .args(args)
+            .output()
+            .expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, plain) = run(&[]);
+    assert_eq!(code, Some(0), "{plain}");
+    assert!(
+        plain.contains("warning[W0118]") && plain.contains("note[N0206]"),
+        "{plain}"
+    );
+
+    let (code, allowed) = run(&["--allow", "W0118", "--allow", "N0206"]);
+    assert_eq!(code, Some(0), "{allowed}");
+    assert!(
+        !allowed.contains("[W0118]") && !allowed.contains("[N0206]"),
+        "{allowed}"
+    );
+
+    let (code, refused) = run(&["--allow", "E0104"]);
+    assert_eq!(code, Some(2), "{refused}");
+    assert!(refused.contains("E0104 is an error"), "{refused}");
+
+    let (code, strict) = run(&["--strict"]);
+    assert_eq!(code, Some(1), "{strict}");
+    assert!(strict.contains("error[E0002]"), "{strict}");
+}
