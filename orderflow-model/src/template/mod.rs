@@ -500,13 +500,15 @@ impl Context<'_> {
 
     /// `Fn::Sub` text names resources by `${LogicalId}` and `${LogicalId.Attribute}`: those
     /// naming a function of the template stand for it.
+    /// Every one is filled in by CloudFormation (a parameter, a resource, a pseudo parameter),
+    /// so none is left as written.
     fn sub_references(&mut self, text: &str) {
         for name in placeholder_names(text) {
             let id = name.split('.').next().unwrap_or(name);
             if let Some(function) = self.function_by_id(id) {
                 self.placeholders.insert(name.to_string(), function);
-                self.known.insert(name.to_string());
             }
+            self.known.insert(name.to_string());
         }
     }
 
@@ -952,6 +954,50 @@ mod tests {
         assert_eq!(
             serverless_logical_id("hello-world"),
             "HelloDashworldLambdaFunction"
+        );
+    }
+
+    fn machines(template: &str) -> Vec<EmbeddedMachine> {
+        let file = SourceFile::new("template.yaml", template);
+        let json = crate::yaml::parse(template).expect("valid YAML");
+        machines_in_template(&file, &json, &mut |_: &Path| Err("no files here".into()))
+    }
+
+    /// `${Name}` in `Fn::Sub` text is always filled in by CloudFormation, while in a plain
+    /// inline `Definition` only `DefinitionSubstitutions` keys are (E0006 for the others).
+    #[test]
+    fn only_placeholders_nothing_fills_are_e0006() {
+        let sub = "Resources:\n  M:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n      Definition:\n        StartAt: A\n        States:\n          A:\n            Type: Task\n            Resource: !Sub arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${FnName}\n            End: true\n";
+        let found = machines(sub);
+        assert!(
+            found[0].diagnostics.is_empty(),
+            "{:?}",
+            found[0].diagnostics
+        );
+
+        let literal = "Resources:\n  M:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionSubstitutions:\n        FnArn: arn:aws:lambda:us-east-1:123456789012:function:f\n      Definition:\n        StartAt: A\n        States:\n          A:\n            Type: Task\n            Resource: ${FunctionArn}\n            End: true\n";
+        let found = machines(literal);
+        let codes: Vec<Code> = found[0].diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::UnmatchedPlaceholder]);
+        let resource = found[0]
+            .definition
+            .as_ref()
+            .and_then(|d| d.pointer("/States/A/Resource"))
+            .and_then(Json::as_str);
+        assert_eq!(resource, Some("${FunctionArn}"));
+
+        // A literal substitution is applied; a function's ARN ties the Task to it.
+        let fixed = literal.replace("${FunctionArn}", "${FnArn}");
+        let found = machines(&fixed);
+        assert!(found[0].diagnostics.is_empty());
+        let resource = found[0]
+            .definition
+            .as_ref()
+            .and_then(|d| d.pointer("/States/A/Resource"))
+            .and_then(Json::as_str);
+        assert_eq!(
+            resource,
+            Some("arn:aws:lambda:us-east-1:123456789012:function:f")
         );
     }
 }
