@@ -890,6 +890,7 @@ impl Context<'_> {
         };
         match parsed {
             Ok(mut json) => {
+                self.typed_bare_placeholders(asl, &mut json);
                 self.substitute(&mut json);
                 Some(json)
             }
@@ -900,6 +901,33 @@ impl Context<'_> {
                 );
                 None
             }
+        }
+    }
+
+    /// In a YAML definition file, an unquoted `TimeoutSeconds: ${Timeout}` whose substitution
+    /// is a number or boolean takes that type: CloudFormation substitutes the file's text
+    /// before parsing it (JSON files get the same through [`neutralize_bare_placeholders`]).
+    fn typed_bare_placeholders(&self, file: &SourceFile, json: &mut Json) {
+        match &mut json.kind {
+            JsonKind::String(text) if file.snippet(json.span) == text.as_str() => {
+                let value = crate::asl::parse::placeholder_name(text)
+                    .and_then(|name| self.values.get(name));
+                if let Some(Ok(value)) = value.map(|v| serde_json::from_str::<serde_json::Value>(v))
+                {
+                    match value {
+                        serde_json::Value::Number(n) => json.kind = JsonKind::Number(n),
+                        serde_json::Value::Bool(b) => json.kind = JsonKind::Bool(b),
+                        _ => {}
+                    }
+                }
+            }
+            JsonKind::Array(items) => items
+                .iter_mut()
+                .for_each(|i| self.typed_bare_placeholders(file, i)),
+            JsonKind::Object(members) => members
+                .iter_mut()
+                .for_each(|m| self.typed_bare_placeholders(file, &mut m.value)),
+            _ => {}
         }
     }
 }
@@ -961,6 +989,22 @@ mod tests {
         let file = SourceFile::new("template.yaml", template);
         let json = crate::yaml::parse(template).expect("valid YAML");
         machines_in_template(&file, &json, &mut |_: &Path| Err("no files here".into()))
+    }
+
+    /// An unquoted `${Timeout}` in a YAML `DefinitionUri` file is the number it is replaced by;
+    /// a quoted one stays a string, as CloudFormation's textual substitution makes it.
+    #[test]
+    fn bare_placeholders_in_a_yaml_definition_file_take_their_type() {
+        let template = "Resources:\n  M:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: sm.asl.yaml\n      DefinitionSubstitutions:\n        Timeout: 300\n";
+        let definition = "StartAt: A\nStates:\n  A:\n    Type: Wait\n    Seconds: ${Timeout}\n    Next: B\n  B:\n    Type: Pass\n    Result: '${Timeout}'\n    End: true\n";
+        let file = SourceFile::new("template.yaml", template);
+        let json = crate::yaml::parse(template).expect("valid YAML");
+        let found = machines_in_template(&file, &json, &mut |p: &Path| {
+            Ok(SourceFile::new(p, definition))
+        });
+        let tree = found[0].definition.as_ref().expect("read").to_value();
+        assert_eq!(tree["States"]["A"]["Seconds"], serde_json::json!(300));
+        assert_eq!(tree["States"]["B"]["Result"], serde_json::json!("300"));
     }
 
     /// `${Name}` in `Fn::Sub` text is always filled in by CloudFormation, while in a plain
