@@ -409,15 +409,18 @@ impl FilterParser<'_> {
             _ => {
                 let word: String = rest
                     .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '_'))
                     .collect();
                 if word.is_empty() {
                     return Err(format!("unexpected `{first}` in a filter"));
                 }
                 self.pos += word.len();
-                serde_json::from_str(&word)
-                    .map(Operand::Literal)
-                    .map_err(|_| format!("`{word}` is not a filter operand"))
+                // An unquoted word (`@.lang == es`) is no JSON, but Step Functions accepts it
+                // and compares with the text (deployed AWS samples rely on it), so it is read
+                // as a string rather than refused.
+                Ok(Operand::Literal(
+                    serde_json::from_str(&word).unwrap_or(Value::String(word)),
+                ))
             }
         }
     }
@@ -1550,6 +1553,31 @@ mod tests {
         Filter::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))
     }
 
+    /// `@.TargetLanguageCode==es`, as an AWS sample writes it: the unquoted word is the string
+    /// `"es"` (Step Functions compares with the text), not a refused path.
+    #[test]
+    fn an_unquoted_filter_word_is_a_string() {
+        let f = filter("@.TargetLanguageCode==es");
+        assert!(matches!(
+            &f.expr,
+            FilterExpr::Compare(_, Relation::Eq, right)
+                if matches!(&**right, Operand::Literal(v) if v == &serde_json::json!("es"))
+        ));
+        let f = filter("@.status == subject_completed");
+        assert!(matches!(
+            &f.expr,
+            FilterExpr::Compare(_, Relation::Eq, right)
+                if matches!(&**right, Operand::Literal(v) if v == &serde_json::json!("subject_completed"))
+        ));
+        // Numbers and keywords keep their JSON meaning.
+        let f = filter("@.n == 10");
+        assert!(matches!(
+            &f.expr,
+            FilterExpr::Compare(_, Relation::Eq, right)
+                if matches!(&**right, Operand::Literal(v) if v == &serde_json::json!(10))
+        ));
+    }
+
     #[test]
     fn filters_are_parsed_into_the_tree_the_executor_evaluates() {
         let Segment::Filter(f) = &ok("$.items[?(@.price < 10 && !(@.tags size 0))]").segments[1]
@@ -1583,7 +1611,6 @@ mod tests {
             ("$[?($.a == 1)]", 4, "whole document"),
             ("$[?(@.a in [1 2])]", 11, "expected `,` or `]`"),
             ("$[?(/x/)]", 4, "needs `=~`"),
-            ("$[?(@.a == nope)]", 11, "`nope` is not a filter operand"),
         ];
         for (text, offset, message) in cases {
             let e = parse_path(text).expect_err(text);
