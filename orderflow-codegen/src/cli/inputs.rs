@@ -151,7 +151,13 @@ impl Finder {
         let file = SourceFile::new(path, text);
         let json = match orderflow_model::document::parse(&file) {
             Ok(json) => json,
-            Err(_) if !given && !is_definition_name(name) => return Ok(false),
+            // Not ours, unless it declares a state machine: then its syntax error is reported,
+            // not skipped in silence.
+            Err(_)
+                if !given && !is_definition_name(name) && !declares_state_machine(file.text()) =>
+            {
+                return Ok(false);
+            }
             // Reported by the check, at the place it stops.
             Err(_) => {
                 self.lone.insert(
@@ -274,6 +280,20 @@ fn is_candidate(name: &str) -> bool {
             lower.as_str(),
             "package.json" | "package-lock.json" | "tsconfig.json" | "cdk.json" | "tree.json"
         )
+}
+
+/// Text that only a file holding a state machine has (to report a template that does not parse
+/// instead of skipping it).
+fn declares_state_machine(text: &str) -> bool {
+    [
+        "AWS::Serverless::StateMachine",
+        "AWS::StepFunctions::StateMachine",
+        "stateMachines",
+        "\"StartAt\"",
+        "StartAt:",
+    ]
+    .iter()
+    .any(|marker| text.contains(marker))
 }
 
 /// A name only a state machine definition has.

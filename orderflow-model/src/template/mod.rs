@@ -645,7 +645,7 @@ impl Context<'_> {
             return;
         }
         match &mut json.kind {
-            JsonKind::String(s) if s.contains("${") => {
+            JsonKind::String(s) if s.contains("${") || s.contains("#{AWS::") => {
                 if let Some(p) = crate::asl::parse::placeholder_name(s) {
                     if self.placeholders.contains_key(p) {
                         return;
@@ -662,6 +662,15 @@ impl Context<'_> {
     }
 
     fn substituted(&self, s: &str) -> String {
+        // serverless-pseudo-parameters' `#{AWS::Region}` is `${AWS::Region}`, as
+        // serverless-step-functions rewrites it.
+        let rewritten;
+        let s = if self.serverless_root.is_some() && s.contains("#{AWS::") {
+            rewritten = s.replace("#{AWS::", "${AWS::");
+            rewritten.as_str()
+        } else {
+            s
+        };
         let mut out = String::with_capacity(s.len());
         let mut rest = s;
         while let Some(start) = rest.find("${") {

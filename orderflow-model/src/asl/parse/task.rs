@@ -55,10 +55,12 @@ impl FunctionCatalog {
     /// The function name a placeholder spells: `CheckInventoryFunctionArn` → `checkInventory`,
     /// `CheckPriceFnArn` → `checkPrice` (the most specific suffix removed, in lowerCamelCase).
     pub fn placeholder_stem(placeholder: &str) -> String {
-        Self::placeholder_stems(placeholder)
+        // `ProcessLambdaARN`, `notify_function_arn`: the suffixes are matched in UpperCamelCase.
+        let camel = heck::ToUpperCamelCase::to_upper_camel_case(placeholder);
+        Self::placeholder_stems(&camel)
             .first()
             .copied()
-            .unwrap_or(placeholder)
+            .unwrap_or(&camel)
             .to_lower_camel_case()
     }
 
@@ -107,6 +109,7 @@ const PLACEHOLDER_SUFFIXES: &[&str] = &[
     "LambdaArn",
     "FnArn",
     "Function",
+    "Lambda",
     "Fn",
     "Arn",
 ];
@@ -543,7 +546,7 @@ fn substitute_placeholders(text: &str) -> (String, bool) {
 
 /// `arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]` → (NAME, QUALIFIER).
 pub fn lambda_arn(text: &str) -> Option<(String, Option<String>)> {
-    let parts: Vec<&str> = text.split(':').collect();
+    let parts = arn_parts(text);
     if parts.len() < 7
         || parts.len() > 8
         || parts[0] != "arn"
@@ -557,6 +560,27 @@ pub fn lambda_arn(text: &str) -> Option<(String, Option<String>)> {
     Some((parts[6].to_string(), parts.get(7).map(|q| (*q).to_string())))
 }
 
+/// The `:`-separated parts of an ARN, a `${…}` placeholder counting as one piece of text
+/// (`function:${self:service}-${opt:stage}-notify` names one function).
+fn arn_parts(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '{' if text[..i].ends_with('$') => depth += 1,
+            '}' if depth > 0 => depth -= 1,
+            ':' if depth == 0 => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
 /// A `FunctionName` as Lambda's Invoke API reads it: a function name (`my-function`), a name
 /// with a version or alias (`my-function:live`), a partial ARN (`123456789012:function:my-function`,
 /// optionally with `:live`) or a function ARN ([`lambda_arn`]) → (NAME, QUALIFIER).
@@ -564,7 +588,7 @@ pub fn lambda_function_name(text: &str) -> Option<(String, Option<String>)> {
     if text.starts_with("arn:") {
         return lambda_arn(text);
     }
-    let parts: Vec<&str> = text.split(':').collect();
+    let parts = arn_parts(text);
     let (name, qualifier) = match parts.as_slice() {
         [name] => (*name, None),
         [name, qualifier] => (*name, Some(*qualifier)),

@@ -180,7 +180,33 @@ fn placeholder_spellings_name_the_function() {
         FunctionCatalog::placeholder_stem("CheckPriceFnArn"),
         "checkPrice"
     );
+    // Spelt as teams spell them (found on real workflows): the same function whatever the case.
+    for (placeholder, stem) in [
+        ("ProcessLambdaArn", "process"),
+        ("ProcessLambdaARN", "process"),
+        ("notify_function_arn", "notify"),
+        ("ValidateLambda", "validate"),
+        ("CheckInventoryFunction.Arn", "checkInventory"),
+    ] {
+        assert_eq!(FunctionCatalog::placeholder_stem(placeholder), stem);
+    }
     assert_eq!(catalog.resolve_placeholder("Arn"), None);
+}
+
+/// A `${…}` inside an ARN is one piece of text, `:`s and all (serverless.yml's
+/// `${opt:stage}`).
+#[test]
+fn placeholders_inside_an_arn_hold_their_colons() {
+    assert_eq!(
+        super::task::lambda_arn(
+            "arn:aws:lambda:us-east-1:123456789012:function:${self:service}-${opt:stage}-notify"
+        ),
+        Some(("${self:service}-${opt:stage}-notify".to_string(), None))
+    );
+    assert_eq!(
+        super::task::lambda_arn("arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:f:live"),
+        Some(("f".to_string(), Some("live".to_string())))
+    );
 }
 
 /// Every form Lambda's Invoke accepts in `FunctionName`; a partial ARN was read as a
