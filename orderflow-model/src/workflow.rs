@@ -23,6 +23,30 @@ pub const MANIFEST_FILE: &str = "orderflow.json";
 pub(crate) const EXECUTION_INPUT: &str = "execution";
 /// Definitions larger than this are refused before parsing (AWS's own limit is 1 MB).
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// What the name of a state machine definition file ends with (`order.asl.yaml`).
+pub const DEFINITION_SUFFIXES: [&str; 3] = [".asl.json", ".asl.yaml", ".asl.yml"];
+
+/// Whether `name` is a state machine definition's file name (`order.asl.json`).
+pub fn is_definition_name(name: &str) -> bool {
+    DEFINITION_SUFFIXES
+        .iter()
+        .any(|suffix| name.len() > suffix.len() && name.ends_with(suffix))
+}
+
+/// A file's text, refusing files larger than [`MAX_FILE_BYTES`] before reading them.
+///
+/// # Errors
+///
+/// The file cannot be read, or is too large.
+pub fn read_limited(path: &Path) -> std::io::Result<String> {
+    let size = std::fs::metadata(path)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "the file is {size} bytes; the limit is {MAX_FILE_BYTES}"
+        )));
+    }
+    std::fs::read_to_string(path)
+}
 
 /// The files of one workflow folder, as read.
 #[derive(Debug, Clone)]
@@ -90,18 +114,12 @@ impl WorkflowSources {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let stem = [
-            ".asl.json",
-            ".asl.yaml",
-            ".asl.yml",
-            ".json",
-            ".yaml",
-            ".yml",
-        ]
-        .iter()
-        .find_map(|ext| file_name.strip_suffix(ext))
-        .unwrap_or(&file_name)
-        .to_string();
+        let stem = DEFINITION_SUFFIXES
+            .iter()
+            .chain(&[".json", ".yaml", ".yml"])
+            .find_map(|ext| file_name.strip_suffix(ext))
+            .unwrap_or(&file_name)
+            .to_string();
         let mut sources = WorkflowSources::new(path.parent().unwrap_or_else(|| Path::new(".")));
         sources.name = stem;
         sources.asl = Some(SourceFile::new(path, text));
@@ -224,17 +242,7 @@ impl WorkflowSources {
     }
 
     fn read_file(&mut self, path: &Path, relative: &str) {
-        let result = std::fs::metadata(path).and_then(|m| {
-            if m.len() > MAX_FILE_BYTES {
-                Err(std::io::Error::other(format!(
-                    "the file is {} bytes; the limit is {MAX_FILE_BYTES}",
-                    m.len()
-                )))
-            } else {
-                std::fs::read_to_string(path)
-            }
-        });
-        match result {
+        match read_limited(path) {
             Ok(text) => self.insert(relative, text),
             Err(e) => self.read_errors.push(Diagnostic::new(
                 Code::MissingFile,
@@ -255,11 +263,7 @@ impl WorkflowSources {
 /// A state machine definition at the top of the folder under another name than
 /// [`ASL_FILE`] (`*.asl.json`, `*.asl.yaml`, `*.asl.yml`).
 fn is_other_definition(relative: &str) -> bool {
-    relative != ASL_FILE
-        && !relative.contains('/')
-        && [".asl.json", ".asl.yaml", ".asl.yml"]
-            .iter()
-            .any(|suffix| relative.len() > suffix.len() && relative.ends_with(suffix))
+    relative != ASL_FILE && !relative.contains('/') && is_definition_name(relative)
 }
 
 /// A Lambda function of the workflow.

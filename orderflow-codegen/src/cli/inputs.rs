@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use orderflow_model::diagnostic::Code;
 use orderflow_model::source::SourceFile;
 use orderflow_model::template::{self, DocumentKind};
-use orderflow_model::workflow::{ASL_FILE, MANIFEST_FILE, MAX_FILE_BYTES, WorkflowSources};
+use orderflow_model::workflow::{
+    ASL_FILE, MANIFEST_FILE, WorkflowSources, is_definition_name, read_limited,
+};
 use orderflow_model::yaml::Booleans;
 
 /// One state machine to check, and how it was found.
@@ -296,27 +298,14 @@ fn declares_state_machine(text: &str) -> bool {
     .any(|marker| text.contains(marker))
 }
 
-/// A name only a state machine definition has.
-fn is_definition_name(name: &str) -> bool {
-    [".asl.json", ".asl.yaml", ".asl.yml"]
-        .iter()
-        .any(|e| name.ends_with(e))
-}
-
-/// A file's text, refusing files larger than the definitions limit; the error names the file.
+/// A file's text ([`read_limited`]); the error names the file.
 fn read(path: &Path) -> Result<String, String> {
     read_text(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-/// A file's text, refusing files larger than the definitions limit; the error says why only.
+/// A file's text ([`read_limited`]); the error says why only (the caller names the file).
 fn read_text(path: &Path) -> Result<String, String> {
-    let size = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(format!(
-            "the file is {size} bytes; the limit is {MAX_FILE_BYTES}"
-        ));
-    }
-    std::fs::read_to_string(path).map_err(|e| e.to_string())
+    read_limited(path).map_err(|e| e.to_string())
 }
 
 /// `a/./b/../c` → `a/c`, for comparing paths that name the same file.
