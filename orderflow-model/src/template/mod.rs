@@ -17,7 +17,7 @@ use std::sync::Arc;
 use heck::ToLowerCamelCase;
 
 use crate::diagnostic::{Code, Diagnostic, Location};
-use crate::json::{Json, JsonKind, Span, push_pointer};
+use crate::json::{Json, JsonKind, push_pointer};
 use crate::source::SourceFile;
 use text::{MappedText, neutralize_bare_placeholders};
 
@@ -228,11 +228,7 @@ pub fn machines_in_template(
             let at = Location::new(file, push_pointer(&pointer, "DefinitionUri"), d.value.span);
             match d.value.as_str().filter(|u| !u.starts_with("s3://")) {
                 Some(uri) => {
-                    let path = file
-                        .path()
-                        .parent()
-                        .unwrap_or_else(|| Path::new(""))
-                        .join(uri);
+                    let path = beside(file, uri);
                     match read(&path) {
                         Ok(asl) => {
                             machine.definition = context.file(&asl, &at, &mut machine.diagnostics);
@@ -337,17 +333,29 @@ fn unmatched_placeholders(
     }
 }
 
+/// `relative` (a `DefinitionUri`, a `${file(…)}`) as a path from the folder of `file`, the
+/// template that names it.
+fn beside(file: &SourceFile, relative: &str) -> PathBuf {
+    file.path()
+        .parent()
+        .unwrap_or_else(|| Path::new(""))
+        .join(relative)
+}
+
+/// Each `${…}` in `text`: its byte range (from `$` to `}`) and the name inside.
+fn placeholders(text: &str) -> impl Iterator<Item = (std::ops::Range<usize>, &str)> {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let start = from + text.get(from..)?.find("${")?;
+        let end = start + 2 + text[start + 2..].find('}')?;
+        from = end + 1;
+        Some((start..end + 1, &text[start + 2..end]))
+    })
+}
+
 /// The names of the `${…}`s in `text`.
-fn placeholder_names(text: &str) -> Vec<&str> {
-    let mut names = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else { break };
-        names.push(&after[..end]);
-        rest = &after[end + 1..];
-    }
-    names
+fn placeholder_names(text: &str) -> impl Iterator<Item = &str> {
+    placeholders(text).map(|(_, name)| name)
 }
 
 /// A definition in S3: nothing to read locally.
@@ -407,11 +415,7 @@ pub fn machines_in_serverless(
             Some(d) if d.value.as_str().and_then(file_variable).is_some() => {
                 let at = Location::new(file, push_pointer(&pointer, "definition"), d.value.span);
                 let (path, key) = d.value.as_str().and_then(file_variable).unwrap_or_default();
-                let path = file
-                    .path()
-                    .parent()
-                    .unwrap_or_else(|| Path::new(""))
-                    .join(path);
+                let path = beside(file, path);
                 match read(&path) {
                     Ok(included) => {
                         machine.definition =
@@ -672,26 +676,15 @@ impl Context<'_> {
             s
         };
         let mut out = String::with_capacity(s.len());
-        let mut rest = s;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            let Some(end) = after.find('}') else {
-                out.push_str(&rest[start..]);
-                return out;
-            };
-            let name = &after[..end];
-            match self.value_of(name) {
-                Some(v) => out.push_str(&v),
-                None => {
-                    out.push_str("${");
-                    out.push_str(name);
-                    out.push('}');
-                }
+        let mut copied = 0;
+        for (range, name) in placeholders(s) {
+            if let Some(value) = self.value_of(name) {
+                out.push_str(&s[copied..range.start]);
+                out.push_str(&value);
+                copied = range.end;
             }
-            rest = &after[end + 1..];
         }
-        out.push_str(rest);
+        out.push_str(&s[copied..]);
         out
     }
 
@@ -765,7 +758,7 @@ impl Context<'_> {
                 Some(json)
             }
             Err(e) => {
-                let span = text_span(&text, e.span);
+                let span = text.origin(e.span);
                 diagnostics.push(
                     Diagnostic::new(
                         Code::JsonSyntax,
@@ -939,16 +932,6 @@ impl Context<'_> {
             _ => {}
         }
     }
-}
-
-/// The template span of `span` in the assembled text.
-fn text_span(text: &MappedText, span: Span) -> Span {
-    let mut probe = Json {
-        span,
-        kind: JsonKind::Null,
-    };
-    text.relocate(&mut probe);
-    probe.span
 }
 
 /// The logical id the Serverless Framework gives function `name`: `hello-world` →

@@ -40,7 +40,7 @@ impl MappedText {
     }
 
     /// The template span of the text's bytes `span`.
-    fn origin(&self, span: Span) -> Span {
+    pub fn origin(&self, span: Span) -> Span {
         let start = self
             .origins
             .get(span.start as usize)
