@@ -156,16 +156,22 @@ pub(crate) fn neutralize_bare_placeholders(
 mod tests {
     use super::*;
 
+    /// The JSON inside the `DefinitionString` of `template` (`json` parsed from it), with its
+    /// spans moved into the template.
+    fn relocated(file: &SourceFile, json: &Json) -> Json {
+        let value = json.get("DefinitionString").expect("present");
+        let mut text = MappedText::default();
+        text.push_string(value.as_str().unwrap_or(""), file, value.span);
+        let mut inner = crate::json::parse(&text.text).expect("valid JSON inside");
+        text.relocate(&mut inner);
+        inner
+    }
+
     #[test]
     fn a_json_string_literal_maps_back_through_its_escapes() {
         let template = r#"{"DefinitionString": "{\"StartAt\": \"A\",\n \"x\": \"\u00e9\"}"}"#;
         let file = SourceFile::new("t.json", template);
-        let json = crate::json::parse(template).expect("valid JSON");
-        let value = json.get("DefinitionString").expect("present");
-        let mut text = MappedText::default();
-        text.push_string(value.as_str().unwrap_or(""), &file, value.span);
-        let mut inner = crate::json::parse(&text.text).expect("valid JSON inside");
-        text.relocate(&mut inner);
+        let inner = relocated(&file, &crate::json::parse(template).expect("valid JSON"));
         let start_at = inner.get("StartAt").expect("present");
         assert_eq!(file.snippet(start_at.span), "\\\"A\\\"");
         let x = inner.get("x").expect("present");
@@ -176,12 +182,7 @@ mod tests {
     fn a_yaml_block_scalar_maps_back_past_its_indentation() {
         let template = "DefinitionString: |-\n    {\n      \"StartAt\": \"A\"\n    }\n";
         let file = SourceFile::new("t.yaml", template);
-        let json = crate::yaml::parse(template).expect("valid YAML");
-        let value = json.get("DefinitionString").expect("present");
-        let mut text = MappedText::default();
-        text.push_string(value.as_str().unwrap_or(""), &file, value.span);
-        let mut inner = crate::json::parse(&text.text).expect("valid JSON inside");
-        text.relocate(&mut inner);
+        let inner = relocated(&file, &crate::yaml::parse(template).expect("valid YAML"));
         let start_at = inner.get("StartAt").expect("present");
         assert_eq!(file.snippet(start_at.span), "\"A\"");
         assert_eq!(file.line_col(start_at.span.start), (3, 18));
