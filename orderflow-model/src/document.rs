@@ -36,7 +36,14 @@ impl Format {
 pub fn parse(file: &Arc<SourceFile>) -> Result<Json, Box<Diagnostic>> {
     let parsed = match Format::of(file.path()) {
         Format::Json => crate::json::parse(file.text()),
+        #[cfg(feature = "yaml")]
         Format::Yaml => crate::yaml::parse(file.text()),
+        // Without the `yaml` feature (the derive macros' build), YAML is not read.
+        #[cfg(not(feature = "yaml"))]
+        Format::Yaml => Err(SyntaxError {
+            span: crate::json::Span::default(),
+            message: "YAML is read only with orderflow-model's `yaml` feature".into(),
+        }),
     };
     parsed.map_err(|e| Box::new(syntax_error(file, e)))
 }

@@ -19,8 +19,10 @@ pub mod shape;
 pub mod source;
 pub mod step_error;
 mod suggest;
+#[cfg(feature = "yaml")]
 pub mod template;
 pub mod workflow;
+#[cfg(feature = "yaml")]
 pub mod yaml;
 
 pub use pipeline::{Analysis, DefinitionErrors, analyze, load_state_machine};

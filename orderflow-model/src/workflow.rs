@@ -127,6 +127,7 @@ impl WorkflowSources {
     }
 
     /// A definition a template declares ([`crate::template`]).
+    #[cfg(feature = "yaml")]
     pub fn embedded(machine: crate::template::EmbeddedMachine) -> Self {
         let mut sources = WorkflowSources::new(
             machine
