@@ -198,3 +198,32 @@ fn escaped_refs_resolve_as_the_checker_resolves_them() {
         assert!(module.contains(field), "{field}:\n{module}");
     }
 }
+
+/// Schemas that `$ref` other files (`common.json#/$defs/Book`, and `money.json` outside the
+/// workflow folder) share one generated type per definition: three schemas use `Book` and two
+/// use `Money`, and each is written once, with its description.
+#[test]
+fn definitions_in_shared_files_become_one_shared_type() {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../orderflow-model/tests/fixtures/shared-refs");
+    let sources = WorkflowSources::read_dir(&dir).expect("readable fixture");
+    let analysis = analyze(&sources);
+    assert!(
+        analysis.diagnostics.is_empty(),
+        "{:?}",
+        analysis.diagnostics
+    );
+    let workflow = analysis.workflow.expect("a workflow");
+    let (module, warnings) = orderflow_codegen::generated_module(&workflow, "shared-refs");
+    assert!(warnings.is_empty(), "every $ref resolves: {warnings:?}");
+    for (item, count) in [
+        ("pub struct Book {", 1),
+        ("pub struct Money {", 1),
+        ("pub book: Book,", 2),
+        ("pub price: Money,", 1),
+        ("pub total: Money,", 1),
+        ("/// A book in the catalogue.", 1),
+    ] {
+        assert_eq!(module.matches(item).count(), count, "{item}:\n{module}");
+    }
+}

@@ -21,9 +21,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use orderflow_model::asl::model::{LambdaInvocation, Resource};
-use orderflow_model::json::Json;
 use orderflow_model::schema::SchemaDocument;
-use orderflow_model::source::SourceFile;
 use orderflow_model::workflow::{Workflow, WorkflowSources};
 use orderflow_model::{DefinitionErrors, analyze};
 
@@ -202,22 +200,21 @@ pub struct ContractError {
 
 /// One schema, compiled for validation, with its source for locating failed keywords.
 pub struct Schema {
-    file: Arc<SourceFile>,
-    json: Json,
+    document: SchemaDocument,
     validator: jsonschema::Validator,
 }
 
 impl fmt::Debug for Schema {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Schema")
-            .field("file", &self.file.path())
+            .field("file", &self.document.file.path())
             .finish_non_exhaustive()
     }
 }
 
 impl Schema {
-    /// Compiles a schema the workflow model loaded (meta-valid, `$ref`s resolved within the
-    /// file: nothing is fetched). Formats are not asserted, as `jsonschema` does by default.
+    /// Compiles a schema the workflow model loaded (meta-valid, the files its `$ref`s reach
+    /// embedded: nothing is fetched). Formats are not asserted, as `jsonschema` does by default.
     pub fn new(document: &SchemaDocument) -> Result<Self, ContractError> {
         let validator = jsonschema::options()
             .with_draft(document.draft.to_jsonschema())
@@ -227,15 +224,14 @@ impl Schema {
                 message: e.to_string(),
             })?;
         Ok(Schema {
-            file: Arc::clone(&document.file),
-            json: document.json.clone(),
+            document: document.clone(),
             validator,
         })
     }
 
     /// The schema file.
     pub fn path(&self) -> &Path {
-        self.file.path()
+        self.document.file.path()
     }
 
     /// Whether `value` satisfies the schema.
@@ -255,25 +251,42 @@ impl Schema {
         if self.validator.is_valid(value) {
             return Vec::new();
         }
-        let schema_file = self.file.path().display().to_string();
         let mut seen = Vec::new();
         for error in self.validator.iter_errors(value) {
             if seen.len() == MAX_VIOLATIONS_PER_VALUE {
                 break;
             }
-            let schema_pointer = error.schema_path().as_str().to_owned();
-            let (line, column) = match self.json.pointer(&schema_pointer) {
-                Some(node) => {
-                    let (line, column) = self.file.line_col(node.span.start);
-                    (Some(line), Some(column))
-                }
-                None => (None, None),
-            };
+            // A keyword of a file the schema `$ref`s is in that file's embedded resource: its
+            // absolute location names it.
+            let schema_pointer = error
+                .absolute_keyword_location()
+                .and_then(|uri| self.document.resolve_ref("", uri.as_str()).ok())
+                .unwrap_or_else(|| error.schema_path().as_str().to_owned());
+            // Reported in the file it was written in.
+            let (schema_file, schema_pointer, line, column) =
+                match self.document.json.pointer(&schema_pointer) {
+                    Some(_) => {
+                        let at = self.document.location(&schema_pointer);
+                        let (line, column) = at.line_col();
+                        (
+                            at.file.path().display().to_string(),
+                            at.pointer,
+                            Some(line),
+                            Some(column),
+                        )
+                    }
+                    None => (
+                        self.path().display().to_string(),
+                        schema_pointer,
+                        None,
+                        None,
+                    ),
+                };
             let violation = ContractViolation {
                 contract,
                 state: state.map(str::to_owned),
                 function: function.map(str::to_owned),
-                schema_file: schema_file.clone(),
+                schema_file,
                 schema_pointer,
                 line,
                 column,
@@ -588,6 +601,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use orderflow_model::source::SourceFile;
 
     fn schema(path: &str, schema: &Value) -> Schema {
         let file = SourceFile::new(
@@ -598,6 +612,40 @@ mod tests {
         let document = orderflow_model::schema::load_schema(&file, &mut out)
             .unwrap_or_else(|| panic!("the schema loads: {out:?}"));
         Schema::new(&document).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A schema that `$ref`s other files validates through them, offline, and a violation of a
+    /// keyword written in the other file is reported there (the model's fixture).
+    #[test]
+    fn a_violation_inside_a_referenced_file_is_reported_in_that_file() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../orderflow-model/tests/fixtures/shared-refs");
+        let contracts = Contracts::load_dir(&dir).unwrap_or_else(|e| panic!("{e:?}"));
+        let Some(output) = contracts
+            .functions
+            .get("priceBook")
+            .and_then(|p| p.output.clone())
+        else {
+            panic!("priceBook has an output schema");
+        };
+        assert!(output.accepts(&json!({"total": {"amount": 3.5, "currency": "EUR"}})));
+        let broken = output.check(
+            &json!({"total": {"amount": 3.5, "currency": "GBP"}}),
+            ContractKind::FunctionOutput,
+            Some("PriceBook"),
+            Some("priceBook"),
+        );
+        assert_eq!(broken.len(), 1, "{broken:?}");
+        assert!(
+            broken[0].schema_file.ends_with("shared-types/money.json"),
+            "{broken:?}"
+        );
+        assert_eq!(broken[0].instance_path, "/total/currency");
+        assert_eq!(
+            broken[0].schema_pointer,
+            "/$defs/Money/properties/currency/enum"
+        );
+        assert_eq!(broken[0].line, Some(9));
     }
 
     fn worker_contracts() -> Contracts {

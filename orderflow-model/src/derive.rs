@@ -20,6 +20,7 @@ use syn::{Data, DeriveInput, Fields, GenericArgument, PathArguments, Type};
 
 use crate::diagnostic::render_short;
 use crate::schema::SchemaDocument;
+use crate::source::{SourceFile, lexical_path, relative_path};
 use crate::workflow::WorkflowSources;
 use crate::{Analysis, analyze};
 
@@ -74,6 +75,22 @@ fn analysis_of(dir: &Path, label: &str) -> Result<Arc<Analysis>, String> {
     for file in read.files() {
         let relative = file.path().strip_prefix(dir).unwrap_or(file.path());
         sources.insert(&relative.to_string_lossy().replace('\\', "/"), file.text());
+    }
+    // Files the schemas `$ref` outside the folder keep their place relative to it.
+    let base = lexical_path(dir);
+    let relabel = |path: &Path| {
+        let relative = relative_path(&base, &lexical_path(path))
+            .map_or_else(|| path.to_path_buf(), PathBuf::from);
+        lexical_path(&Path::new(label).join(relative))
+    };
+    for (path, file) in &read.referenced {
+        let path = relabel(path);
+        sources
+            .referenced
+            .insert(path.clone(), SourceFile::new(path, file.text()));
+    }
+    for (path, why) in &read.refused {
+        sources.refused.insert(relabel(path), why.clone());
     }
     sources.read_errors = read.read_errors;
     let analysis = Arc::new(analyze(&sources));
@@ -206,9 +223,9 @@ fn expand(
     let tracked: Vec<String> = workflow_files(workflow)
         .into_iter()
         .map(|p| {
-            dir.join(p.strip_prefix(label).unwrap_or(&p))
-                .display()
-                .to_string()
+            let relative =
+                relative_path(&lexical_path(label), &p).map_or_else(|| p.clone(), PathBuf::from);
+            lexical_path(&dir.join(relative)).display().to_string()
         })
         .collect();
     Ok(quote! {
@@ -243,6 +260,18 @@ fn workflow_files(workflow: &crate::workflow::Workflow) -> Vec<PathBuf> {
     for f in workflow.functions.values() {
         files.push(f.input.file.path().to_path_buf());
         files.push(f.output.file.path().to_path_buf());
+    }
+    // Files the schemas `$ref`: editing a shared definition recompiles too.
+    let schemas = workflow
+        .functions
+        .values()
+        .flat_map(|f| [&f.input, &f.output])
+        .chain(workflow.execution_input.iter());
+    for linked in schemas.flat_map(|s| s.linked_files()) {
+        let path = linked.path().to_path_buf();
+        if !files.contains(&path) {
+            files.push(path);
+        }
     }
     files
 }
@@ -885,7 +914,7 @@ mod tests {
         ] {
             let included = format!(
                 "include_bytes ! ({:?})",
-                root.join(file).display().to_string()
+                lexical_path(&root.join(file)).display().to_string()
             );
             assert!(out.contains(&included), "{file} is not tracked:\n{out}");
         }
@@ -992,6 +1021,36 @@ mod tests {
         assert!(!right.contains("compile_error"), "{right}");
         // The nested struct must derive the check at the resolved pointer.
         assert!(right.contains(r#""/$defs/from~1to""#), "{right}");
+    }
+
+    /// A property whose schema is in another file (`common.json#/$defs/Book`) is checked
+    /// against that file, the nested struct derives the check at the embedded definition's
+    /// pointer, and editing the shared files recompiles.
+    #[test]
+    fn definitions_in_other_files_are_checked_and_tracked() {
+        let wrong = expand_for(
+            quote! {
+                #[step(workflow = "tests/fixtures/shared-refs", pointer = "/properties/book", function = "priceBook")]
+                struct Book { #[serde(rename = "bookId")] book_id: u32, title: String, price: Money }
+            },
+            Direction::Input,
+        );
+        assert!(wrong.contains("property `bookId` is a string"), "{wrong}");
+        let right = expand_for(
+            quote! {
+                #[step(workflow = "tests/fixtures/shared-refs", function = "priceBook")]
+                struct PriceBook { book: Book, quantity: u32 }
+            },
+            Direction::Input,
+        );
+        assert!(!right.contains("compile_error"), "{right}");
+        assert!(
+            right.contains(r#""/$defs/common.json/$defs/Book""#),
+            "{right}"
+        );
+        for tracked in ["schemas/common.json", "shared-types/money.json"] {
+            assert!(right.contains(tracked), "{tracked}: {right}");
+        }
     }
 
     /// `_base/minimal`'s lookupBook input allows undeclared properties: a struct that denies

@@ -10,7 +10,7 @@ use crate::asl::validate::validate;
 use crate::diagnostic::{Code, Diagnostic, Location, normalize};
 use crate::json::{self, Json, Span};
 use crate::manifest::Manifest;
-use crate::schema::{SchemaDocument, load_schema};
+use crate::schema::{SchemaDocument, SchemaSet};
 use crate::source::SourceFile;
 use crate::suggest;
 use crate::workflow::{
@@ -122,22 +122,40 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
 
     // Schemas, paired by function.
     let mut documents: BTreeMap<String, SchemaDocument> = BTreeMap::new();
+    let mut schema_set = SchemaSet::new(
+        sources
+            .schemas
+            .values()
+            .chain(sources.referenced.values())
+            .cloned(),
+        sources.refused.clone(),
+    );
+    let is_pair = |stem: &str| stem.ends_with(".input") || stem.ends_with(".output");
     for (stem, file) in &sources.schemas {
-        if !(stem.ends_with(".input") || stem.ends_with(".output")) {
+        if is_pair(stem) {
+            if let Some(doc) = schema_set.load(file, diagnostics) {
+                documents.insert(stem.clone(), doc);
+            }
+        }
+    }
+    // Other files in `schemas/` are shared definitions when a schema refers to them.
+    for (stem, file) in &sources.schemas {
+        if !(is_pair(stem) || schema_set.is_referenced(file.path())) {
             diagnostics.push(
                 Diagnostic::new(
                     Code::SchemaOrphan,
                     format!(
-                        "{} is not named <function>.input.json or <function>.output.json",
+                        "{} is not named <function>.input.json or <function>.output.json, \
+                         and no schema refers to it",
                         file.path().display()
                     ),
                 )
-                .at(Location::new(file, "", Span::default())),
+                .at(Location::new(file, "", Span::default()))
+                .help(
+                    "rename it after the function it describes, or `$ref` its definitions from \
+                     the schemas that share them (\"common.json#/$defs/…\")",
+                ),
             );
-            continue;
-        }
-        if let Some(doc) = load_schema(file, diagnostics) {
-            documents.insert(stem.clone(), doc);
         }
     }
     let mut function_names: BTreeSet<String> = sources

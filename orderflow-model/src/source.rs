@@ -56,9 +56,86 @@ impl SourceFile {
     }
 }
 
+/// `a/./b/../c` → `a/c` without looking at the file system: the one spelling of a path, for
+/// telling whether two references name the same file. Leading `..`s are kept.
+pub fn lexical_path(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if out
+                    .components()
+                    .next_back()
+                    .is_some_and(|c| matches!(c, std::path::Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `to` as seen from the folder `from`, both absolute or both relative to one folder, and
+/// without `.` or `..` inside ([`lexical_path`]), with `/`
+/// separators: `../../definitions/x`, or `.` when they are the same folder. `None` when they
+/// share no root (two Windows drives).
+pub fn relative_path(from: &Path, to: &Path) -> Option<String> {
+    fn root(p: &Path) -> Vec<std::path::Component<'_>> {
+        p.components()
+            .take_while(|c| {
+                matches!(
+                    c,
+                    std::path::Component::Prefix(_) | std::path::Component::RootDir
+                )
+            })
+            .collect()
+    }
+    if root(from) != root(to) {
+        return None;
+    }
+    let mut from_parts = from.components().peekable();
+    let mut to_parts = to.components().peekable();
+    while from_parts.peek().is_some() && from_parts.peek() == to_parts.peek() {
+        from_parts.next();
+        to_parts.next();
+    }
+    let mut parts: Vec<String> = from_parts.map(|_| "..".to_owned()).collect();
+    parts.extend(to_parts.map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    if parts.is_empty() {
+        return Some(".".to_owned());
+    }
+    Some(parts.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lexical_paths_resolve_dots_and_keep_leading_parents() {
+        let norm = |p: &str| lexical_path(Path::new(p)).display().to_string();
+        assert_eq!(norm("a/./b/../c.json"), "a/c.json");
+        assert_eq!(norm("../x/../y.json"), "../y.json");
+        assert_eq!(norm("a/../../b"), "../b");
+        assert_eq!(norm("/r/a/../b"), "/r/b");
+    }
+
+    #[test]
+    fn relative_paths_between_folders() {
+        let rel = |a: &str, b: &str| relative_path(Path::new(a), Path::new(b));
+        assert_eq!(
+            rel("d/schemas", "d/schemas/c.json").as_deref(),
+            Some("c.json")
+        );
+        assert_eq!(
+            rel("d/schemas", "shared/b.json").as_deref(),
+            Some("../../shared/b.json")
+        );
+        assert_eq!(rel("", "c.json").as_deref(), Some("c.json"));
+        assert_eq!(rel("/a", "b"), None);
+    }
 
     #[test]
     fn line_col_is_one_based_and_counts_chars() {

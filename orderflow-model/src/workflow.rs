@@ -13,7 +13,7 @@ use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::json::Json;
 use crate::manifest::{FunctionManifest, Manifest};
 use crate::schema::SchemaDocument;
-use crate::source::SourceFile;
+use crate::source::{SourceFile, lexical_path};
 
 /// The state machine definition's file name in a workflow folder.
 pub const ASL_FILE: &str = "workflow.asl.json";
@@ -61,6 +61,11 @@ pub struct WorkflowSources {
     pub manifest: Option<Arc<SourceFile>>,
     /// `schemas/<stem>.json` by stem (`checkInventory.input`, `execution.input`).
     pub schemas: BTreeMap<String, Arc<SourceFile>>,
+    /// Schema files outside `schemas/` (or not named as a pair there, beside a template) that
+    /// schemas `$ref` (`../shared/book.json`), by path.
+    pub referenced: BTreeMap<PathBuf, Arc<SourceFile>>,
+    /// Files schemas `$ref` that were not read, and why: outside the repository.
+    pub refused: BTreeMap<PathBuf, String>,
     /// Problems met while reading (unreadable files).
     pub read_errors: Vec<Diagnostic>,
     /// Other state machine definitions in the folder (`order.asl.json`, `order.asl.yaml`), by
@@ -96,6 +101,8 @@ impl WorkflowSources {
             asl: None,
             manifest: None,
             schemas: BTreeMap::new(),
+            referenced: BTreeMap::new(),
+            refused: BTreeMap::new(),
             read_errors: Vec::new(),
             other_definitions: Vec::new(),
             definition: None,
@@ -188,6 +195,7 @@ impl WorkflowSources {
             }
         }
         sources.read_schemas(dir, false)?;
+        sources.read_referenced();
         Ok(sources)
     }
 
@@ -230,7 +238,66 @@ impl WorkflowSources {
             self.read_file(&manifest, MANIFEST_FILE);
         }
         self.dir = dir.to_path_buf();
-        self.read_schemas(dir, true)
+        self.read_schemas(dir, true)?;
+        self.read_referenced();
+        Ok(())
+    }
+
+    /// Reads the files schemas `$ref` by relative path, and the files those refer to, within
+    /// the repository: the nearest folder above the workflow holding `.git`, or the workflow
+    /// folder itself. A file outside it (through `..` or a symbolic link) is refused, never
+    /// read; a missing one is left for the schema check to report at the reference.
+    fn read_referenced(&mut self) {
+        let Ok(dir) = self.dir.canonicalize() else {
+            return;
+        };
+        let root = dir
+            .ancestors()
+            .find(|a| a.join(".git").exists())
+            .unwrap_or(&dir)
+            .to_path_buf();
+        let known: BTreeSet<PathBuf> = self
+            .schemas
+            .values()
+            .map(|f| lexical_path(f.path()))
+            .collect();
+        let mut queue: Vec<Arc<SourceFile>> = self.schemas.values().cloned().collect();
+        while let Some(file) = queue.pop() {
+            let parent = file.path().parent().unwrap_or(Path::new("")).to_path_buf();
+            for part in crate::schema::referenced_files(file.text()) {
+                let path = lexical_path(&parent.join(part));
+                if known.contains(&path)
+                    || self.referenced.contains_key(&path)
+                    || self.refused.contains_key(&path)
+                {
+                    continue;
+                }
+                let Ok(real) = path.canonicalize() else {
+                    continue;
+                };
+                if !real.starts_with(&root) {
+                    self.refused.insert(
+                        path,
+                        format!(
+                            "it is outside the repository ({}); references never leave it",
+                            root.display()
+                        ),
+                    );
+                    continue;
+                }
+                match read_limited(&path) {
+                    Ok(text) => {
+                        let read = SourceFile::new(&path, text);
+                        self.referenced.insert(path, Arc::clone(&read));
+                        queue.push(read);
+                    }
+                    Err(e) => self.read_errors.push(Diagnostic::new(
+                        Code::MissingFile,
+                        format!("cannot read {}: {e}", path.display()),
+                    )),
+                }
+            }
+        }
     }
 
     fn add_other_definition(&mut self, name: &str) {
@@ -258,6 +325,7 @@ impl WorkflowSources {
             .iter()
             .chain(self.manifest.iter())
             .chain(self.schemas.values())
+            .chain(self.referenced.values())
     }
 }
 

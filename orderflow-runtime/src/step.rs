@@ -209,6 +209,31 @@ mod tests {
         assert!(whole.validate(&json!({"book": {"price": "x"}})).is_err());
     }
 
+    /// A schema that `$ref`s another file reaches the derives bundled (orderflow-model's
+    /// `SchemaSet`): the file embedded under `$defs` as a resource with its own `$id`, and the
+    /// reference rewritten to that `$id`. Its subschemas validate offline, by pointer too.
+    #[test]
+    fn validates_a_bundle_with_an_embedded_file() {
+        let document = json!({
+            "type": "object",
+            "properties": {"book": {"$ref": "urn:orderflow:schema:common.json#/$defs/Book"}},
+            "$defs": {"common.json": {
+                "$id": "urn:orderflow:schema:common.json",
+                "$defs": {
+                    "Book": {"type": "object", "properties": {"id": {"$ref": "#/$defs/Id"}}, "required": ["id"]},
+                    "Id": {"type": "string"}
+                }
+            }}
+        })
+        .to_string();
+        let whole = SchemaValidator::new(&document, "");
+        assert!(whole.validate(&json!({"book": {"id": "x"}})).is_ok());
+        assert!(whole.validate(&json!({"book": {"id": 1}})).is_err());
+        let book = SchemaValidator::new(&document, "/$defs/common.json/$defs/Book");
+        assert!(book.validate(&json!({"id": "x"})).is_ok());
+        assert!(book.validate(&json!({"id": 1})).is_err());
+    }
+
     /// The derives hand over pointers to definitions whose names a URI fragment cannot hold
     /// as they are (`%`, a space, non-ASCII) or that JSON pointers escape (`~1`).
     #[test]

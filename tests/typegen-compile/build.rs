@@ -3,6 +3,7 @@
 fn main() {
     if let Err(e) = orderflow_codegen::Builder::new()
         .workflow("../../orderflow-codegen/tests/typegen/kitchen-sink")
+        .workflow("../../orderflow-model/tests/fixtures/shared-refs")
         .generate_to_out_dir()
     {
         eprintln!("{e}");

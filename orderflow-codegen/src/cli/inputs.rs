@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use orderflow_model::diagnostic::Code;
-use orderflow_model::source::SourceFile;
+use orderflow_model::source::{SourceFile, lexical_path};
 use orderflow_model::template::{self, DocumentKind};
 use orderflow_model::workflow::{
     ASL_FILE, MANIFEST_FILE, WorkflowSources, is_definition_name, read_limited,
@@ -86,7 +86,7 @@ struct Finder {
 impl Finder {
     fn finish(mut self) -> Vec<Input> {
         for (path, input) in std::mem::take(&mut self.lone) {
-            if !self.read_by_templates.contains(&normalize(&path)) {
+            if !self.read_by_templates.contains(&lexical_path(&path)) {
                 self.inputs.push(input);
             }
         }
@@ -137,7 +137,7 @@ impl Finder {
     /// user: a CDK manifest then stands for its templates, and one that does not parse is
     /// reported; files met in a search that do not parse are skipped as not ours.
     fn file(&mut self, path: &Path, given: bool) -> Result<bool, String> {
-        if !self.seen.insert(normalize(path)) {
+        if !self.seen.insert(lexical_path(path)) {
             return Ok(true);
         }
         let text = read(path)?;
@@ -201,7 +201,7 @@ impl Finder {
                 };
                 let mut read_files = Vec::new();
                 let machines = template::machines_in_template(&file, &json, &mut |p: &Path| {
-                    read_files.push(normalize(p));
+                    read_files.push(lexical_path(p));
                     read_text(p).map(|t| SourceFile::new(p, t))
                 });
                 self.read_by_templates.extend(read_files);
@@ -218,7 +218,7 @@ impl Finder {
             DocumentKind::Serverless => {
                 let mut read_files = Vec::new();
                 let machines = template::machines_in_serverless(&file, &json, &mut |p: &Path| {
-                    read_files.push(normalize(p));
+                    read_files.push(lexical_path(p));
                     read_text(p).map(|t| SourceFile::new(p, t))
                 });
                 self.read_by_templates.extend(read_files);
@@ -306,19 +306,4 @@ fn read(path: &Path) -> Result<String, String> {
 /// A file's text ([`read_limited`]); the error says why only (the caller names the file).
 fn read_text(path: &Path) -> Result<String, String> {
     read_limited(path).map_err(|e| e.to_string())
-}
-
-/// `a/./b/../c` → `a/c`, for comparing paths that name the same file.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir if out.file_name().is_some() => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }

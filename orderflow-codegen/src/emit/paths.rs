@@ -57,25 +57,10 @@ fn lexical(path: &Path) -> PathBuf {
     out
 }
 
-/// `to` as seen from the folder `from`, both absolute and resolved ([`resolve`]), with `/`
-/// separators: `../../definitions/x`, or `.` when they are the same folder. `None` when they
-/// share no root (two Windows drives).
+/// `to` as seen from the folder `from`, both absolute and resolved ([`resolve`]): the model's
+/// rule ([`orderflow_model::source::relative_path`]).
 pub fn relative(from: &Path, to: &Path) -> Option<String> {
-    let mut from_parts = from.components().peekable();
-    let mut to_parts = to.components().peekable();
-    if from_parts.peek() != to_parts.peek() {
-        return None;
-    }
-    while from_parts.peek().is_some() && from_parts.peek() == to_parts.peek() {
-        from_parts.next();
-        to_parts.next();
-    }
-    let mut parts: Vec<String> = from_parts.map(|_| "..".to_owned()).collect();
-    parts.extend(to_parts.map(|c| c.as_os_str().to_string_lossy().into_owned()));
-    if parts.is_empty() {
-        return Some(".".to_owned());
-    }
-    Some(parts.join("/"))
+    orderflow_model::source::relative_path(from, to)
 }
 
 /// `to` as seen from `from` ([`relative`]), or `to` itself, absolute, when there is no relative

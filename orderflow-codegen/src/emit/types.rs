@@ -15,7 +15,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use orderflow_model::diagnostic::{Code, Diagnostic, Location};
+use orderflow_model::diagnostic::{Code, Diagnostic};
 use orderflow_model::json::{push_index, push_pointer};
 use orderflow_model::schema::{RefError, SchemaDocument};
 
@@ -87,15 +87,9 @@ impl TypeSpace {
     }
 
     fn warn(&mut self, at: At<'_>, pointer: &str, message: String) {
-        let span = at
-            .doc
-            .json
-            .pointer(pointer)
-            .map(|j| j.span)
-            .unwrap_or(at.doc.json.span);
         self.diagnostics.push(
             Diagnostic::new(Code::GeneratedAsJsonValue, message)
-                .at(Location::new(&at.doc.file, pointer, span))
+                .at(at.doc.location(pointer))
                 .note("the generated field has type serde_json::Value: it accepts any JSON"),
         );
     }
@@ -241,10 +235,7 @@ impl TypeSpace {
                 return quote!(serde_json::Value);
             }
         };
-        let key = (
-            at.doc.file.path().display().to_string(),
-            target_pointer.clone(),
-        );
+        let key = source_key(at.doc, &target_pointer);
         if let Some(name) = self.named.get(&key).cloned() {
             let ident = format_ident!("{}", name);
             return if self.in_progress.contains(&name) {
@@ -253,7 +244,22 @@ impl TypeSpace {
                 quote!(#ident)
             };
         }
-        let last = target_pointer.rsplit('/').next().unwrap_or("Definition");
+        // A whole referenced file (`common.json`, embedded under its path) is named after
+        // the file.
+        let (_, local) = at.doc.source_of(&target_pointer);
+        let last = if local.is_empty() {
+            let (file, _) = at.doc.source_of(&target_pointer);
+            file.path()
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        } else {
+            target_pointer
+                .rsplit('/')
+                .next()
+                .unwrap_or("Definition")
+                .to_owned()
+        };
         let hint = title_of(target).unwrap_or_else(|| last.to_upper_camel_case());
         self.type_for(at, &target_pointer, target, &hint, depth + 1)
     }
@@ -267,7 +273,7 @@ impl TypeSpace {
         hint: &str,
         build: impl FnOnce(&mut Self, &Ident) -> TokenStream,
     ) -> TokenStream {
-        let key = (at.doc.file.path().display().to_string(), pointer.to_owned());
+        let key = source_key(at.doc, pointer);
         if let Some(name) = self.named.get(&key).cloned() {
             let ident = format_ident!("{}", name);
             return quote!(#ident);
@@ -696,6 +702,14 @@ impl TypeSpace {
         }
         self.object(at, pointer, &merged, hint, depth)
     }
+}
+
+/// A schema's identity for sharing its type: the file it was written in and its pointer there,
+/// so a definition in a shared file (`common.json#/$defs/Book`) that several schemas embed is
+/// one type.
+fn source_key(doc: &SchemaDocument, pointer: &str) -> (String, String) {
+    let (file, local) = doc.source_of(pointer);
+    (file.path().display().to_string(), local)
 }
 
 fn type_names(object: &serde_json::Map<String, Value>) -> Vec<String> {

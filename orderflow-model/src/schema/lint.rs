@@ -13,13 +13,14 @@ use crate::json::{Json, JsonKind, Member, Span, push_index, push_pointer};
 use crate::source::SourceFile;
 
 /// One `$ref` as written.
-struct RefSite {
-    reference: String,
-    span: Span,
+#[derive(Debug, Clone)]
+pub(crate) struct RefSite {
+    pub(crate) reference: String,
+    pub(crate) span: Span,
     /// Pointer of the `$ref` value.
-    pointer: String,
+    pub(crate) pointer: String,
     /// Resource root the reference is relative to.
-    resource: String,
+    pub(crate) resource: String,
 }
 
 pub(crate) struct Lint<'a> {
@@ -28,6 +29,9 @@ pub(crate) struct Lint<'a> {
     draft: Draft,
     pub(crate) index: Index,
     refs: Vec<RefSite>,
+    /// References to other files by relative path, which the schema set resolves
+    /// ([`super::link`]).
+    pub(crate) file_refs: Vec<RefSite>,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) depth_warned: bool,
 }
@@ -41,6 +45,7 @@ impl<'a> Lint<'a> {
             draft,
             index: Index::new(),
             refs: Vec::new(),
+            file_refs: Vec::new(),
             diagnostics: Vec::new(),
             depth_warned: false,
         };
@@ -339,19 +344,23 @@ impl<'a> Lint<'a> {
             else {
                 continue;
             };
+            if error == RefError::NotLocal && refs::file_part(&site.reference).is_some() {
+                self.file_refs.push(site.clone());
+                continue;
+            }
             let location = self.location(&site.pointer, site.span);
             let r = &site.reference;
             let d = match error {
                 RefError::NotLocal => Diagnostic::new(
                     Code::SchemaUnresolvedRef,
                     format!(
-                        "`$ref` \"{r}\" points outside this file; only references within the \
-                         same file are supported"
+                        "`$ref` \"{r}\" is a URL or an absolute path; orderflow never fetches \
+                         schemas over the network or reads them outside the repository"
                     ),
                 )
                 .help(
-                    "copy the definition into this file's `$defs` and refer to it as \
-                     \"#/$defs/…\"",
+                    "refer to a file beside this one by relative path (\"common.json#/$defs/…\"), \
+                     or copy the definition into this file's `$defs` (\"#/$defs/…\")",
                 ),
                 RefError::BadEncoding => Diagnostic::new(
                     Code::SchemaUnresolvedRef,

@@ -1,10 +1,12 @@
 //! JSON Schemas of a workflow folder: loading, meta-validation, `$ref` resolution, shapes.
 //!
 //! A schema file becomes a [`SchemaDocument`]: the spanned JSON (for messages), the plain value
-//! (for validators and emitters) and its [`Shape`] (for the data-flow check). Only what the file
-//! itself says counts: `$ref`s resolve within the file, never over the network or disk.
+//! (for validators and emitters) and its [`Shape`] (for the data-flow check). `$ref`s resolve
+//! within the file and to other files by relative path, among the files a [`SchemaSet`] holds
+//! (embedded into the document, see `link`); never over the network.
 
 mod keywords;
+mod link;
 mod lint;
 mod meta;
 mod refs;
@@ -19,6 +21,9 @@ use crate::json::{self, Json, JsonKind, push_index, push_pointer};
 use crate::shape::{Additional, ObjectShape, Property, Shape};
 use crate::source::SourceFile;
 
+pub use link::SchemaSet;
+pub(crate) use link::referenced_files;
+use lint::RefSite;
 use refs::Index;
 pub use refs::RefError;
 
@@ -98,9 +103,33 @@ pub struct SchemaDocument {
     pub shape: Shape,
     /// The document's `$id`s and anchors, for [`SchemaDocument::resolve_ref`].
     index: Index,
+    /// Other files the document's `$ref`s reach, embedded in `json` and `value` (see
+    /// [`SchemaSet`]): the pointer of each embedded copy, and the file it came from.
+    linked: Vec<(String, Arc<SourceFile>)>,
 }
 
 impl SchemaDocument {
+    /// The file the subschema at `pointer` was written in, and its pointer there: an embedded
+    /// copy of a referenced file maps back to that file.
+    pub fn source_of(&self, pointer: &str) -> (&Arc<SourceFile>, String) {
+        locate(&self.file, &self.linked, pointer)
+    }
+
+    /// Where the subschema at `pointer` is, in the file the user wrote it in.
+    pub fn location(&self, pointer: &str) -> Location {
+        let span = self
+            .json
+            .pointer(pointer)
+            .map_or(self.json.span, |j| j.span);
+        let (file, local) = self.source_of(pointer);
+        Location::new(file, local, span)
+    }
+
+    /// The other schema files this document's `$ref`s reach, directly or through each other.
+    pub fn linked_files(&self) -> impl Iterator<Item = &Arc<SourceFile>> {
+        self.linked.iter().map(|(_, file)| file)
+    }
+
     /// Resolves `reference`, the `$ref` written in the schema at `pointer`, to the JSON pointer
     /// of its target in this document (relative `$id`s resolve against the resource enclosing
     /// `pointer`).
@@ -142,9 +171,26 @@ impl SchemaDocument {
     }
 }
 
-/// Loads `file` as a JSON Schema. Problems go to `out`; `None` when the file cannot be used
-/// (syntax errors, an invalid schema, unresolvable `$ref`s). Warnings do not stop loading.
+/// Loads `file` as a JSON Schema on its own. Problems go to `out`; `None` when the file cannot
+/// be used (syntax errors, an invalid schema, unresolvable `$ref`s). Warnings do not stop
+/// loading. A reference to another file does not resolve here: load through a [`SchemaSet`]
+/// that holds the files.
 pub fn load_schema(file: &Arc<SourceFile>, out: &mut Vec<Diagnostic>) -> Option<SchemaDocument> {
+    SchemaSet::new([Arc::clone(file)], std::collections::BTreeMap::new()).load(file, out)
+}
+
+/// A schema file parsed, meta-validated and linted on its own: what linking starts from.
+#[derive(Debug, Clone)]
+pub(crate) struct ParsedSchema {
+    file: Arc<SourceFile>,
+    json: Json,
+    draft: Draft,
+    index: Index,
+    /// Its references to other files, by relative path.
+    file_refs: Vec<RefSite>,
+}
+
+fn parse_schema(file: &Arc<SourceFile>, out: &mut Vec<Diagnostic>) -> Option<ParsedSchema> {
     let json = match json::parse(file.text()) {
         Ok(json) => json,
         Err(error) => {
@@ -193,27 +239,63 @@ pub fn load_schema(file: &Arc<SourceFile>, out: &mut Vec<Diagnostic>) -> Option<
     let valid = meta::validate(file, &json, &value, draft, out);
     let lint = lint::Lint::run(file, &json, draft);
     let errors = lint.diagnostics.iter().any(Diagnostic::is_error);
+    let (index, file_refs) = (lint.index, lint.file_refs);
     out.extend(lint.diagnostics);
     if !valid || errors {
         return None;
     }
-    let index = lint.index;
+    Some(ParsedSchema {
+        file: Arc::clone(file),
+        json,
+        draft,
+        index,
+        file_refs,
+    })
+}
+
+/// The document for `json` (the root file's tree, with any linked files embedded at the
+/// pointers `linked` lists), its shape built.
+fn document(
+    file: &Arc<SourceFile>,
+    json: Json,
+    draft: Draft,
+    index: Index,
+    linked: Vec<(String, Arc<SourceFile>)>,
+) -> SchemaDocument {
     let shape = ShapeBuilder {
         file,
+        linked: &linked,
         root: &json,
         index: &index,
         draft,
         expanding: std::cell::RefCell::new(Vec::new()),
     }
     .shape(&json, "", "", 0);
-    Some(SchemaDocument {
+    SchemaDocument {
         file: Arc::clone(file),
+        value: json.to_value(),
         json,
-        value,
         draft,
         shape,
         index,
-    })
+        linked,
+    }
+}
+
+/// The file a pointer into a (possibly linked) document is in, and the pointer there.
+fn locate<'a>(
+    file: &'a Arc<SourceFile>,
+    linked: &'a [(String, Arc<SourceFile>)],
+    pointer: &str,
+) -> (&'a Arc<SourceFile>, String) {
+    for (prefix, linked_file) in linked {
+        if let Some(rest) = pointer.strip_prefix(prefix.as_str()) {
+            if rest.is_empty() || rest.starts_with('/') {
+                return (linked_file, rest.to_owned());
+            }
+        }
+    }
+    (file, pointer.to_owned())
 }
 
 /// Converts a (valid, lint-clean) schema into the [`Shape`] of the values it accepts.
@@ -222,6 +304,7 @@ pub fn load_schema(file: &Arc<SourceFile>, out: &mut Vec<Diagnostic>) -> Option<
 /// ignored; keywords lint warned about as unsupported widen to `any` where they could matter.
 struct ShapeBuilder<'a> {
     file: &'a Arc<SourceFile>,
+    linked: &'a [(String, Arc<SourceFile>)],
     root: &'a Json,
     index: &'a Index,
     draft: Draft,
@@ -412,8 +495,9 @@ impl ShapeBuilder<'_> {
                 let description = refs::get(&m.value, "description")
                     .and_then(Json::as_str)
                     .map(str::to_owned);
+                let (file, local) = locate(self.file, self.linked, &property_pointer);
                 let mut property = Property::new(shape, required.contains(&m.key.as_str()))
-                    .with_origin(Some(Location::new(self.file, property_pointer, m.key_span)));
+                    .with_origin(Some(Location::new(file, local, m.key_span)));
                 property.description = description;
                 properties.insert(m.key.clone(), property);
             }

@@ -1,8 +1,9 @@
 //! `$ref` resolution within one schema document: JSON pointers, anchors and `$id`s.
 //!
-//! Only references into the same file resolve. A reference whose URI part names the document
-//! itself (its root `$id`, or an embedded resource's `$id`) counts as local; anything else is
-//! another file or a URL, which orderflow does not fetch.
+//! A reference whose URI part names the document itself (its root `$id`, or an embedded
+//! resource's `$id`) counts as local. One that names another file by relative path is left to
+//! the schema set (`link`), which embeds that file as a resource with an `$id` of its own, so
+//! from then on it is local too; a URL is never fetched.
 //!
 //! This is the one resolver: the schema lint, the shapes of the data-flow check, the payload
 //! types the generator writes and the derive macros all follow `$ref`s through
@@ -110,6 +111,21 @@ pub(crate) fn percent_decode(text: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+/// The file a reference names, when it names one by relative path (`common.json`,
+/// `../shared/book.json#/$defs/Book`): the part before `#`, percent-decoded. `None` for a
+/// reference within the document (`#…`), a URL or URN (`https:`, `urn:`), or an absolute path,
+/// none of which orderflow reads.
+pub(crate) fn file_part(reference: &str) -> Option<String> {
+    let base = reference.split('#').next().unwrap_or("");
+    let scheme = base
+        .split_once(':')
+        .is_some_and(|(head, _)| !head.is_empty() && !head.contains('/'));
+    if base.is_empty() || scheme || base.starts_with('/') || base.contains('?') {
+        return None;
+    }
+    percent_decode(base)
 }
 
 /// `$id`s and anchors of one document, for resolving references.
@@ -250,6 +266,22 @@ mod tests {
         assert!(lookup(&json, "/a~2b").is_none());
         assert!(lookup(&json, "a").is_none());
         assert!(lookup(&json, "").is_some());
+    }
+
+    #[test]
+    fn file_parts_are_relative_paths_only() {
+        assert_eq!(
+            file_part("common.json#/$defs/Book").as_deref(),
+            Some("common.json")
+        );
+        assert_eq!(
+            file_part("../shared/a%20b.json").as_deref(),
+            Some("../shared/a b.json")
+        );
+        assert_eq!(file_part("#/$defs/Book"), None);
+        assert_eq!(file_part("https://example.com/a.json"), None);
+        assert_eq!(file_part("urn:x:y"), None);
+        assert_eq!(file_part("/abs/a.json"), None);
     }
 
     #[test]

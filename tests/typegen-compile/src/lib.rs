@@ -6,6 +6,11 @@ pub mod kitchen_sink {
     include!(concat!(env!("OUT_DIR"), "/kitchen_sink.rs"));
 }
 
+/// `orderflow-model/tests/fixtures/shared-refs`: schemas that `$ref` definitions in other files.
+pub mod shared_refs {
+    include!(concat!(env!("OUT_DIR"), "/shared_refs.rs"));
+}
+
 #[cfg(test)]
 mod tests {
     use super::kitchen_sink::errors::{CollisionsError, EveryKeywordError};
@@ -110,5 +115,25 @@ mod tests {
         };
         assert_eq!(other.error_type(), "Mine");
         assert_eq!(orderflow_runtime::diagnostic(&other).error_type, "Mine");
+    }
+
+    /// One `Book` type serves every schema that refers to `common.json#/$defs/Book`: what
+    /// lookupBook returns is what priceBook takes, with no conversion.
+    #[test]
+    fn shared_definitions_are_one_type_across_functions() {
+        use super::shared_refs::types::{
+            LookupBookOutput, MoneyCurrency, PriceBookInput, PriceBookOutput,
+        };
+        let found: LookupBookOutput = round_trip(json!({
+            "book": {"bookId": "978-0", "title": "Dune", "price": {"amount": 9.5, "currency": "EUR"}}
+        }));
+        let input = PriceBookInput {
+            book: found.book,
+            quantity: 2,
+        };
+        assert_eq!(input.book.price.currency, MoneyCurrency::Eur);
+        let total: PriceBookOutput =
+            round_trip(json!({"total": {"amount": 19.0, "currency": "USD"}}));
+        assert_eq!(total.total.currency, MoneyCurrency::Usd);
     }
 }
