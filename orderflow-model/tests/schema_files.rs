@@ -1,4 +1,6 @@
 //! Reading the files schemas `$ref` from disk: within the repository only.
+// Test set-up on a throwaway folder: a failure to create it is the test failing.
+#![allow(clippy::expect_used)]
 
 use std::fs;
 use std::path::Path;
