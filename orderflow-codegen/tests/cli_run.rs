@@ -978,3 +978,73 @@ fn a_task_token_workers_message_and_result_are_checked() {
         "{result}"
     );
 }
+
+/// `--history-format aws` writes GetExecutionHistory's document instead of the result: it reads
+/// back with the parser for AWS's documents, numbered from 1 with each event after the one
+/// before it in its thread, with AWS's detail objects (JSON text in `input`/`output`), and ends
+/// as the execution did. With `--inputs`, one compact document per line.
+#[test]
+fn history_format_aws_writes_get_execution_history_documents() {
+    let args = [
+        "definitions/order-status",
+        "--input",
+        "definitions/order-status/examples/confirmed.json",
+        "--mocks",
+        &fixture("order-status.mocks.json"),
+        "--test-case",
+        "PaymentDeclined",
+        "--history-format",
+        "aws",
+    ];
+    let output = run(&args, "");
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let events = orderflow_exec::parse_aws_history([("stdout", text.as_str())])
+        .unwrap_or_else(|e| panic!("{e}: {text}"));
+    let ids: Vec<u64> = events.iter().map(|e| e.id).collect();
+    assert_eq!(ids, (1..=events.len() as u64).collect::<Vec<_>>());
+    assert_eq!(events[0].event_type, "ExecutionStarted");
+    assert_eq!(
+        events[0].payload("input"),
+        Some(json!({"orderId": "12345"}))
+    );
+    let last = events.last().expect("events");
+    assert_eq!(last.event_type, "ExecutionFailed");
+    assert_eq!(
+        last.details(),
+        Some(&json!({"error": "PaymentError", "cause": "Payment processing failed"}))
+    );
+    let scheduled = events
+        .iter()
+        .find(|e| e.event_type == "LambdaFunctionScheduled")
+        .expect("a Lambda task");
+    assert!(
+        scheduled
+            .details()
+            .and_then(|d| d["resource"].as_str())
+            .is_some_and(
+                |r| r.starts_with("arn:aws:lambda:") && r.ends_with(":function:checkInventory")
+            ),
+        "{scheduled:?}"
+    );
+    assert!(
+        scheduled.details().is_some_and(|d| d["input"].is_string()),
+        "AWS sends JSON text: {scheduled:?}"
+    );
+    // Each event follows one before it.
+    assert!(events.iter().all(|e| e.previous_event_id < e.id));
+
+    let lines = run(
+        &[
+            &fixture("greet.asl.json"),
+            "--inputs",
+            "-",
+            "--history-format",
+            "aws",
+        ],
+        "{\"name\": \"a\"}\n{\"name\": \"b\"}\n",
+    );
+    let documents = result_lines(&lines);
+    assert_eq!(documents.len(), 2, "{}", stderr(&lines));
+    assert!(documents.iter().all(|d| d["events"].is_array()));
+}

@@ -72,6 +72,12 @@ event_types! {
 pub struct HistoryEvent {
     /// 1 for `ExecutionStarted`, then one more per event.
     pub id: u64,
+    /// The event this one follows in its thread of execution, as AWS's `previousEventId`: 0
+    /// for `ExecutionStarted` and the first state entered; the last event of the previous
+    /// iteration for a Map iteration's start.
+    pub previous_id: u64,
+    /// When it happened on the execution's clock, in milliseconds since the Unix epoch.
+    pub timestamp_millis: i64,
     /// What happened (`TaskStateEntered`, `ExecutionFailed`, …).
     pub event_type: EventType,
     /// The state the event is about, if any.
@@ -112,6 +118,10 @@ pub enum HistoryDetail {
 pub struct HistoryRecorder {
     detail: HistoryDetail,
     next_id: u64,
+    /// The last event of the current thread: the next event's `previousEventId`.
+    cursor: u64,
+    /// The last event recorded.
+    last: Option<(EventType, u64)>,
     events: Vec<HistoryEvent>,
 }
 
@@ -121,6 +131,8 @@ impl HistoryRecorder {
         HistoryRecorder {
             detail,
             next_id: 1,
+            cursor: 0,
+            last: None,
             events: match detail {
                 HistoryDetail::None => Vec::new(),
                 HistoryDetail::Events | HistoryDetail::Full => Vec::with_capacity(expected_events),
@@ -132,18 +144,43 @@ impl HistoryRecorder {
         self.detail == HistoryDetail::Full
     }
 
-    /// Records an event and returns its id.
+    /// Records an event at `now_millis` and returns its id.
     pub fn record(
         &mut self,
         event_type: EventType,
         state: Option<&Arc<str>>,
         details: Option<Value>,
+        now_millis: i64,
     ) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
+        // A Map that succeeds, and the state's exit after it, follow its last iteration's end
+        // (a failing one: the last event inside the iteration that failed).
+        if let (EventType::MapStateSucceeded, Some((EventType::MapIterationSucceeded, last))) =
+            (event_type, self.last)
+        {
+            self.cursor = last;
+        }
+        let previous_id = self.cursor;
+        self.last = Some((event_type, id));
+        // As AWS numbers them: the execution's start, an iteration's end and a Map's or
+        // Parallel's success are asides, so the first state follows nothing (0), and the next
+        // iteration, or the state's exit, follows the last event inside.
+        if !matches!(
+            event_type,
+            EventType::ExecutionStarted
+                | EventType::MapIterationSucceeded
+                | EventType::MapIterationFailed
+                | EventType::MapStateSucceeded
+                | EventType::ParallelStateSucceeded
+        ) {
+            self.cursor = id;
+        }
         if self.detail != HistoryDetail::None {
             self.events.push(HistoryEvent {
                 id,
+                previous_id,
+                timestamp_millis: now_millis,
                 event_type,
                 state: state.cloned(),
                 details,

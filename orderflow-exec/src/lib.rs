@@ -21,6 +21,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod aws_history;
 mod choice;
 mod clock;
 mod contracts;
@@ -46,6 +47,10 @@ use serde_json::{Value, json};
 
 use orderflow_model::asl::model::StateMachine;
 
+pub use aws_history::{
+    AwsHistoryEvent, HistoryParseError, aws_events, aws_history_document, parse_aws_history,
+    resource_arn,
+};
 pub use clock::{ClockMode, ThreadTimer, Timer};
 pub use contracts::{
     ContractError, ContractKind, ContractMode, ContractViolation, Contracts,

@@ -23,7 +23,7 @@ use orderflow_exec::describe_resource;
 use orderflow_exec::{
     ClockMode, ContractMode, ContractViolation, Contracts, Execution, ExecutionIdentity,
     ExecutionOptions, Executor, HistoryDetail, LambdaEndpoint, MockConfig, MockInvoker,
-    MockTestCase, TaskError, TaskInvoker, TaskRequest, WithLambdaEndpoint,
+    MockTestCase, TaskError, TaskInvoker, TaskRequest, WithLambdaEndpoint, aws_history_document,
 };
 use orderflow_model::asl::FunctionCatalog;
 use orderflow_model::asl::error_names::names;
@@ -66,6 +66,12 @@ pub struct RunArgs {
     /// Include the execution history (event types and state names) in each result.
     #[arg(long)]
     pub history: bool,
+    /// How to write the history (implies `--history`): `orderflow` adds it to each result;
+    /// `aws` writes, instead of the result, the whole `{"events": […]}` document that
+    /// `aws stepfunctions get-execution-history` prints, with AWS's event fields, to diff
+    /// with a recorded execution.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub history_format: Option<HistoryFormat>,
     /// Wait states and retry back-off really wait (default: a virtual clock that never sleeps).
     #[arg(long)]
     pub real_clock: bool,
@@ -79,6 +85,15 @@ pub struct RunArgs {
     /// Without it, each violation is reported beside the result and the execution runs on.
     #[arg(long)]
     pub strict_contracts: bool,
+}
+
+/// How `run` writes an execution's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HistoryFormat {
+    /// Beside the result: `"history": [{"id", "type", "stateName", …}]`.
+    Orderflow,
+    /// GetExecutionHistory's document, in place of the result.
+    Aws,
 }
 
 /// The command stopped early: the reason is already on stderr; exit with this status.
@@ -137,10 +152,10 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
         } else {
             ContractMode::Report
         },
-        history: if args.history {
-            HistoryDetail::Events
-        } else {
-            HistoryDetail::None
+        history: match (args.history, args.history_format) {
+            (_, Some(HistoryFormat::Aws)) => HistoryDetail::Full,
+            (true, _) | (_, Some(HistoryFormat::Orderflow)) => HistoryDetail::Events,
+            (false, None) => HistoryDetail::None,
         },
         ..ExecutionOptions::default()
     };
@@ -149,7 +164,11 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
         test_case: test_case.as_ref(),
         lambda_endpoint: lambda_endpoint.as_ref(),
         options: &options,
-        history: args.history,
+        history: match (args.history, args.history_format) {
+            (_, Some(format)) => Some(format),
+            (true, None) => Some(HistoryFormat::Orderflow),
+            (false, None) => None,
+        },
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -356,7 +375,7 @@ struct Runner<'r> {
     test_case: Option<&'r MockTestCase>,
     lambda_endpoint: Option<&'r LambdaEndpoint>,
     options: &'r ExecutionOptions,
-    history: bool,
+    history: Option<HistoryFormat>,
 }
 
 /// A result line without history, written straight from the execution (no copy of the output).
@@ -418,8 +437,11 @@ impl Runner<'_> {
         out: &mut impl Write,
         pretty: bool,
     ) -> Result<(), Stop> {
-        let written = if self.history {
-            let value = execution.to_json_with_history();
+        let written = if let Some(format) = self.history {
+            let value = match format {
+                HistoryFormat::Orderflow => execution.to_json_with_history(),
+                HistoryFormat::Aws => aws_history_document(&execution.history),
+            };
             if pretty {
                 serde_json::to_writer_pretty(&mut *out, &value)
             } else {

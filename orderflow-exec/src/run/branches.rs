@@ -42,6 +42,7 @@ impl Executor {
             }
             match failed {
                 None => {
+                    rt.record(EventType::ParallelStateSucceeded, &plan.name, None);
                     return self.finish_with_result(rt, plan, frame, raw, Value::Array(results));
                 }
                 Some(failure) => {
@@ -115,7 +116,24 @@ impl Executor {
         }
         let mut retry_counts = vec![0u64; plan.retriers.len()];
         loop {
-            rt.record(EventType::MapStateStarted, &plan.name, None);
+            // The items first: AWS's MapStateStarted gives their number, and comes before the
+            // tolerated-failure fields are read. A reader that fails started nothing to count.
+            let items = match self.map_items(rt, plan, map, frame, eff).await {
+                Ok(items) => items,
+                Err(failure) => {
+                    if map.reader.is_some() {
+                        let details = rt.history.wants_payloads().then(|| json!({"length": 0}));
+                        rt.record(EventType::MapStateStarted, &plan.name, details);
+                    }
+                    return Err(failure);
+                }
+            };
+            let total = items.len();
+            let details = rt
+                .history
+                .wants_payloads()
+                .then(|| json!({"length": total}));
+            rt.record(EventType::MapStateStarted, &plan.name, details);
             let mut tolerated_count = map.tolerated_failure_count.map(|c| c as f64);
             if let Some(p) = &map.tolerated_failure_count_path {
                 let n = self.integer_at(rt, frame, p, eff, "ToleratedFailureCountPath")?;
@@ -160,8 +178,6 @@ impl Executor {
                 }
                 tolerated_percentage = Some(pct);
             }
-            let items = self.map_items(rt, plan, map, frame, eff).await?;
-            let total = items.len();
             let mut results = Vec::with_capacity(total);
             let mut failures = 0usize;
             let mut failed = None;

@@ -200,7 +200,7 @@ impl Executor {
             return Ok(());
         };
         match rt.env(input, frame).payload(assign)? {
-            Value::Object(values) => rt.vars.assign(values),
+            Value::Object(values) => rt.assign_variables(values),
             _ => Ok(()),
         }
     }

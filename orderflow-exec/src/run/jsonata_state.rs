@@ -133,7 +133,7 @@ pub(super) fn jsonata_finish(
         None => extra.map_or(raw, |(_, value)| value),
     };
     if let Some(Value::Object(values)) = assigned {
-        rt.vars.assign(values)?;
+        rt.assign_variables(values)?;
     }
     Ok(output)
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::choice::{self, ChoiceError};
 use crate::clock::{ClockMode, ExecutionClock};
@@ -45,6 +45,21 @@ struct Runtime<'x> {
     timed_out: bool,
     /// Values that broke their contracts so far.
     violations: Vec<ContractViolation>,
+    /// What the current state assigned, for its exited event (full histories only).
+    assigned: Option<Map<String, Value>>,
+}
+
+impl Runtime<'_> {
+    /// Assigns variables, keeping them for the state's exited event when the history wants
+    /// payloads.
+    fn assign_variables(&mut self, values: Map<String, Value>) -> Result<(), Failure> {
+        if self.history.wants_payloads() {
+            self.assigned
+                .get_or_insert_with(Map::new)
+                .extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        self.vars.assign(values)
+    }
 }
 
 /// What the context object reports about the current state.
@@ -109,7 +124,8 @@ impl<'x> Runtime<'x> {
     }
 
     fn record(&mut self, event: EventType, state: &Arc<str>, details: Option<Value>) -> u64 {
-        self.history.record(event, Some(state), details)
+        let now = self.clock.now_millis();
+        self.history.record(event, Some(state), details, now)
     }
 
     /// Records `violations`; in [`ContractMode::Strict`], returns the cause the execution
@@ -206,10 +222,15 @@ pub(super) async fn execute(
         timeout_millis,
         timed_out: false,
         violations: Vec::new(),
+        assigned: None,
     };
-    let details = rt.history.wants_payloads().then(|| json!({"input": input}));
+    let details = rt
+        .history
+        .wants_payloads()
+        .then(|| json!({"input": input, "roleArn": rt.info.strings().role_arn}));
+    let now = rt.clock.now_millis();
     rt.history
-        .record(EventType::ExecutionStarted, None, details);
+        .record(EventType::ExecutionStarted, None, details, now);
     let too_big = options
         .max_payload_bytes
         .is_some_and(|limit| exceeds_size(&input, limit));
@@ -236,8 +257,9 @@ pub(super) async fn execute(
                 .history
                 .wants_payloads()
                 .then(|| json!({"output": output}));
+            let now = rt.clock.now_millis();
             rt.history
-                .record(EventType::ExecutionSucceeded, None, details);
+                .record(EventType::ExecutionSucceeded, None, details, now);
             Execution {
                 status: ExecutionStatus::Succeeded,
                 output: Some(output),
@@ -254,10 +276,12 @@ pub(super) async fn execute(
             } else {
                 (ExecutionStatus::Failed, EventType::ExecutionFailed)
             };
+            let now = rt.clock.now_millis();
             rt.history.record(
                 event,
                 None,
                 Some(json!({"error": failure.error, "cause": failure.cause})),
+                now,
             );
             Execution {
                 status,
@@ -305,6 +329,7 @@ impl Executor {
                     }
                 }
                 let (entered, exited) = entered_event(&plan.kind);
+                rt.assigned = None;
                 let details = rt.history.wants_payloads().then(|| json!({"input": input}));
                 let entered_id = rt.record(entered, &plan.name, details);
                 let mut frame = StateFrame {
@@ -339,10 +364,13 @@ impl Executor {
                     }
                 }
                 if let Some(exited) = exited {
-                    let details = rt
-                        .history
-                        .wants_payloads()
-                        .then(|| json!({"output": step.output}));
+                    let details = rt.history.wants_payloads().then(|| {
+                        let mut details = json!({"output": step.output});
+                        if let Some(assigned) = rt.assigned.take() {
+                            details["assignedVariables"] = Value::Object(assigned);
+                        }
+                        details
+                    });
                     rt.record(exited, &plan.name, details);
                 }
                 match step.next {
@@ -475,10 +503,16 @@ impl Executor {
                     )
                 };
                 loop {
-                    let details = rt
-                        .history
-                        .wants_payloads()
-                        .then(|| json!({"parameters": effective.as_ref().unwrap_or(&raw)}));
+                    let details = rt.history.wants_payloads().then(|| {
+                        let identity = rt.info.identity;
+                        json!({
+                            "parameters": effective.as_ref().unwrap_or(&raw),
+                            "resource": crate::aws_history::resource_arn(resource, identity),
+                            "region": identity.region,
+                            "timeoutInSeconds": timeout,
+                            "heartbeatInSeconds": heartbeat,
+                        })
+                    });
                     rt.record(scheduled, &plan.name, details);
                     rt.record(started, &plan.name, None);
                     if *wait_for_task_token {
