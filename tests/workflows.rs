@@ -307,6 +307,39 @@ mod store_checkout {
         );
     }
 
+    /// The typed execution gives its history as GetExecutionHistory does, and it reads back:
+    /// the caught Lambda error appears as AWS records it (`LambdaFunctionFailed` with its error
+    /// and cause), and every event follows an earlier one.
+    #[tokio::test]
+    async fn the_history_in_aws_shape_reads_back() {
+        let stores = Stores::seeded();
+        let workflow = stores.workflow();
+        let mut options = workflow.local().options().clone();
+        options.history = orderflow_runtime::local::HistoryDetail::Full;
+        let execution = workflow
+            .local()
+            .execute_with(example("unknown-book"), &options)
+            .await;
+        let document = execution.aws_history().to_string();
+        let events =
+            orderflow_runtime::local::parse_aws_history([("history.json", document.as_str())])
+                .unwrap();
+        assert_eq!(events.len(), execution.history.len());
+        assert_eq!(events[0].event_type, "ExecutionStarted");
+        assert!(events.iter().skip(1).all(|e| e.previous_event_id < e.id));
+        let failed = events
+            .iter()
+            .find(|e| e.event_type == "LambdaFunctionFailed")
+            .unwrap();
+        let details = failed.details().unwrap();
+        assert_eq!(details["error"], "BookNotFound");
+        let scheduled = events
+            .iter()
+            .find(|e| e.event_type == "LambdaFunctionScheduled")
+            .unwrap();
+        assert!(scheduled.payload("input").is_some_and(|i| i.is_object()));
+    }
+
     /// The real handlers keep the workflow's contracts on every example, and a bad execution
     /// input is reported, not run past silently (`LocalWorkflow::load_contracts`).
     #[tokio::test]

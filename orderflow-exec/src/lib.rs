@@ -246,6 +246,13 @@ impl Execution {
         out
     }
 
+    /// The history as `aws stepfunctions get-execution-history` prints it: `{"events": […]}`
+    /// with AWS's event fields. Inputs and outputs are there when the execution recorded them
+    /// ([`HistoryDetail::Full`]).
+    pub fn aws_history(&self) -> Value {
+        aws_history_document(&self.history)
+    }
+
     /// The history's event type names, in order.
     pub fn event_types(&self) -> Vec<&'static str> {
         self.history.iter().map(|e| e.event_type.name()).collect()

@@ -40,9 +40,9 @@ use serde_json::{Value, json};
 // The names the generated glue uses, and those a caller of it meets in an execution's options and
 // outcome; the executor's own API (Executor, TaskInvoker…) stays in orderflow-exec.
 pub use orderflow_exec::{
-    ClockMode, ContractKind, ContractMode, ContractViolation, Contracts, EventType, Execution,
-    ExecutionIdentity, ExecutionOptions, ExecutionStatus, HistoryDetail, HistoryEvent,
-    LambdaEndpoint,
+    AwsHistoryEvent, ClockMode, ContractKind, ContractMode, ContractViolation, Contracts,
+    EventType, Execution, ExecutionIdentity, ExecutionOptions, ExecutionStatus, HistoryDetail,
+    HistoryEvent, HistoryParseError, LambdaEndpoint, parse_aws_history,
 };
 pub use orderflow_model::DefinitionErrors;
 pub use orderflow_model::asl::FunctionCatalog;
