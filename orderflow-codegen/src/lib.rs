@@ -14,6 +14,7 @@
 mod builder;
 mod cli;
 mod emit;
+mod init;
 mod output;
 mod render;
 

@@ -11,6 +11,7 @@ pub mod derive;
 pub mod diagnostic;
 pub mod document;
 mod flow;
+pub mod infer;
 pub mod json;
 pub mod manifest;
 mod pipeline;

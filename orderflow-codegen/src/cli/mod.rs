@@ -14,6 +14,7 @@ use orderflow_model::workflow::WorkflowSources;
 use orderflow_model::{Analysis, analyze};
 
 pub mod github;
+pub mod init;
 pub mod inputs;
 pub mod run;
 
@@ -48,6 +49,15 @@ pub enum Command {
     /// Exit status: 0 when the executions ran (whatever their status), 1 for an invalid
     /// definition, 2 for usage or I/O errors (including an input or mock file that is not valid).
     Run(run::RunArgs),
+    /// Create a workflow folder from a definition you already have (an ASL file, a SAM or
+    /// CloudFormation template, serverless.yml, CDK output): the definition, orderflow.json,
+    /// schemas inferred from recorded executions (`--history`, get-execution-history
+    /// documents) and sample payloads (`--samples`), example inputs and a mock file that
+    /// replays each recorded execution with `run`.
+    ///
+    /// Refuses (exit 1, nothing written) when the target folder exists or the definition has
+    /// errors; exit 2 for unreadable inputs.
+    Init(init::InitArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -186,6 +196,7 @@ pub fn main() -> ExitCode {
         Command::Generate(args) => generate(&args),
         Command::Graph(args) => graph(&args),
         Command::Run(args) => run::run(&args),
+        Command::Init(args) => init::init(&args),
     }
 }
 
@@ -557,12 +568,17 @@ fn graph(args: &GraphArgs) -> ExitCode {
 
 /// The one state machine `path` holds (`name` picks one of several), analysed.
 pub fn one_workflow(path: &Path, name: Option<&str>) -> Result<Analysis, String> {
+    one_workflow_sources(path, name).map(|sources| analyze(&sources))
+}
+
+/// The files of the one state machine `path` holds (`name` picks one of several).
+pub fn one_workflow_sources(path: &Path, name: Option<&str>) -> Result<WorkflowSources, String> {
     let mut found = inputs::find(&[path.to_path_buf()], &inputs::Options::default())?;
     if let Some(name) = name.filter(|_| found.len() > 1) {
         found.retain(|i| i.sources.name == name);
     }
     match found.len() {
-        1 => Ok(analyze(&found.remove(0).sources)),
+        1 => Ok(found.remove(0).sources),
         0 => Err(match name {
             Some(name) => format!("{} holds no state machine named `{name}`", path.display()),
             None => format!("{} holds no state machine", path.display()),
