@@ -1,5 +1,5 @@
-//! `check` and `generate` of both reference definitions, and `check .` of the whole repository,
-//! as whole processes (what CI and a
+//! `check` and `generate` of both reference definitions, `check .` of the whole repository, and
+//! `init` from 1,000 recorded histories of the checkout, as whole processes (what CI and a
 //! developer run), against a baseline measured in the same run: the same binary printing its
 //! version (process start-up alone).
 //!
@@ -56,4 +56,62 @@ fn check_repository_root() {
 #[divan::bench(sample_count = 30)]
 fn generate_check_both_definitions() {
     run(&["generate", "--check"]);
+}
+
+/// 1,000 recorded executions of the checkout in AWS's shape (the two mock test cases of
+/// `tests/run/store-checkout.mocks.json`, recorded with `run --history-format aws`, 500 files
+/// each), made once.
+fn checkout_histories() -> &'static (tempfile::TempDir, Vec<String>) {
+    static HISTORIES: std::sync::OnceLock<(tempfile::TempDir, Vec<String>)> =
+        std::sync::OnceLock::new();
+    HISTORIES.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut files = Vec::new();
+        for (case, example) in [
+            ("BillingRetried", "happy-path"),
+            ("OutOfStock", "out-of-stock"),
+        ] {
+            let output = Command::new(env!("CARGO_BIN_EXE_orderflow-codegen"))
+                .current_dir(&root)
+                .args([
+                    "run",
+                    "definitions/store-checkout",
+                    "--input",
+                    &format!("definitions/store-checkout/examples/{example}.json"),
+                    "--mocks",
+                    "orderflow-codegen/tests/run/store-checkout.mocks.json",
+                    "--test-case",
+                    case,
+                    "--history-format",
+                    "aws",
+                ])
+                .output()
+                .expect("run");
+            for n in 0..500 {
+                let file = dir.path().join(format!("{case}-{n}.json"));
+                std::fs::write(&file, &output.stdout).expect("write");
+                files.push(file.display().to_string());
+            }
+        }
+        (dir, files)
+    })
+}
+
+/// `init` from 1,000 histories of the checkout: read and parse them all, infer every schema,
+/// write the folder (removed after each sample). Issue 19's floor: under 1 s.
+#[divan::bench(sample_count = 10)]
+fn init_from_1000_checkout_histories(bencher: divan::Bencher) {
+    let (dir, files) = checkout_histories();
+    let asl = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../definitions/store-checkout/workflow.asl.json")
+        .display()
+        .to_string();
+    let out = dir.path().join("store-checkout").display().to_string();
+    bencher.bench(|| {
+        let mut args = vec!["init", &asl, "--out", &out, "--history"];
+        args.extend(files.iter().map(String::as_str));
+        run(&args);
+        std::fs::remove_dir_all(&out).expect("remove the folder");
+    });
 }

@@ -331,7 +331,7 @@ fn init_order_status_from_recorded_histories() {
             ("Confirmed", "confirmed.json"),
             ("PaymentDeclined", "confirmed.json"),
         ],
-        build: false,
+        build: true,
     });
     insta::assert_snapshot!(report);
 }
@@ -399,4 +399,89 @@ fn init_accepts_a_history_aws_recorded() {
         "{}",
         String::from_utf8_lossy(&check.stderr)
     );
+}
+
+/// Without histories, sample payloads (`--samples DIR/<function>/*.input.json`, `.output.jsonl`)
+/// give the schemas; a function with no sample gets a skeleton of what its Task sends, and the
+/// folder still checks clean.
+#[test]
+fn init_from_sample_payloads() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let asl = tmp.path().join("order-status.asl.json");
+    std::fs::copy(
+        workspace_root().join("definitions/order-status/workflow.asl.json"),
+        &asl,
+    )
+    .unwrap();
+    let samples = tmp.path().join("samples/checkInventory");
+    std::fs::create_dir_all(&samples).unwrap();
+    std::fs::write(samples.join("a.input.json"), r#"{"orderId": "1"}"#).unwrap();
+    std::fs::write(
+        samples.join("b.input.json"),
+        r#"{"orderId": "2", "rush": true}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        samples.join("all.output.jsonl"),
+        "{\"orderId\": \"1\", \"inStock\": true}\n\n{\"orderId\": \"2\", \"inStock\": false}\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("order-status");
+    let init = codegen(&[
+        "init",
+        asl.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--samples",
+        tmp.path().join("samples").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        init.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(out.join("schemas").join(name)).unwrap())
+            .unwrap()
+    };
+    let input = read("checkInventory.input.json");
+    assert_eq!(input["required"], serde_json::json!(["orderId"]));
+    assert_eq!(input["properties"]["rush"]["type"], "boolean");
+    let output = read("checkInventory.output.json");
+    assert_eq!(output["properties"]["inStock"]["type"], "boolean");
+    assert_eq!(
+        output["required"],
+        serde_json::json!(["inStock", "orderId"])
+    );
+    // Never observed: open.
+    let payment = read("processPayment.output.json");
+    assert!(payment.get("type").is_none(), "{payment}");
+    assert!(!out.join("recorded.mocks.json").exists());
+    let check = codegen(&["check", out.to_str().unwrap()]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    // A sample that is not JSON is an error naming the file and line; nothing is written.
+    std::fs::write(
+        samples.join("bad.input.jsonl"),
+        "{\"orderId\": \"3\"}\n{oops\n",
+    )
+    .unwrap();
+    let again = tmp.path().join("again");
+    let bad = codegen(&[
+        "init",
+        asl.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+        "--samples",
+        tmp.path().join("samples").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("bad.input.jsonl:2"), "{stderr}");
+    assert!(!again.exists());
 }

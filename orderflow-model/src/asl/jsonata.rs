@@ -163,6 +163,123 @@ pub fn parse_error_offset(body: &str) -> usize {
     trimmed_end
 }
 
+/// A read a JSONata expression makes that Step Functions refuses at validation, although the
+/// expression parses. Step Functions evaluates every expression with no context item: the state
+/// input is `$states.input` and variables are `$name`. So AWS refuses the forms that read the
+/// context item (floci-io/floci#2670, #2699) and `$$` (#2745, #2786).
+#[cfg(feature = "jsonata")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnsupportedReference {
+    /// A path whose first step reads the context item: a bare name (`phone`, `phone.number`,
+    /// `$sum(phone)`, `{phone: 1}`, `phone(1)`) or the context item itself, named `$` as AWS
+    /// names it. AWS: `Reference to 'phone' at the top level is not supported.`
+    TopLevel(String),
+    /// `$$`. AWS: `Reference to '$$' is not supported.`
+    Root,
+}
+
+#[cfg(feature = "jsonata")]
+/// The [`UnsupportedReference`]s of a parsed expression, each once, in writing order (AWS gives
+/// one diagnostic per distinct name).
+///
+/// "Top level" is where the context item would be the expression's input: the expression
+/// itself, operands, function arguments, conditional branches, blocks, array and object
+/// constructors (keys too), and lambda bodies (a lambda keeps the context of the expression
+/// that defines it). Everything evaluated against a step's items is not: the steps after a
+/// path's first, every predicate, sort terms, group-by objects and transform operands. Only a
+/// name or `$` is reported: `**` and `*` as a first step are accepted by AWS (`**.phone` was
+/// measured), and variables (`$phone`, even unassigned) are not reads of the context item.
+/// The cases and their AWS verdicts are in the tests below.
+pub fn unsupported_references(ast: &jsonata_core::ast::AstNode) -> Vec<UnsupportedReference> {
+    use jsonata_core::ast::{AstNode, Stage};
+    let mut found: Vec<UnsupportedReference> = Vec::new();
+    let mut add = |r: UnsupportedReference| {
+        if !found.contains(&r) {
+            found.push(r);
+        }
+    };
+    // An explicit stack, not recursion: operator chains make trees as deep as the text is long.
+    // Children are pushed in reverse so they come off in writing order.
+    let mut stack: Vec<(&AstNode, bool)> = vec![(ast, true)];
+    let mut children: Vec<(&AstNode, bool)> = Vec::new();
+    while let Some((node, top)) = stack.pop() {
+        match node {
+            AstNode::Name(name) if top => add(UnsupportedReference::TopLevel(name.clone())),
+            AstNode::Variable(name) if top && name.is_empty() => {
+                add(UnsupportedReference::TopLevel("$".into()));
+            }
+            AstNode::ParentVariable(_) => add(UnsupportedReference::Root),
+            AstNode::Path { steps } => {
+                for (i, step) in steps.iter().enumerate() {
+                    children.push((&step.node, top && i == 0));
+                    for stage in &step.stages {
+                        if let Stage::Filter(predicate) = stage {
+                            children.push((predicate, false));
+                        }
+                    }
+                }
+            }
+            AstNode::Binary { lhs, rhs, .. } => children.extend([(&**lhs, top), (&**rhs, top)]),
+            AstNode::Unary { operand, .. } => children.push((operand, top)),
+            AstNode::Function {
+                name,
+                args,
+                is_builtin,
+            } => {
+                // `phone(1)` calls what the context item's `phone` holds.
+                if top && !is_builtin {
+                    add(UnsupportedReference::TopLevel(name.clone()));
+                }
+                children.extend(args.iter().map(|a| (a, top)));
+            }
+            AstNode::Call { procedure, args } => {
+                children.push((procedure, top));
+                children.extend(args.iter().map(|a| (a, top)));
+            }
+            AstNode::Lambda { body, .. } => children.push((body, top)),
+            AstNode::FunctionApplication(inner) => children.push((inner, top)),
+            AstNode::Array(items) | AstNode::Block(items) | AstNode::ArrayGroup(items) => {
+                children.extend(items.iter().map(|i| (i, top)));
+            }
+            AstNode::Object(pairs) => {
+                for (key, value) in pairs {
+                    children.extend([(key, top), (value, top)]);
+                }
+            }
+            AstNode::ObjectTransform { input, pattern } => {
+                children.push((input, top));
+                for (key, value) in pattern {
+                    children.extend([(key, false), (value, false)]);
+                }
+            }
+            AstNode::Conditional {
+                condition,
+                then_branch,
+                else_branch,
+            } => {
+                children.extend([(&**condition, top), (&**then_branch, top)]);
+                children.extend(else_branch.iter().map(|e| (&**e, top)));
+            }
+            AstNode::Sort { input, terms } => {
+                children.push((input, top));
+                children.extend(terms.iter().map(|(t, _)| (t, false)));
+            }
+            // Evaluated against each object the transform is applied to.
+            AstNode::Transform {
+                location,
+                update,
+                delete,
+            } => {
+                children.extend([(&**location, false), (&**update, false)]);
+                children.extend(delete.iter().map(|d| (&**d, false)));
+            }
+            _ => {}
+        }
+        stack.extend(children.drain(..).rev());
+    }
+    found
+}
+
 /// The checks of [`check_template`] on the text between `{%` and `%}` (offsets into `body`),
 /// before it is given to the JSONata parser.
 pub fn check_body(body: &str) -> Result<(), TemplateError> {
@@ -317,6 +434,125 @@ mod tests {
         for (text, offset) in cases {
             let e = check_template(text).expect_err(text);
             assert_eq!(e.offset, offset, "{text}: {}", e.message);
+        }
+    }
+}
+
+#[cfg(all(test, feature = "jsonata"))]
+mod reference_tests {
+    use super::*;
+
+    fn names(body: &str) -> Vec<String> {
+        let ast = parse_body(body).unwrap_or_else(|e| panic!("{body}: {e}"));
+        unsupported_references(&ast)
+            .into_iter()
+            .map(|r| match r {
+                UnsupportedReference::TopLevel(name) => name,
+                UnsupportedReference::Root => "$$".into(),
+            })
+            .collect()
+    }
+
+    /// Each of these was refused by AWS's ValidateStateMachineDefinition as a Pass `Output`,
+    /// naming `phone` (floci-io/floci#2670, #2699; the cases are floci's
+    /// JsonataTopLevelReferencesTest, measured with `validate-state-machine-definition`).
+    #[test]
+    fn names_what_aws_reads_at_the_top_level() {
+        for body in [
+            "phone",
+            "phone[0].number",
+            "phone.number.street",
+            "-phone",
+            "phone ? 1 : 2",
+            "$states.input.a ? phone : 2",
+            "phone & 'x'",
+            "phone in $states.input.b",
+            "$sum(phone)",
+            "phone(1)",
+            "phone ~> $string()",
+            "[1..phone]",
+            "(phone)",
+            "(phone).other",
+            "[phone].other",
+            "[phone, 1]",
+            "{phone: 1}",
+            "($x := phone; $x)",
+            "$map($states.input.a, function($y){ phone })",
+            "$count(phone[inner])",
+            "phone.**.deeper",
+        ] {
+            assert_eq!(names(body), ["phone"], "{body}");
+        }
+    }
+
+    /// Each of these AWS accepted (same source): the look-alikes must stay accepted.
+    #[test]
+    fn accepts_names_read_from_something_else() {
+        for body in [
+            "$states.input.phone",
+            "$states.input.a.phone",
+            "$states.input.a[0].phone",
+            "$states.input.a.phone[0]",
+            "$states.input.items[phone > 3]",
+            "$states.input.a^(phone)",
+            "$states.input.a{'k': phone}",
+            "$states.input.a.(phone)",
+            "$states.input.a.$phone",
+            "$phone",
+            "$states.input.a ~> $string()",
+            "$states.input ~> |phone|{'b': 1}|",
+            "**.phone",
+            "{'k': 1}.phone",
+            "$states.input.a[0][phone]",
+            "$states.input.a[$ > 1]",
+            "function($x){ $x.phone }",
+            "$map($states.input.a, function($x){ $x.phone })",
+            "'phone'",
+            "1 + 1",
+            "$now()",
+            "$states.context.Execution.Id",
+        ] {
+            assert_eq!(names(body), Vec::<String>::new(), "{body}");
+        }
+    }
+
+    #[test]
+    fn the_context_item_is_named_dollar() {
+        for body in [
+            "$",
+            "$.phone",
+            "$[0]",
+            "$string($)",
+            "$map($states.input.a, function($x){ $ })",
+        ] {
+            assert_eq!(names(body), ["$"], "{body}");
+        }
+    }
+
+    #[test]
+    fn dollar_dollar_is_its_own_reference_anywhere() {
+        for body in ["$$", "$$.phone", "$states.input.a[$$.b = 1]"] {
+            assert_eq!(names(body), ["$$"], "{body}");
+        }
+    }
+
+    #[test]
+    fn each_distinct_name_once_in_writing_order() {
+        assert_eq!(names("aaa + bbb"), ["aaa", "bbb"]);
+        assert_eq!(names("[bbb, aaa]"), ["bbb", "aaa"]);
+        assert_eq!(names("aaa + aaa"), ["aaa"]);
+        assert_eq!(names("(aaa; bbb)"), ["aaa", "bbb"]);
+        assert_eq!(names("$number(aaa) + $number(bbb)"), ["aaa", "bbb"]);
+    }
+
+    #[test]
+    fn a_long_operator_chain_does_not_overflow_the_walk() {
+        let body = vec!["a"; 20_000].join(" & ");
+        if let Ok(ast) = parse_body(&body) {
+            assert_eq!(
+                unsupported_references(&ast),
+                [UnsupportedReference::TopLevel("a".into())]
+            );
         }
     }
 }

@@ -386,7 +386,59 @@ impl Parser<'_> {
             .label(format!("no `$states.{field}` here"));
             self.report(d);
         }
+        #[cfg(feature = "jsonata")]
+        self.jsonata_references(text, span, pointer);
     }
+
+    /// E0113: reads AWS refuses in an expression that parses, each distinct one once, at the
+    /// field (the AST carries no offsets). See [`jsonata::unsupported_references`].
+    #[cfg(feature = "jsonata")]
+    fn jsonata_references(&mut self, text: &str, span: Span, pointer: &str) {
+        let Some(ast) = jsonata::template_body(text).and_then(|b| jsonata::parse_body(b).ok())
+        else {
+            return;
+        };
+        for reference in jsonata::unsupported_references(&ast) {
+            let d = match reference {
+                jsonata::UnsupportedReference::TopLevel(name) => {
+                    let help = if name == "$" {
+                        "the state input is `$states.input`; a variable an `Assign` set is `$name`"
+                            .to_string()
+                    } else if is_identifier(&name) {
+                        format!("read it from the state input, `$states.input.{name}`, or from a variable, `${name}`")
+                    } else {
+                        format!("read it from the state input, `$states.input.`{name}``, or from a variable")
+                    };
+                    Diagnostic::new(
+                        Code::MalformedJsonata,
+                        format!("reference to `{name}` at the top level is not supported: Step Functions evaluates JSONata with no context item to read it from"),
+                    )
+                    .at(self.loc(pointer, span))
+                    .label(format!("reads `{name}` from the context item"))
+                    .note(format!("AWS refuses the definition: UNSUPPORTED_JSONATA_EXPRESSION: Reference to '{name}' at the top level is not supported."))
+                    .help(help)
+                }
+                jsonata::UnsupportedReference::Root => Diagnostic::new(
+                    Code::MalformedJsonata,
+                    "reference to `$$` is not supported in a JSONata expression",
+                )
+                .at(self.loc(pointer, span))
+                .label("`$$` has nothing to refer to in Step Functions' JSONata")
+                .note("AWS refuses the definition: UNSUPPORTED_JSONATA_EXPRESSION: Reference to '$$' is not supported.")
+                .help("the context object (JSONPath's `$$`) is `$states.context`; the state input is `$states.input`"),
+            };
+            self.report(d);
+        }
+    }
+}
+
+#[cfg(feature = "jsonata")]
+/// A JSONata name that needs no backquotes after a `.`.
+fn is_identifier(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// Where a JSONata expression sits, as far as which `$states` fields exist there.

@@ -261,8 +261,8 @@ impl Parser<'_> {
         json: &Json,
         pointer: &str,
         kind: ScopeKind,
-        ql: QueryLanguage,
         depth: usize,
+        what: &str,
         fields: &[&str],
     ) -> Option<ScopeId> {
         if depth >= MAX_DEPTH {
@@ -274,9 +274,19 @@ impl Parser<'_> {
             );
             return None;
         }
-        let obj = self.object(json, pointer, "a branch")?;
-        self.check_fields(obj, fields, "a branch", None);
-        let ql = self.query_language(obj, Some(ql)).unwrap_or(ql);
+        let obj = self.object(json, pointer, what)?;
+        self.check_fields(obj, fields, what, None);
+        // The states inside inherit the state machine's QueryLanguage, not the Map's or the
+        // Parallel's own: AWS judges them so (floci-io/floci#2968, "Declaring it on the Map and
+        // omitting it entirely produce identical results. The same holds for Parallel
+        // branches."). A `QueryLanguage` on a Parallel branch object itself is still read
+        // (AWS's answer to it is not recorded); on `ItemProcessor`/`Iterator` it is refused above.
+        let machine = self.machine.query_language;
+        let ql = if fields.contains(&"QueryLanguage") {
+            self.query_language(obj, Some(machine)).unwrap_or(machine)
+        } else {
+            machine
+        };
         Some(self.scope(obj, kind, ql, depth + 1))
     }
 
@@ -307,8 +317,8 @@ impl Parser<'_> {
                                 parallel: id,
                                 index: i,
                             },
-                            ql,
                             depth,
+                            "a Parallel branch",
                             &["StartAt", "States", "Comment", "QueryLanguage"],
                         ) {
                             branches.push(branch);
@@ -376,25 +386,16 @@ impl Parser<'_> {
             }
         }
         // AWS accepts `ProcessorConfig` in the legacy `Iterator` too (a recorded execution
-        // confirms it) and reads it the same way, so both map into the same `mode`.
-        let fields: &[&str] = if processor_key == "ItemProcessor" {
-            &[
-                "StartAt",
-                "States",
-                "Comment",
-                "ProcessorConfig",
-                "QueryLanguage",
-            ]
-        } else {
-            &["StartAt", "States", "Comment", "ProcessorConfig"]
-        };
+        // confirms it) and reads it the same way, so both map into the same `mode`. Neither
+        // takes `QueryLanguage`: AWS answers `Field 'QueryLanguage' is not supported` at
+        // `/States/M/ItemProcessor` and at `/States/M/Iterator` (floci-io/floci#2968).
         let iterator = self.nested_scope(
             processor,
             &pointer,
             ScopeKind::MapIterator { map: id },
-            ql,
             depth,
-            fields,
+            &format!("a Map's `{processor_key}`"),
+            &["StartAt", "States", "Comment", "ProcessorConfig"],
         )?;
         if obj.has("ItemSelector") && obj.has("Parameters") {
             if let Some(m) = obj.member("Parameters") {

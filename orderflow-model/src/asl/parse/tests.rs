@@ -607,3 +607,151 @@ fn payload_field_collisions_are_reported() {
         Some("/States/S/Parameters/m/channel.$")
     );
 }
+
+/// Codes and JSON pointers of the errors.
+fn errors(text: &str) -> Vec<(&'static str, String)> {
+    let (_, diagnostics) = parse_text(text);
+    diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| {
+            let pointer = d.location.as_ref().map(|l| l.pointer.clone());
+            (d.code.as_str(), pointer.unwrap_or_default())
+        })
+        .collect()
+}
+
+/// A JSONPath machine whose Map or Parallel declares JSONata: the states inside are JSONPath
+/// (floci-io/floci#2968, recorded from AWS), so `Output` there is refused and `Parameters`
+/// is accepted.
+#[test]
+fn inner_states_take_the_machines_query_language_not_the_map_or_parallels() {
+    let map = |inner: &str| {
+        format!(
+            r#"{{"StartAt": "M", "States": {{"M": {{"Type": "Map", "QueryLanguage": "JSONata",
+                "Items": "{{% $states.input.items %}}", "End": true,
+                "ItemProcessor": {{"StartAt": "P", "States": {{"P": {{"Type": "Pass", {inner}, "End": true}}}}}}}}}}}}"#
+        )
+    };
+    let parallel = |inner: &str| {
+        format!(
+            r#"{{"StartAt": "Q", "States": {{"Q": {{"Type": "Parallel", "QueryLanguage": "JSONata", "End": true,
+                "Branches": [{{"StartAt": "P", "States": {{"P": {{"Type": "Pass", {inner}, "End": true}}}}}}]}}}}}}"#
+        )
+    };
+    let output = r#""Output": {"a": "{% $states.input %}"}"#;
+    let parameters = r#""Parameters": {"a.$": "$"}"#;
+    assert_eq!(
+        errors(&map(output)),
+        [("E0112", "/States/M/ItemProcessor/States/P/Output".into())]
+    );
+    assert_eq!(
+        errors(&parallel(output)),
+        [("E0112", "/States/Q/Branches/0/States/P/Output".into())]
+    );
+    assert_eq!(errors(&map(parameters)), []);
+    assert_eq!(errors(&parallel(parameters)), []);
+    // The Map's own fields still use its own language: `Items` above is JSONata.
+    let (machine, _) = parse_text(&map(parameters));
+    let languages: Vec<_> = machine
+        .states
+        .iter()
+        .map(|s| (s.name.value.as_str(), s.query_language))
+        .collect();
+    assert_eq!(
+        languages,
+        [
+            ("M", QueryLanguage::Jsonata),
+            ("P", QueryLanguage::JsonPath)
+        ]
+    );
+    // An inner state may still opt into JSONata itself, and a JSONata machine's inner states
+    // are JSONata.
+    let opted = map(r#""QueryLanguage": "JSONata", "Output": {"a": "{% $states.input %}"}"#);
+    assert_eq!(errors(&opted), []);
+    let jsonata_machine = format!(r#"{{"QueryLanguage": "JSONata", {}"#, &map(output)[1..]);
+    assert_eq!(errors(&jsonata_machine), []);
+}
+
+/// AWS: `Field 'QueryLanguage' is not supported` at `/States/M/ItemProcessor` (#2968), as at
+/// `/States/M/Iterator`; and the refused field does not set the inner states' language.
+#[test]
+fn query_language_on_item_processor_is_refused() {
+    for key in ["ItemProcessor", "Iterator"] {
+        let text = format!(
+            r#"{{"StartAt": "M", "States": {{"M": {{"Type": "Map", "End": true,
+                "{key}": {{"QueryLanguage": "JSONata", "StartAt": "P",
+                    "States": {{"P": {{"Type": "Pass", "End": true}}}}}}}}}}}}"#
+        );
+        assert_eq!(
+            errors(&text),
+            [("E0101", format!("/States/M/{key}/QueryLanguage"))],
+            "{key}"
+        );
+        let (machine, _) = parse_text(&text);
+        assert!(
+            machine
+                .states
+                .iter()
+                .all(|s| s.query_language == QueryLanguage::JsonPath),
+            "{key}"
+        );
+    }
+}
+
+#[cfg(feature = "jsonata")]
+#[test]
+fn top_level_references_and_dollar_dollar_are_refused_at_the_field() {
+    let text = r#"{"QueryLanguage": "JSONata", "StartAt": "E", "States": {"E": {"Type": "Pass",
+        "Output": {"v": "{% phone & name & phone %}", "w": "{% $$.x %}",
+                   "ok": "{% $states.input.items[phone > 3].name & $phone %}"},
+        "End": true}}}"#;
+    let (_, diagnostics) = parse_text(text);
+    let found: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| {
+            let l = d
+                .location
+                .as_ref()
+                .map(|l| (l.pointer.clone(), l.line_col()));
+            (d.code.as_str(), d.message.clone(), l, d.help.clone())
+        })
+        .collect();
+    assert_eq!(found.len(), 3, "{found:#?}");
+    assert_eq!(found[0].0, "E0113");
+    assert!(
+        found[0]
+            .1
+            .starts_with("reference to `phone` at the top level is not supported"),
+        "{found:#?}"
+    );
+    // At the string, the field's own line:column.
+    assert_eq!(found[0].2, Some(("/States/E/Output/v".into(), (2, 25))));
+    assert_eq!(
+        found[0].3.as_deref(),
+        Some("read it from the state input, `$states.input.phone`, or from a variable, `$phone`")
+    );
+    assert!(found[1].1.starts_with("reference to `name`"), "{found:#?}");
+    assert_eq!(found[2].0, "E0113");
+    assert_eq!(
+        found[2].1,
+        "reference to `$$` is not supported in a JSONata expression"
+    );
+    assert_eq!(found[2].2, Some(("/States/E/Output/w".into(), (2, 60))));
+    assert!(
+        found[2]
+            .3
+            .as_deref()
+            .is_some_and(|h| h.contains("`$states.context`")),
+        "{found:#?}"
+    );
+}
+
+/// JSONPath fields are not JSONata: `$$` and bare names there are other rules' business.
+#[test]
+fn jsonpath_states_are_not_read_as_jsonata() {
+    let text = r#"{"StartAt": "E", "States": {"E": {"Type": "Pass",
+        "Parameters": {"id.$": "$$.Execution.Id", "note": "{% phone %}"}, "End": true}}}"#;
+    assert_eq!(errors(text), []);
+}
