@@ -282,16 +282,18 @@ mod store_checkout {
         assert!(cause.contains("'checkInventory'"), "{cause}");
     }
 
-    #[tokio::test]
-    async fn a_caught_lambda_error_carries_the_lambda_error_payload_as_cause() {
+    /// One execution on fresh seeded stores, recording every state's input and output.
+    async fn with_full_history(input: Value) -> orderflow_runtime::local::Execution {
         let stores = Stores::seeded();
         let workflow = stores.workflow();
         let mut options = workflow.local().options().clone();
         options.history = orderflow_runtime::local::HistoryDetail::Full;
-        let execution = workflow
-            .local()
-            .execute_with(example("unknown-book"), &options)
-            .await;
+        workflow.local().execute_with(input, &options).await
+    }
+
+    #[tokio::test]
+    async fn a_caught_lambda_error_carries_the_lambda_error_payload_as_cause() {
+        let execution = with_full_history(example("unknown-book")).await;
         let failed = execution
             .history
             .iter()
@@ -312,14 +314,7 @@ mod store_checkout {
     /// and cause), and every event follows an earlier one.
     #[tokio::test]
     async fn the_history_in_aws_shape_reads_back() {
-        let stores = Stores::seeded();
-        let workflow = stores.workflow();
-        let mut options = workflow.local().options().clone();
-        options.history = orderflow_runtime::local::HistoryDetail::Full;
-        let execution = workflow
-            .local()
-            .execute_with(example("unknown-book"), &options)
-            .await;
+        let execution = with_full_history(example("unknown-book")).await;
         let document = execution.aws_history().to_string();
         let events =
             orderflow_runtime::local::parse_aws_history([("history.json", document.as_str())])

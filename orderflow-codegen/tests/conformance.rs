@@ -95,6 +95,23 @@ fn load_machine(definition: &Value) -> Result<StateMachine, String> {
     Ok(machine)
 }
 
+/// The recorded cases, or `None` (said on stdout) when the shared folder is absent.
+fn load_cases() -> Option<(PathBuf, Vec<Value>)> {
+    let path = cases_file();
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        println!(
+            "conformance cases absent: {} does not exist (shared/ is laid beside the workspace \
+             only on project machines), so this test checks nothing and passes vacuously",
+            path.display()
+        );
+        return None;
+    };
+    match serde_json::from_str(&text) {
+        Ok(cases) => Some((path, cases)),
+        Err(e) => panic!("{} is not a JSON list of cases: {e}", path.display()),
+    }
+}
+
 #[derive(Default)]
 struct Tally {
     run: usize,
@@ -103,18 +120,8 @@ struct Tally {
 
 #[test]
 fn aws_recorded_executions() {
-    let path = cases_file();
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        println!(
-            "conformance cases absent: {} does not exist (shared/ is laid beside the workspace \
-             only on project machines), so this test checks nothing and passes vacuously",
-            path.display()
-        );
+    let Some((path, cases)) = load_cases() else {
         return;
-    };
-    let cases: Vec<Value> = match serde_json::from_str(&text) {
-        Ok(cases) => cases,
-        Err(e) => panic!("{} is not a JSON list of cases: {e}", path.display()),
     };
     let options = options();
     let mut groups: BTreeMap<String, Tally> = BTreeMap::new();
@@ -337,16 +344,9 @@ fn normalised(mut event: Value) -> Value {
 /// by shape.
 #[test]
 fn aws_recorded_histories() {
-    let path = cases_file();
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        println!(
-            "conformance cases absent: {} does not exist (shared/ is laid beside the workspace \
-             only on project machines), so this test checks nothing and passes vacuously",
-            path.display()
-        );
+    let Some((path, cases)) = load_cases() else {
         return;
     };
-    let cases: Vec<Value> = serde_json::from_str(&text).expect("a JSON list of cases");
     let options = ExecutionOptions {
         history: orderflow_exec::HistoryDetail::Full,
         ..options()

@@ -9,12 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
-}
+mod support;
+use support::workspace_root;
 
 fn run(cwd: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_orderflow-codegen"))
@@ -283,18 +279,6 @@ fn runtime_option_sets_the_dependency_of_a_new_crate() {
     assert!(!project.join("wrong").exists());
 }
 
-/// The cargo target folder the tests build in, shared so the generated crate reuses its build.
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            Path::new(env!("CARGO_TARGET_TMPDIR"))
-                .parent()
-                .map(Path::to_path_buf)
-        })
-        .unwrap_or_else(|| workspace_root().join("target"))
-}
-
 /// The generated crate, outside any workspace and written to an absolute `--out`, builds with
 /// `--features local` (the glue `include_str!`s the definition): its orderflow-runtime
 /// dependency resolves without crates.io.
@@ -307,22 +291,5 @@ fn a_crate_generated_outside_the_repository_builds() {
     let generated = run(project.path(), &["generate", "--out", &out_arg]);
     assert_success(&generated, "generate");
     let crate_dir = out.path().join("minimal");
-    // The versions this workspace builds with, so the shared build is reused; the lock file
-    // lists no orderflow-runtime from a registry, so it cannot make one resolve.
-    std::fs::copy(
-        workspace_root().join("Cargo.lock"),
-        crate_dir.join("Cargo.lock"),
-    )
-    .expect("copy Cargo.lock");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let check = Command::new(cargo)
-        .current_dir(&crate_dir)
-        .args(["check", "--offline", "--features", "local", "--all-targets"])
-        .env("CARGO_TARGET_DIR", target_dir())
-        .output()
-        .expect("cargo runs");
-    assert_success(
-        &check,
-        "cargo check --features local of the generated crate",
-    );
+    support::cargo_check_generated(&crate_dir, &["--all-targets"]);
 }

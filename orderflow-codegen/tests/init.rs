@@ -9,17 +9,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
-}
+mod support;
+use support::workspace_root;
 
 fn codegen(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_orderflow-codegen"))
@@ -28,6 +24,22 @@ fn codegen(args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .output()
         .expect("the binary runs")
+}
+
+/// Runs `args` and asserts it exits `code`, showing stderr when not.
+fn expect_exit(args: &[&str], code: i32) -> Output {
+    let output = codegen(args);
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "orderflow-codegen {args:?}:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 fn stdout_json(output: &Output) -> Value {
@@ -158,20 +170,7 @@ fn resolve<'a>(schema: &'a Value, root: &'a Value) -> &'a Value {
     }
 }
 
-/// The cargo target folder the tests build in, shared so the generated crate reuses its build.
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            Path::new(env!("CARGO_TARGET_TMPDIR"))
-                .parent()
-                .map(Path::to_path_buf)
-        })
-        .unwrap_or_else(|| workspace_root().join("target"))
-}
-
-/// `generate` on the folder init made, and the crate it writes builds (`cargo check`, offline,
-/// with this workspace's lock file and target folder).
+/// `generate` on the folder init made, and the crate it writes builds.
 fn generated_crate_builds(folder: &Path, name: &str) {
     let out = tempfile::tempdir().expect("temp dir");
     let generate = codegen(&[
@@ -186,24 +185,7 @@ fn generated_crate_builds(folder: &Path, name: &str) {
         "{}",
         String::from_utf8_lossy(&generate.stderr)
     );
-    let crate_dir = out.path().join(name);
-    std::fs::copy(
-        workspace_root().join("Cargo.lock"),
-        crate_dir.join("Cargo.lock"),
-    )
-    .expect("copy Cargo.lock");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let check = Command::new(cargo)
-        .current_dir(&crate_dir)
-        .args(["check", "--offline", "--features", "local"])
-        .env("CARGO_TARGET_DIR", target_dir())
-        .output()
-        .expect("cargo runs");
-    assert!(
-        check.status.success(),
-        "cargo check of the crate generated from init's folder:\n{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    support::cargo_check_generated(&out.path().join(name), &[]);
 }
 
 fn init_and_replay(recorded: &Recorded<'_>) -> String {
@@ -246,13 +228,7 @@ fn init_and_replay(recorded: &Recorded<'_>) -> String {
     ];
     args.extend(histories.iter().map(|h| h.display().to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let init = codegen(&args);
-    assert_eq!(
-        init.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
+    expect_exit(&args, 0);
 
     // It checks clean.
     let check = codegen(&["check", out.to_str().unwrap()]);
@@ -296,11 +272,8 @@ fn init_and_replay(recorded: &Recorded<'_>) -> String {
         .collect();
     names.sort();
     for name in names {
-        let read = |p: PathBuf| -> Value {
-            serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-        };
-        let inferred = read(out.join("schemas").join(&name));
-        let written = read(definitions.join("schemas").join(&name));
+        let inferred = read_json(&out.join("schemas").join(&name));
+        let written = read_json(&definitions.join("schemas").join(&name));
         let stem = name.trim_end_matches(".json");
         if inferred.get("type").is_none() && inferred.get("anyOf").is_none() {
             lines.push(format!("{stem}: not observed"));
@@ -372,33 +345,21 @@ fn init_accepts_a_history_aws_recorded() {
     let history = workspace_root()
         .join("orderflow-exec/tests/fixtures/aws-history/localstack-lambda-invoke-pipe.json");
     let out = tmp.path().join("pipe");
-    let init = codegen(&[
-        "init",
-        asl.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--history",
-        history.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        init.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
+    expect_exit(
+        &[
+            "init",
+            asl.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--history",
+            history.to_str().unwrap(),
+        ],
+        0,
     );
-    let read = |name: &str| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(out.join(name)).unwrap()).unwrap()
-    };
-    let two_output = read("schemas/two.output.json");
+    let two_output = read_json(&out.join("schemas/two.output.json"));
     assert_eq!(two_output["properties"]["Return"]["type"], "string");
     assert_eq!(two_output["required"], serde_json::json!(["Return"]));
-    let check = codegen(&["check", out.to_str().unwrap()]);
-    assert_eq!(
-        check.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    expect_exit(&["check", out.to_str().unwrap()], 0);
 }
 
 /// Without histories, sample payloads (`--samples DIR/<function>/*.input.json`, `.output.jsonl`)
@@ -427,24 +388,20 @@ fn init_from_sample_payloads() {
     )
     .unwrap();
     let out = tmp.path().join("order-status");
-    let init = codegen(&[
-        "init",
-        asl.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--samples",
-        tmp.path().join("samples").to_str().unwrap(),
-    ]);
-    assert_eq!(
-        init.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
-    let read = |name: &str| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(out.join("schemas").join(name)).unwrap())
-            .unwrap()
+    let samples_dir = tmp.path().join("samples");
+    let init_args = |out: &Path| {
+        vec![
+            "init".to_owned(),
+            asl.display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+            "--samples".into(),
+            samples_dir.display().to_string(),
+        ]
     };
+    let args = init_args(&out);
+    expect_exit(&args.iter().map(String::as_str).collect::<Vec<_>>(), 0);
+    let read = |name: &str| read_json(&out.join("schemas").join(name));
     let input = read("checkInventory.input.json");
     assert_eq!(input["required"], serde_json::json!(["orderId"]));
     assert_eq!(input["properties"]["rush"]["type"], "boolean");
@@ -458,13 +415,7 @@ fn init_from_sample_payloads() {
     let payment = read("processPayment.output.json");
     assert!(payment.get("type").is_none(), "{payment}");
     assert!(!out.join("recorded.mocks.json").exists());
-    let check = codegen(&["check", out.to_str().unwrap()]);
-    assert_eq!(
-        check.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    expect_exit(&["check", out.to_str().unwrap()], 0);
     // A sample that is not JSON is an error naming the file and line; nothing is written.
     std::fs::write(
         samples.join("bad.input.jsonl"),
@@ -472,15 +423,8 @@ fn init_from_sample_payloads() {
     )
     .unwrap();
     let again = tmp.path().join("again");
-    let bad = codegen(&[
-        "init",
-        asl.to_str().unwrap(),
-        "--out",
-        again.to_str().unwrap(),
-        "--samples",
-        tmp.path().join("samples").to_str().unwrap(),
-    ]);
-    assert_eq!(bad.status.code(), Some(2));
+    let args = init_args(&again);
+    let bad = expect_exit(&args.iter().map(String::as_str).collect::<Vec<_>>(), 2);
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.contains("bad.input.jsonl:2"), "{stderr}");
     assert!(!again.exists());

@@ -7,11 +7,10 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 
-use super::{Color, EXIT_USAGE, Format, one_workflow_sources, report};
+use super::{EXIT_USAGE, clean_workflow, one_workflow_sources};
 use crate::init::{FunctionSamples, InitSource, RecordedExecution, init_folder};
 use orderflow_exec::parse_aws_history;
 use orderflow_model::analyze;
-use orderflow_model::diagnostic::Diagnostic;
 use orderflow_model::workflow::read_limited;
 
 #[derive(Debug, clap::Args)]
@@ -58,13 +57,7 @@ pub fn init(args: &InitArgs) -> ExitCode {
         return ExitCode::from(1);
     }
     let analysis = analyze(&sources);
-    let errors: Vec<&Diagnostic> = analysis
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .collect();
-    let Some(workflow) = analysis.workflow.as_ref().filter(|_| errors.is_empty()) else {
-        let _ = report(&errors, Format::Human, Color::Auto, 1);
+    let Some(workflow) = clean_workflow(&analysis) else {
         eprintln!("error: the definition has errors; init writes nothing");
         return ExitCode::from(1);
     };

@@ -547,15 +547,8 @@ fn graph(args: &GraphArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let analysis = &analysis;
     // A graph of a broken definition would mislead: show why instead.
-    let errors: Vec<&Diagnostic> = analysis
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .collect();
-    let Some(workflow) = analysis.workflow.as_ref().filter(|_| errors.is_empty()) else {
-        let _ = report(&errors, Format::Human, Color::Auto, 1);
+    let Some(workflow) = clean_workflow(&analysis) else {
         return ExitCode::from(1);
     };
     let format = match args.format {
@@ -564,6 +557,21 @@ fn graph(args: &GraphArgs) -> ExitCode {
     };
     print!("{}", crate::emit::graph::render(&workflow.machine, format));
     ExitCode::SUCCESS
+}
+
+/// The checked workflow when the analysis found no error; otherwise its errors are reported on
+/// stderr and there is none.
+pub fn clean_workflow(analysis: &Analysis) -> Option<&orderflow_model::workflow::Workflow> {
+    let errors: Vec<&Diagnostic> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    let workflow = analysis.workflow.as_ref().filter(|_| errors.is_empty());
+    if workflow.is_none() {
+        let _ = report(&errors, Format::Human, Color::Auto, 1);
+    }
+    workflow
 }
 
 /// The one state machine `path` holds (`name` picks one of several), analysed.
