@@ -75,6 +75,14 @@ fn not_truncated() -> Value {
     json!({"truncated": false})
 }
 
+/// `field` (`input`, `output`) as JSON text, with its `<field>Details`, when there is a value.
+fn put_text(details: &mut Map<String, Value>, field: &str, value: Option<Value>) {
+    if let Some(value) = value {
+        details.insert(field.to_owned(), value);
+        details.insert(format!("{field}Details"), not_truncated());
+    }
+}
+
 /// The members of `details` named in `keys` that are set (not `null`).
 fn pick(details: Option<&Value>, keys: &[&str]) -> Map<String, Value> {
     keys.iter()
@@ -108,19 +116,13 @@ pub fn aws_events(events: &[HistoryEvent]) -> Vec<Value> {
             let body: Option<(String, Map<String, Value>)> = match event.event_type {
                 EventType::ExecutionStarted => {
                     let mut m = Map::new();
-                    if let Some(input) = payload("input") {
-                        m.insert("input".into(), input);
-                        m.insert("inputDetails".into(), not_truncated());
-                    }
+                    put_text(&mut m, "input", payload("input"));
                     m.extend(pick(details, &["roleArn"]));
                     Some(("executionStartedEventDetails".into(), m))
                 }
                 EventType::ExecutionSucceeded => {
                     let mut m = Map::new();
-                    if let Some(output) = payload("output") {
-                        m.insert("output".into(), output);
-                        m.insert("outputDetails".into(), not_truncated());
-                    }
+                    put_text(&mut m, "output", payload("output"));
                     Some(("executionSucceededEventDetails".into(), m))
                 }
                 EventType::ExecutionFailed => Some((
@@ -134,19 +136,13 @@ pub fn aws_events(events: &[HistoryEvent]) -> Vec<Value> {
                 t if t.name().ends_with("StateEntered") => {
                     let mut m = Map::new();
                     m.insert("name".into(), Value::String(state.to_owned()));
-                    if let Some(input) = payload("input") {
-                        m.insert("input".into(), input);
-                        m.insert("inputDetails".into(), not_truncated());
-                    }
+                    put_text(&mut m, "input", payload("input"));
                     Some(("stateEnteredEventDetails".into(), m))
                 }
                 t if t.name().ends_with("StateExited") => {
                     let mut m = Map::new();
                     m.insert("name".into(), Value::String(state.to_owned()));
-                    if let Some(output) = payload("output") {
-                        m.insert("output".into(), output);
-                        m.insert("outputDetails".into(), not_truncated());
-                    }
+                    put_text(&mut m, "output", payload("output"));
                     // Each variable's value as JSON text.
                     if let Some(Value::Object(assigned)) =
                         details.and_then(|d| d.get("assignedVariables"))
@@ -176,20 +172,14 @@ pub fn aws_events(events: &[HistoryEvent]) -> Vec<Value> {
                 )),
                 EventType::LambdaFunctionScheduled => {
                     let mut m = pick(details, &["resource"]);
-                    if let Some(input) = payload("parameters") {
-                        m.insert("input".into(), input);
-                        m.insert("inputDetails".into(), not_truncated());
-                    }
+                    put_text(&mut m, "input", payload("parameters"));
                     m.extend(pick(details, &["timeoutInSeconds"]));
                     Some(("lambdaFunctionScheduledEventDetails".into(), m))
                 }
                 EventType::LambdaFunctionStarted => None,
                 EventType::LambdaFunctionSucceeded => {
                     let mut m = Map::new();
-                    if let Some(output) = payload("output") {
-                        m.insert("output".into(), output);
-                        m.insert("outputDetails".into(), not_truncated());
-                    }
+                    put_text(&mut m, "output", payload("output"));
                     Some(("lambdaFunctionSucceededEventDetails".into(), m))
                 }
                 EventType::LambdaFunctionFailed => Some((
@@ -228,10 +218,7 @@ pub fn aws_events(events: &[HistoryEvent]) -> Vec<Value> {
                     let mut m = Map::new();
                     m.insert("resourceType".into(), Value::String(resource_type));
                     m.insert("resource".into(), Value::String(resource));
-                    if let Some(output) = payload("output") {
-                        m.insert("output".into(), output);
-                        m.insert("outputDetails".into(), not_truncated());
-                    }
+                    put_text(&mut m, "output", payload("output"));
                     m.extend(pick(details, &["error", "cause"]));
                     let key = format!("{}{}EventDetails", name[..1].to_lowercase(), &name[1..]);
                     Some((key, m))
