@@ -73,10 +73,15 @@ struct FunctionTask<'a> {
     invoke_api: bool,
     /// The names its `Parameters` (or JSONata `Arguments`) send, when they are a fixed object.
     sent: Vec<String>,
+    /// The names of its result the definition reads: through its `ResultSelector`, or through
+    /// its `ResultPath` in a path anywhere (`$.total.amount` after `"ResultPath": "$.total"`).
+    read: BTreeSet<String>,
     handled: Vec<String>,
 }
 
-fn function_tasks(workflow: &Workflow) -> Vec<FunctionTask<'_>> {
+fn function_tasks<'w>(workflow: &'w Workflow, definition: &Value) -> Vec<FunctionTask<'w>> {
+    let mut paths = Vec::new();
+    collect_paths(definition, &mut paths);
     let mut tasks = Vec::new();
     for state in &workflow.machine.states {
         let StateKind::Task(task) = &state.kind else {
@@ -135,15 +140,91 @@ fn function_tasks(workflow: &Workflow) -> Vec<FunctionTask<'_>> {
             .map(|e| e.value.clone())
             .filter(|e| is_function_error(e))
             .collect();
+        let written = definition.pointer(&state.pointer);
+        let read = result_reads(written, invoke_api, &paths);
         tasks.push(FunctionTask {
             state: &state.name.value,
             function,
             invoke_api,
             sent,
+            read,
             handled,
         });
     }
     tasks
+}
+
+/// Every JSONPath the definition reads (`"x.$"` values, `Variable`, `InputPath`, `ItemsPath`, …;
+/// not `ResultPath`, which writes), as its names (`$.total.amount` → `["total", "amount"]`).
+fn collect_paths(value: &Value, out: &mut Vec<Vec<String>>) {
+    match value {
+        Value::Object(members) => {
+            for (key, member) in members {
+                let reads = key.ends_with(".$")
+                    || key == "Variable"
+                    || (key.ends_with("Path") && key != "ResultPath");
+                match member.as_str() {
+                    Some(path) if reads => out.extend(path_names(path)),
+                    _ => collect_paths(member, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_paths(i, out)),
+        _ => {}
+    }
+}
+
+/// `$.a.b[0].c` → `["a", "b", "c"]`; `None` for what is not a plain path of the input.
+fn path_names(path: &str) -> Option<Vec<String>> {
+    let rest = path.strip_prefix('$')?;
+    if rest.starts_with('$') {
+        return None;
+    }
+    Some(
+        rest.split(['.', '['])
+            .map(|s| s.trim_end_matches(']').trim_matches(['\'', '"']))
+            .filter(|s| !s.is_empty() && !s.chars().all(|c| c.is_ascii_digit() || c == '*'))
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
+/// The names of a Task's result that the definition reads (see [`FunctionTask::read`]).
+fn result_reads(
+    state: Option<&Value>,
+    invoke_api: bool,
+    paths: &[Vec<String>],
+) -> BTreeSet<String> {
+    let mut read = BTreeSet::new();
+    let Some(state) = state else {
+        return read;
+    };
+    // With the Invoke API the function's output is the result's `Payload`.
+    let skip = usize::from(invoke_api);
+    if let Some(selector) = state.get("ResultSelector") {
+        let mut selected = Vec::new();
+        collect_paths(selector, &mut selected);
+        read.extend(
+            selected
+                .into_iter()
+                .filter_map(|names| names.get(skip).cloned()),
+        );
+        return read;
+    }
+    let Some(prefix) = state
+        .get("ResultPath")
+        .and_then(Value::as_str)
+        .and_then(path_names)
+        .filter(|p| !p.is_empty())
+    else {
+        return read;
+    };
+    for names in paths {
+        if names.len() > prefix.len() + skip && names[..prefix.len()] == prefix[..] {
+            read.insert(names[prefix.len() + skip].clone());
+        }
+    }
+    read
 }
 
 /// An error a function raises itself, not one Step Functions or the Lambda service names.
@@ -243,7 +324,7 @@ fn pretty(value: &Value) -> String {
 
 /// The folder for `source`.
 pub fn init_folder(source: &InitSource<'_>) -> InitFolder {
-    let tasks = function_tasks(source.workflow);
+    let tasks = function_tasks(source.workflow, source.definition);
     let mut functions: BTreeSet<&str> = tasks.iter().map(|t| t.function).collect();
     functions.extend(source.samples.keys().map(String::as_str));
 
@@ -357,10 +438,15 @@ pub fn init_folder(source: &InitSource<'_>) -> InitFolder {
             &sent,
             &provenance,
         );
+        let read: BTreeSet<&str> = tasks
+            .iter()
+            .filter(|t| t.function == *function)
+            .flat_map(|t| t.read.iter().map(String::as_str))
+            .collect();
         let output = schema_for(
             outputs.get(function),
             &format!("What {function} returns"),
-            &BTreeSet::new(),
+            &read,
             &provenance,
         );
         files.push((format!("schemas/{function}.input.json"), pretty(&input)));
@@ -399,8 +485,8 @@ fn schema_for(
             } else {
                 format!(
                     "{what}: nothing was observed, so `init` wrote the properties the \
-                     definition sends and left their types open; tighten them, or run `init` \
-                     with histories or samples."
+                     definition sends or reads and left their types open; tighten them, or run \
+                     `init` with histories or samples."
                 )
             };
             let mut schema = json!({
@@ -431,7 +517,7 @@ fn schema_for(
                 if !properties.contains_key(*name) {
                     properties.insert(
                         (*name).to_owned(),
-                        json!({"description": "Sent by the definition; no value was observed, so any value is accepted."}),
+                        json!({"description": "Named by the definition; no value was observed, so any value is accepted."}),
                     );
                     if count == 0 {
                         required.push(json!(name));
@@ -532,4 +618,40 @@ fn queues_and_topics(workflow: &Workflow) -> (Map<String, Value>, Map<String, Va
         );
     }
     (queues, topics)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_read_their_names() {
+        assert_eq!(
+            path_names("$.total.items[0].price"),
+            Some(vec!["total".into(), "items".into(), "price".into()])
+        );
+        assert_eq!(path_names("$['a'].b"), Some(vec!["a".into(), "b".into()]));
+        assert_eq!(path_names("$$.Execution.Id"), None);
+        assert_eq!(path_names("plain"), None);
+    }
+
+    #[test]
+    fn a_results_reads_come_from_its_result_path_or_its_selector() {
+        let definition = json!({"States": {
+            "Price": {"Type": "Task", "ResultPath": "$.priced", "Next": "Bill"},
+            "Bill": {"Type": "Task", "Parameters": {"amount.$": "$.priced.total", "who.$": "$.user"}},
+            "Check": {"Type": "Choice", "Choices": [{"Variable": "$.priced.currency", "StringEquals": "EUR"}]},
+            "Invoke": {"Type": "Task", "ResultSelector": {"n.$": "$.Payload.count", "code.$": "$.StatusCode"}}
+        }});
+        let mut paths = Vec::new();
+        collect_paths(&definition, &mut paths);
+        let price = result_reads(definition.pointer("/States/Price"), false, &paths);
+        assert_eq!(
+            price.into_iter().collect::<Vec<_>>(),
+            ["currency", "total"],
+            "ResultPath itself is a write, not a read"
+        );
+        let invoke = result_reads(definition.pointer("/States/Invoke"), true, &paths);
+        assert_eq!(invoke.into_iter().collect::<Vec<_>>(), ["count"]);
+    }
 }

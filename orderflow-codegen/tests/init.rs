@@ -429,3 +429,35 @@ fn init_from_sample_payloads() {
     assert!(stderr.contains("bad.input.jsonl:2"), "{stderr}");
     assert!(!again.exists());
 }
+
+/// Any input `check` reads will do: a SAM template whose definition is in a `DefinitionUri`
+/// file and whose SQS and SNS integrations name their queues and topics through
+/// `DefinitionSubstitutions` placeholders; with no execution recorded, the folder still checks
+/// clean, and the queues and topics are declared by their placeholders.
+#[test]
+fn init_reads_a_sam_template() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let template = workspace_root().join("tests/adoption/corpus/sam-yaml-definition-uri-yaml");
+    let out = tmp.path().join("curbside");
+    expect_exit(
+        &[
+            "init",
+            template.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        0,
+    );
+    let manifest = read_json(&out.join("orderflow.json"));
+    assert_eq!(
+        manifest["queues"]["sqsPick"]["placeholder"], "SQSPick",
+        "{manifest}"
+    );
+    assert_eq!(
+        manifest["topics"]["snsCustomer"]["placeholder"], "SNSCustomer",
+        "{manifest}"
+    );
+    let definition = std::fs::read_to_string(out.join("workflow.asl.json")).unwrap();
+    assert!(definition.contains("${SQSPick}"), "{definition}");
+    expect_exit(&["check", out.to_str().unwrap()], 0);
+}
