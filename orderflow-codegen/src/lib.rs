@@ -13,6 +13,7 @@
 
 mod builder;
 mod cli;
+mod coverage;
 mod emit;
 mod init;
 mod output;

@@ -10,21 +10,12 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 mod support;
-use support::workspace_root;
-
-fn codegen(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_orderflow-codegen"))
-        .current_dir(workspace_root())
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
+use support::{codegen, workspace_root};
 
 /// Runs `args` and asserts it exits `code`, showing stderr when not.
 fn expect_exit(args: &[&str], code: i32) -> Output {

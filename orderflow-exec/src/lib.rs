@@ -25,6 +25,7 @@ mod aws_history;
 mod choice;
 mod clock;
 mod contracts;
+mod coverage;
 mod error;
 mod history;
 mod intrinsics;
@@ -56,6 +57,7 @@ pub use contracts::{
     ContractError, ContractKind, ContractMode, ContractViolation, Contracts,
     MAX_VIOLATIONS_PER_VALUE, Schema,
 };
+pub use coverage::{COVERAGE_VERSION, Coverage, CoverageFile, DEFAULT_RULE};
 pub use error::Failure;
 /// The future a [`TaskInvoker`] returns, re-exported so implementors need not name `futures`.
 pub use futures::future::BoxFuture;
@@ -134,6 +136,9 @@ pub struct ExecutionOptions {
     pub max_payload_bytes: Option<usize>,
     /// What a value breaking the executor's [`Contracts`] does (nothing without contracts).
     pub contracts: ContractMode,
+    /// Record which states, Choice rules, Catch clauses and retriers the execution reached
+    /// ([`Execution::coverage`]).
+    pub coverage: bool,
 }
 
 impl Default for ExecutionOptions {
@@ -147,6 +152,7 @@ impl Default for ExecutionOptions {
             history: HistoryDetail::Events,
             max_payload_bytes: Some(MAX_PAYLOAD_BYTES),
             contracts: ContractMode::Report,
+            coverage: false,
         }
     }
 }
@@ -204,6 +210,8 @@ pub struct Execution {
     pub virtual_elapsed: Duration,
     /// Every value that broke its contract, in the order met (see [`Contracts`]).
     pub contract_violations: Vec<ContractViolation>,
+    /// What the execution reached, when [`ExecutionOptions::coverage`] asked for it.
+    pub coverage: Option<Coverage>,
 }
 
 impl Execution {

@@ -888,3 +888,61 @@ fn inputs_are_checked_once_per_visit_and_outputs_once_per_result() {
         assert!(execution.to_json().get("contractViolations").is_none());
     }
 }
+
+/// Coverage counts each state entered (inside Map iterations too), the Choice rule taken by
+/// its index or Default, each retry by retrier and each Catch clause by index, and the outcome.
+#[test]
+fn coverage_records_states_rules_retries_and_catches() {
+    let m = machine(json!({
+        "StartAt": "Pick",
+        "States": {
+            "Pick": {"Type": "Choice",
+                "Choices": [
+                    {"Variable": "$.n", "NumericEquals": 1, "Next": "Each"},
+                    {"Variable": "$.n", "NumericEquals": 2, "Next": "Call"}
+                ],
+                "Default": "Done"},
+            "Each": {"Type": "Map", "ItemsPath": "$.items",
+                "ItemProcessor": {"StartAt": "Inner", "States": {"Inner": {"Type": "Pass", "End": true}}},
+                "Next": "Done"},
+            "Call": {"Type": "Task", "Resource": FLAKY,
+                "Retry": [{"ErrorEquals": ["Other"]}, {"ErrorEquals": ["Busy"], "MaxAttempts": 1, "IntervalSeconds": 1}],
+                "Catch": [{"ErrorEquals": ["Other"], "Next": "Done"}, {"ErrorEquals": ["States.ALL"], "Next": "Done"}],
+                "End": true},
+            "Done": {"Type": "Succeed"}
+        }
+    }));
+    let executor = Executor::new(&m).unwrap_or_else(|e| panic!("{e}"));
+    let options = ExecutionOptions {
+        coverage: true,
+        ..ExecutionOptions::default()
+    };
+    let busy = FnInvoker(|_: &TaskRequest<'_>| Err(TaskError::new("Busy", "still busy")));
+    let mut total = Coverage::default();
+    for input in [
+        json!({"n": 1, "items": [1, 2, 3]}),
+        json!({"n": 2}),
+        json!({"n": 3}),
+    ] {
+        let execution = executor.execute_blocking(input, &busy, &options);
+        total.merge(
+            execution
+                .coverage
+                .as_ref()
+                .unwrap_or_else(|| panic!("recorded")),
+        );
+    }
+    assert_eq!(total.executions, 3);
+    assert_eq!(total.states["Inner"], 3, "one per Map iteration");
+    assert_eq!(total.states["Done"], 3);
+    assert_eq!(total.choices["Pick"]["0"], 1);
+    assert_eq!(total.choices["Pick"]["1"], 1);
+    assert_eq!(total.choices["Pick"][DEFAULT_RULE], 1);
+    assert_eq!(total.retries["Call"]["1"], 1, "the second retrier, once");
+    assert_eq!(total.catches["Call"]["1"], 1, "States.ALL caught it");
+    assert!(!total.catches["Call"].contains_key("0"));
+    assert_eq!(total.outcomes["SUCCEEDED"], 3);
+    // Without the option nothing is recorded.
+    let plain = executor.execute_blocking(json!({"n": 3}), &busy, &ExecutionOptions::default());
+    assert!(plain.coverage.is_none());
+}

@@ -40,9 +40,9 @@ use serde_json::{Value, json};
 // The names the generated glue uses, and those a caller of it meets in an execution's options and
 // outcome; the executor's own API (Executor, TaskInvoker…) stays in orderflow-exec.
 pub use orderflow_exec::{
-    AwsHistoryEvent, ClockMode, ContractKind, ContractMode, ContractViolation, Contracts,
-    EventType, Execution, ExecutionIdentity, ExecutionOptions, ExecutionStatus, HistoryDetail,
-    HistoryEvent, HistoryParseError, LambdaEndpoint, parse_aws_history,
+    AwsHistoryEvent, ClockMode, ContractKind, ContractMode, ContractViolation, Contracts, Coverage,
+    CoverageFile, EventType, Execution, ExecutionIdentity, ExecutionOptions, ExecutionStatus,
+    HistoryDetail, HistoryEvent, HistoryParseError, LambdaEndpoint, parse_aws_history,
 };
 pub use orderflow_model::DefinitionErrors;
 pub use orderflow_model::asl::FunctionCatalog;
@@ -102,6 +102,10 @@ pub struct SentMessage {
 /// A workflow ready to run in process: its executor and the bindings of its Task states.
 pub struct LocalWorkflow {
     executor: Executor,
+    /// The definition's file, as the coverage records name it.
+    definition_file: String,
+    /// `ORDERFLOW_COVERAGE`: the folder each process writes its coverage file into.
+    coverage_dir: Option<std::path::PathBuf>,
     bindings: HashMap<String, Binding>,
     published: Mutex<Vec<PublishedMessage>>,
     sent: Mutex<Vec<SentMessage>>,
@@ -136,15 +140,21 @@ impl LocalWorkflow {
                 e.to_string(),
             )])
         })?;
+        let coverage_dir = std::env::var_os(COVERAGE_ENV)
+            .filter(|d| !d.is_empty())
+            .map(std::path::PathBuf::from);
         let options = ExecutionOptions {
             identity: ExecutionIdentity {
                 state_machine_name: machine_name(file),
                 ..ExecutionIdentity::default()
             },
+            coverage: coverage_dir.is_some(),
             ..ExecutionOptions::default()
         };
         Ok(Self {
             executor,
+            definition_file: file.to_owned(),
+            coverage_dir,
             bindings: HashMap::new(),
             published: Mutex::new(Vec::new()),
             sent: Mutex::new(Vec::new()),
@@ -238,7 +248,11 @@ impl LocalWorkflow {
 
     /// Runs one execution with `options`.
     pub async fn execute_with(&self, input: Value, options: &ExecutionOptions) -> Execution {
-        self.executor.execute(input, self, options).await
+        let execution = self.executor.execute(input, self, options).await;
+        if let (Some(dir), Some(coverage)) = (&self.coverage_dir, &execution.coverage) {
+            record_coverage(dir, &self.definition_file, coverage);
+        }
+        execution
     }
 
     /// Every message `sns:publish` Tasks published so far, oldest first.
@@ -500,4 +514,51 @@ fn machine_name(file: &str) -> String {
         .filter(|name| !name.is_empty())
         .unwrap_or("StateMachine")
         .to_owned()
+}
+
+/// The environment variable naming the folder where every process running workflows in
+/// process (tests, typically) writes what its executions reached: one file per process,
+/// `orderflow-coverage-<pid>.json`, which `orderflow-codegen coverage DIR` merges.
+pub const COVERAGE_ENV: &str = "ORDERFLOW_COVERAGE";
+
+/// Adds one execution's coverage to this process's file in `dir`. Coverage is a by-product of
+/// a test run, so a folder that cannot be written is reported on stderr, never a failure.
+fn record_coverage(dir: &std::path::Path, definition: &str, coverage: &Coverage) {
+    // One writer per process at a time: the file is read, merged and replaced.
+    static WRITING: Mutex<()> = Mutex::new(());
+    let _guard = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut record = CoverageFile::new();
+    record.add(definition, coverage);
+    let file = dir.join(format!("orderflow-coverage-{}.json", std::process::id()));
+    let written = std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))
+        .and_then(|()| record.add_to(&file));
+    if let Err(message) = written {
+        eprintln!("{COVERAGE_ENV}: {message}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each process adds its executions to one file of the folder, which merges with others.
+    #[test]
+    fn coverage_records_add_up_in_the_process_file() {
+        let dir =
+            std::env::temp_dir().join(format!("orderflow-coverage-test-{}", std::process::id()));
+        let coverage = Coverage {
+            executions: 1,
+            states: [("A".to_owned(), 2)].into(),
+            ..Coverage::default()
+        };
+        record_coverage(&dir, "w.asl.json", &coverage);
+        record_coverage(&dir, "w.asl.json", &coverage);
+        let file = dir.join(format!("orderflow-coverage-{}.json", std::process::id()));
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&dir);
+        let read = CoverageFile::parse(&text).unwrap_or_default();
+        assert_eq!(read.workflows["w.asl.json"].states["A"], 4);
+        assert_eq!(read.workflows["w.asl.json"].executions, 2);
+    }
 }

@@ -13,6 +13,7 @@ use orderflow_model::diagnostic::{Code, Diagnostic, JsonDiagnostic, Severity, re
 use orderflow_model::workflow::WorkflowSources;
 use orderflow_model::{Analysis, analyze};
 
+pub mod coverage;
 pub mod github;
 pub mod init;
 pub mod inputs;
@@ -58,6 +59,12 @@ pub enum Command {
     /// Refuses (exit 1, nothing written) when the target folder exists or the definition has
     /// errors; exit 2 for unreadable inputs.
     Init(init::InitArgs),
+    /// Report which states, Choice rules and Catch clauses recorded executions reached
+    /// (`run --coverage FILE`, `ORDERFLOW_COVERAGE=DIR` in tests), against each definition.
+    ///
+    /// Exit status: 0 when reported, 2 for a file that cannot be read or a definition that does
+    /// not load.
+    Coverage(coverage::CoverageArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -197,6 +204,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph(&args),
         Command::Run(args) => run::run(&args),
         Command::Init(args) => init::init(&args),
+        Command::Coverage(args) => coverage::coverage(&args),
     }
 }
 

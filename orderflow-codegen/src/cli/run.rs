@@ -80,6 +80,10 @@ pub struct RunArgs {
     /// their test case mocks.
     #[arg(long, value_name = "URL")]
     pub lambda_endpoint: Option<String>,
+    /// Record which states, Choice rules and Catch clauses the executions reached, adding to
+    /// FILE (created if absent); `orderflow-codegen coverage FILE` reports it.
+    #[arg(long, value_name = "FILE")]
+    pub coverage: Option<PathBuf>,
     /// Fail an execution (States.Runtime) where a value breaks its workflow folder's schema:
     /// the execution input, what a Task sends to its function or worker, what it returns.
     /// Without it, each violation is reported beside the result and the execution runs on.
@@ -157,6 +161,7 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
             (true, _) | (_, Some(HistoryFormat::Orderflow)) => HistoryDetail::Events,
             (false, None) => HistoryDetail::None,
         },
+        coverage: args.coverage.is_some(),
         ..ExecutionOptions::default()
     };
     let runner = Runner {
@@ -169,6 +174,7 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
             (true, None) => Some(HistoryFormat::Orderflow),
             (false, None) => None,
         },
+        coverage: std::cell::RefCell::default(),
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -180,6 +186,11 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
     };
     out.flush()
         .map_err(|e| usage_error(format!("cannot write the results: {e}")))?;
+    if let Some(file) = &args.coverage {
+        let definition = machine.file.path().display().to_string();
+        super::coverage::add_to_file(file, &definition, &runner.coverage.borrow())
+            .map_err(usage_error)?;
+    }
     Ok(code)
 }
 
@@ -376,6 +387,8 @@ struct Runner<'r> {
     lambda_endpoint: Option<&'r LambdaEndpoint>,
     options: &'r ExecutionOptions,
     history: Option<HistoryFormat>,
+    /// What the executions reached, when `--coverage` asked.
+    coverage: std::cell::RefCell<orderflow_exec::Coverage>,
 }
 
 /// A result line without history, written straight from the execution (no copy of the output).
@@ -404,6 +417,14 @@ struct NotStartedLine<'a> {
 
 impl Runner<'_> {
     fn execute(&self, input: Value) -> Execution {
+        let execution = self.execute_unrecorded(input);
+        if let Some(coverage) = &execution.coverage {
+            self.coverage.borrow_mut().merge(coverage);
+        }
+        execution
+    }
+
+    fn execute_unrecorded(&self, input: Value) -> Execution {
         // A fresh mock invoker per execution: invocation counts are per execution.
         let mocks = self.test_case.map(MockTestCase::invoker);
         let rest: &dyn TaskInvoker = match &mocks {

@@ -1,16 +1,27 @@
-//! What several of this crate's test binaries share: building a crate `generate` wrote.
+//! What several of this crate's test binaries share: running the command, building a crate
+//! `generate` wrote.
 
 // Each test binary that includes this module uses part of it.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default()
+}
+
+/// Runs `orderflow-codegen args…` from the workspace root, without colours.
+pub fn codegen(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_orderflow-codegen"))
+        .current_dir(workspace_root())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
 }
 
 /// The cargo target folder the tests build in, shared so a generated crate reuses its build.

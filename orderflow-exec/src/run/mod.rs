@@ -47,6 +47,8 @@ struct Runtime<'x> {
     violations: Vec<ContractViolation>,
     /// What the current state assigned, for its exited event (full histories only).
     assigned: Option<Map<String, Value>>,
+    /// What the execution reached, when asked for.
+    coverage: Option<crate::Coverage>,
 }
 
 impl Runtime<'_> {
@@ -223,6 +225,7 @@ pub(super) async fn execute(
         timed_out: false,
         violations: Vec::new(),
         assigned: None,
+        coverage: options.coverage.then(crate::Coverage::default),
     };
     let details = rt
         .history
@@ -268,6 +271,7 @@ pub(super) async fn execute(
                 history: Vec::new(),
                 virtual_elapsed: Duration::ZERO,
                 contract_violations: Vec::new(),
+                coverage: None,
             }
         }
         Err(failure) => {
@@ -291,13 +295,23 @@ pub(super) async fn execute(
                 history: Vec::new(),
                 virtual_elapsed: Duration::ZERO,
                 contract_violations: Vec::new(),
+                coverage: None,
             }
         }
     };
+    let mut coverage = rt.coverage.take();
+    if let Some(coverage) = coverage.as_mut() {
+        let outcome = match &execution.error {
+            Some(error) => format!("{} {error}", execution.status.as_str()),
+            None => execution.status.as_str().to_owned(),
+        };
+        coverage.ended(outcome);
+    }
     Execution {
         history: rt.history.into_events(),
         virtual_elapsed: rt.clock.virtual_elapsed(),
         contract_violations: rt.violations,
+        coverage,
         ..execution
     }
 }
@@ -330,6 +344,9 @@ impl Executor {
                 }
                 let (entered, exited) = entered_event(&plan.kind);
                 rt.assigned = None;
+                if let Some(coverage) = rt.coverage.as_mut() {
+                    coverage.entered(&plan.name);
+                }
                 let details = rt.history.wants_payloads().then(|| json!({"input": input}));
                 let entered_id = rt.record(entered, &plan.name, details);
                 let mut frame = StateFrame {
@@ -600,10 +617,17 @@ fn pick_choice<'p>(
     default: Option<StateId>,
     input: &Value,
 ) -> Result<ChoicePick<'p>, Failure> {
+    let mut taken = None;
     let mut env = rt.env(input, frame);
-    for rule in rules {
+    for (index, rule) in rules.iter().enumerate() {
         match choice::evaluate(&rule.condition, &mut env) {
-            Ok(true) => return Ok(ChoicePick::Rule(rule)),
+            Ok(true) => {
+                taken = Some(ChoicePick::Rule(rule));
+                if let Some(coverage) = rt.coverage.as_mut() {
+                    coverage.choice(&frame.name, Some(index));
+                }
+                break;
+            }
             Ok(false) => {}
             Err(ChoiceError::InvalidPath(path)) => {
                 return Err(runtime_error(
@@ -616,8 +640,16 @@ fn pick_choice<'p>(
             Err(ChoiceError::Jsonata(error, cause)) => return Err(Failure::new(error, cause)),
         }
     }
+    if let Some(pick) = taken {
+        return Ok(pick);
+    }
     match default {
-        Some(next) => Ok(ChoicePick::Default(next)),
+        Some(next) => {
+            if let Some(coverage) = rt.coverage.as_mut() {
+                coverage.choice(&frame.name, None);
+            }
+            Ok(ChoicePick::Default(next))
+        }
         None => Err(Failure::new(
             names::NO_CHOICE_MATCHED,
             runtime_error(

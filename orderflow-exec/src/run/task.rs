@@ -87,9 +87,13 @@ impl Executor {
             .retriers
             .iter()
             .zip(retry_counts.iter_mut())
-            .find(|(r, _)| error_matches(&r.error_equals, &failure));
-        if let Some((r, count)) = retrier {
+            .enumerate()
+            .find(|(_, (r, _))| error_matches(&r.error_equals, &failure));
+        if let Some((index, (r, count))) = retrier {
             if *count < r.retrier.max_attempts {
+                if let Some(coverage) = rt.coverage.as_mut() {
+                    coverage.retried(&plan.name, index);
+                }
                 let draw = rt.rng.f64();
                 let delay = backoff_delay(&r.retrier, *count, draw);
                 *count += 1;
@@ -105,9 +109,12 @@ impl Executor {
                 Some(json!({"error": failure.error, "cause": failure.cause})),
             );
         }
-        for catcher in &plan.catchers {
+        for (index, catcher) in plan.catchers.iter().enumerate() {
             if !error_matches(&catcher.error_equals, &failure) {
                 continue;
+            }
+            if let Some(coverage) = rt.coverage.as_mut() {
+                coverage.caught(&plan.name, index);
             }
             let error_output = failure.to_error_output();
             if plan.jsonata {
