@@ -98,6 +98,22 @@ fn run_records_and_coverage_reports_in_every_format() {
         github.starts_with("::warning file=definitions/store-checkout/workflow.asl.json,line=42,")
     );
 
+    // The flowchart draws what was never reached grey and dashed: RedeemPoints (s2) among the
+    // states, and the edges no execution took.
+    let mermaid = stdout(&codegen(&[
+        "coverage",
+        file.to_str().unwrap(),
+        "--format",
+        "mermaid",
+    ]));
+    assert!(mermaid.starts_with("flowchart TD\n"), "{mermaid}");
+    let class_line = mermaid
+        .lines()
+        .find(|l| l.trim_start().starts_with("class ") && l.ends_with(" uncovered"))
+        .unwrap_or_else(|| panic!("{mermaid}"));
+    assert_eq!(class_line.matches(',').count() + 1, 7, "{class_line}");
+    assert!(mermaid.contains("linkStyle "), "{mermaid}");
+
     // Folders of files merge (what ORDERFLOW_COVERAGE writes, one file per process).
     let again = stdout(&codegen(&["coverage", tmp.path().to_str().unwrap()]));
     assert_eq!(

@@ -18,7 +18,8 @@ pub struct CoverageArgs {
     pub files: Vec<PathBuf>,
     /// `text`: covered/total per workflow and what was missed; `json`; `lcov` (a tracefile on
     /// the definition's lines, for genhtml, Codecov and editors); `github` (annotations on the
-    /// states never entered).
+    /// states never entered); `mermaid` (the flowchart, with what was never reached grey and
+    /// dashed).
     #[arg(long, value_enum, default_value = "text")]
     pub format: CoverageFormat,
 }
@@ -29,6 +30,7 @@ pub enum CoverageFormat {
     Json,
     Lcov,
     Github,
+    Mermaid,
 }
 
 fn usage(message: impl std::fmt::Display) -> ExitCode {
@@ -74,6 +76,7 @@ pub fn coverage(args: &CoverageArgs) -> ExitCode {
         }
     }
     let mut reports = Vec::new();
+    let mut diagrams = Vec::new();
     for (definition, coverage) in &merged.workflows {
         let machine = one_workflow_sources(Path::new(definition), None)
             .map(|sources| analyze(&sources))
@@ -85,7 +88,16 @@ pub fn coverage(args: &CoverageArgs) -> ExitCode {
                 })
             });
         match machine {
-            Ok(machine) => reports.push(WorkflowReport::new(definition, &machine, coverage)),
+            Ok(machine) => {
+                reports.push(WorkflowReport::new(definition, &machine, coverage));
+                if args.format == CoverageFormat::Mermaid {
+                    diagrams.push(crate::emit::graph::render_with(
+                        &machine,
+                        crate::emit::graph::GraphFormat::Mermaid,
+                        Some(coverage),
+                    ));
+                }
+            }
             Err(message) => return usage(message),
         }
     }
@@ -107,6 +119,11 @@ pub fn coverage(args: &CoverageArgs) -> ExitCode {
         CoverageFormat::Github => {
             for report in &reports {
                 print!("{}", report.github());
+            }
+        }
+        CoverageFormat::Mermaid => {
+            for diagram in &diagrams {
+                print!("{diagram}");
             }
         }
     }

@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use orderflow_exec::{Coverage, DEFAULT_RULE};
 use orderflow_model::asl::model::{
     Condition, Operand, ScopeId, StateId, StateKind, StateMachine, TransitionKind,
 };
@@ -23,16 +24,29 @@ struct Edge {
     label: Option<String>,
     /// A Catch edge, or a Choice's no-match failure: drawn dashed.
     error: bool,
+    /// Whether recorded executions took it, when coverage is drawn (`None`: unknown).
+    taken: Option<bool>,
 }
 
 /// Renders the state machine.
 pub fn render(machine: &StateMachine, format: GraphFormat) -> String {
+    render_with(machine, format, None)
+}
+
+/// Renders the state machine; with `coverage`, the Mermaid flowchart draws the states no
+/// recorded execution entered, and the edges none took, grey and dashed.
+pub fn render_with(
+    machine: &StateMachine,
+    format: GraphFormat,
+    coverage: Option<&Coverage>,
+) -> String {
     let mut out = String::new();
+    let edges = edges(machine, coverage);
     match format {
         GraphFormat::Mermaid => {
             out.push_str("flowchart TD\n");
             mermaid_scope(machine, ScopeId(0), 1, &mut out);
-            for edge in edges(machine) {
+            for edge in &edges {
                 let arrow = if edge.error { "-.->" } else { "-->" };
                 match &edge.label {
                     Some(label) => {
@@ -51,13 +65,16 @@ pub fn render(machine: &StateMachine, format: GraphFormat) -> String {
             }
             out.push_str("    classDef terminal fill:#e8f5e9,stroke:#2e7d32\n");
             out.push_str("    classDef failure fill:#ffebee,stroke:#c62828\n");
+            if let Some(coverage) = coverage {
+                mermaid_coverage(machine, coverage, &edges, &mut out);
+            }
         }
         GraphFormat::Dot => {
             out.push_str(
                 "digraph workflow {\n    rankdir=TB;\n    node [shape=box, style=rounded];\n",
             );
             dot_scope(machine, ScopeId(0), 1, &mut out);
-            for edge in edges(machine) {
+            for edge in &edges {
                 let mut attrs = Vec::new();
                 if let Some(label) = &edge.label {
                     attrs.push(format!("label=\"{}\"", dot_text(label)));
@@ -94,7 +111,22 @@ fn end_id(scope: ScopeId) -> String {
 
 /// Every edge: start markers to StartAt, transitions, terminal states to end markers, and each
 /// Parallel/Map state into its branches (and back out).
-fn edges(machine: &StateMachine) -> Vec<Edge> {
+fn edges(machine: &StateMachine, coverage: Option<&Coverage>) -> Vec<Edge> {
+    let entered = |id: StateId| {
+        coverage.map(|c| {
+            c.states
+                .get(&machine.state(id).name.value)
+                .is_some_and(|n| *n > 0)
+        })
+    };
+    let branch = |id: StateId, map: fn(&Coverage) -> &BranchCounts, key: String| {
+        coverage.map(|c| {
+            map(c)
+                .get(&machine.state(id).name.value)
+                .and_then(|m| m.get(&key))
+                .is_some_and(|n| *n > 0)
+        })
+    };
     let mut out = Vec::new();
     for (i, scope) in machine.scopes.iter().enumerate() {
         if let Some(start) = scope.start_at.as_ref().and_then(|s| s.target) {
@@ -103,6 +135,7 @@ fn edges(machine: &StateMachine) -> Vec<Edge> {
                 to: node_id(start),
                 label: None,
                 error: false,
+                taken: entered(start),
             });
         }
     }
@@ -139,12 +172,21 @@ fn edges(machine: &StateMachine) -> Vec<Edge> {
                 TransitionKind::Next => exits(machine, id),
                 _ => vec![node_id(id)],
             };
+            // A Choice rule, Default or Catch clause was taken when counted; a Next edge, when
+            // both its ends were entered.
+            let taken = match transition.kind {
+                TransitionKind::Choice(i) => branch(id, |c| &c.choices, i.to_string()),
+                TransitionKind::Default => branch(id, |c| &c.choices, DEFAULT_RULE.to_owned()),
+                TransitionKind::Catch(i) => branch(id, |c| &c.catches, i.to_string()),
+                TransitionKind::Next => entered(id).zip(entered(target)).map(|(a, b)| a && b),
+            };
             for from in from {
                 out.push(Edge {
                     from,
                     to: node_id(target),
                     label: label.clone(),
                     error,
+                    taken,
                 });
             }
         }
@@ -156,6 +198,7 @@ fn edges(machine: &StateMachine) -> Vec<Edge> {
                     to: end_id(state.scope),
                     label: None,
                     error: false,
+                    taken: entered(id),
                 });
             }
         }
@@ -167,11 +210,45 @@ fn edges(machine: &StateMachine) -> Vec<Edge> {
                     to: no_match_id(id),
                     label: Some("no rule matches".to_owned()),
                     error: true,
+                    taken: None,
                 });
             }
         }
     }
     out
+}
+
+/// Counts by state, then by branch (a [`Coverage`]'s `choices` or `catches`).
+type BranchCounts = std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>>;
+
+/// Styles apart what recorded executions did not reach: states never entered, edges never taken.
+fn mermaid_coverage(machine: &StateMachine, coverage: &Coverage, edges: &[Edge], out: &mut String) {
+    out.push_str(
+        "    classDef uncovered fill:#fafafa,stroke:#9e9e9e,stroke-dasharray:4 3,color:#757575\n",
+    );
+    let never: Vec<String> = machine
+        .states
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !coverage.states.get(&s.name.value).is_some_and(|n| *n > 0))
+        .map(|(i, _)| node_id(StateId(i)))
+        .collect();
+    if !never.is_empty() {
+        let _ = writeln!(out, "    class {} uncovered", never.join(","));
+    }
+    let untaken: Vec<String> = edges
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.taken == Some(false))
+        .map(|(i, _)| i.to_string())
+        .collect();
+    if !untaken.is_empty() {
+        let _ = writeln!(
+            out,
+            "    linkStyle {} stroke:#bdbdbd,stroke-dasharray:3 3",
+            untaken.join(",")
+        );
+    }
 }
 
 /// Where a state's normal successor edge leaves from: the end marker of each branch or iterator
