@@ -230,7 +230,7 @@ fn mermaid_coverage(machine: &StateMachine, coverage: &Coverage, edges: &[Edge],
         .states
         .iter()
         .enumerate()
-        .filter(|(_, s)| !coverage.states.get(&s.name.value).is_some_and(|n| *n > 0))
+        .filter(|(_, s)| coverage.states.get(&s.name.value).is_none_or(|n| *n == 0))
         .map(|(i, _)| node_id(StateId(i)))
         .collect();
     if !never.is_empty() {
