@@ -135,3 +135,42 @@ fn a_file_that_is_not_coverage_exits_2() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// `--inputs` records every line's execution; a later run adds to the same file.
+#[test]
+fn every_execution_of_inputs_is_recorded() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = tmp.path().join("c.json");
+    let inputs = tmp.path().join("inputs.jsonl");
+    std::fs::write(
+        &inputs,
+        "{\"orderId\": \"1\"}\n{\"orderId\": \"2\"}\n\n{\"orderId\": \"3\"}\n",
+    )
+    .unwrap();
+    let mocks =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/run/order-status.mocks.json");
+    for case in ["Confirmed", "PaymentDeclined"] {
+        stdout(&codegen(&[
+            "run",
+            "definitions/order-status",
+            "--inputs",
+            inputs.to_str().unwrap(),
+            "--mocks",
+            mocks.to_str().unwrap(),
+            "--test-case",
+            case,
+            "--coverage",
+            file.to_str().unwrap(),
+        ]));
+    }
+    let json: serde_json::Value = serde_json::from_str(&stdout(&codegen(&[
+        "coverage",
+        file.to_str().unwrap(),
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(json[0]["executions"], 6);
+    assert_eq!(json[0]["outcomes"]["SUCCEEDED"], 3);
+    assert_eq!(json[0]["outcomes"]["FAILED PaymentError"], 3);
+}
