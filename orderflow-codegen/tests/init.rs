@@ -344,9 +344,17 @@ fn init_accepts_a_history_aws_recorded() {
             out.to_str().unwrap(),
             "--history",
             history.to_str().unwrap(),
+            // The same name twice (as from two folders): two test cases.
+            history.to_str().unwrap(),
         ],
         0,
     );
+    for example in [
+        "localstack-lambda-invoke-pipe.json",
+        "localstack-lambda-invoke-pipe-2.json",
+    ] {
+        assert!(out.join("examples").join(example).is_file(), "{example}");
+    }
     let two_output = read_json(&out.join("schemas/two.output.json"));
     assert_eq!(two_output["properties"]["Return"]["type"], "string");
     assert_eq!(two_output["required"], serde_json::json!(["Return"]));

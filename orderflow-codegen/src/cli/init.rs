@@ -65,10 +65,19 @@ pub fn init(args: &InitArgs) -> ExitCode {
         Ok(value) => value,
         Err(message) => return usage(message),
     };
-    let mut histories = Vec::new();
+    let mut histories: Vec<RecordedExecution> = Vec::new();
     for path in &args.history {
         match read_history(path) {
-            Ok(history) => histories.push(history),
+            Ok(mut history) => {
+                // Two files of one name (from two folders) become two test cases.
+                let stem = history.name.clone();
+                let mut n = 1;
+                while histories.iter().any(|h| h.name == history.name) {
+                    n += 1;
+                    history.name = format!("{stem}-{n}");
+                }
+                histories.push(history);
+            }
             Err(message) => return usage(message),
         }
     }
