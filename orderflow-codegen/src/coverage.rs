@@ -23,6 +23,16 @@ struct Branches {
     branches: Vec<(String, usize, u64)>,
 }
 
+/// A state never entered (`branch` is `None`), or a Choice branch (`rule 1`, `Default`) or
+/// Catch edge (`Catch 0`) of `state` never taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Missed {
+    pub state: String,
+    pub branch: Option<String>,
+    /// 1-based line in the definition's file.
+    pub line: usize,
+}
+
 /// What a definition holds to cover, and how much of it a record reached.
 pub struct WorkflowReport {
     /// The definition file, as the record names it.
@@ -124,6 +134,42 @@ impl WorkflowReport {
         }
     }
 
+    /// What no execution reached: states never entered, Choice branches and Catch edges never
+    /// taken, in the definition's order.
+    pub(crate) fn missed(&self) -> Vec<Missed> {
+        let mut missed: Vec<Missed> = self
+            .states
+            .iter()
+            .filter(|(_, t)| t.hits == 0)
+            .map(|(name, t)| Missed {
+                state: name.clone(),
+                branch: None,
+                line: t.line,
+            })
+            .collect();
+        for b in self.choices.iter().chain(&self.catches) {
+            missed.extend(
+                b.branches
+                    .iter()
+                    .filter(|(_, _, n)| *n == 0)
+                    .map(|(what, line, _)| Missed {
+                        state: b.state.clone(),
+                        branch: Some(what.clone()),
+                        line: *line,
+                    }),
+            );
+        }
+        missed
+    }
+
+    /// `states 12/15, Choice branches 5/7, Catch edges 2/6`.
+    pub(crate) fn summary(&self) -> String {
+        let (sh, st) = self.state_ratio();
+        let (ch, ct) = Self::branch_ratio(&self.choices);
+        let (xh, xt) = Self::branch_ratio(&self.catches);
+        format!("states {sh}/{st}, Choice branches {ch}/{ct}, Catch edges {xh}/{xt}")
+    }
+
     fn state_ratio(&self) -> (usize, usize) {
         ratio(self.states.iter().map(|(_, t)| &t.hits))
     }
@@ -138,14 +184,12 @@ impl WorkflowReport {
 
     /// `states 12/15, Choice branches 5/7, Catch edges 2/6` and what was not reached.
     pub fn text(&self) -> String {
-        let (sh, st) = self.state_ratio();
-        let (ch, ct) = Self::branch_ratio(&self.choices);
-        let (xh, xt) = Self::branch_ratio(&self.catches);
         let mut out = format!(
-            "{}: {} execution{}\n  states {sh}/{st}, Choice branches {ch}/{ct}, Catch edges {xh}/{xt}\n",
+            "{}: {} execution{}\n  {}\n",
             self.definition,
             self.executions,
-            if self.executions == 1 { "" } else { "s" }
+            if self.executions == 1 { "" } else { "s" },
+            self.summary()
         );
         let never: Vec<&str> = self
             .states

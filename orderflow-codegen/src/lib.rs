@@ -15,6 +15,7 @@ mod builder;
 mod cli;
 mod coverage;
 mod emit;
+mod explore;
 mod init;
 mod output;
 mod render;
@@ -28,4 +29,8 @@ pub use emit::deploy::{
 };
 pub use emit::paths::{CratePaths, GitReference, Runtime, RuntimeParseError};
 pub use emit::{FileKind, OutputFile, crate_files, generated_module};
+pub use explore::{
+    Exploration, ExploreError, ExploreOptions, Finding, FindingKind, FindingSeverity, Reproduction,
+    Unreached, explore,
+};
 pub use render::render_human;

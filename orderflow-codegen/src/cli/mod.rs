@@ -14,6 +14,7 @@ use orderflow_model::workflow::WorkflowSources;
 use orderflow_model::{Analysis, analyze};
 
 pub mod coverage;
+pub mod explore;
 pub mod github;
 pub mod init;
 pub mod inputs;
@@ -65,6 +66,15 @@ pub enum Command {
     /// Exit status: 0 when reported, 2 for a file that cannot be read or a definition that does
     /// not load.
     Coverage(coverage::CoverageArgs),
+    /// Search for the inputs and Task outcomes that reach every state, Choice rule and Catch
+    /// clause, and report what goes wrong: errors no Catch handles, States.Runtime,
+    /// States.NoChoiceMatched, payloads over 256 KiB, Task inputs that break their schema,
+    /// Choice rules never taken. `--out DIR` writes each finding's input and a mock file that
+    /// `run` replays it with.
+    ///
+    /// Exit status: 0 when no finding is an error (warnings allowed, unless --deny-warnings),
+    /// 1 when one is, or the definition has errors; 2 for usage and I/O errors.
+    Explore(explore::ExploreArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -205,6 +215,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Init(args) => init::init(&args),
         Command::Coverage(args) => coverage::coverage(&args),
+        Command::Explore(args) => explore::explore_command(&args),
     }
 }
 
