@@ -395,8 +395,9 @@ impl Generator<'_> {
             .unwrap_or(0);
         let max = keywords.get("maxLength").and_then(Value::as_u64);
         let mut text = text;
-        while (text.chars().count() as u64) < min {
-            text.push('x');
+        let count = text.chars().count() as u64;
+        if count < min {
+            text.extend(std::iter::repeat_n('x', (min - count) as usize));
         }
         if let Some(max) = max {
             text = text.chars().take(max as usize).collect();
