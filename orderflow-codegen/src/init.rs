@@ -24,6 +24,8 @@ use orderflow_model::asl::model::{LambdaInvocation, PayloadNode, Resource, State
 use orderflow_model::infer::Observations;
 use orderflow_model::workflow::Workflow;
 
+use crate::reads::{ReadKind, collect_hinted_paths, path_names, result_tree};
+
 /// One recorded execution, by the name its example and test case get.
 #[derive(Debug, Clone)]
 pub struct RecordedExecution {
@@ -81,7 +83,7 @@ struct FunctionTask<'a> {
 
 fn function_tasks<'w>(workflow: &'w Workflow, definition: &Value) -> Vec<FunctionTask<'w>> {
     let mut paths = Vec::new();
-    collect_paths(definition, &mut paths);
+    collect_hinted_paths(definition, &mut paths);
     let mut tasks = Vec::new();
     for state in &workflow.machine.states {
         let StateKind::Task(task) = &state.kind else {
@@ -154,77 +156,29 @@ fn function_tasks<'w>(workflow: &'w Workflow, definition: &Value) -> Vec<Functio
     tasks
 }
 
-/// Every JSONPath the definition reads (`"x.$"` values, `Variable`, `InputPath`, `ItemsPath`, …;
-/// not `ResultPath`, which writes), as its names (`$.total.amount` → `["total", "amount"]`).
-fn collect_paths(value: &Value, out: &mut Vec<Vec<String>>) {
-    match value {
-        Value::Object(members) => {
-            for (key, member) in members {
-                let reads = key.ends_with(".$")
-                    || key == "Variable"
-                    || (key.ends_with("Path") && key != "ResultPath");
-                match member.as_str() {
-                    Some(path) if reads => out.extend(path_names(path)),
-                    _ => collect_paths(member, out),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|i| collect_paths(i, out)),
-        _ => {}
-    }
-}
-
-/// `$.a.b[0].c` → `["a", "b", "c"]`; `None` for what is not a plain path of the input.
-fn path_names(path: &str) -> Option<Vec<String>> {
-    let rest = path.strip_prefix('$')?;
-    if rest.starts_with('$') {
-        return None;
-    }
-    Some(
-        rest.split(['.', '['])
-            .map(|s| s.trim_end_matches(']').trim_matches(['\'', '"']))
-            .filter(|s| !s.is_empty() && !s.chars().all(|c| c.is_ascii_digit() || c == '*'))
-            .map(str::to_owned)
-            .collect(),
-    )
-}
-
-/// The names of a Task's result that the definition reads (see [`FunctionTask::read`]).
+/// The names of a Task's result that the definition reads (see [`FunctionTask::read`]). A
+/// Task without `ResultPath` replaces its input, so nothing tells its own names apart.
 fn result_reads(
     state: Option<&Value>,
     invoke_api: bool,
-    paths: &[Vec<String>],
+    paths: &[(Vec<String>, Option<ReadKind>)],
 ) -> BTreeSet<String> {
-    let mut read = BTreeSet::new();
     let Some(state) = state else {
-        return read;
+        return BTreeSet::new();
     };
-    // With the Invoke API the function's output is the result's `Payload`.
-    let skip = usize::from(invoke_api);
-    if let Some(selector) = state.get("ResultSelector") {
-        let mut selected = Vec::new();
-        collect_paths(selector, &mut selected);
-        read.extend(
-            selected
-                .into_iter()
-                .filter_map(|names| names.get(skip).cloned()),
-        );
-        return read;
+    if state.get("ResultSelector").is_none()
+        && state
+            .get("ResultPath")
+            .and_then(Value::as_str)
+            .and_then(path_names)
+            .is_none_or(|p| p.is_empty())
+    {
+        return BTreeSet::new();
     }
-    let Some(prefix) = state
-        .get("ResultPath")
-        .and_then(Value::as_str)
-        .and_then(path_names)
-        .filter(|p| !p.is_empty())
-    else {
-        return read;
-    };
-    for names in paths {
-        if names.len() > prefix.len() + skip && names[..prefix.len()] == prefix[..] {
-            read.insert(names[prefix.len() + skip].clone());
-        }
-    }
-    read
+    result_tree(state, invoke_api, paths)
+        .0
+        .into_keys()
+        .collect()
 }
 
 /// An error a function raises itself, not one Step Functions or the Lambda service names.
@@ -625,17 +579,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_read_their_names() {
-        assert_eq!(
-            path_names("$.total.items[0].price"),
-            Some(vec!["total".into(), "items".into(), "price".into()])
-        );
-        assert_eq!(path_names("$['a'].b"), Some(vec!["a".into(), "b".into()]));
-        assert_eq!(path_names("$$.Execution.Id"), None);
-        assert_eq!(path_names("plain"), None);
-    }
-
-    #[test]
     fn a_results_reads_come_from_its_result_path_or_its_selector() {
         let definition = json!({"States": {
             "Price": {"Type": "Task", "ResultPath": "$.priced", "Next": "Bill"},
@@ -644,7 +587,7 @@ mod tests {
             "Invoke": {"Type": "Task", "ResultSelector": {"n.$": "$.Payload.count", "code.$": "$.StatusCode"}}
         }});
         let mut paths = Vec::new();
-        collect_paths(&definition, &mut paths);
+        collect_hinted_paths(&definition, &mut paths);
         let price = result_reads(definition.pointer("/States/Price"), false, &paths);
         assert_eq!(
             price.into_iter().collect::<Vec<_>>(),

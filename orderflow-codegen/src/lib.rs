@@ -18,6 +18,7 @@ mod emit;
 mod explore;
 mod init;
 mod output;
+mod reads;
 mod render;
 
 pub use builder::{BuildError, Builder, Generated};

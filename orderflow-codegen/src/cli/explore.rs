@@ -8,9 +8,11 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
-use super::{EXIT_USAGE, clean_workflow, github, one_workflow};
+use super::init::definition_value;
+use super::{EXIT_USAGE, clean_workflow, github, one_workflow_sources};
 use crate::explore::{Exploration, ExploreOptions, FindingSeverity, explore};
 use crate::output::write_atomic;
+use orderflow_model::analyze;
 use orderflow_model::diagnostic::Severity;
 
 /// Exit status when a finding is an error, or the definition has errors.
@@ -63,10 +65,11 @@ fn usage(message: impl std::fmt::Display) -> ExitCode {
 }
 
 pub fn explore_command(args: &ExploreArgs) -> ExitCode {
-    let analysis = match one_workflow(&args.definition, args.state_machine.as_deref()) {
-        Ok(analysis) => analysis,
+    let sources = match one_workflow_sources(&args.definition, args.state_machine.as_deref()) {
+        Ok(sources) => sources,
         Err(message) => return usage(message),
     };
+    let analysis = analyze(&sources);
     let Some(workflow) = clean_workflow(&analysis) else {
         eprintln!("error: nothing was explored: fix the definition first");
         return ExitCode::from(EXIT_FINDINGS);
@@ -76,7 +79,11 @@ pub fn explore_command(args: &ExploreArgs) -> ExitCode {
         seed: args.seed,
         stop_at_full_coverage: false,
     };
-    let exploration = match explore(workflow, options) {
+    let definition = match definition_value(&sources) {
+        Ok(definition) => definition,
+        Err(message) => return usage(message),
+    };
+    let exploration = match explore(workflow, &definition, options) {
         Ok(exploration) => exploration,
         Err(e) => return usage(e),
     };

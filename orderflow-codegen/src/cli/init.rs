@@ -123,7 +123,9 @@ pub fn init(args: &InitArgs) -> ExitCode {
 }
 
 /// The definition as JSON, as the user wrote it (a template's `${…}` placeholders kept).
-fn definition_value(sources: &orderflow_model::workflow::WorkflowSources) -> Result<Value, String> {
+pub fn definition_value(
+    sources: &orderflow_model::workflow::WorkflowSources,
+) -> Result<Value, String> {
     if let Some(json) = &sources.definition {
         return Ok(json.to_value());
     }

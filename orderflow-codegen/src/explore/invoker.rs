@@ -8,6 +8,7 @@ use fastrand::Rng;
 use serde_json::{Value, json};
 
 use super::values::{Dictionary, Generator};
+use crate::reads::{self, ReadTree, collect_hinted_paths};
 use orderflow_exec::{
     BoxFuture, ContractError, Schema, TaskError, TaskInvoker, TaskRequest, lambda_event,
     lambda_invoke_response,
@@ -85,8 +86,8 @@ impl Script {
 enum ResultSource<'w> {
     /// The function's (or token worker's) output schema.
     Schema(&'w SchemaDocument, Arc<Schema>),
-    /// Nothing says: an object with the properties Choice rules test.
-    Untyped,
+    /// Nothing says: an object with what the definition reads of the result.
+    Untyped(ReadTree),
     /// `sns:publish`'s response.
     SnsPublish,
     /// `sqs:sendMessage`'s response.
@@ -109,6 +110,8 @@ struct TaskModel<'w> {
 pub struct TaskModels<'w> {
     tasks: BTreeMap<String, TaskModel<'w>>,
     dictionary: &'w Dictionary,
+    /// Everything the definition reads of state input.
+    reads: ReadTree,
 }
 
 const LAMBDA_SERVICE_ERRORS: &[&str] = &[
@@ -119,7 +122,15 @@ const LAMBDA_SERVICE_ERRORS: &[&str] = &[
 const SERVICE_ERRORS: &[&str] = &[names::TASK_FAILED, names::TIMEOUT];
 
 impl<'w> TaskModels<'w> {
-    pub fn new(workflow: &'w Workflow, dictionary: &'w Dictionary) -> Result<Self, ContractError> {
+    /// Each Task state's model; `definition` is the definition's JSON, whose paths shape the
+    /// results of untyped functions.
+    pub fn new(
+        workflow: &'w Workflow,
+        definition: &Value,
+        dictionary: &'w Dictionary,
+    ) -> Result<Self, ContractError> {
+        let mut paths = Vec::new();
+        collect_hinted_paths(definition, &mut paths);
         let mut schemas: BTreeMap<&str, Arc<Schema>> = BTreeMap::new();
         let mut output_of = |name: &'w str| -> Result<Option<ResultSource<'w>>, ContractError> {
             let Some(function) = workflow.functions.get(name) else {
@@ -190,6 +201,12 @@ impl<'w> TaskModels<'w> {
                 ),
                 Resource::Opaque(_) => (None, None, false, SERVICE_ERRORS),
             };
+            let reads = || {
+                reads::state_json(definition, &state.name.value)
+                    .map(|json| reads::result_tree(json, wrap_invoke, &paths))
+                    .unwrap_or_default()
+            };
+            let result = result.unwrap_or_else(|| ResultSource::Untyped(reads()));
             let declared = match function.and_then(|f| workflow.functions.get(f)) {
                 Some(function) => function.declared_errors.clone(),
                 None => handled,
@@ -197,14 +214,27 @@ impl<'w> TaskModels<'w> {
             tasks.insert(
                 state.name.value.clone(),
                 TaskModel {
-                    result: result.unwrap_or(ResultSource::Untyped),
+                    result,
                     wrap_invoke,
                     declared,
                     service: service.to_vec(),
                 },
             );
         }
-        Ok(TaskModels { tasks, dictionary })
+        let reads = ReadTree::hinted(paths.iter().map(|(names, kind)| (names.as_slice(), *kind)));
+        Ok(TaskModels {
+            tasks,
+            dictionary,
+            reads,
+        })
+    }
+
+    /// Whether `state`'s result is made up from what the definition reads (an untyped
+    /// function, a Map's ItemReader), not drawn from a schema.
+    pub fn made_up(&self, state: &str) -> bool {
+        self.tasks
+            .get(state)
+            .is_none_or(|t| matches!(t.result, ResultSource::Untyped(_)))
     }
 
     /// Whether `state`'s function declares `error`.
@@ -230,9 +260,16 @@ impl<'w> TaskModels<'w> {
 
     /// A fresh outcome for one invocation of `state`.
     pub fn draw(&self, state: &str, rng: &mut Rng) -> Outcome {
-        let Some(task) = self.tasks.get(state) else {
-            return Outcome::Return(json!({}));
+        let mut generator = Generator {
+            rng,
+            dictionary: self.dictionary,
+            reads: &self.reads,
         };
+        // Not a Task: a Map's ItemReader, the one other state that invokes anything.
+        let Some(task) = self.tasks.get(state) else {
+            return Outcome::Return(generator.items());
+        };
+        let rng = &mut *generator.rng;
         if rng.f32() < FAILURE_RATE {
             // The function's own errors as often as AWS's.
             let error = if !task.declared.is_empty() && rng.bool() {
@@ -251,6 +288,7 @@ impl<'w> TaskModels<'w> {
         let mut generator = Generator {
             rng,
             dictionary: self.dictionary,
+            reads: &self.reads,
         };
         let value = match &task.result {
             ResultSource::Schema(document, schema) => {
@@ -263,7 +301,7 @@ impl<'w> TaskModels<'w> {
                 }
                 value
             }
-            ResultSource::Untyped => generator.named_object(self.dictionary.names()),
+            ResultSource::Untyped(reads) => generator.tree_object(reads),
             ResultSource::SnsPublish => json!({
                 "MessageId": format!("{:08x}-0000-4000-8000-000000000000", generator.rng.u32(..)),
                 "SdkHttpMetadata": {"HttpStatusCode": 200},

@@ -22,6 +22,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::coverage::WorkflowReport;
+use crate::reads::ReadTree;
 use invoker::{Invocation, Outcome, Script, TaskModels};
 use orderflow_exec::{
     ContractError, ContractKind, Contracts, Coverage, Execution, ExecutionIdentity,
@@ -245,6 +246,9 @@ impl Exploration {
     }
 }
 
+/// Said of a failure on values the search made up where no schema types them.
+const MADE_UP: &str = " (on values the search made up: no schema types the execution input or a result it read, so real data may never do this; add schemas to know)";
+
 /// Why a finding counts once: its kind, state and error (or schema keyword).
 type FindingKey = (FindingKind, String, String);
 
@@ -260,18 +264,30 @@ struct Explorer<'w> {
     executor: Executor,
     tasks: TaskModels<'w>,
     dictionary: &'w Dictionary,
+    /// What the definition reads of its input: the shape of an untyped execution input.
+    input_reads: ReadTree,
     execution_input: Option<Schema>,
 }
 
-/// Searches `workflow` as [`ExploreOptions`] say.
-pub fn explore(workflow: &Workflow, options: ExploreOptions) -> Result<Exploration, ExploreError> {
+/// Searches `workflow` as [`ExploreOptions`] say. `definition` is the definition's JSON as
+/// written (`Workflow::machine` holds it parsed): the paths it reads shape what untyped
+/// functions return and, without `execution.input.json`, the execution input.
+pub fn explore(
+    workflow: &Workflow,
+    definition: &Value,
+    options: ExploreOptions,
+) -> Result<Exploration, ExploreError> {
+    let mut paths = Vec::new();
+    crate::reads::collect_hinted_paths(definition, &mut paths);
+    let input_reads = ReadTree::hinted(paths.iter().map(|(names, kind)| (names.as_slice(), *kind)));
     let contracts = Contracts::from_workflow(workflow)?;
     let executor = Executor::new(&workflow.machine)?.with_contracts(&contracts);
     let dictionary = Dictionary::of_machine(&workflow.machine);
     let explorer = Explorer {
         workflow,
         executor,
-        tasks: TaskModels::new(workflow, &dictionary)?,
+        tasks: TaskModels::new(workflow, definition, &dictionary)?,
+        input_reads,
         dictionary: &dictionary,
         execution_input: workflow
             .execution_input
@@ -297,9 +313,10 @@ impl Explorer<'_> {
         let mut generator = Generator {
             rng,
             dictionary: self.dictionary,
+            reads: &self.input_reads,
         };
         let Some(document) = &self.workflow.execution_input else {
-            return generator.named_object(self.dictionary.names());
+            return generator.tree_object(&self.input_reads);
         };
         let mut value = generator.document(document);
         for _ in 0..4 {
@@ -472,10 +489,12 @@ impl Explorer<'_> {
                 },
                 violation.message
             );
-            out.push((
-                key,
-                self.finding(FindingKind::ContractViolation, &state, None, message),
-            ));
+            let mut finding = self.finding(FindingKind::ContractViolation, &state, None, message);
+            if self.made_up(observed) {
+                finding.message.push_str(MADE_UP);
+                finding.severity = FindingSeverity::Warning;
+            }
+            out.push((key, finding));
         }
         if execution.status != ExecutionStatus::Failed {
             return out;
@@ -517,7 +536,7 @@ impl Explorer<'_> {
             return out;
         };
         let state = thrower.unwrap_or(last_state);
-        let message = match kind {
+        let mut message = match kind {
             FindingKind::UnhandledError => format!(
                 "`{state}` fails with {error}, which its function declares, and no Catch handles it: the execution fails"
             ),
@@ -532,11 +551,29 @@ impl Explorer<'_> {
         } else {
             error.clone()
         };
-        out.push((
-            (kind, state.clone(), detail),
-            self.finding(kind, &state, Some(error), message),
-        ));
+        let made_up = matches!(
+            kind,
+            FindingKind::RuntimeError | FindingKind::NoChoiceMatched | FindingKind::PayloadTooLarge
+        ) && self.made_up(observed);
+        if made_up {
+            message.push_str(MADE_UP);
+        }
+        let mut finding = self.finding(kind, &state, Some(error), message);
+        if made_up {
+            finding.severity = FindingSeverity::Warning;
+        }
+        out.push(((kind, state.clone(), detail), finding));
         out
+    }
+
+    /// Whether the execution ran on values nothing typed: an untyped execution input, or a
+    /// result of an untyped function (or a Map's ItemReader).
+    fn made_up(&self, observed: &Observed) -> bool {
+        self.workflow.execution_input.is_none()
+            || observed
+                .invocations
+                .iter()
+                .any(|i| self.tasks.made_up(&i.state))
     }
 
     fn finding(

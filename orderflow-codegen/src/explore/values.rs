@@ -18,6 +18,8 @@ use orderflow_model::asl::model::{
 use orderflow_model::asl::path::Segment;
 use orderflow_model::schema::SchemaDocument;
 
+use crate::reads::{ReadKind, ReadTree};
+
 /// How deep generated values nest before the generator stops descending (a recursive schema).
 const MAX_DEPTH: usize = 8;
 
@@ -187,6 +189,10 @@ fn neighbours(operator: ComparisonOperator, literal: &Value) -> Vec<Value> {
 pub struct Generator<'a> {
     pub rng: &'a mut Rng,
     pub dictionary: &'a Dictionary,
+    /// Everything the definition reads of state input: what the items of an array read
+    /// through `ItemsPath` hold, when nothing more is known (a Map's processor reads them from
+    /// its own input).
+    pub reads: &'a ReadTree,
 }
 
 impl Generator<'_> {
@@ -277,6 +283,88 @@ impl Generator<'_> {
             }
         }
         Value::Object(out)
+    }
+
+    /// An object holding every name of `tree`, nested as the tree nests them; the leaves take
+    /// a value a Choice rule compares them with, or a small scalar. With nothing in the tree,
+    /// [`Generator::named_object`] of the names Choice rules test.
+    pub fn tree_object(&mut self, tree: &ReadTree) -> Value {
+        if tree.is_empty() {
+            return self.named_object(self.dictionary.names());
+        }
+        self.tree_value(tree, 0)
+    }
+
+    fn tree_value(&mut self, tree: &ReadTree, depth: usize) -> Value {
+        let mut out = Map::new();
+        for (name, below) in &tree.0 {
+            // Nothing says a name is always there: now and then it is not (`IsPresent`).
+            if self.rng.f32() < 0.15 {
+                continue;
+            }
+            let value = self.read_value(name, below, depth);
+            out.insert(name.clone(), value);
+        }
+        Value::Object(out)
+    }
+
+    /// A value for the name `name`, read as `node` says.
+    fn read_value(&mut self, name: &str, node: &ReadTree, depth: usize) -> Value {
+        let typed = |kind: &str| {
+            let mut keywords = Map::new();
+            keywords.insert("type".into(), json!(kind));
+            keywords
+        };
+        let kind = match node.1 {
+            Some(ReadKind::Array) => {
+                let items = if node.is_empty() { self.reads } else { node };
+                // Items hold what the whole definition reads, arrays in them left empty.
+                let len = if depth > 1 { 0 } else { self.rng.usize(1..=2) };
+                let values = (0..len)
+                    .map(|_| self.tree_value(items, depth + 1))
+                    .collect();
+                return Value::Array(values);
+            }
+            Some(ReadKind::Seconds) => return json!(self.rng.u8(..=5)),
+            Some(ReadKind::Timestamp) => {
+                return json!(format!("2026-01-0{}T10:00:00Z", self.rng.u8(1..=9)));
+            }
+            Some(ReadKind::Number) => "number",
+            Some(ReadKind::String) => "string",
+            Some(ReadKind::Boolean) => "boolean",
+            None if node.is_empty() || depth > MAX_DEPTH => {
+                return match self.untyped(Some(name)) {
+                    Value::Null => json!(format!("{name}-value")),
+                    value => value,
+                };
+            }
+            None => return self.tree_value(node, depth + 1),
+        };
+        let keywords = typed(kind);
+        if self.rng.bool() {
+            let fitting: Vec<Value> = self
+                .dictionary
+                .candidates(name)
+                .iter()
+                .filter(|v| fits(&keywords, kind, v))
+                .cloned()
+                .collect();
+            if let Some(value) = self.pick(&fitting) {
+                return value.clone();
+            }
+        }
+        match kind {
+            "number" => self.number(&keywords),
+            "string" => self.string(&keywords),
+            _ => json!(self.rng.bool()),
+        }
+    }
+
+    /// What a Map's `ItemReader` returns when nothing says: one or two items shaped by what
+    /// the definition reads.
+    pub fn items(&mut self) -> Value {
+        let len = self.rng.usize(1..=2);
+        Value::Array((0..len).map(|_| self.tree_value(self.reads, 1)).collect())
     }
 
     fn pick<'v, T>(&mut self, values: &'v [T]) -> Option<&'v T> {
