@@ -20,7 +20,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value, json};
 
 use orderflow_exec::AwsHistoryEvent;
-use orderflow_model::asl::model::{LambdaInvocation, PayloadNode, Resource, StateKind};
+use orderflow_model::asl::model::{
+    LambdaInvocation, PayloadNode, Resource, StateKind, is_function_error,
+};
 use orderflow_model::infer::Observations;
 use orderflow_model::workflow::Workflow;
 
@@ -133,15 +135,7 @@ fn function_tasks<'w>(workflow: &'w Workflow, definition: &Value) -> Vec<Functio
                 None => Vec::new(),
             };
         }
-        let handled = task
-            .errors
-            .retry
-            .iter()
-            .flat_map(|r| &r.error_equals)
-            .chain(task.errors.catch.iter().flat_map(|c| &c.error_equals))
-            .map(|e| e.value.clone())
-            .filter(|e| is_function_error(e))
-            .collect();
+        let handled = task.errors.function_errors().map(str::to_owned).collect();
         let written = definition.pointer(&state.pointer);
         let read = result_reads(written, invoke_api, &paths);
         tasks.push(FunctionTask {
@@ -179,11 +173,6 @@ fn result_reads(
         .0
         .into_keys()
         .collect()
-}
-
-/// An error a function raises itself, not one Step Functions or the Lambda service names.
-fn is_function_error(name: &str) -> bool {
-    !name.starts_with("States.") && !name.starts_with("Lambda.")
 }
 
 /// What one history says about each Task state: every attempt in order, and the payloads.

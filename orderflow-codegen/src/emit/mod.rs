@@ -330,7 +330,7 @@ fn error_names(workflow: &Workflow, function: &Function) -> Vec<String> {
     names.extend(function.declared_errors.iter().cloned());
     names
         .into_iter()
-        .filter(|n| !n.starts_with("States.") && !n.starts_with("Lambda."))
+        .filter(|n| orderflow_model::asl::model::is_function_error(n))
         .collect()
 }
 

@@ -151,15 +151,7 @@ impl<'w> TaskModels<'w> {
             let StateKind::Task(task) = &state.kind else {
                 continue;
             };
-            let handled: Vec<String> = task
-                .errors
-                .retry
-                .iter()
-                .flat_map(|r| &r.error_equals)
-                .chain(task.errors.catch.iter().flat_map(|c| &c.error_equals))
-                .map(|e| e.value.clone())
-                .filter(|e| !e.starts_with("States.") && !e.starts_with("Lambda."))
-                .collect();
+            let handled: Vec<String> = task.errors.function_errors().map(str::to_owned).collect();
             let worker = workflow
                 .functions
                 .iter()

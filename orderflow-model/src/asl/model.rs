@@ -401,6 +401,26 @@ pub struct ErrorHandling {
     pub catch: Vec<Catcher>,
 }
 
+impl ErrorHandling {
+    /// The error names the Retry and Catch clauses match that a function raises itself (not
+    /// `States.…`, which Step Functions raises, nor `Lambda.…`, which the Lambda service
+    /// raises), in the order written; a name in several clauses comes once per clause.
+    pub fn function_errors(&self) -> impl Iterator<Item = &str> {
+        self.retry
+            .iter()
+            .flat_map(|r| &r.error_equals)
+            .chain(self.catch.iter().flat_map(|c| &c.error_equals))
+            .map(|e| e.value.as_str())
+            .filter(|e| is_function_error(e))
+    }
+}
+
+/// Whether `name` is an error a function raises itself, not one Step Functions (`States.…`)
+/// or the Lambda service (`Lambda.…`) names.
+pub fn is_function_error(name: &str) -> bool {
+    !name.starts_with("States.") && !name.starts_with("Lambda.")
+}
+
 /// One `Retry` rule: the errors it retries, and how often and how long apart.
 #[derive(Debug, Clone)]
 pub struct Retrier {
