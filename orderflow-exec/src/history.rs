@@ -117,6 +117,10 @@ pub enum HistoryDetail {
 #[derive(Debug)]
 pub struct HistoryRecorder {
     detail: HistoryDetail,
+    /// The most events the history may hold (`None`: no limit); see [`HistoryRecorder::full`].
+    limit: Option<u64>,
+    /// An event was refused because the history was full.
+    full: bool,
     next_id: u64,
     /// The last event of the current thread: the next event's `previousEventId`.
     cursor: u64,
@@ -130,6 +134,8 @@ impl HistoryRecorder {
     pub fn new(detail: HistoryDetail, expected_events: usize) -> Self {
         HistoryRecorder {
             detail,
+            limit: None,
+            full: false,
             next_id: 1,
             cursor: 0,
             last: None,
@@ -144,6 +150,19 @@ impl HistoryRecorder {
         self.detail == HistoryDetail::Full
     }
 
+    /// Holds at most `limit` events: once the next would be the last one, events are refused
+    /// (see [`HistoryRecorder::full`]) except the one that ends the execution, which is then
+    /// event number `limit`, as on AWS.
+    pub fn with_limit(mut self, limit: Option<u64>) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// Whether an event was refused because the history is full: the execution must end.
+    pub fn full(&self) -> bool {
+        self.full
+    }
+
     /// Records an event at `now_millis` and returns its id.
     pub fn record(
         &mut self,
@@ -152,6 +171,16 @@ impl HistoryRecorder {
         details: Option<Value>,
         now_millis: i64,
     ) -> u64 {
+        let ends_execution = matches!(
+            event_type,
+            EventType::ExecutionSucceeded
+                | EventType::ExecutionFailed
+                | EventType::ExecutionTimedOut
+        );
+        if !ends_execution && self.limit.is_some_and(|limit| self.next_id >= limit) {
+            self.full = true;
+            return self.next_id;
+        }
         let id = self.next_id;
         self.next_id += 1;
         // A Map that succeeds, and the state's exit after it, follow its last iteration's end

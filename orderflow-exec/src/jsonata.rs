@@ -153,14 +153,21 @@ pub fn parse(text: &str) -> Result<Expr, InvalidExpression> {
 
 /// A `Failure` of [`eval`] with the cause AWS gives, naming the expression and the field.
 pub(crate) fn in_field(failure: Failure, expr: &Expr, field: &str) -> Failure {
+    let cause = failure.cause.unwrap_or_default();
+    // A coded error follows a full stop (`evaluation. T2001: …`); jsonata-js's bounds, which
+    // have no code, a colon (`evaluation: Expression evaluation timeout: …`), as AWS prints them.
+    let separator = if cause == EVALUATION_TIMEOUT {
+        ":"
+    } else {
+        "."
+    };
     Failure::new(
         failure
             .error
             .unwrap_or_else(|| names::QUERY_EVALUATION_ERROR.into()),
         format!(
-            "The JSONata expression '{}' specified for the field '{field}' threw an error during evaluation. {}",
+            "The JSONata expression '{}' specified for the field '{field}' threw an error during evaluation{separator} {cause}",
             expr.text,
-            failure.cause.unwrap_or_default()
         ),
     )
 }
@@ -203,6 +210,7 @@ impl Session {
         context.bind("states".to_owned(), states);
         let options = EvaluatorOptions {
             max_stack_depth: Some(MAX_EVALUATION_DEPTH),
+            timeout_ms: Some(MAX_EVALUATION_MILLIS),
             ..EvaluatorOptions::default()
         };
         let mut evaluator = Evaluator::with_options(context, options);
@@ -249,6 +257,11 @@ impl Session {
                 ))
             }
             Ok(value) => Ok(Some(to_json(&value))),
+            // jsonata-core's D1012; AWS quotes jsonata-js's message, which has no code.
+            Err(e) if e.message().starts_with("D1012") => Err(Failure::new(
+                names::QUERY_EVALUATION_ERROR,
+                EVALUATION_TIMEOUT,
+            )),
             Err(e) => Err(Failure::new(names::QUERY_EVALUATION_ERROR, e.message())),
         }
     }
@@ -310,6 +323,14 @@ fn to_json(value: &JValue) -> Value {
 /// How deep an evaluation may recurse (jsonata-js's `stack` option): deep enough for real
 /// expressions, shallow enough for any thread's stack. Beyond it: `D1011`.
 const MAX_EVALUATION_DEPTH: usize = 500;
+
+/// How long one evaluation may run. A recursive function without a base case that JSONata runs
+/// as a tail call never deepens the stack, so only a clock ends it; AWS bounds evaluation too
+/// (its bound is not documented) and fails the state with `States.QueryEvaluationError`.
+const MAX_EVALUATION_MILLIS: u64 = 3_000;
+
+/// The cause AWS gives when an evaluation runs past its bound (jsonata-js's own message).
+const EVALUATION_TIMEOUT: &str = "Expression evaluation timeout: Check for infinite loop";
 
 /// Largest integer a double holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;

@@ -946,3 +946,80 @@ fn coverage_records_states_rules_retries_and_catches() {
     let plain = executor.execute_blocking(json!({"n": 3}), &busy, &ExecutionOptions::default());
     assert!(plain.coverage.is_none());
 }
+
+/// A Standard execution's history holds at most 25,000 events
+/// (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html, "Execution
+/// history"): a Choice that loops forever ends as AWS ends it. The shape (event 24,999 the last
+/// state's, event 25,000 the failure, States.Runtime with this cause) is AWS's, as recorded with
+/// `get-execution-history` in floci-io/floci#2734.
+#[test]
+fn an_endless_choice_loop_ends_at_the_history_limit() {
+    let definition = json!({"StartAt": "Loop", "States": {
+        "Loop": {"Type": "Choice", "Choices": [
+            {"Variable": "$.spin", "BooleanEquals": true, "Next": "Loop"}
+        ], "Default": "Done"},
+        "Done": {"Type": "Succeed"}
+    }});
+    let execution = run(definition, json!({"spin": true}), &NoTasks);
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    assert_eq!(execution.error.as_deref(), Some("States.Runtime"));
+    assert_eq!(
+        execution.cause.as_deref(),
+        Some("The execution reached the maximum number of history events (25000).")
+    );
+    assert_eq!(execution.history.len(), 25_000);
+    let last = &execution.history[24_999];
+    assert_eq!((last.id, last.previous_id), (25_000, 24_999));
+    assert_eq!(last.event_type, EventType::ExecutionFailed);
+    assert_eq!(
+        execution.history[24_998].event_type,
+        EventType::ChoiceStateExited
+    );
+}
+
+/// No Catch sees the history limit, not even a Parallel's `States.ALL` around the loop.
+#[test]
+fn the_history_limit_is_not_caught() {
+    let definition = json!({"StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "Branches": [{"StartAt": "Loop", "States": {
+            "Loop": {"Type": "Choice", "Choices": [
+                {"Variable": "$.spin", "BooleanEquals": true, "Next": "Loop"}
+            ], "Default": "Done"},
+            "Done": {"Type": "Succeed"}
+        }}], "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": true},
+        "Caught": {"Type": "Succeed"}
+    }});
+    let executor = Executor::new(&machine(definition)).unwrap_or_else(|e| panic!("{e}"));
+    // Without a recorded history the events are still counted.
+    let options = ExecutionOptions {
+        history: HistoryDetail::None,
+        ..ExecutionOptions::default()
+    };
+    let execution = executor.execute_blocking(json!({"spin": true}), &NoTasks, &options);
+    assert_eq!(execution.error.as_deref(), Some("States.Runtime"));
+    assert!(execution.history.is_empty());
+}
+
+/// A JSONata recursion that never ends (a tail call: it never deepens the stack) fails the
+/// state with States.QueryEvaluationError
+/// (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html) rather
+/// than running forever; the expression is floci-io/floci#2667's reproduction.
+#[test]
+fn an_endless_jsonata_recursion_fails_the_state() {
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "E", "States": {
+        "E": {"Type": "Pass",
+              "Output": {"v": "{% ($f := function($x){ $f($x+1) }; $f(1)) %}"},
+              "End": true}
+    }});
+    let execution = run(definition, json!({}), &NoTasks);
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    assert_eq!(
+        execution.error.as_deref(),
+        Some("States.QueryEvaluationError")
+    );
+    let cause = execution.cause.unwrap_or_default();
+    assert!(
+        cause.ends_with("specified for the field 'Output/v' threw an error during evaluation: Expression evaluation timeout: Check for infinite loop"),
+        "{cause}"
+    );
+}

@@ -114,6 +114,19 @@ fn quoted_value(v: &Value) -> String {
     }
 }
 
+/// The most events a Standard execution's history holds; the last is the execution's failure.
+pub(crate) const MAX_HISTORY_EVENTS: u64 = 25_000;
+
+/// How AWS ends an execution whose history is full: `States.Runtime`, which no Catch handles.
+fn history_full() -> Failure {
+    Failure::new(
+        names::RUNTIME,
+        format!(
+            "The execution reached the maximum number of history events ({MAX_HISTORY_EVENTS})."
+        ),
+    )
+}
+
 impl<'x> Runtime<'x> {
     fn env<'r>(&'r mut self, input: &'r Value, frame: &'r StateFrame) -> Env<'r> {
         Env {
@@ -216,7 +229,8 @@ pub(super) async fn execute(
         invoker,
         options,
         // A Task state records about four events: enough for a run through every state once.
-        history: HistoryRecorder::new(options.history, 4 * executor.plan.states.len() + 2),
+        history: HistoryRecorder::new(options.history, 4 * executor.plan.states.len() + 2)
+            .with_limit(Some(MAX_HISTORY_EVENTS)),
         clock,
         rng,
         info,
@@ -333,6 +347,9 @@ impl Executor {
             let mut input = input;
             loop {
                 let plan = &self.plan.states[id.0];
+                if rt.history.full() {
+                    return Err(history_full());
+                }
                 if let Some(limit) = rt.timeout_millis {
                     if rt.clock.now_millis() - rt.clock.start_millis() > limit {
                         rt.timed_out = true;
