@@ -1023,3 +1023,26 @@ fn an_endless_jsonata_recursion_fails_the_state() {
         "{cause}"
     );
 }
+
+/// The state machine's `TimeoutSeconds` ends the execution with States.Timeout: a Parallel's
+/// Catch around the branch that was running does not handle it
+/// (https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html,
+/// `TimeoutSeconds`: "the execution fails with a States.Timeout error").
+#[test]
+fn the_machine_timeout_is_not_caught_by_a_parallel_around_it() {
+    let definition = json!({"StartAt": "P", "TimeoutSeconds": 5, "States": {
+        "P": {"Type": "Parallel", "Branches": [{"StartAt": "Nap", "States": {
+            "Nap": {"Type": "Wait", "Seconds": 10, "Next": "After"},
+            "After": {"Type": "Pass", "End": true}
+        }}], "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": true},
+        "Caught": {"Type": "Succeed"}
+    }});
+    let execution = run(definition, json!({}), &NoTasks);
+    assert_eq!(execution.status, ExecutionStatus::TimedOut, "{execution:?}");
+    assert_eq!(execution.error.as_deref(), Some("States.Timeout"));
+    assert!(
+        !execution.visited_states().contains(&"Caught"),
+        "{:?}",
+        execution.visited_states()
+    );
+}
