@@ -117,6 +117,20 @@ impl Default for ExecutionIdentity {
     }
 }
 
+/// Standard or Express: the limits an execution runs under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WorkflowType {
+    /// At most 25,000 history events; no limit on duration but `TimeoutSeconds`.
+    #[default]
+    Standard,
+    /// At most five minutes, and no history limit. On the virtual clock each state transition
+    /// takes a millisecond, so a loop that never waits still reaches the five minutes.
+    Express,
+}
+
+/// How long an Express execution may run, in milliseconds (five minutes).
+pub const EXPRESS_MAX_MILLIS: i64 = 5 * 60 * 1000;
+
 /// How to run one execution.
 #[derive(Clone)]
 pub struct ExecutionOptions {
@@ -139,6 +153,8 @@ pub struct ExecutionOptions {
     /// Record which states, Choice rules, Catch clauses and retriers the execution reached
     /// ([`Execution::coverage`]).
     pub coverage: bool,
+    /// Standard (the default) or Express, whose limits differ.
+    pub workflow_type: WorkflowType,
 }
 
 impl Default for ExecutionOptions {
@@ -153,6 +169,7 @@ impl Default for ExecutionOptions {
             max_payload_bytes: Some(MAX_PAYLOAD_BYTES),
             contracts: ContractMode::Report,
             coverage: false,
+            workflow_type: WorkflowType::Standard,
         }
     }
 }
@@ -167,6 +184,7 @@ impl std::fmt::Debug for ExecutionOptions {
             .field("history", &self.history)
             .field("max_payload_bytes", &self.max_payload_bytes)
             .field("contracts", &self.contracts)
+            .field("workflow_type", &self.workflow_type)
             .finish_non_exhaustive()
     }
 }

@@ -1046,3 +1046,44 @@ fn the_machine_timeout_is_not_caught_by_a_parallel_around_it() {
         execution.visited_states()
     );
 }
+
+fn run_express(definition: Value, input: Value) -> Execution {
+    let executor = Executor::new(&machine(definition)).unwrap_or_else(|e| panic!("{e}"));
+    let options = ExecutionOptions {
+        workflow_type: WorkflowType::Express,
+        ..ExecutionOptions::default()
+    };
+    executor.execute_blocking(input, &NoTasks, &options)
+}
+
+/// An Express execution runs for at most five minutes and has no history limit
+/// (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html): a Wait
+/// past it times the execution out, and so does a loop that never waits, which a Standard
+/// execution ends at the history limit instead.
+#[test]
+fn an_express_execution_ends_after_five_minutes() {
+    let wait = json!({"StartAt": "Nap", "States": {
+        "Nap": {"Type": "Wait", "Seconds": 400, "End": true}
+    }});
+    let express = run_express(wait.clone(), json!({}));
+    assert_eq!(express.status, ExecutionStatus::TimedOut, "{express:?}");
+    assert_eq!(express.error.as_deref(), Some("States.Timeout"));
+    assert_eq!(
+        express.cause.as_deref(),
+        Some("The execution ran longer than the five minutes an Express execution may run.")
+    );
+    assert_eq!(
+        run(wait, json!({}), &NoTasks).status,
+        ExecutionStatus::Succeeded
+    );
+
+    let spin = json!({"StartAt": "Loop", "States": {
+        "Loop": {"Type": "Choice", "Choices": [
+            {"Variable": "$.spin", "BooleanEquals": true, "Next": "Loop"}
+        ], "Default": "Done"},
+        "Done": {"Type": "Succeed"}
+    }});
+    let looping = run_express(spin, json!({"spin": true}));
+    assert_eq!(looping.status, ExecutionStatus::TimedOut);
+    assert!(looping.history.len() > 25_000, "{}", looping.history.len());
+}

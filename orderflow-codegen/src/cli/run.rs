@@ -23,7 +23,8 @@ use orderflow_exec::describe_resource;
 use orderflow_exec::{
     ClockMode, ContractMode, ContractViolation, Contracts, Execution, ExecutionIdentity,
     ExecutionOptions, Executor, HistoryDetail, LambdaEndpoint, MockConfig, MockInvoker,
-    MockTestCase, TaskError, TaskInvoker, TaskRequest, WithLambdaEndpoint, aws_history_document,
+    MockTestCase, TaskError, TaskInvoker, TaskRequest, WithLambdaEndpoint, WorkflowType,
+    aws_history_document,
 };
 use orderflow_model::asl::FunctionCatalog;
 use orderflow_model::asl::error_names::names;
@@ -89,6 +90,11 @@ pub struct RunArgs {
     /// Without it, each violation is reported beside the result and the execution runs on.
     #[arg(long)]
     pub strict_contracts: bool,
+    /// Run as an Express execution: at most five minutes (on the virtual clock each state
+    /// transition takes a millisecond) and no history limit. Without it, a Standard one: at
+    /// most 25,000 history events.
+    #[arg(long)]
+    pub express: bool,
 }
 
 /// How `run` writes an execution's history.
@@ -162,6 +168,11 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
             (false, None) => HistoryDetail::None,
         },
         coverage: args.coverage.is_some(),
+        workflow_type: if args.express {
+            WorkflowType::Express
+        } else {
+            WorkflowType::Standard
+        },
         ..ExecutionOptions::default()
     };
     let runner = Runner {

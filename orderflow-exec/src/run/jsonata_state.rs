@@ -95,7 +95,7 @@ impl Executor {
             }
             KindPlan::Wait(wait) => {
                 let delay = self.wait_delay(rt, frame, wait, &raw)?;
-                rt.sleep(delay).await;
+                rt.sleep(delay).await?;
                 Ok(Step {
                     next: plan.next,
                     output: jsonata_finish(rt, frame, output, assign, raw, None)?,

@@ -26,7 +26,9 @@ use crate::plan::{InputMove, KindPlan, RulePlan, StatePlan};
 use crate::size::exceeds_size;
 use crate::task::TaskInvoker;
 use crate::variables::Variables;
-use crate::{Execution, ExecutionOptions, ExecutionStatus, Executor};
+use crate::{
+    EXPRESS_MAX_MILLIS, Execution, ExecutionOptions, ExecutionStatus, Executor, WorkflowType,
+};
 use orderflow_model::asl::error_names::names;
 use orderflow_model::asl::model::{ScopeId, StateId};
 
@@ -42,6 +44,8 @@ struct Runtime<'x> {
     info: ExecutionInfo<'x>,
     vars: Variables,
     timeout_millis: Option<i64>,
+    /// The timeout is Express's five minutes, not the machine's `TimeoutSeconds`.
+    express_limit: bool,
     timed_out: bool,
     /// Values that broke their contracts so far.
     violations: Vec<ContractViolation>,
@@ -162,14 +166,40 @@ impl<'x> Runtime<'x> {
         breach
     }
 
-    async fn sleep(&mut self, duration: Duration) {
-        if duration.is_zero() {
-            return;
+    /// Waits `duration` (a Wait state, a retry's back-off), or until the execution's timeout,
+    /// which then ends it.
+    async fn sleep(&mut self, duration: Duration) -> Result<(), Failure> {
+        let left = self.timeout_millis.map(|limit| {
+            let elapsed = self.clock.now_millis() - self.clock.start_millis();
+            Duration::from_millis(u64::try_from(limit - elapsed).unwrap_or(0))
+        });
+        let (duration, times_out) = match left {
+            Some(left) if duration > left => (left, true),
+            _ => (duration, false),
+        };
+        if !duration.is_zero() {
+            match self.clock.mode() {
+                ClockMode::Virtual => self.clock.advance(duration),
+                ClockMode::Real => self.options.timer.sleep(duration).await,
+            }
         }
-        match self.clock.mode() {
-            ClockMode::Virtual => self.clock.advance(duration),
-            ClockMode::Real => self.options.timer.sleep(duration).await,
+        if times_out {
+            return Err(self.timeout());
         }
+        Ok(())
+    }
+
+    /// The execution has run out of time: it ends with States.Timeout.
+    fn timeout(&mut self) -> Failure {
+        self.timed_out = true;
+        Failure::new(
+            names::TIMEOUT,
+            if self.express_limit {
+                "The execution ran longer than the five minutes an Express execution may run."
+            } else {
+                "The execution ran longer than the state machine's TimeoutSeconds."
+            },
+        )
     }
 }
 
@@ -222,20 +252,28 @@ pub(super) async fn execute(
         input: input.clone(),
         strings: OnceCell::new(),
     };
-    let timeout_millis = executor
+    let machine_timeout = executor
         .timeout_seconds
         .map(|s| i64::try_from(s.saturating_mul(1000)).unwrap_or(i64::MAX));
+    let express = options.workflow_type == WorkflowType::Express;
+    let express_limit = express && machine_timeout.is_none_or(|t| t > EXPRESS_MAX_MILLIS);
+    let timeout_millis = if express_limit {
+        Some(EXPRESS_MAX_MILLIS)
+    } else {
+        machine_timeout
+    };
     let mut rt = Runtime {
         invoker,
         options,
         // A Task state records about four events: enough for a run through every state once.
         history: HistoryRecorder::new(options.history, 4 * executor.plan.states.len() + 2)
-            .with_limit(Some(MAX_HISTORY_EVENTS)),
+            .with_limit((!express).then_some(MAX_HISTORY_EVENTS)),
         clock,
         rng,
         info,
         vars: Variables::new(),
         timeout_millis,
+        express_limit,
         timed_out: false,
         violations: Vec::new(),
         assigned: None,
@@ -350,13 +388,16 @@ impl Executor {
                 if rt.history.full() {
                     return Err(history_full());
                 }
+                if rt.options.workflow_type == WorkflowType::Express
+                    && rt.clock.mode() == ClockMode::Virtual
+                {
+                    // A transition takes time on AWS; on a virtual clock that never moves, a
+                    // loop without a Wait would never reach Express's five minutes.
+                    rt.clock.advance(Duration::from_millis(1));
+                }
                 if let Some(limit) = rt.timeout_millis {
                     if rt.clock.now_millis() - rt.clock.start_millis() > limit {
-                        rt.timed_out = true;
-                        return Err(Failure::new(
-                            names::TIMEOUT,
-                            "The execution ran longer than the state machine's TimeoutSeconds.",
-                        ));
+                        return Err(rt.timeout());
                     }
                 }
                 let (entered, exited) = entered_event(&plan.kind);
@@ -475,7 +516,7 @@ impl Executor {
                 let effective = self.input_path(rt, plan, frame, &raw)?;
                 let eff = effective.as_ref().unwrap_or(&raw);
                 let delay = self.wait_delay(rt, frame, wait, eff)?;
-                rt.sleep(delay).await;
+                rt.sleep(delay).await?;
                 self.assign(rt, plan.assign.as_ref(), frame, eff)?;
                 let output = self.output_path(rt, plan, frame, effective.unwrap_or(raw))?;
                 Ok(Step {

@@ -80,7 +80,9 @@ impl Executor {
         retry_counts: &mut [u64],
         failed_event: Option<EventType>,
     ) -> Result<ErrorOutcome, Failure> {
-        if failure.is_terminal() {
+        // The machine's TimeoutSeconds and the history limit end the execution, wherever the
+        // failure surfaces (a Parallel or Map around the state that met it has no say).
+        if failure.is_terminal() || rt.timed_out || rt.history.full() {
             return Err(failure);
         }
         let retrier = plan
@@ -98,7 +100,7 @@ impl Executor {
                 let delay = backoff_delay(&r.retrier, *count, draw);
                 *count += 1;
                 frame.retry_count += 1;
-                rt.sleep(delay).await;
+                rt.sleep(delay).await?;
                 return Ok(ErrorOutcome::Retry);
             }
         }
