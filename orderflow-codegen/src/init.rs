@@ -24,6 +24,7 @@ use orderflow_model::asl::model::{
     LambdaInvocation, PayloadNode, Resource, StateKind, is_function_error,
 };
 use orderflow_model::infer::Observations;
+use orderflow_model::manifest::WorkflowType;
 use orderflow_model::workflow::Workflow;
 
 use crate::reads::{ReadKind, collect_hinted_paths, path_names, result_tree};
@@ -520,6 +521,10 @@ fn manifest(
     }
     if !source.placeholders.is_empty() {
         manifest.insert("placeholders".into(), json!(source.placeholders));
+    }
+    // The template's Express stays Express; Standard is the default and goes unsaid.
+    if source.workflow.workflow_type != WorkflowType::Standard {
+        manifest.insert("type".into(), json!(source.workflow.workflow_type));
     }
     Value::Object(manifest)
 }

@@ -1048,3 +1048,70 @@ fn history_format_aws_writes_get_execution_history_documents() {
     assert_eq!(documents.len(), 2, "{}", stderr(&lines));
     assert!(documents.iter().all(|d| d["events"].is_array()));
 }
+
+/// The type a template declares decides the limits `run` applies
+/// (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html): an
+/// Express machine's execution stops after five minutes; `--standard` overrides the template.
+/// A Standard execution that loops forever ends at the history limit, as AWS ends it.
+#[test]
+fn the_declared_workflow_type_sets_the_limits() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let template = tmp.path().join("template.yaml");
+    std::fs::write(
+        &template,
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Nap:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      Type: EXPRESS\n      Definition:\n        StartAt: Wait\n        States:\n          Wait:\n            Type: Wait\n            Seconds: 400\n            End: true\n",
+    )
+    .expect("write the template");
+    let template = template.to_string_lossy().into_owned();
+    let express = run(&[&template, "--input", "-"], "{}");
+    assert_eq!(code(&express), 0, "{}", stderr(&express));
+    let result: Value = serde_json::from_slice(&express.stdout).expect("JSON");
+    assert_eq!(result["status"], "TIMED_OUT", "{result}");
+    assert_eq!(result["error"], "States.Timeout");
+
+    let standard = run(&[&template, "--input", "-", "--standard"], "{}");
+    let result: Value = serde_json::from_slice(&standard.stdout).expect("JSON");
+    assert_eq!(result["status"], "SUCCEEDED", "{result}");
+
+    let serverless = workspace_root().join("tests/adoption/corpus/serverless-express-logging");
+    let tmp_out = tmp.path().join("express-folder");
+    let init = Command::new(env!("CARGO_BIN_EXE_orderflow-codegen"))
+        .current_dir(workspace_root())
+        .args(["init", serverless.to_str().expect("utf-8"), "--out"])
+        .arg(&tmp_out)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(code(&init), 0, "{}", stderr(&init));
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp_out.join("orderflow.json")).expect("orderflow.json"),
+    )
+    .expect("JSON");
+    assert_eq!(
+        manifest["type"], "express",
+        "serverless.yml's `type: EXPRESS` is kept"
+    );
+}
+
+#[test]
+fn an_endless_loop_ends_at_the_history_limit() {
+    let definition = json!({"StartAt": "Loop", "States": {
+        "Loop": {"Type": "Choice", "Choices": [
+            {"Variable": "$.spin", "BooleanEquals": true, "Next": "Loop"}
+        ], "Default": "Done"},
+        "Done": {"Type": "Succeed"}
+    }})
+    .to_string();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = tmp.path().join("loop.asl.json");
+    std::fs::write(&file, definition).expect("write");
+    let output = run(
+        &[file.to_str().expect("utf-8"), "--input", "-"],
+        r#"{"spin": true}"#,
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(result["status"], "FAILED");
+    assert_eq!(
+        result["cause"],
+        "The execution reached the maximum number of history events (25000)."
+    );
+}

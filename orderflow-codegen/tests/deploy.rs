@@ -412,3 +412,29 @@ fn invoke_function_names_resolve_in_both_templates() {
         check_serverless_definition(name, &serverless_value(&w, "../../target"));
     }
 }
+
+/// orderflow.json's `"type": "express"` reaches both templates (SAM's `Type`, serverless'
+/// `type`); the default is Standard.
+#[test]
+fn the_workflow_type_reaches_both_templates() {
+    let mut workflow = workflow("order-status");
+    assert_eq!(
+        sam_template_value(&workflow, "workflow.asl.json")["Resources"]["StateMachine"]["Properties"]
+            ["Type"],
+        "STANDARD"
+    );
+    workflow.workflow_type = orderflow_model::manifest::WorkflowType::Express;
+    assert_eq!(
+        sam_template_value(&workflow, "workflow.asl.json")["Resources"]["StateMachine"]["Properties"]
+            ["Type"],
+        "EXPRESS"
+    );
+    let service = serverless_value(&workflow, ".");
+    let machines = service["stepFunctions"]["stateMachines"]
+        .as_object()
+        .expect("state machines");
+    assert!(
+        machines.values().all(|m| m["type"] == "EXPRESS"),
+        "{machines:?}"
+    );
+}

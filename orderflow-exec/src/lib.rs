@@ -117,16 +117,10 @@ impl Default for ExecutionIdentity {
     }
 }
 
-/// Standard or Express: the limits an execution runs under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum WorkflowType {
-    /// At most 25,000 history events; no limit on duration but `TimeoutSeconds`.
-    #[default]
-    Standard,
-    /// At most five minutes, and no history limit. On the virtual clock each state transition
-    /// takes a millisecond, so a loop that never waits still reaches the five minutes.
-    Express,
-}
+/// Standard or Express: the limits an execution runs under (Express: at most five minutes, no
+/// history limit; on the virtual clock each of its state transitions takes a millisecond, so a
+/// loop that never waits still reaches the five minutes).
+pub use orderflow_model::manifest::WorkflowType;
 
 /// How long an Express execution may run, in milliseconds (five minutes).
 pub const EXPRESS_MAX_MILLIS: i64 = 5 * 60 * 1000;

@@ -43,6 +43,40 @@ pub struct Manifest {
     /// Warning and note codes not to report for this workflow (`W0118`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allow: Vec<String>,
+    /// `standard` (the default) or `express`: the state machine type the templates deploy and
+    /// the limits `run` applies. Without it, the type a template declares, else `standard`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub workflow_type: Option<WorkflowType>,
+}
+
+/// A state machine's type: the limits its executions run under.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkflowType {
+    /// At most 25,000 history events an execution; no limit on duration but `TimeoutSeconds`.
+    #[default]
+    Standard,
+    /// At most five minutes an execution, and no history limit.
+    Express,
+}
+
+impl WorkflowType {
+    /// As CloudFormation and SAM spell it (`STANDARD`, `EXPRESS`).
+    pub fn aws_name(self) -> &'static str {
+        match self {
+            WorkflowType::Standard => "STANDARD",
+            WorkflowType::Express => "EXPRESS",
+        }
+    }
+
+    /// A template's spelling (`EXPRESS`, serverless.yml's `express`), in any case.
+    pub fn from_template(text: &str) -> Option<Self> {
+        match text.to_ascii_uppercase().as_str() {
+            "STANDARD" => Some(WorkflowType::Standard),
+            "EXPRESS" => Some(WorkflowType::Express),
+            _ => None,
+        }
+    }
 }
 
 /// One function's entry under `functions`: its errors, its trigger and its Lambda settings.

@@ -304,6 +304,10 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
     // The data-flow check needs a sound graph and every schema; with structural errors its
     // findings would be noise.
     let structural_errors = diagnostics.iter().any(Diagnostic::is_error);
+    let workflow_type = manifest
+        .workflow_type
+        .or(sources.declared_type)
+        .unwrap_or_default();
     let workflow = Workflow {
         name: sources.name.clone(),
         dir: sources.dir.clone(),
@@ -314,6 +318,7 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
         execution_input,
         untyped_functions,
         functions,
+        workflow_type,
     };
     if !structural_errors {
         crate::flow::check(&workflow, diagnostics);

@@ -81,6 +81,8 @@ pub struct WorkflowSources {
     pub placeholders: BTreeMap<String, String>,
     /// Functions the template that holds the definition declares.
     pub declared_functions: BTreeSet<String>,
+    /// The state machine type the template that holds the definition declares.
+    pub declared_type: Option<crate::manifest::WorkflowType>,
     /// Every function needs schemas (`--strict`; `"strict": true` in orderflow.json also).
     pub strict: bool,
     /// Warning and note codes not to report (`--allow`; orderflow.json `allow` adds to them).
@@ -109,6 +111,7 @@ impl WorkflowSources {
             declared_at: None,
             placeholders: BTreeMap::new(),
             declared_functions: BTreeSet::new(),
+            declared_type: None,
             strict: false,
             allow: BTreeSet::new(),
         }
@@ -149,6 +152,7 @@ impl WorkflowSources {
         sources.declared_at = Some(machine.declared_at);
         sources.placeholders = machine.placeholders;
         sources.declared_functions = machine.functions;
+        sources.declared_type = machine.workflow_type;
         sources.read_errors = machine.diagnostics;
         sources
     }
@@ -377,6 +381,8 @@ pub struct Workflow {
     pub untyped_functions: BTreeSet<String>,
     /// The workflow's functions, by name.
     pub functions: BTreeMap<String, Function>,
+    /// Standard or Express: orderflow.json's `type`, else what the template declares.
+    pub workflow_type: crate::manifest::WorkflowType,
 }
 
 impl Workflow {

@@ -91,10 +91,13 @@ pub struct RunArgs {
     #[arg(long)]
     pub strict_contracts: bool,
     /// Run as an Express execution: at most five minutes (on the virtual clock each state
-    /// transition takes a millisecond) and no history limit. Without it, a Standard one: at
-    /// most 25,000 history events.
-    #[arg(long)]
+    /// transition takes a millisecond) and no history limit. Default: the type orderflow.json
+    /// or the template declares, else Standard (at most 25,000 history events).
+    #[arg(long, conflicts_with = "standard")]
     pub express: bool,
+    /// Run as a Standard execution, whatever orderflow.json or the template declares.
+    #[arg(long)]
+    pub standard: bool,
 }
 
 /// How `run` writes an execution's history.
@@ -121,7 +124,7 @@ fn usage_error(message: impl std::fmt::Display) -> Stop {
 }
 
 fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
-    let (machine, machine_name, functions, contracts) =
+    let (machine, machine_name, functions, contracts, declared_type) =
         load_definition(&args.definition, args.state_machine.as_deref())?;
     let lambda_endpoint = args.lambda_endpoint.as_deref().map(|url| {
         // A workflow folder's functions are served under their binary names (what the
@@ -170,8 +173,10 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
         coverage: args.coverage.is_some(),
         workflow_type: if args.express {
             WorkflowType::Express
-        } else {
+        } else if args.standard {
             WorkflowType::Standard
+        } else {
+            declared_type
         },
         ..ExecutionOptions::default()
     };
@@ -211,13 +216,18 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
 /// `store-checkout-check-inventory`).
 type ServedName = (String, String);
 
-/// The state machine, its name, each function's served name (none for a lone ASL file: its
-/// functions keep their ARN names), and the folder's schemas as contracts (none for a lone ASL
-/// file).
-fn load_definition(
-    path: &Path,
-    state_machine: Option<&str>,
-) -> Result<(StateMachine, String, Vec<ServedName>, Contracts), Stop> {
+/// What `run` executes: the state machine, its name, each function's served name (none for a
+/// lone ASL file: its functions keep their ARN names), the folder's schemas as contracts (none
+/// for a lone ASL file), and the type orderflow.json or the template declares.
+type Loaded = (
+    StateMachine,
+    String,
+    Vec<ServedName>,
+    Contracts,
+    WorkflowType,
+);
+
+fn load_definition(path: &Path, state_machine: Option<&str>) -> Result<Loaded, Stop> {
     // Anything `check` reads: a folder, an ASL file in JSON or YAML, a template.
     if path != Path::new("-") {
         let analysis = super::one_workflow(path, state_machine).map_err(usage_error)?;
@@ -234,7 +244,13 @@ fn load_definition(
                     .map(|f| (f.clone(), workflow.binary_name(f)))
                     .collect();
                 let contracts = Contracts::from_workflow(&workflow).map_err(usage_error)?;
-                Ok((workflow.machine, workflow.name, functions, contracts))
+                Ok((
+                    workflow.machine,
+                    workflow.name,
+                    functions,
+                    contracts,
+                    workflow.workflow_type,
+                ))
             }
             _ => Err(invalid_definition(&errors)),
         };
@@ -252,7 +268,13 @@ fn load_definition(
     // An ASL file on its own has no folder saying which Lambda functions exist, so the
     // unknown-function check (E0116) does not apply; every other check does.
     match load_state_machine(&path.to_string_lossy(), &text, &FunctionCatalog::unknown()) {
-        Ok(machine) => Ok((machine, name, Vec::new(), Contracts::new())),
+        Ok(machine) => Ok((
+            machine,
+            name,
+            Vec::new(),
+            Contracts::new(),
+            WorkflowType::default(),
+        )),
         Err(DefinitionErrors(errors)) => {
             Err(invalid_definition(&errors.iter().collect::<Vec<_>>()))
         }

@@ -301,7 +301,10 @@ pub fn sam_template_value(workflow: &Workflow, definition_uri: &str) -> Value {
         }),
     );
     let mut state_machine = Map::new();
-    state_machine.insert("Type".into(), Value::from("STANDARD"));
+    state_machine.insert(
+        "Type".into(),
+        Value::from(workflow.workflow_type.aws_name()),
+    );
     state_machine.insert("DefinitionUri".into(), Value::from(definition_uri));
     if !substitutions.is_empty() {
         state_machine.insert(
@@ -733,7 +736,7 @@ pub fn serverless_value(workflow: &Workflow, artifact_root: &str) -> Value {
                 machine_key: {
                     "id": STATE_MACHINE,
                     "name": format!("{}-${{sls:stage}}", workflow.name),
-                    "type": "STANDARD",
+                    "type": workflow.workflow_type.aws_name(),
                     "role": get_att("StateMachineRole", "Arn"),
                     "loggingConfig": {
                         "level": "ALL",

@@ -104,6 +104,9 @@ pub struct EmbeddedMachine {
     pub placeholders: BTreeMap<String, String>,
     /// The functions the template declares, by the names orderflow gives them.
     pub functions: BTreeSet<String>,
+    /// The state machine type it declares (SAM's `Type`, CloudFormation's `StateMachineType`,
+    /// serverless.yml's `type`), if it declares one.
+    pub workflow_type: Option<crate::manifest::WorkflowType>,
     /// Why the definition could not be read, or what could not be checked.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -196,9 +199,19 @@ pub fn machines_in_template(
             definition: None,
             placeholders: BTreeMap::new(),
             functions: functions.clone(),
+            workflow_type: None,
             diagnostics: Vec::new(),
         };
         let properties = resource.value.get("Properties");
+        let type_key = if kind == SAM_STATE_MACHINE {
+            "Type"
+        } else {
+            "StateMachineType"
+        };
+        machine.workflow_type = properties
+            .and_then(|p| p.get(type_key))
+            .and_then(Json::as_str)
+            .and_then(crate::manifest::WorkflowType::from_template);
         let mut context = Context {
             lambdas: &lambdas,
             serverless_functions: None,
@@ -401,6 +414,11 @@ pub fn machines_in_serverless(
             definition: None,
             placeholders: BTreeMap::new(),
             functions: functions.clone(),
+            workflow_type: m
+                .value
+                .get("type")
+                .and_then(Json::as_str)
+                .and_then(crate::manifest::WorkflowType::from_template),
             diagnostics: Vec::new(),
         };
         let mut context = Context {
