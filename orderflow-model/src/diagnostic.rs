@@ -86,6 +86,7 @@ codes! {
     ChoiceWithoutDefault = ("W0118", Warning, "a Choice state has no Default"),
     NoTerminalState = ("E0119", Error, "a state machine, branch or iterator has no state that ends it"),
     VariableShadowed = ("E0120", Error, "a Parallel branch or Map iterator assigns a variable its enclosing scope also assigns"),
+    ExpressIntegration = ("E0121", Error, "an Express state machine uses an integration pattern only Standard supports"),
     // Schemas and manifest.
     SchemaInvalid = ("E0201", Error, "a JSON Schema does not validate against its meta-schema"),
     SchemaUnresolvedRef = ("E0202", Error, "a JSON Schema `$ref` cannot be resolved locally"),

@@ -323,6 +323,9 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
     if !structural_errors {
         crate::flow::check(&workflow, diagnostics);
     }
+    if workflow.workflow_type == crate::manifest::WorkflowType::Express {
+        check_express_integrations(&workflow.machine, diagnostics);
+    }
     allow(sources, &workflow, diagnostics);
     Some(workflow)
 }
@@ -368,6 +371,49 @@ fn untyped_note(
 
 /// Drops the warnings and notes `--allow` and orderflow.json `allow` name; an unknown or error
 /// code there is reported.
+/// E0121: Express state machines run request-response integrations only: no `.sync` and no
+/// `.waitForTaskToken` (AWS refuses such a definition when the machine is created).
+fn check_express_integrations(machine: &StateMachine, diagnostics: &mut Vec<Diagnostic>) {
+    use crate::asl::model::LambdaInvocation;
+    for state in &machine.states {
+        let StateKind::Task(task) = &state.kind else {
+            continue;
+        };
+        let pattern = match &task.resource.value {
+            Resource::Lambda {
+                invocation: LambdaInvocation::InvokeWaitForTaskToken,
+                ..
+            }
+            | Resource::SqsSendMessage {
+                wait_for_task_token: true,
+                ..
+            } => Some(".waitForTaskToken"),
+            Resource::Opaque(arn) if arn.ends_with(".waitForTaskToken") => {
+                Some(".waitForTaskToken")
+            }
+            Resource::Opaque(arn) if arn.ends_with(".sync") || arn.contains(".sync:") => {
+                Some(".sync")
+            }
+            _ => None,
+        };
+        let Some(pattern) = pattern else {
+            continue;
+        };
+        diagnostics.push(
+            Diagnostic::new(
+                Code::ExpressIntegration,
+                format!(
+                    "state \"{}\" waits for its task ({pattern}), which an Express state machine cannot do",
+                    state.name.value
+                ),
+            )
+            .at(machine.location(&format!("{}/Resource", state.pointer), task.resource.span))
+            .label("a Standard-only integration pattern")
+            .help("call the service request-response (drop the suffix), or make the state machine Standard (`\"type\": \"standard\"` in orderflow.json, or the template's type)"),
+        );
+    }
+}
+
 fn allow(sources: &WorkflowSources, workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
     let mut allowed = sources.allow.clone();
     for (index, text) in workflow.manifest.allow.iter().enumerate() {
