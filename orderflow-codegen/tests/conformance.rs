@@ -291,6 +291,15 @@ fn sorted(value: &Value) -> Value {
 /// recording keeps the text of its test client's encoder (`[1, 2]`), AWS re-encodes what states
 /// produce (`[1,2]`).
 fn normalised(mut event: Value) -> Value {
+    // JSON text as the value it holds; other text stays.
+    fn decode(text: &mut Value) {
+        if let Some(decoded) = text
+            .as_str()
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+        {
+            *text = decoded;
+        }
+    }
     if let Some(object) = event.as_object_mut() {
         object.insert("timestamp".into(), Value::String("timestamp".into()));
         for (key, details) in object.iter_mut() {
@@ -301,35 +310,16 @@ fn normalised(mut event: Value) -> Value {
                 continue;
             };
             for (field, value) in details.iter_mut() {
-                let texts: Vec<&mut Value> = match (field.as_str(), value) {
-                    ("input" | "output", v) => vec![v],
-                    ("assignedVariables", Value::Object(vars)) => vars.values_mut().collect(),
-                    _ => Vec::new(),
-                };
-                for text in texts {
-                    if let Some(decoded) = text
-                        .as_str()
-                        .and_then(|t| serde_json::from_str::<Value>(t).ok())
-                    {
-                        *text = decoded;
+                match (field.as_str(), value) {
+                    ("roleArn", value) => *value = Value::String("snf_role_arn".into()),
+                    ("input" | "output", value) => decode(value),
+                    ("assignedVariables", Value::Object(vars)) => {
+                        vars.values_mut().for_each(decode);
                     }
-                }
-            }
-        }
-        for (key, details) in object.iter_mut() {
-            if !key.ends_with("EventDetails") {
-                continue;
-            }
-            let Some(details) = details.as_object_mut() else {
-                continue;
-            };
-            for (field, value) in details.iter_mut() {
-                if field == "roleArn" {
-                    *value = Value::String("snf_role_arn".into());
-                } else if let Some(text) = value.as_str().filter(|t| t.starts_with('{')) {
-                    if let Ok(decoded) = serde_json::from_str::<Value>(text) {
-                        *value = decoded;
+                    (_, value) if value.as_str().is_some_and(|t| t.starts_with('{')) => {
+                        decode(value);
                     }
+                    _ => {}
                 }
             }
         }
