@@ -105,6 +105,17 @@ codes! {
     UnknownErrorName = ("E0307", Error, "a Retry/Catch matches an error no function on that state declares"),
     UncaughtDeclaredError = ("W0308", Warning, "a function declares an error that nothing catches"),
     ResultPathMatchFailure = ("E0309", Error, "a ResultPath writes into a value that is not an object"),
+    // Breaking changes between two versions of a workflow (`check --against`).
+    ExecutionInputNarrowed = ("E0501", Error, "the execution input refuses input the earlier version accepted"),
+    FunctionInputNarrowed = ("E0502", Error, "a function's new input schema refuses what the earlier definition sends it"),
+    FunctionOutputNarrowed = ("E0503", Error, "a function's new output lacks what the earlier definition reads from it"),
+    EarlierFunctionBroken = ("E0504", Error, "the new definition does not work with the earlier version of a function"),
+    WaitingStateRemoved = ("E0505", Error, "a state an execution can wait in was removed or renamed"),
+    PassingStateRenamed = ("W0506", Warning, "a Choice or Pass state was removed or renamed"),
+    WaitingStateMoved = ("E0507", Error, "a state an execution can wait in changed its type or moved to another scope"),
+    CaughtErrorRemoved = ("E0508", Error, "an error the earlier definition catches by name is no longer declared"),
+    WorkerInputNarrowed = ("E0509", Error, "a task-token worker's new input schema refuses what the earlier definition sends"),
+    FunctionRemoved = ("E0510", Error, "a function the earlier definition invokes is gone"),
     // Code generation.
     GeneratedAsJsonValue = ("W0401", Warning, "a schema construct has no faithful Rust type and is generated as serde_json::Value"),
     BinaryNameMismatch = ("E0402", Error, "a function's binary in the crate's Cargo.toml is not named as the templates deploy it"),

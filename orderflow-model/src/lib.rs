@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod asl;
+pub mod breaking;
 pub mod derive;
 pub mod diagnostic;
 pub mod document;

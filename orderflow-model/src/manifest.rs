@@ -47,6 +47,37 @@ pub struct Manifest {
     /// the limits `run` applies. Without it, the type a template declares, else `standard`.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub workflow_type: Option<WorkflowType>,
+    /// Breaking changes (`check --against`) made on purpose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaking: Option<BreakingManifest>,
+}
+
+/// What `check --against` is told about breaking changes made on purpose.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BreakingManifest {
+    /// Breaking changes accepted, each with its reason (as `buf breaking`'s ignore lists).
+    #[serde(default)]
+    pub accept: Vec<AcceptedChange>,
+}
+
+/// One breaking change accepted on purpose: a code (`E0505`), for one state or function or,
+/// with neither, for the whole workflow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AcceptedChange {
+    /// The breaking-change code accepted (`E0501` to `E0510`, `W0506`).
+    #[schemars(regex(pattern = r"^[EW]05[0-9]{2}$"))]
+    pub code: String,
+    /// Only for this state (its name in the new definition, or the old name of one removed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// Only for this function.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    /// Why the change is safe after all (shown when it is accepted).
+    #[schemars(length(min = 1))]
+    pub reason: String,
 }
 
 /// A state machine's type: the limits its executions run under.

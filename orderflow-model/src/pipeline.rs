@@ -438,6 +438,31 @@ fn allow(sources: &WorkflowSources, workflow: &Workflow, diagnostics: &mut Vec<D
         }
     }
     diagnostics.retain(|d| d.is_error() || !allowed.contains(&d.code));
+    // `breaking.accept` names the codes of `check --against`'s rules only.
+    let accepted = workflow.manifest.breaking.iter().flat_map(|b| &b.accept);
+    for (index, entry) in accepted.enumerate() {
+        if crate::breaking::CODES
+            .iter()
+            .any(|c| c.as_str() == entry.code)
+        {
+            continue;
+        }
+        let codes: Vec<&str> = crate::breaking::CODES.iter().map(|c| c.as_str()).collect();
+        let mut d = Diagnostic::new(
+            Code::ManifestInvalid,
+            format!(
+                "`{}` is no breaking-change code; `breaking.accept` takes {}",
+                entry.code,
+                codes.join(", ")
+            ),
+        );
+        if let Some(location) =
+            workflow.manifest_location(&format!("/breaking/accept/{index}/code"))
+        {
+            d = d.at(location);
+        }
+        diagnostics.push(d);
+    }
 }
 
 /// E0002 for a folder without [`ASL_FILE`], naming the definitions it holds instead.

@@ -13,6 +13,7 @@ use orderflow_model::diagnostic::{Code, Diagnostic, JsonDiagnostic, Severity, re
 use orderflow_model::workflow::WorkflowSources;
 use orderflow_model::{Analysis, analyze};
 
+pub mod against;
 pub mod coverage;
 pub mod explore;
 pub mod github;
@@ -137,6 +138,11 @@ pub struct CheckArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Also report breaking changes (E05xx) against the earlier version of each workflow: a git
+    /// revision (`HEAD~1`, `origin/main`, a merge base), or a folder holding the earlier files
+    /// at the same paths (or, for one workflow, the earlier workflow itself).
+    #[arg(long, value_name = "REF")]
+    pub against: Option<String>,
 }
 
 /// How strictly definitions are typed, and which warnings are silenced.
@@ -288,7 +294,21 @@ fn check(args: &CheckArgs) -> ExitCode {
         }
     }
     let analyses: Vec<Analysis> = found.iter().map(|i| analyze(&i.sources)).collect();
-    let diagnostics: Vec<_> = analyses.iter().flat_map(|a| a.diagnostics.iter()).collect();
+    let breaking = match &args.against {
+        Some(reference) => match breaking_changes(reference, args, &found, &analyses) {
+            Ok(b) => b,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        },
+        None => Vec::new(),
+    };
+    let diagnostics: Vec<_> = analyses
+        .iter()
+        .flat_map(|a| a.diagnostics.iter())
+        .chain(&breaking)
+        .collect();
     let Ok((errors, warnings)) = report(&diagnostics, args.format, args.color, analyses.len())
     else {
         return ExitCode::from(EXIT_USAGE);
@@ -298,6 +318,50 @@ fn check(args: &CheckArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// `check --against`: the breaking changes of each input against its earlier version. What was
+/// not compared, and the changes accepted on purpose, are said on stderr in the formats for
+/// people.
+fn breaking_changes(
+    reference: &str,
+    args: &CheckArgs,
+    found: &[inputs::Input],
+    analyses: &[Analysis],
+) -> Result<Vec<Diagnostic>, String> {
+    let earlier = against::Earlier::resolve(reference, found)?;
+    let options = args.typing.options();
+    let for_people = matches!(args.format, Format::Human | Format::Short);
+    let mut diagnostics = Vec::new();
+    for (input, analysis) in found.iter().zip(analyses) {
+        match against::compare(&earlier, input, analysis, &options)? {
+            against::Outcome::Compared(comparison) => {
+                if for_people {
+                    for accepted in &comparison.accepted {
+                        let d = &accepted.diagnostic;
+                        let at = d
+                            .location
+                            .as_ref()
+                            .map(|l| format!("{l}: "))
+                            .unwrap_or_default();
+                        eprintln!(
+                            "{at}accepted {}: {} ({})",
+                            d.code, d.message, accepted.reason
+                        );
+                    }
+                }
+                diagnostics.extend(comparison.diagnostics);
+            }
+            against::Outcome::Skipped(why) if for_people => {
+                eprintln!(
+                    "not compared with {}: {} ({why})",
+                    earlier.label, input.found
+                );
+            }
+            against::Outcome::Skipped(_) => {}
+        }
+    }
+    Ok(diagnostics)
 }
 
 /// Prints diagnostics in `format`; returns the numbers of errors and warnings.

@@ -29,6 +29,25 @@ pub enum MismatchKind {
     },
     /// Present, but the schema allows no such property.
     NotAllowed,
+    /// A string the value may hold that the schema's `enum` no longer lists (only when
+    /// comparing two schemas, [`check_schemas`]).
+    ValuesNotAllowed {
+        values: Vec<String>,
+    },
+    /// The object allowed properties beyond its listed ones, and the schema no longer does
+    /// (`additionalProperties: false`; only when comparing two schemas).
+    Closed,
+}
+
+/// What a comparison is between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// A propagated value against a schema: types only, and an open object's unknown
+    /// properties are taken to be absent (the data-flow check).
+    Values,
+    /// Every value one schema accepts against another schema (`check --against`): enum values
+    /// count, and an open object may hold what a closed one refuses.
+    Schemas,
 }
 
 impl Mismatch {
@@ -46,7 +65,14 @@ impl Mismatch {
 
 /// Checks `value` against `required`, appending mismatches.
 pub fn check(value: &Shape, required: &Shape, out: &mut Vec<Mismatch>) {
-    walk(value, required, "", None, None, out);
+    walk(Mode::Values, value, required, "", None, None, out);
+}
+
+/// Checks that every value the schema shape `old` accepts is accepted by `new`, appending the
+/// ways it is not: a property newly required, a type narrowed, an enum value dropped, extra
+/// properties refused where they were allowed.
+pub fn check_schemas(old: &Shape, new: &Shape, out: &mut Vec<Mismatch>) {
+    walk(Mode::Schemas, old, new, "", None, None, out);
 }
 
 fn child(path: &str, name: &str) -> String {
@@ -58,6 +84,7 @@ fn child(path: &str, name: &str) -> String {
 }
 
 fn walk(
+    mode: Mode,
     value: &Shape,
     required: &Shape,
     path: &str,
@@ -83,7 +110,15 @@ fn walk(
             // Every value the state may hold must fit; report the first that does not.
             for alt in alternatives {
                 let before = out.len();
-                walk(alt, required, path, value_origin, requirement_origin, out);
+                walk(
+                    mode,
+                    alt,
+                    required,
+                    path,
+                    value_origin,
+                    requirement_origin,
+                    out,
+                );
                 if out.len() > before {
                     return;
                 }
@@ -93,6 +128,7 @@ fn walk(
             let fits = options.iter().any(|o| {
                 let mut scratch = Vec::new();
                 walk(
+                    mode,
                     value,
                     o,
                     path,
@@ -128,6 +164,7 @@ fn walk(
                             });
                         }
                         walk(
+                            mode,
                             &vp.shape,
                             &rp.shape,
                             &p,
@@ -153,6 +190,12 @@ fn walk(
                     None => {}
                 }
             }
+            if mode == Mode::Schemas
+                && matches!(v.additional, Additional::Open(_))
+                && r.additional == Additional::Closed
+            {
+                out.push(mismatch(MismatchKind::Closed));
+            }
             for (name, vp) in &v.properties {
                 if r.properties.contains_key(name) {
                     continue;
@@ -167,6 +210,7 @@ fn walk(
                         holder_origin: vp.origin.clone().or_else(|| value_origin.cloned()),
                     }),
                     Additional::Open(extra) => walk(
+                        mode,
                         &vp.shape,
                         extra,
                         &child(path, name),
@@ -178,6 +222,7 @@ fn walk(
             }
         }
         (Shape::Array(v), Shape::Array(r)) => walk(
+            mode,
             v,
             r,
             &format!("{path}[]"),
@@ -186,6 +231,19 @@ fn walk(
             out,
         ),
         (Shape::Integer, Shape::Number) => {}
+        // Between two schemas, a string the old one accepts must stay accepted.
+        (Shape::StringEnum(old), Shape::StringEnum(new)) if mode == Mode::Schemas => {
+            let values: Vec<String> = old.difference(new).cloned().collect();
+            if !values.is_empty() {
+                out.push(mismatch(MismatchKind::ValuesNotAllowed { values }));
+            }
+        }
+        (Shape::String, Shape::StringEnum(_)) if mode == Mode::Schemas => {
+            out.push(mismatch(MismatchKind::WrongType {
+                expected: required.to_string(),
+                found: value.to_string(),
+            }));
+        }
         // Types are compared here, not enum values.
         (Shape::String | Shape::StringEnum(_), Shape::String | Shape::StringEnum(_)) => {}
         (a, b) if a == b => {}
@@ -268,6 +326,36 @@ mod tests {
         check(&state, &needs, &mut out);
         assert_eq!(out[0].path, "b");
         assert_eq!(out[0].kind, MismatchKind::NotAllowed);
+    }
+
+    #[test]
+    fn between_schemas_enum_values_and_closing_count() {
+        let colours =
+            |values: &[&str]| Shape::StringEnum(values.iter().map(|v| (*v).to_string()).collect());
+        let old = open(&[("colour", colours(&["red", "green"]), true)]);
+        let narrowed = Shape::Object(
+            ObjectShape::closed().with("colour", Property::new(colours(&["red"]), true)),
+        );
+        let mut out = Vec::new();
+        check_schemas(&old, &narrowed, &mut out);
+        let kinds: Vec<_> = out.iter().map(|m| m.kind.clone()).collect();
+        assert_eq!(
+            kinds,
+            [
+                MismatchKind::Closed,
+                MismatchKind::ValuesNotAllowed {
+                    values: vec!["green".into()]
+                }
+            ]
+        );
+        // A propagated value is compared by type only.
+        out.clear();
+        check(&old, &narrowed, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        // Widening is no break.
+        out.clear();
+        check_schemas(&narrowed, &old, &mut out);
+        assert!(out.is_empty(), "{out:?}");
     }
 
     #[test]

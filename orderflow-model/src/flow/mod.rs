@@ -8,7 +8,7 @@
 //! [`MAX_VARIANTS`] they are joined, which keeps the work linear in the size of the workflow.
 
 pub mod access;
-mod compat;
+pub(crate) mod compat;
 mod errors;
 pub mod jsonata;
 mod narrow;
@@ -66,6 +66,14 @@ impl Arguments<'_> {
 
 /// Runs the data-flow check and the error-name check on a structurally valid workflow.
 pub fn check(workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
+    data_flow(workflow, diagnostics);
+    errors::check(workflow, diagnostics);
+}
+
+/// Runs the data-flow check alone: what each Task sends its function and what each path reads,
+/// against the workflow's schemas. `check --against` runs it on one version's definition with
+/// the other version's schemas.
+pub(crate) fn data_flow(workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
     let mut flow = Flow::new(workflow);
     let entry = workflow
         .execution_input
@@ -73,7 +81,6 @@ pub fn check(workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
         .map_or(Shape::Any, |s| s.shape.clone());
     flow.run_scope(ScopeId(0), entry, Vec::new());
     flow.finish(diagnostics);
-    errors::check(workflow, diagnostics);
 }
 
 #[derive(Debug, Clone)]
@@ -1078,7 +1085,10 @@ impl<'w> Flow<'w> {
                 "{subject} requires {} to be {expected}; {path_text} it is {found}{origin}",
                 m.path
             ),
-            compat::MismatchKind::NotAllowed => format!(
+            // The last two arise only between two schemas (`check --against`), never here.
+            compat::MismatchKind::NotAllowed
+            | compat::MismatchKind::ValuesNotAllowed { .. }
+            | compat::MismatchKind::Closed => format!(
                 "{subject} does not allow {}; {path_text} it is present{origin}",
                 m.path
             ),
@@ -1212,7 +1222,12 @@ impl<'w> Flow<'w> {
                 "the value is written in the workflow: change it there, or change the type in {function}'s input schema"
             ),
             (compat::MismatchKind::WrongType { .. }, None) => "make the producing schema and the input schema agree on the type".to_owned(),
-            (compat::MismatchKind::NotAllowed, None) => "remove it before the call (Parameters/InputPath), or allow additional properties in the input schema".to_owned(),
+            (
+                compat::MismatchKind::NotAllowed
+                | compat::MismatchKind::ValuesNotAllowed { .. }
+                | compat::MismatchKind::Closed,
+                None,
+            ) => "remove it before the call (Parameters/InputPath), or allow additional properties in the input schema".to_owned(),
         });
         self.diagnostics.push(d);
     }

@@ -1,0 +1,215 @@
+//! `check --against REF`: the earlier version of each workflow, from a git revision or a folder,
+//! compared with the current one by [`orderflow_model::breaking`].
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use orderflow_model::breaking::{self, Comparison};
+use orderflow_model::workflow::{ASL_FILE, WorkflowSources};
+use orderflow_model::{Analysis, analyze};
+
+use super::inputs::{self, Input, Options};
+
+/// Where the earlier versions are: a folder laid out as the current one (a git revision is
+/// exported into a temporary folder first).
+pub struct Earlier {
+    /// The folder holding the earlier files.
+    root: PathBuf,
+    /// The current folder the earlier one mirrors: the repository's top for a revision, the
+    /// current folder for a folder.
+    base: PathBuf,
+    /// The revision or folder as given, for messages.
+    pub label: String,
+    /// Whether `root` was given as a folder (it may then hold the one workflow itself).
+    is_folder: bool,
+    /// Keeps an exported revision until the comparison is done.
+    _export: Option<tempfile::TempDir>,
+}
+
+impl Earlier {
+    /// `reference` as a folder when one of that name exists, else as a git revision of the
+    /// repository around the current folder, of which the parts holding `inputs` are read.
+    pub fn resolve(reference: &str, inputs: &[Input]) -> Result<Self, String> {
+        let cwd =
+            std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
+        let as_folder = Path::new(reference);
+        if as_folder.is_dir() {
+            return Ok(Earlier {
+                root: as_folder.to_path_buf(),
+                base: cwd,
+                label: reference.to_owned(),
+                is_folder: true,
+                _export: None,
+            });
+        }
+        let top = git(&["rev-parse", "--show-toplevel"]).map_err(|e| {
+            format!("--against {reference}: no folder of that name, and no git repository here to find the revision in ({e})")
+        })?;
+        let top = PathBuf::from(String::from_utf8_lossy(&top).trim());
+        let commit = git(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{reference}^{{commit}}"),
+        ])
+        .map_err(|_| {
+            format!("--against {reference}: no folder of that name, and git knows no revision `{reference}`")
+        })?;
+        let commit = String::from_utf8_lossy(&commit).trim().to_owned();
+        // The top-level folders holding the inputs, whole (schemas `$ref` files beside and
+        // above a workflow); only those the revision has, or git refuses the pathspec.
+        let mut wanted: BTreeSet<String> = BTreeSet::new();
+        for input in inputs {
+            match relative_to(&holder(&input.sources), &top)
+                .and_then(|r| r.components().next().map(|c| c.as_os_str().to_owned()))
+            {
+                Some(first) => wanted.insert(first.to_string_lossy().into_owned()),
+                None => wanted.insert(String::new()),
+            };
+        }
+        let top_text = top.to_string_lossy().into_owned();
+        let mut args = vec!["-C", &top_text, "archive", "--format=tar", &commit];
+        let listed;
+        if !wanted.contains("") {
+            listed = git(&["-C", &top_text, "ls-tree", "--name-only", &commit])
+                .map_err(|e| format!("--against {reference}: git ls-tree failed: {e}"))?;
+            let present: BTreeSet<String> = String::from_utf8_lossy(&listed)
+                .lines()
+                .map(str::to_owned)
+                .collect();
+            wanted.retain(|w| present.contains(w));
+            args.push("--");
+            args.extend(wanted.iter().map(String::as_str));
+        }
+        let tar = if args.last() == Some(&"--") {
+            Vec::new()
+        } else {
+            git(&args).map_err(|e| format!("--against {reference}: git archive failed: {e}"))?
+        };
+        let export = tempfile::Builder::new()
+            .prefix("orderflow-against-")
+            .tempdir()
+            .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
+        unpack(&tar, export.path())
+            .map_err(|e| format!("--against {reference}: cannot unpack the revision: {e}"))?;
+        // The export stands for the repository: references to schemas stay inside it.
+        std::fs::create_dir_all(export.path().join(".git"))
+            .map_err(|e| format!("cannot write in the temporary folder: {e}"))?;
+        Ok(Earlier {
+            root: export.path().to_path_buf(),
+            base: top,
+            label: reference.to_owned(),
+            is_folder: false,
+            _export: Some(export),
+        })
+    }
+
+    /// The earlier version of `input`: the same path under the earlier root, the state machine
+    /// of the same name there. `None` when it did not exist then.
+    pub fn version_of(&self, input: &Input, options: &Options) -> Result<Option<Input>, String> {
+        let here = holder(&input.sources);
+        let relative = relative_to(&here, &self.base);
+        let there = relative.map(|r| self.root.join(r));
+        let mut found = match there.filter(|p| p.exists()) {
+            Some(path) => inputs::find(&[path], options)?,
+            // A folder given for one workflow may be that workflow's earlier version itself.
+            None if self.is_folder => {
+                inputs::find(std::slice::from_ref(&self.root), options).unwrap_or_default()
+            }
+            None => return Ok(None),
+        };
+        if found.len() > 1 {
+            found.retain(|i| i.sources.name == input.sources.name);
+        }
+        Ok((found.len() == 1).then(|| found.remove(0)))
+    }
+}
+
+/// Writes the files of a `git archive` that orderflow reads (JSON and YAML) under `root`.
+fn unpack(tar: &[u8], root: &Path) -> std::io::Result<()> {
+    if tar.is_empty() {
+        return Ok(());
+    }
+    let mut archive = tar::Archive::new(tar);
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let wanted = entry.header().entry_type().is_file()
+            && entry
+                .path()?
+                .extension()
+                .is_some_and(|x| x == "json" || x == "yaml" || x == "yml");
+        if wanted {
+            // `unpack_in` refuses paths that would leave `root`.
+            entry.unpack_in(root)?;
+        }
+    }
+    Ok(())
+}
+
+/// The file or folder that holds a state machine: a workflow folder, else its file.
+fn holder(sources: &WorkflowSources) -> PathBuf {
+    match &sources.asl {
+        Some(file)
+            if sources.declared_at.is_some()
+                || file.path().file_name().is_none_or(|n| n != ASL_FILE) =>
+        {
+            file.path().to_path_buf()
+        }
+        _ => sources.dir.clone(),
+    }
+}
+
+/// `path` relative to `base`, both made absolute.
+fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
+    let path = path.canonicalize().ok()?;
+    let base = base.canonicalize().ok()?;
+    path.strip_prefix(&base).ok().map(Path::to_path_buf)
+}
+
+/// Runs git with `args` in the current folder; its stdout, or what it said on stderr.
+fn git(args: &[&str]) -> Result<Vec<u8>, String> {
+    let output = Command::new("git")
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if output.status.success() {
+        Ok(output.stdout)
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
+    }
+}
+
+/// What comparing one input with its earlier version came to.
+pub enum Outcome {
+    /// Compared.
+    Compared(Comparison),
+    /// Nothing to compare with, and why.
+    Skipped(String),
+}
+
+/// Compares the analysed `current` input with its earlier version.
+pub fn compare(
+    earlier: &Earlier,
+    input: &Input,
+    current: &Analysis,
+    options: &Options,
+) -> Result<Outcome, String> {
+    let Some(new) = &current.workflow else {
+        return Ok(Outcome::Skipped("it does not load".to_owned()));
+    };
+    let Some(old_input) = earlier.version_of(input, options)? else {
+        return Ok(Outcome::Skipped(format!(
+            "it is new: {} has no earlier version of it",
+            earlier.label
+        )));
+    };
+    let old = analyze(&old_input.sources);
+    match &old.workflow {
+        Some(old) => Ok(Outcome::Compared(breaking::compare(old, new))),
+        None => Ok(Outcome::Skipped(format!(
+            "its version in {} does not load",
+            earlier.label
+        ))),
+    }
+}

@@ -1,0 +1,638 @@
+//! Breaking changes between two versions of a workflow (`check --against`).
+//!
+//! A workflow and its functions are never deployed at the same instant: during a rollout the new
+//! function answers the old definition and the old function the new one, executions started on
+//! the old definition keep running, and StartExecution callers keep sending the old input. Each
+//! rule here compares the two checked models, [`Workflow`]s built by [`crate::analyze`]:
+//!
+//! - the execution input, schema against schema (E0501);
+//! - function contracts in both directions, by running the data-flow check on one version's
+//!   definition with the other version's schemas (E0502, E0503, E0504, E0509), so the rule is the
+//!   data-flow check's own and is not implemented twice;
+//! - states executions can be waiting in (E0505, E0507) or pass through (W0506);
+//! - error names the old definition catches (E0508), and functions that are gone (E0510).
+//!
+//! Each change is reported at the new version's files, with the earlier version's place as a
+//! related location. `breaking.accept` in the new orderflow.json accepts one on purpose.
+
+use std::collections::{BTreeSet, HashSet};
+
+use crate::asl::model::{Resource, ScopeKind, State, StateId, StateKind, StateMachine};
+use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::flow::compat::{self, Mismatch, MismatchKind};
+use crate::json::Span;
+use crate::workflow::Workflow;
+
+/// What comparing two versions of a workflow found.
+#[derive(Debug, Default)]
+pub struct Comparison {
+    /// The breaking changes (and warnings) not accepted in the new orderflow.json.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The changes `breaking.accept` accepts, each with the reason it gives.
+    pub accepted: Vec<AcceptedDiagnostic>,
+}
+
+/// A breaking change accepted on purpose.
+#[derive(Debug)]
+pub struct AcceptedDiagnostic {
+    /// The change as it would have been reported.
+    pub diagnostic: Diagnostic,
+    /// The reason the manifest gives.
+    pub reason: String,
+}
+
+/// The codes of the breaking-change rules (what `breaking.accept` may name).
+pub const CODES: [Code; 10] = [
+    Code::ExecutionInputNarrowed,
+    Code::FunctionInputNarrowed,
+    Code::FunctionOutputNarrowed,
+    Code::EarlierFunctionBroken,
+    Code::WaitingStateRemoved,
+    Code::PassingStateRenamed,
+    Code::WaitingStateMoved,
+    Code::CaughtErrorRemoved,
+    Code::WorkerInputNarrowed,
+    Code::FunctionRemoved,
+];
+
+/// One change found, with what an accept entry can name.
+struct Change {
+    diagnostic: Diagnostic,
+    state: Option<String>,
+    function: Option<String>,
+}
+
+/// Compares `new` with its earlier version `old`.
+pub fn compare(old: &Workflow, new: &Workflow) -> Comparison {
+    let mut changes = Vec::new();
+    execution_input(old, new, &mut changes);
+    contracts(old, new, &mut changes);
+    states(old, new, &mut changes);
+    errors(old, new, &mut changes);
+    removed_functions(old, new, &mut changes);
+    let mut comparison = Comparison::default();
+    let accept = new
+        .manifest
+        .breaking
+        .as_ref()
+        .map(|b| b.accept.as_slice())
+        .unwrap_or_default();
+    let mut seen = HashSet::new();
+    for change in changes {
+        let d = &change.diagnostic;
+        if !seen.insert((d.code, d.message.clone())) {
+            continue;
+        }
+        let accepted = accept.iter().find(|a| {
+            a.code == d.code.as_str()
+                && a.state
+                    .as_ref()
+                    .is_none_or(|s| change.state.as_ref() == Some(s))
+                && a.function
+                    .as_ref()
+                    .is_none_or(|f| change.function.as_ref() == Some(f))
+        });
+        match accepted {
+            Some(a) => comparison.accepted.push(AcceptedDiagnostic {
+                diagnostic: change.diagnostic,
+                reason: a.reason.clone(),
+            }),
+            None => comparison.diagnostics.push(change.diagnostic),
+        }
+    }
+    crate::diagnostic::normalize(&mut comparison.diagnostics);
+    comparison
+}
+
+/// E0501: every input the earlier execution input schema accepted must still be accepted.
+fn execution_input(old: &Workflow, new: &Workflow, changes: &mut Vec<Change>) {
+    let (Some(old_schema), Some(new_schema)) = (&old.execution_input, &new.execution_input) else {
+        return;
+    };
+    let mut mismatches = Vec::new();
+    compat::check_schemas(&old_schema.shape, &new_schema.shape, &mut mismatches);
+    for m in mismatches {
+        let at = m
+            .requirement_origin
+            .clone()
+            .filter(|o| o.file.path() == new_schema.file.path())
+            .unwrap_or_else(|| root(&new_schema.file, new_schema.json.span));
+        let before = m
+            .holder_origin
+            .clone()
+            .unwrap_or_else(|| root(&old_schema.file, old_schema.json.span));
+        let d = Diagnostic::new(
+            Code::ExecutionInputNarrowed,
+            format!(
+                "the execution input {}: StartExecution calls that the earlier schema accepted now fail",
+                narrowing(&m)
+            ),
+        )
+        .at(at)
+        .label("the new execution input schema")
+        .related(before, "the earlier schema accepted it")
+        .help("make the change optional (a new property with a default, a wider type), or accept it in orderflow.json once every caller sends the new input");
+        changes.push(Change {
+            diagnostic: d,
+            state: None,
+            function: None,
+        });
+    }
+}
+
+/// How a schema comparison's mismatch narrows what is accepted, in words.
+fn narrowing(m: &Mismatch) -> String {
+    let path = if m.path == "the payload" {
+        "the input".to_owned()
+    } else {
+        format!("`{}`", m.path)
+    };
+    match &m.kind {
+        MismatchKind::Missing { maybe: false, .. } => format!("now requires {path}"),
+        MismatchKind::Missing { maybe: true, .. } => {
+            format!("now requires {path}, which was optional")
+        }
+        MismatchKind::WrongType { expected, found } => {
+            format!("narrows {path} from {found} to {expected}")
+        }
+        MismatchKind::ValuesNotAllowed { values } => format!(
+            "no longer accepts {} for {path}",
+            values
+                .iter()
+                .map(|v| format!("\"{v}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        MismatchKind::Closed => {
+            format!("no longer allows properties beyond those listed in {path}")
+        }
+        MismatchKind::NotAllowed => format!("no longer allows {path}"),
+    }
+}
+
+/// The data-flow codes a contract between a definition and its functions can break.
+fn is_contract_code(code: Code) -> bool {
+    matches!(
+        code,
+        Code::MissingInputProperty
+            | Code::InputTypeMismatch
+            | Code::TaskTokenBodyMismatch
+            | Code::PathNeverExists
+            | Code::PathMaybeMissing
+            | Code::WorkerOutputMismatch
+    )
+}
+
+/// E0502, E0503, E0509 (the new functions under the earlier definition) and E0504 (the earlier
+/// functions under the new definition): the data-flow check on one version's definition with
+/// the other's schemas, minus what it already found with the definition's own.
+fn contracts(old: &Workflow, new: &Workflow, changes: &mut Vec<Change>) {
+    // The new functions answer the earlier definition.
+    for (inner, state, function) in contract_breaks(old, new) {
+        let code = match inner.code {
+            Code::MissingInputProperty | Code::InputTypeMismatch => Code::FunctionInputNarrowed,
+            Code::TaskTokenBodyMismatch => Code::WorkerInputNarrowed,
+            _ => Code::FunctionOutputNarrowed,
+        };
+        // Reported at the new schema: the change is there.
+        let function_name = function.clone().or_else(|| {
+            inner.related.iter().find_map(|r| {
+                new.functions
+                    .values()
+                    .find(|f| f.output.file.path() == r.location.file.path())
+                    .map(|f| f.name.clone())
+            })
+        });
+        let new_files: Vec<_> = new
+            .functions
+            .values()
+            .flat_map(|f| [f.input.file.path(), f.output.file.path()])
+            .collect();
+        let at = inner
+            .related
+            .iter()
+            .map(|r| r.location.clone())
+            .find(|l| new_files.contains(&l.file.path()))
+            .or_else(|| {
+                let f = new.functions.get(function_name.as_deref()?)?;
+                let schema = if code == Code::FunctionOutputNarrowed {
+                    &f.output
+                } else {
+                    &f.input
+                };
+                Some(root(&schema.file, schema.json.span))
+            });
+        let who = function_name.as_deref().unwrap_or("a function");
+        let mut d = Diagnostic::new(
+            code,
+            format!(
+                "the new {who} does not fit the earlier definition, which may still be running: {}",
+                inner.message
+            ),
+        )
+        .related(
+            inner.location.clone().unwrap_or_else(|| root(&old.machine.file, Span::default())),
+            "the earlier definition",
+        )
+        .help(format!(
+            "keep {who}'s schema compatible until no execution of the earlier definition runs, or accept the change in orderflow.json"
+        ));
+        if let Some(at) = at {
+            d = d.at(at).label("changed here");
+        }
+        changes.push(Change {
+            diagnostic: d,
+            state,
+            function: function_name,
+        });
+    }
+    // The earlier functions answer the new definition until they are replaced.
+    for (inner, state, function) in contract_breaks(new, old) {
+        let who = function.as_deref().unwrap_or("a function");
+        let mut d = Diagnostic::new(
+            Code::EarlierFunctionBroken,
+            format!(
+                "the new definition does not work with the earlier {who}, which answers until the rollout ends: {}",
+                inner.message
+            ),
+        )
+        .help(format!(
+            "deploy a {who} that accepts both first, or accept the change in orderflow.json"
+        ));
+        if let Some(location) = inner.location.clone() {
+            d = d.at(location);
+        }
+        if let Some(label) = inner.label.clone() {
+            d = d.label(label);
+        }
+        for r in inner.related {
+            d = d.related(r.location, format!("in the earlier version: {}", r.message));
+        }
+        changes.push(Change {
+            diagnostic: d,
+            state,
+            function,
+        });
+    }
+}
+
+/// What the data-flow check finds on `definition`'s machine with `schemas`'s function schemas
+/// and not with its own: each with the state and the function it is about.
+fn contract_breaks(
+    definition: &Workflow,
+    schemas: &Workflow,
+) -> Vec<(Diagnostic, Option<String>, Option<String>)> {
+    let mut own = Vec::new();
+    crate::flow::data_flow(definition, &mut own);
+    let known: HashSet<_> = own.iter().map(contract_key).collect();
+    let mixed = with_schemas_of(definition, schemas);
+    let mut found = Vec::new();
+    crate::flow::data_flow(&mixed, &mut found);
+    found
+        .into_iter()
+        .filter(|d| is_contract_code(d.code) && !known.contains(&contract_key(d)))
+        .map(|d| {
+            let state = d
+                .location
+                .as_ref()
+                .and_then(|l| state_at(&definition.machine, &l.pointer));
+            let function = state.and_then(|id| function_of(definition, id));
+            let state = state.map(|id| definition.machine.state(id).name.value.clone());
+            (d, state, function)
+        })
+        .collect()
+}
+
+/// A data-flow diagnostic as two versions can both produce it: its place and the first clause
+/// of its message (the rest names schema files, which differ between versions).
+fn contract_key(d: &Diagnostic) -> (Code, Option<String>, String) {
+    let head = d.message.split([';', ':']).next().unwrap_or_default();
+    (
+        d.code,
+        d.location.as_ref().map(|l| l.pointer.clone()),
+        head.to_owned(),
+    )
+}
+
+/// `definition` with the input and output schemas `schemas` has for the same functions (a
+/// function `schemas` has no schemas for is untyped).
+fn with_schemas_of(definition: &Workflow, schemas: &Workflow) -> Workflow {
+    let mut mixed = definition.clone();
+    let mut untyped = Vec::new();
+    for (name, function) in &mut mixed.functions {
+        match schemas.functions.get(name) {
+            Some(other) => {
+                function.input = other.input.clone();
+                function.output = other.output.clone();
+            }
+            None if schemas.untyped_functions.contains(name) => untyped.push(name.clone()),
+            None => {}
+        }
+    }
+    for name in untyped {
+        mixed.functions.remove(&name);
+        mixed.untyped_functions.insert(name);
+    }
+    mixed
+}
+
+/// The state a JSON pointer into the definition is in (the innermost).
+fn state_at(machine: &StateMachine, pointer: &str) -> Option<StateId> {
+    machine
+        .states
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            pointer
+                .strip_prefix(s.pointer.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+        .max_by_key(|(_, s)| s.pointer.len())
+        .map(|(index, _)| StateId(index))
+}
+
+/// The function a Task state invokes, or the worker completing its task token.
+fn function_of(workflow: &Workflow, id: StateId) -> Option<String> {
+    match &workflow.machine.state(id).kind {
+        StateKind::Task(task) => match &task.resource.value {
+            Resource::Lambda { function, .. } => Some(function.clone()),
+            _ => workflow.worker_of(id).map(|f| f.name.clone()),
+        },
+        _ => None,
+    }
+}
+
+/// Whether an execution can be in this state for more than an instant: waiting for a task (and
+/// its retries, its token, its heartbeat), a Wait, or a Map or Parallel in progress.
+fn can_hold_execution(state: &State) -> bool {
+    matches!(
+        state.kind,
+        StateKind::Task(_) | StateKind::Wait(_) | StateKind::Map(_) | StateKind::Parallel(_)
+    )
+}
+
+/// Where a state sits, in words: `the top level`, `Map "Items"'s iterator`, ….
+fn scope_text(machine: &StateMachine, state: &State) -> String {
+    match &machine.scope(state.scope).kind {
+        ScopeKind::TopLevel => "the top level".to_owned(),
+        ScopeKind::ParallelBranch { parallel, index } => format!(
+            "branch {} of Parallel \"{}\"",
+            index + 1,
+            machine.state(*parallel).name.value
+        ),
+        ScopeKind::MapIterator { map } => {
+            format!("the iterator of Map \"{}\"", machine.state(*map).name.value)
+        }
+    }
+}
+
+/// E0505, W0506, E0507: states executions of the earlier definition may be in.
+fn states(old: &Workflow, new: &Workflow, changes: &mut Vec<Change>) {
+    let (before, after) = (&old.machine, &new.machine);
+    let added: Vec<&State> = after
+        .states
+        .iter()
+        .filter(|s| before.state_named(&s.name.value).is_none())
+        .collect();
+    let mut renames_used = BTreeSet::new();
+    for state in &before.states {
+        let name = &state.name.value;
+        let old_place = state.name.location(&before.file);
+        match after.state_named(name).map(|id| after.state(id)) {
+            Some(now) => {
+                if !can_hold_execution(state) {
+                    continue;
+                }
+                let (was_scope, now_scope) = (scope_text(before, state), scope_text(after, now));
+                if state.type_name() == now.type_name() && was_scope == now_scope {
+                    continue;
+                }
+                let d = Diagnostic::new(
+                    Code::WaitingStateMoved,
+                    format!(
+                        "state \"{name}\" was a {} state in {was_scope} and is now a {} state in {now_scope}: an execution of the earlier definition waiting there, or redriven from it, resumes in a different place",
+                        state.type_name(),
+                        now.type_name()
+                    ),
+                )
+                .at(now.name.location(&after.file))
+                .label("changed here")
+                .related(old_place, "in the earlier definition")
+                .help("give the new state a new name and keep the old one until no execution can be in it, or accept the change in orderflow.json");
+                changes.push(Change {
+                    diagnostic: d,
+                    state: Some(name.clone()),
+                    function: None,
+                });
+            }
+            None => {
+                let waiting = can_hold_execution(state);
+                let passing = matches!(state.kind, StateKind::Choice(_) | StateKind::Pass(_));
+                if !waiting && !passing {
+                    continue;
+                }
+                // A new state of the same type that does the same thing: the same one renamed.
+                let renamed = added
+                    .iter()
+                    .copied()
+                    .filter(|s| !renames_used.contains(&s.name.value))
+                    .find(|s| same_work(state, s));
+                if let Some(r) = renamed {
+                    renames_used.insert(r.name.value.clone());
+                }
+                let what = match renamed {
+                    Some(r) => format!("was renamed to \"{}\"", r.name.value),
+                    None => "was removed".to_owned(),
+                };
+                let at = match renamed {
+                    Some(r) => r.name.location(&after.file),
+                    None => after
+                        .scopes
+                        .first()
+                        .map(|scope| {
+                            let pointer = format!("{}/States", scope.pointer);
+                            let span = new_span(after, &pointer);
+                            Location::new(&after.file, pointer, span)
+                        })
+                        .unwrap_or_else(|| root(&after.file, Span::default())),
+                };
+                let d = if waiting {
+                    Diagnostic::new(
+                        Code::WaitingStateRemoved,
+                        format!(
+                            "{} state \"{name}\" {what}: executions of the earlier definition can be waiting in it, and a redrive restarts from it",
+                            state.type_name()
+                        ),
+                    )
+                    .help("keep the state under its old name until no execution of the earlier definition can be in it, or accept the change in orderflow.json")
+                } else {
+                    Diagnostic::new(
+                        Code::PassingStateRenamed,
+                        format!(
+                            "{} state \"{name}\" {what}: a redrive of an execution that failed there cannot restart from it",
+                            state.type_name()
+                        ),
+                    )
+                };
+                changes.push(Change {
+                    diagnostic: d
+                        .at(at)
+                        .label(what)
+                        .related(old_place, "in the earlier definition"),
+                    state: Some(name.clone()),
+                    function: None,
+                });
+            }
+        }
+    }
+}
+
+/// Whether two states of two versions do the same work (so one is the other renamed).
+fn same_work(old: &State, new: &State) -> bool {
+    if old.type_name() != new.type_name() {
+        return false;
+    }
+    match (&old.kind, &new.kind) {
+        (StateKind::Task(a), StateKind::Task(b)) => a.resource.value == b.resource.value,
+        _ => {
+            let next = |s: &State| s.next.as_ref().map(|n| n.name.value.clone());
+            next(old) == next(new) && old.end == new.end
+        }
+    }
+}
+
+/// The span of `pointer` in the machine's definition (the whole file when it names nothing).
+fn new_span(machine: &StateMachine, pointer: &str) -> Span {
+    crate::json::parse(machine.file.text())
+        .ok()
+        .and_then(|json| json.pointer(pointer).map(|v| v.span))
+        .unwrap_or_default()
+}
+
+/// The start of a file, as a location.
+fn root(file: &std::sync::Arc<crate::source::SourceFile>, span: Span) -> Location {
+    Location::new(
+        file,
+        "",
+        Span {
+            end: span.start,
+            ..span
+        },
+    )
+}
+
+/// E0508: an error name a function no longer declares, which the earlier definition catches or
+/// retries by name (so, renamed, the earlier definition's clause no longer matches it).
+fn errors(old: &Workflow, new: &Workflow, changes: &mut Vec<Change>) {
+    for (name, before) in &old.functions {
+        let Some(after) = new.functions.get(name) else {
+            continue;
+        };
+        let removed: Vec<&String> = before
+            .declared_errors
+            .iter()
+            .filter(|e| !after.declared_errors.contains(e))
+            .collect();
+        let added: Vec<&String> = after
+            .declared_errors
+            .iter()
+            .filter(|e| !before.declared_errors.contains(e))
+            .collect();
+        for error in removed {
+            let states = before.invoked_by.iter().chain(&before.completes_tokens_of);
+            for id in states {
+                let state = old.machine.state(*id);
+                let clauses = state
+                    .retriers()
+                    .iter()
+                    .map(|r| (&r.error_equals, "Retry"))
+                    .chain(state.catchers().iter().map(|c| (&c.error_equals, "Catch")));
+                for (names, clause) in clauses {
+                    let Some(matched) = names.iter().find(|n| &n.value == error) else {
+                        continue;
+                    };
+                    let what = match added.as_slice() {
+                        [one] => format!("was renamed to `{one}`"),
+                        _ => "is no longer declared".to_owned(),
+                    };
+                    let at = new
+                        .manifest_location(&format!("/functions/{name}/errors"))
+                        .unwrap_or_else(|| root(&new.machine.file, Span::default()));
+                    let d = Diagnostic::new(
+                        Code::CaughtErrorRemoved,
+                        format!(
+                            "error `{error}` of {name} {what}, but the earlier definition's {clause} on state \"{}\" matches it by name, and executions of that definition still run",
+                            state.name.value
+                        ),
+                    )
+                    .at(at)
+                    .label("the errors the new version declares")
+                    .related(matched.location(&old.machine.file), format!("the earlier {clause}"))
+                    .help(format!(
+                        "keep raising (and declaring) `{error}` until no execution of the earlier definition runs, or accept the change in orderflow.json"
+                    ));
+                    changes.push(Change {
+                        diagnostic: d,
+                        state: Some(state.name.value.clone()),
+                        function: Some(name.clone()),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// E0510: a function the earlier definition invokes that the new version neither invokes nor
+/// declares, so its deployment (generated templates) no longer has it.
+fn removed_functions(old: &Workflow, new: &Workflow, changes: &mut Vec<Change>) {
+    let invoked = |w: &Workflow| -> BTreeSet<String> {
+        w.machine
+            .states
+            .iter()
+            .filter_map(|s| match &s.kind {
+                StateKind::Task(t) => match &t.resource.value {
+                    Resource::Lambda { function, .. } => Some(function.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    };
+    let now = invoked(new);
+    let mut reported = BTreeSet::new();
+    for state in &old.machine.states {
+        let StateKind::Task(task) = &state.kind else {
+            continue;
+        };
+        let Resource::Lambda { function, .. } = &task.resource.value else {
+            continue;
+        };
+        if now.contains(function)
+            || new.functions.contains_key(function)
+            || new.manifest.functions.contains_key(function)
+            || !reported.insert(function.clone())
+        {
+            continue;
+        }
+        let at = new
+            .manifest_location("/functions")
+            .unwrap_or_else(|| root(&new.machine.file, Span::default()));
+        let d = Diagnostic::new(
+            Code::FunctionRemoved,
+            format!(
+                "function {function} is gone from the new version, but the earlier definition invokes it (state \"{}\"): executions of the earlier definition fail there once it is deleted",
+                state.name.value
+            ),
+        )
+        .at(at)
+        .related(task.resource.location(&old.machine.file), "the earlier definition invokes it here")
+        .help(format!(
+            "keep {function} declared in orderflow.json `functions` (so it stays deployed) until no execution of the earlier definition runs"
+        ));
+        changes.push(Change {
+            diagnostic: d,
+            state: Some(state.name.value.clone()),
+            function: Some(function.clone()),
+        });
+    }
+}
