@@ -112,10 +112,16 @@ fn execution_input(old: &Workflow, new: &Workflow, changes: &mut Vec<Change>) {
     let mut mismatches = Vec::new();
     compat::check_schemas(&old_schema.shape, &new_schema.shape, &mut mismatches);
     for m in mismatches {
+        // A closed top level is shown at its `additionalProperties`.
+        let closed_here = (m.kind == MismatchKind::Closed && m.holder_path.is_empty())
+            .then(|| new_schema.json.pointer("/additionalProperties"))
+            .flatten()
+            .map(|v| Location::new(&new_schema.file, "/additionalProperties", v.span));
         let at = m
             .requirement_origin
             .clone()
             .filter(|o| o.file.path() == new_schema.file.path())
+            .or(closed_here)
             .unwrap_or_else(|| root(&new_schema.file, new_schema.json.span));
         let before = m
             .holder_origin
@@ -163,6 +169,9 @@ fn narrowing(m: &Mismatch) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        MismatchKind::Closed if m.holder_path.is_empty() => {
+            "no longer allows properties beyond those it lists".to_owned()
+        }
         MismatchKind::Closed => {
             format!("no longer allows properties beyond those listed in {path}")
         }
@@ -183,109 +192,134 @@ fn is_contract_code(code: Code) -> bool {
     )
 }
 
-/// E0502, E0503, E0509 (the new functions under the earlier definition) and E0504 (the earlier
-/// functions under the new definition): the data-flow check on one version's definition with
-/// the other's schemas, minus what it already found with the definition's own.
+/// E0502, E0503, E0509 (a new function under the earlier definition) and E0504 (an earlier
+/// function under the new definition): the data-flow check on one version's definition with
+/// one function's schemas swapped for the other version's, minus what it finds with the
+/// definition's own. One function and one direction at a time, so each finding names the
+/// schema that causes it.
 fn contracts(old: &Workflow, new: &Workflow, changes: &mut Vec<Change>) {
-    // The new functions answer the earlier definition.
-    for (inner, state, function) in contract_breaks(old, new) {
-        let code = match inner.code {
-            Code::MissingInputProperty | Code::InputTypeMismatch => Code::FunctionInputNarrowed,
-            Code::TaskTokenBodyMismatch => Code::WorkerInputNarrowed,
-            _ => Code::FunctionOutputNarrowed,
+    for (name, before) in &old.functions {
+        let Some(after) = new.functions.get(name) else {
+            continue;
         };
-        // Reported at the new schema: the change is there.
-        let function_name = function.clone().or_else(|| {
-            inner.related.iter().find_map(|r| {
-                new.functions
-                    .values()
-                    .find(|f| f.output.file.path() == r.location.file.path())
-                    .map(|f| f.name.clone())
-            })
-        });
-        let new_files: Vec<_> = new
-            .functions
-            .values()
-            .flat_map(|f| [f.input.file.path(), f.output.file.path()])
-            .collect();
-        let at = inner
-            .related
-            .iter()
-            .map(|r| r.location.clone())
-            .find(|l| new_files.contains(&l.file.path()))
-            .or_else(|| {
-                let f = new.functions.get(function_name.as_deref()?)?;
-                let schema = if code == Code::FunctionOutputNarrowed {
-                    &f.output
-                } else {
-                    &f.input
-                };
-                Some(root(&schema.file, schema.json.span))
+        let input_changed = before.input.value != after.input.value;
+        let output_changed = before.output.value != after.output.value;
+        let is_worker = !before.completes_tokens_of.is_empty();
+        // The new function answers the earlier definition: its input, then its output.
+        let swaps = [
+            (input_changed, Swap::Input),
+            (output_changed, Swap::Output),
+        ];
+        for (changed, swap) in swaps {
+            if !changed {
+                continue;
+            }
+            let (code, schema) = match swap {
+                Swap::Input if is_worker => (Code::WorkerInputNarrowed, &after.input),
+                Swap::Input => (Code::FunctionInputNarrowed, &after.input),
+                Swap::Output | Swap::Both => (Code::FunctionOutputNarrowed, &after.output),
+            };
+            for (inner, state) in contract_breaks(old, name, new, swap) {
+                // Reported at the new schema, where the change is.
+                let at = inner
+                    .related
+                    .iter()
+                    .map(|r| r.location.clone())
+                    .find(|l| l.file.path() == schema.file.path())
+                    .unwrap_or_else(|| root(&schema.file, schema.json.span));
+                let d = Diagnostic::new(
+                    code,
+                    format!(
+                        "the new {name} does not fit the earlier definition, whose executions may still be running: {}",
+                        inner.message
+                    ),
+                )
+                .at(at)
+                .label("changed here")
+                .related(
+                    inner
+                        .location
+                        .clone()
+                        .unwrap_or_else(|| root(&old.machine.file, Span::default())),
+                    "in the earlier definition",
+                )
+                .help(format!(
+                    "keep {name}'s schema compatible until no execution of the earlier definition runs, or accept the change in orderflow.json"
+                ));
+                changes.push(Change {
+                    diagnostic: d,
+                    state,
+                    function: Some(name.clone()),
+                });
+            }
+        }
+        // The earlier function answers the new definition until it is replaced.
+        if !(input_changed || output_changed) {
+            continue;
+        }
+        for (inner, state) in contract_breaks(new, name, old, Swap::Both) {
+            let mut d = Diagnostic::new(
+                Code::EarlierFunctionBroken,
+                format!(
+                    "the new definition does not work with the earlier {name}, which answers until its rollout ends: {}",
+                    inner.message
+                ),
+            )
+            .help(format!(
+                "deploy a {name} that accepts both first, or accept the change in orderflow.json"
+            ));
+            if let Some(location) = inner.location.clone() {
+                d = d.at(location);
+            }
+            if let Some(label) = inner.label.clone() {
+                d = d.label(label);
+            }
+            for r in inner.related {
+                d = d.related(r.location, r.message);
+            }
+            changes.push(Change {
+                diagnostic: d,
+                state,
+                function: Some(name.clone()),
             });
-        let who = function_name.as_deref().unwrap_or("a function");
-        let mut d = Diagnostic::new(
-            code,
-            format!(
-                "the new {who} does not fit the earlier definition, which may still be running: {}",
-                inner.message
-            ),
-        )
-        .related(
-            inner.location.clone().unwrap_or_else(|| root(&old.machine.file, Span::default())),
-            "the earlier definition",
-        )
-        .help(format!(
-            "keep {who}'s schema compatible until no execution of the earlier definition runs, or accept the change in orderflow.json"
-        ));
-        if let Some(at) = at {
-            d = d.at(at).label("changed here");
         }
-        changes.push(Change {
-            diagnostic: d,
-            state,
-            function: function_name,
-        });
-    }
-    // The earlier functions answer the new definition until they are replaced.
-    for (inner, state, function) in contract_breaks(new, old) {
-        let who = function.as_deref().unwrap_or("a function");
-        let mut d = Diagnostic::new(
-            Code::EarlierFunctionBroken,
-            format!(
-                "the new definition does not work with the earlier {who}, which answers until the rollout ends: {}",
-                inner.message
-            ),
-        )
-        .help(format!(
-            "deploy a {who} that accepts both first, or accept the change in orderflow.json"
-        ));
-        if let Some(location) = inner.location.clone() {
-            d = d.at(location);
-        }
-        if let Some(label) = inner.label.clone() {
-            d = d.label(label);
-        }
-        for r in inner.related {
-            d = d.related(r.location, format!("in the earlier version: {}", r.message));
-        }
-        changes.push(Change {
-            diagnostic: d,
-            state,
-            function,
-        });
     }
 }
 
-/// What the data-flow check finds on `definition`'s machine with `schemas`'s function schemas
-/// and not with its own: each with the state and the function it is about.
+/// Which schemas of one function come from the other version.
+#[derive(Clone, Copy)]
+enum Swap {
+    Input,
+    Output,
+    Both,
+}
+
+/// What the data-flow check finds on `definition` with `function`'s schemas (as `swap` says)
+/// taken from `other`, and not with its own: each with the state it is about.
 fn contract_breaks(
     definition: &Workflow,
-    schemas: &Workflow,
-) -> Vec<(Diagnostic, Option<String>, Option<String>)> {
+    function: &str,
+    other: &Workflow,
+    swap: Swap,
+) -> Vec<(Diagnostic, Option<String>)> {
+    let (Some(mine), Some(theirs)) = (
+        definition.functions.get(function),
+        other.functions.get(function),
+    ) else {
+        return Vec::new();
+    };
     let mut own = Vec::new();
     crate::flow::data_flow(definition, &mut own);
     let known: HashSet<_> = own.iter().map(contract_key).collect();
-    let mixed = with_schemas_of(definition, schemas);
+    let mut mixed = definition.clone();
+    let mut swapped = mine.clone();
+    if matches!(swap, Swap::Input | Swap::Both) {
+        swapped.input = theirs.input.clone();
+    }
+    if matches!(swap, Swap::Output | Swap::Both) {
+        swapped.output = theirs.output.clone();
+    }
+    mixed.functions.insert(function.to_owned(), swapped);
     let mut found = Vec::new();
     crate::flow::data_flow(&mixed, &mut found);
     found
@@ -295,10 +329,9 @@ fn contract_breaks(
             let state = d
                 .location
                 .as_ref()
-                .and_then(|l| state_at(&definition.machine, &l.pointer));
-            let function = state.and_then(|id| function_of(definition, id));
-            let state = state.map(|id| definition.machine.state(id).name.value.clone());
-            (d, state, function)
+                .and_then(|l| state_at(&definition.machine, &l.pointer))
+                .map(|id| definition.machine.state(id).name.value.clone());
+            (d, state)
         })
         .collect()
 }
@@ -312,28 +345,6 @@ fn contract_key(d: &Diagnostic) -> (Code, Option<String>, String) {
         d.location.as_ref().map(|l| l.pointer.clone()),
         head.to_owned(),
     )
-}
-
-/// `definition` with the input and output schemas `schemas` has for the same functions (a
-/// function `schemas` has no schemas for is untyped).
-fn with_schemas_of(definition: &Workflow, schemas: &Workflow) -> Workflow {
-    let mut mixed = definition.clone();
-    let mut untyped = Vec::new();
-    for (name, function) in &mut mixed.functions {
-        match schemas.functions.get(name) {
-            Some(other) => {
-                function.input = other.input.clone();
-                function.output = other.output.clone();
-            }
-            None if schemas.untyped_functions.contains(name) => untyped.push(name.clone()),
-            None => {}
-        }
-    }
-    for name in untyped {
-        mixed.functions.remove(&name);
-        mixed.untyped_functions.insert(name);
-    }
-    mixed
 }
 
 /// The state a JSON pointer into the definition is in (the innermost).
@@ -351,17 +362,6 @@ fn state_at(machine: &StateMachine, pointer: &str) -> Option<StateId> {
         .map(|(index, _)| StateId(index))
 }
 
-/// The function a Task state invokes, or the worker completing its task token.
-fn function_of(workflow: &Workflow, id: StateId) -> Option<String> {
-    match &workflow.machine.state(id).kind {
-        StateKind::Task(task) => match &task.resource.value {
-            Resource::Lambda { function, .. } => Some(function.clone()),
-            _ => workflow.worker_of(id).map(|f| f.name.clone()),
-        },
-        _ => None,
-    }
-}
-
 /// Whether an execution can be in this state for more than an instant: waiting for a task (and
 /// its retries, its token, its heartbeat), a Wait, or a Map or Parallel in progress.
 fn can_hold_execution(state: &State) -> bool {
@@ -371,17 +371,17 @@ fn can_hold_execution(state: &State) -> bool {
     )
 }
 
-/// Where a state sits, in words: `the top level`, `Map "Items"'s iterator`, ….
+/// Where a state sits, in words: `at the top level`, `in the iterator of Map "Items"`, ….
 fn scope_text(machine: &StateMachine, state: &State) -> String {
     match &machine.scope(state.scope).kind {
-        ScopeKind::TopLevel => "the top level".to_owned(),
+        ScopeKind::TopLevel => "at the top level".to_owned(),
         ScopeKind::ParallelBranch { parallel, index } => format!(
-            "branch {} of Parallel \"{}\"",
+            "in branch {} of Parallel \"{}\"",
             index + 1,
             machine.state(*parallel).name.value
         ),
         ScopeKind::MapIterator { map } => {
-            format!("the iterator of Map \"{}\"", machine.state(*map).name.value)
+            format!("in the iterator of Map \"{}\"", machine.state(*map).name.value)
         }
     }
 }
@@ -407,12 +407,23 @@ fn states(old: &Workflow, new: &Workflow, changes: &mut Vec<Change>) {
                 if state.type_name() == now.type_name() && was_scope == now_scope {
                     continue;
                 }
+                let change = if was_scope == now_scope {
+                    format!(
+                        "was a {} state and is now a {} state",
+                        state.type_name(),
+                        now.type_name()
+                    )
+                } else {
+                    format!(
+                        "was a {} state {was_scope} and is now a {} state {now_scope}",
+                        state.type_name(),
+                        now.type_name()
+                    )
+                };
                 let d = Diagnostic::new(
                     Code::WaitingStateMoved,
                     format!(
-                        "state \"{name}\" was a {} state in {was_scope} and is now a {} state in {now_scope}: an execution of the earlier definition waiting there, or redriven from it, resumes in a different place",
-                        state.type_name(),
-                        now.type_name()
+                        "state \"{name}\" {change}: an execution of the earlier definition waiting there, or redriven from it, resumes in a different place"
                     ),
                 )
                 .at(now.name.location(&after.file))

@@ -1,0 +1,282 @@
+//! `check --against`: breaking changes between two versions of a workflow.
+//!
+//! The corpus (`tests/against/*.json`) holds before/after pairs, each an RFC 6902 patch of a
+//! reference workflow's files for either side, what the pair is (`breaking`, `warning` or
+//! `safe`) and the codes it must get. Each pair runs through the command with the earlier
+//! version as a folder; what it reports is an insta snapshot (reviewed). A real git repository
+//! checks the revision form (`--against HEAD~1`).
+
+// A test fails by panicking: unwrap and expect say where (the workspace denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+mod support;
+use support::workspace_root;
+
+fn cases() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/against");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Copies the reference workflow `base` to `dir` and applies `patches` (file → RFC 6902 patch;
+/// a file that does not exist starts as `null`, and one patched to `null` is deleted).
+fn version(base: &str, patches: Option<&Value>, dir: &Path) -> PathBuf {
+    let folder = dir.join(base);
+    copy_dir(&workspace_root().join("definitions").join(base), &folder);
+    let Some(patches) = patches else {
+        return folder;
+    };
+    for (file, patch) in patches.as_object().unwrap() {
+        let path = folder.join(file);
+        let mut doc: Value = match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).unwrap(),
+            Err(_) => Value::Null,
+        };
+        let patch: json_patch::Patch = serde_json::from_value(patch.clone()).unwrap();
+        json_patch::patch(&mut doc, &patch).unwrap_or_else(|e| panic!("{file}: {e}"));
+        if doc.is_null() {
+            std::fs::remove_file(&path).unwrap();
+        } else {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+        }
+    }
+    folder
+}
+
+fn codegen_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_orderflow-codegen"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// The diagnostics of `--format json`, one block each, with the temporary folder's path
+/// replaced so the snapshot is the same on every machine.
+fn rendered(diagnostics: &[Value], tmp: &Path) -> String {
+    let mut out = String::new();
+    let place = |d: &Value| {
+        format!(
+            "{}:{}:{} [{}]",
+            d["file"].as_str().unwrap_or("-"),
+            d["line"],
+            d["column"],
+            d["pointer"].as_str().unwrap_or("")
+        )
+    };
+    for d in diagnostics {
+        out.push_str(&format!(
+            "{}[{}] at {}\n  {}\n",
+            d["severity"].as_str().unwrap(),
+            d["code"].as_str().unwrap(),
+            place(d),
+            d["message"].as_str().unwrap()
+        ));
+        for r in d["related"].as_array().into_iter().flatten() {
+            out.push_str(&format!(
+                "  related {}: {}\n",
+                place(r),
+                r["message"].as_str().unwrap()
+            ));
+        }
+    }
+    out.replace(&format!("{}/", tmp.display()), "")
+}
+
+#[test]
+fn corpus_pairs_report_exactly_their_breaking_changes() {
+    let cases = cases();
+    assert!(cases.len() >= 30, "the corpus has {} pairs", cases.len());
+    let mut kinds = BTreeSet::new();
+    let mut codes_covered = BTreeSet::new();
+    for case in &cases {
+        let name = case.file_stem().unwrap().to_string_lossy().into_owned();
+        let spec: Value = serde_json::from_str(&std::fs::read_to_string(case).unwrap()).unwrap();
+        let base = spec["base"].as_str().unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let before = version(base, spec.get("before"), &tmp.path().join("before"));
+        let after = version(base, spec.get("after"), &tmp.path().join("after"));
+        let output = codegen_in(
+            tmp.path(),
+            &[
+                "check",
+                "--against",
+                before.to_str().unwrap(),
+                after.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let diagnostics: Vec<Value> = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("{name}: {e}\n{stderr}"));
+        let codes: BTreeSet<&str> = diagnostics
+            .iter()
+            .map(|d| d["code"].as_str().unwrap())
+            .collect();
+        let want: BTreeSet<&str> = spec["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        let text = rendered(&diagnostics, tmp.path());
+        assert_eq!(codes, want, "{name}: reported\n{text}");
+        let kind = spec["kind"].as_str().unwrap();
+        kinds.insert(kind.to_owned());
+        let errors = diagnostics.iter().any(|d| d["severity"] == "error");
+        match kind {
+            "safe" => assert!(diagnostics.is_empty(), "{name} is safe:\n{text}"),
+            "warning" => assert!(!errors && !diagnostics.is_empty(), "{name}:\n{text}"),
+            "breaking" => assert!(errors, "{name} is breaking:\n{text}"),
+            other => panic!("{name}: unknown kind {other}"),
+        }
+        assert_eq!(
+            output.status.code(),
+            Some(if errors { 1 } else { 0 }),
+            "{name}: {stderr}"
+        );
+        // A change accepted in orderflow.json is said, with its reason, in the human formats.
+        if let Some(reason) = spec.get("accepted").and_then(Value::as_str) {
+            let short = codegen_in(
+                tmp.path(),
+                &[
+                    "check",
+                    "--against",
+                    before.to_str().unwrap(),
+                    after.to_str().unwrap(),
+                    "--format",
+                    "short",
+                ],
+            );
+            let said = String::from_utf8_lossy(&short.stderr);
+            assert!(
+                said.contains("accepted E0") && said.contains(reason),
+                "{name}: {said}"
+            );
+        }
+        codes_covered.extend(codes.iter().map(|c| c.to_string()));
+        insta::assert_snapshot!(name.as_str(), text);
+    }
+    // Every rule has a pair that shows it.
+    for code in orderflow_model::breaking::CODES {
+        assert!(
+            codes_covered.contains(code.as_str()),
+            "no pair shows {code}"
+        );
+    }
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=orderflow", "-c", "user.email=test@orderflow.invalid"])
+        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+/// A real repository: commit the checkout, make the execution input require a new property
+/// and rename the state that waits for the courier, commit again, and compare with HEAD~1.
+#[test]
+fn against_a_git_revision() {
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path();
+    git(dir, &["init", "-q"]);
+    let folder = version("store-checkout", None, &dir.join("definitions"));
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-q", "-m", "checkout"]);
+
+    let input = folder.join("schemas/execution.input.json");
+    let mut schema: Value = serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
+    schema["properties"]["currency"] = serde_json::json!({"type": "string"});
+    schema["required"].as_array_mut().unwrap().push("currency".into());
+    std::fs::write(&input, serde_json::to_string_pretty(&schema).unwrap()).unwrap();
+    let asl = folder.join("workflow.asl.json");
+    let renamed = std::fs::read_to_string(&asl)
+        .unwrap()
+        .replace("PrepareOrder", "PrepareShipment");
+    std::fs::write(&asl, renamed).unwrap();
+    git(dir, &["commit", "-q", "-am", "breaking"]);
+
+    let output = codegen_in(
+        dir,
+        &["check", "--against", "HEAD~1", "definitions/store-checkout", "--format", "json"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let diagnostics: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let found: Vec<(&str, &str)> = diagnostics
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["file"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("E0501", "definitions/store-checkout/schemas/execution.input.json"),
+            ("E0505", "definitions/store-checkout/workflow.asl.json"),
+        ],
+        "{diagnostics:#?}"
+    );
+    // The earlier side is located in the revision's files, as the related place.
+    let related = diagnostics[1]["related"][0]["file"].as_str().unwrap();
+    assert!(related.ends_with("definitions/store-checkout/workflow.asl.json"), "{related}");
+
+    // Against itself nothing breaks; the working tree is untouched by the export.
+    let same = codegen_in(dir, &["check", "--against", "HEAD", "definitions/store-checkout"]);
+    assert_eq!(same.status.code(), Some(0), "{}", String::from_utf8_lossy(&same.stderr));
+    let status = Command::new("git")
+        .current_dir(dir)
+        .args(["status", "--porcelain"])
+        .output()
+        .unwrap();
+    assert!(status.stdout.is_empty(), "{}", String::from_utf8_lossy(&status.stdout));
+
+    // A revision that does not exist is a usage error that says so.
+    let missing = codegen_in(dir, &["check", "--against", "no-such-branch"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("git knows no revision `no-such-branch`"),
+        "{}",
+        String::from_utf8_lossy(&missing.stderr)
+    );
+
+    // A workflow the revision did not have is new, not broken.
+    copy_dir(&folder, &dir.join("definitions/copy"));
+    let new = codegen_in(dir, &["check", "--against", "HEAD", "definitions/copy"]);
+    assert_eq!(new.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&new.stderr).contains("it is new"),
+        "{}",
+        String::from_utf8_lossy(&new.stderr)
+    );
+}
