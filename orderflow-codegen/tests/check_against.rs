@@ -197,8 +197,18 @@ fn corpus_pairs_report_exactly_their_breaking_changes() {
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
         .current_dir(dir)
-        .args(["-c", "user.name=orderflow", "-c", "user.email=test@orderflow.invalid"])
-        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "user.name=orderflow",
+            "-c",
+            "user.email=test@orderflow.invalid",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .status()
         .unwrap();
@@ -217,9 +227,13 @@ fn against_a_git_revision() {
     git(dir, &["commit", "-q", "-m", "checkout"]);
 
     let input = folder.join("schemas/execution.input.json");
-    let mut schema: Value = serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
+    let mut schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
     schema["properties"]["currency"] = serde_json::json!({"type": "string"});
-    schema["required"].as_array_mut().unwrap().push("currency".into());
+    schema["required"]
+        .as_array_mut()
+        .unwrap()
+        .push("currency".into());
     std::fs::write(&input, serde_json::to_string_pretty(&schema).unwrap()).unwrap();
     let asl = folder.join("workflow.asl.json");
     let renamed = std::fs::read_to_string(&asl)
@@ -230,7 +244,14 @@ fn against_a_git_revision() {
 
     let output = codegen_in(
         dir,
-        &["check", "--against", "HEAD~1", "definitions/store-checkout", "--format", "json"],
+        &[
+            "check",
+            "--against",
+            "HEAD~1",
+            "definitions/store-checkout",
+            "--format",
+            "json",
+        ],
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
@@ -242,24 +263,42 @@ fn against_a_git_revision() {
     assert_eq!(
         found,
         [
-            ("E0501", "definitions/store-checkout/schemas/execution.input.json"),
+            (
+                "E0501",
+                "definitions/store-checkout/schemas/execution.input.json"
+            ),
             ("E0505", "definitions/store-checkout/workflow.asl.json"),
         ],
         "{diagnostics:#?}"
     );
-    // The earlier side is located in the revision's files, as the related place.
+    // The earlier side is the related place, named as git names a file of a revision.
     let related = diagnostics[1]["related"][0]["file"].as_str().unwrap();
-    assert!(related.ends_with("definitions/store-checkout/workflow.asl.json"), "{related}");
+    assert_eq!(
+        related,
+        "HEAD~1:definitions/store-checkout/workflow.asl.json"
+    );
 
     // Against itself nothing breaks; the working tree is untouched by the export.
-    let same = codegen_in(dir, &["check", "--against", "HEAD", "definitions/store-checkout"]);
-    assert_eq!(same.status.code(), Some(0), "{}", String::from_utf8_lossy(&same.stderr));
+    let same = codegen_in(
+        dir,
+        &["check", "--against", "HEAD", "definitions/store-checkout"],
+    );
+    assert_eq!(
+        same.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&same.stderr)
+    );
     let status = Command::new("git")
         .current_dir(dir)
         .args(["status", "--porcelain"])
         .output()
         .unwrap();
-    assert!(status.stdout.is_empty(), "{}", String::from_utf8_lossy(&status.stdout));
+    assert!(
+        status.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&status.stdout)
+    );
 
     // A revision that does not exist is a usage error that says so.
     let missing = codegen_in(dir, &["check", "--against", "no-such-branch"]);

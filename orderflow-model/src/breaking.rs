@@ -71,12 +71,7 @@ pub fn compare(old: &Workflow, new: &Workflow) -> Comparison {
     errors(old, new, &mut changes);
     removed_functions(old, new, &mut changes);
     let mut comparison = Comparison::default();
-    let accept = new
-        .manifest
-        .breaking
-        .as_ref()
-        .map(|b| b.accept.as_slice())
-        .unwrap_or_default();
+    let accept = &new.manifest.breaking.accept;
     let mut seen = HashSet::new();
     for change in changes {
         let d = &change.diagnostic;
@@ -206,10 +201,7 @@ fn contracts(old: &Workflow, new: &Workflow, changes: &mut Vec<Change>) {
         let output_changed = before.output.value != after.output.value;
         let is_worker = !before.completes_tokens_of.is_empty();
         // The new function answers the earlier definition: its input, then its output.
-        let swaps = [
-            (input_changed, Swap::Input),
-            (output_changed, Swap::Output),
-        ];
+        let swaps = [(input_changed, Swap::Input), (output_changed, Swap::Output)];
         for (changed, swap) in swaps {
             if !changed {
                 continue;
@@ -381,7 +373,10 @@ fn scope_text(machine: &StateMachine, state: &State) -> String {
             machine.state(*parallel).name.value
         ),
         ScopeKind::MapIterator { map } => {
-            format!("in the iterator of Map \"{}\"", machine.state(*map).name.value)
+            format!(
+                "in the iterator of Map \"{}\"",
+                machine.state(*map).name.value
+            )
         }
     }
 }

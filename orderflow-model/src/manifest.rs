@@ -48,8 +48,8 @@ pub struct Manifest {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub workflow_type: Option<WorkflowType>,
     /// Breaking changes (`check --against`) made on purpose.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub breaking: Option<BreakingManifest>,
+    #[serde(default, skip_serializing_if = "BreakingManifest::is_empty")]
+    pub breaking: BreakingManifest,
 }
 
 /// What `check --against` is told about breaking changes made on purpose.
@@ -61,13 +61,19 @@ pub struct BreakingManifest {
     pub accept: Vec<AcceptedChange>,
 }
 
+impl BreakingManifest {
+    /// Whether it accepts nothing (and is left out of a written manifest).
+    pub fn is_empty(&self) -> bool {
+        self.accept.is_empty()
+    }
+}
+
 /// One breaking change accepted on purpose: a code (`E0505`), for one state or function or,
 /// with neither, for the whole workflow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AcceptedChange {
     /// The breaking-change code accepted (`E0501` to `E0510`, `W0506`).
-    #[schemars(regex(pattern = r"^[EW]05[0-9]{2}$"))]
     pub code: String,
     /// Only for this state (its name in the new definition, or the old name of one removed).
     #[serde(default, skip_serializing_if = "Option::is_none")]

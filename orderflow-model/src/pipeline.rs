@@ -439,7 +439,7 @@ fn allow(sources: &WorkflowSources, workflow: &Workflow, diagnostics: &mut Vec<D
     }
     diagnostics.retain(|d| d.is_error() || !allowed.contains(&d.code));
     // `breaking.accept` names the codes of `check --against`'s rules only.
-    let accepted = workflow.manifest.breaking.iter().flat_map(|b| &b.accept);
+    let accepted = workflow.manifest.breaking.accept.iter();
     for (index, entry) in accepted.enumerate() {
         if crate::breaking::CODES
             .iter()
@@ -883,6 +883,35 @@ mod tests {
 
     /// Two functions: `priceBook` typed (its input requires `currency`, which nothing passes),
     /// `lookupBook` without schemas, and no execution input schema.
+    #[test]
+    fn accepted_breaking_changes_name_breaking_codes_only() {
+        let mut sources = gradual_folder();
+        sources.insert(
+            "orderflow.json",
+            r#"{"breaking": {"accept": [
+                {"code": "E0505", "state": "Lookup", "reason": "never deployed"},
+                {"code": "E0301", "reason": "not a breaking-change code"}]}}"#,
+        );
+        let analysis = analyze(&sources);
+        let manifest_errors: Vec<(String, String)> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::ManifestInvalid)
+            .map(|d| {
+                let pointer = d.location.as_ref().map(|l| l.pointer.clone());
+                (d.message.clone(), pointer.unwrap_or_default())
+            })
+            .collect();
+        assert_eq!(manifest_errors.len(), 1, "{manifest_errors:?}");
+        assert!(
+            manifest_errors[0]
+                .0
+                .starts_with("`E0301` is no breaking-change code"),
+            "{manifest_errors:?}"
+        );
+        assert_eq!(manifest_errors[0].1, "/breaking/accept/1/code");
+    }
+
     fn gradual_folder() -> WorkflowSources {
         let mut sources = WorkflowSources::new("shop");
         sources.insert(

@@ -122,7 +122,17 @@ impl Earlier {
         if found.len() > 1 {
             found.retain(|i| i.sources.name == input.sources.name);
         }
-        Ok((found.len() == 1).then(|| found.remove(0)))
+        if found.len() != 1 {
+            return Ok(None);
+        }
+        let mut earlier = found.remove(0);
+        // An exported revision's files are named as git names them: `HEAD~1:definitions/…`.
+        if !self.is_folder {
+            earlier
+                .sources
+                .relocate(&self.root, &format!("{}:", self.label));
+        }
+        Ok(Some(earlier))
     }
 }
 
