@@ -1,5 +1,6 @@
-//! `check` and `generate` of both reference definitions, `check .` of the whole repository, and
-//! `init` from 1,000 recorded histories of the checkout, as whole processes (what CI and a
+//! `check` and `generate` of both reference definitions, `check .` of the whole repository,
+//! `init` from 1,000 recorded histories of the checkout, and `check --against` of the checkout
+//! (a git revision, a folder), as whole processes (what CI and a
 //! developer run), against a baseline measured in the same run: the same binary printing its
 //! version (process start-up alone).
 //!
@@ -114,4 +115,28 @@ fn init_from_1000_checkout_histories(bencher: divan::Bencher) {
         run(&args);
         std::fs::remove_dir_all(&out).expect("remove the folder");
     });
+}
+
+/// `check` of the checkout alone: what `check --against` adds to.
+#[divan::bench(sample_count = 30)]
+fn check_checkout() {
+    run(&["check", "definitions/store-checkout"]);
+}
+
+/// `check --against HEAD` of the checkout: git resolves the revision, `git archive` exports the
+/// `definitions` folder (JSON and YAML unpacked into a temporary folder), both versions are
+/// checked and compared. Issue 23's floor: under 100 ms.
+#[divan::bench(sample_count = 30)]
+fn check_against_revision_checkout() {
+    run(&["check", "--against", "HEAD", "definitions/store-checkout"]);
+}
+
+/// `check --against DIR` of the checkout, the earlier version in a folder (no git).
+#[divan::bench(sample_count = 30)]
+fn check_against_folder_checkout() {
+    let earlier = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../definitions/store-checkout")
+        .display()
+        .to_string();
+    run(&["check", "--against", &earlier, "definitions/store-checkout"]);
 }

@@ -10,71 +10,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
 mod support;
-use support::workspace_root;
+use support::{codegen_in, copy_dir, json_fixtures, patched_reference};
 
-fn cases() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/against");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-/// Copies the reference workflow `base` to `dir` and applies `patches` (file → RFC 6902 patch;
-/// a file that does not exist starts as `null`, and one patched to `null` is deleted).
-fn version(base: &str, patches: Option<&Value>, dir: &Path) -> PathBuf {
-    let folder = dir.join(base);
-    copy_dir(&workspace_root().join("definitions").join(base), &folder);
-    let Some(patches) = patches else {
-        return folder;
-    };
-    for (file, patch) in patches.as_object().unwrap() {
-        let path = folder.join(file);
-        let mut doc: Value = match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).unwrap(),
-            Err(_) => Value::Null,
-        };
-        let patch: json_patch::Patch = serde_json::from_value(patch.clone()).unwrap();
-        json_patch::patch(&mut doc, &patch).unwrap_or_else(|e| panic!("{file}: {e}"));
-        if doc.is_null() {
-            std::fs::remove_file(&path).unwrap();
-        } else {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
-        }
-    }
-    folder
-}
-
-fn codegen_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_orderflow-codegen"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
+/// `check --against BEFORE AFTER --format FORMAT`, run in `dir`.
+fn against(dir: &Path, before: &Path, after: &Path, format: &str) -> Output {
+    let (before, after) = (before.to_str().unwrap(), after.to_str().unwrap());
+    codegen_in(
+        dir,
+        &["check", "--against", before, after, "--format", format],
+    )
 }
 
 /// The diagnostics of `--format json`, one block each, with the temporary folder's path
@@ -111,7 +61,7 @@ fn rendered(diagnostics: &[Value], tmp: &Path) -> String {
 
 #[test]
 fn corpus_pairs_report_exactly_their_breaking_changes() {
-    let cases = cases();
+    let cases = json_fixtures("against");
     assert!(cases.len() >= 30, "the corpus has {} pairs", cases.len());
     let mut kinds = BTreeSet::new();
     let mut codes_covered = BTreeSet::new();
@@ -120,19 +70,9 @@ fn corpus_pairs_report_exactly_their_breaking_changes() {
         let spec: Value = serde_json::from_str(&std::fs::read_to_string(case).unwrap()).unwrap();
         let base = spec["base"].as_str().unwrap();
         let tmp = tempfile::tempdir().unwrap();
-        let before = version(base, spec.get("before"), &tmp.path().join("before"));
-        let after = version(base, spec.get("after"), &tmp.path().join("after"));
-        let output = codegen_in(
-            tmp.path(),
-            &[
-                "check",
-                "--against",
-                before.to_str().unwrap(),
-                after.to_str().unwrap(),
-                "--format",
-                "json",
-            ],
-        );
+        let before = patched_reference(base, spec.get("before"), &tmp.path().join("before"));
+        let after = patched_reference(base, spec.get("after"), &tmp.path().join("after"));
+        let output = against(tmp.path(), &before, &after, "json");
         let stderr = String::from_utf8_lossy(&output.stderr);
         let diagnostics: Vec<Value> = serde_json::from_slice(&output.stdout)
             .unwrap_or_else(|e| panic!("{name}: {e}\n{stderr}"));
@@ -164,17 +104,7 @@ fn corpus_pairs_report_exactly_their_breaking_changes() {
         );
         // A change accepted in orderflow.json is said, with its reason, in the human formats.
         if let Some(reason) = spec.get("accepted").and_then(Value::as_str) {
-            let short = codegen_in(
-                tmp.path(),
-                &[
-                    "check",
-                    "--against",
-                    before.to_str().unwrap(),
-                    after.to_str().unwrap(),
-                    "--format",
-                    "short",
-                ],
-            );
+            let short = against(tmp.path(), &before, &after, "short");
             let said = String::from_utf8_lossy(&short.stderr);
             assert!(
                 said.contains("accepted E0") && said.contains(reason),
@@ -222,7 +152,7 @@ fn against_a_git_revision() {
     let repo = tempfile::tempdir().unwrap();
     let dir = repo.path();
     git(dir, &["init", "-q"]);
-    let folder = version("store-checkout", None, &dir.join("definitions"));
+    let folder = patched_reference("store-checkout", None, &dir.join("definitions"));
     git(dir, &["add", "."]);
     git(dir, &["commit", "-q", "-m", "checkout"]);
 

@@ -12,47 +12,11 @@ use std::process::Output;
 use serde_json::Value;
 
 mod support;
-use support::{codegen, workspace_root};
-
-/// The planted-bug fixtures.
-fn fixtures() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/explore");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+use support::{codegen, json_fixtures, patched_reference, workspace_root};
 
 /// The fixture's workflow: its base copied into `dir` and patched.
 fn planted(fixture: &Value, dir: &Path) -> PathBuf {
-    let base = fixture["base"].as_str().unwrap();
-    let folder = dir.join(base);
-    copy_dir(&workspace_root().join("definitions").join(base), &folder);
-    for (file, patch) in fixture["patch"].as_object().unwrap() {
-        let path = folder.join(file);
-        let mut doc: Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let patch: json_patch::Patch = serde_json::from_value(patch.clone()).unwrap();
-        json_patch::patch(&mut doc, &patch).unwrap_or_else(|e| panic!("{file}: {e}"));
-        std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
-    }
-    folder
+    patched_reference(fixture["base"].as_str().unwrap(), fixture.get("patch"), dir)
 }
 
 fn explore(definition: &Path, extra: &[&str]) -> (Output, Value) {
@@ -118,7 +82,7 @@ fn replay(definition: &Path, out: &Path, finding: &Value) {
 
 #[test]
 fn explore_finds_every_planted_bug_and_run_replays_it() {
-    let fixtures = fixtures();
+    let fixtures = json_fixtures("explore");
     assert!(fixtures.len() >= 12, "{} fixtures", fixtures.len());
     for file in fixtures {
         let name = file.file_stem().unwrap().to_string_lossy().into_owned();

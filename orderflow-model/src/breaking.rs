@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use crate::asl::model::{Resource, ScopeKind, State, StateId, StateKind, StateMachine};
+use crate::asl::model::{ScopeKind, State, StateId, StateKind, StateMachine};
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::flow::compat::{self, Mismatch, MismatchKind};
 use crate::json::Span;
@@ -548,12 +548,7 @@ fn errors(old: &Workflow, new: &Workflow, changes: &mut Vec<Change>) {
             let states = before.invoked_by.iter().chain(&before.completes_tokens_of);
             for id in states {
                 let state = old.machine.state(*id);
-                let clauses = state
-                    .retriers()
-                    .iter()
-                    .map(|r| (&r.error_equals, "Retry"))
-                    .chain(state.catchers().iter().map(|c| (&c.error_equals, "Catch")));
-                for (names, clause) in clauses {
+                for (names, clause) in state.error_clauses() {
                     let Some(matched) = names.iter().find(|n| &n.value == error) else {
                         continue;
                     };
@@ -591,32 +586,21 @@ fn errors(old: &Workflow, new: &Workflow, changes: &mut Vec<Change>) {
 /// E0510: a function the earlier definition invokes that the new version neither invokes nor
 /// declares, so its deployment (generated templates) no longer has it.
 fn removed_functions(old: &Workflow, new: &Workflow, changes: &mut Vec<Change>) {
-    let invoked = |w: &Workflow| -> BTreeSet<String> {
-        w.machine
-            .states
-            .iter()
-            .filter_map(|s| match &s.kind {
-                StateKind::Task(t) => match &t.resource.value {
-                    Resource::Lambda { function, .. } => Some(function.clone()),
-                    _ => None,
-                },
-                _ => None,
-            })
-            .collect()
-    };
-    let now = invoked(new);
+    let now: BTreeSet<&str> = new
+        .machine
+        .states
+        .iter()
+        .filter_map(State::lambda_function)
+        .collect();
     let mut reported = BTreeSet::new();
     for state in &old.machine.states {
-        let StateKind::Task(task) = &state.kind else {
-            continue;
-        };
-        let Resource::Lambda { function, .. } = &task.resource.value else {
+        let (Some(function), StateKind::Task(task)) = (state.lambda_function(), &state.kind) else {
             continue;
         };
         if now.contains(function)
             || new.functions.contains_key(function)
             || new.manifest.functions.contains_key(function)
-            || !reported.insert(function.clone())
+            || !reported.insert(function)
         {
             continue;
         }
@@ -638,7 +622,7 @@ fn removed_functions(old: &Workflow, new: &Workflow, changes: &mut Vec<Change>) 
         changes.push(Change {
             diagnostic: d,
             state: Some(state.name.value.clone()),
-            function: Some(function.clone()),
+            function: Some(function.to_owned()),
         });
     }
 }

@@ -285,6 +285,30 @@ impl State {
         }
     }
 
+    /// The `ErrorEquals` of each `Retry` rule, then of each `Catch` rule, with which of the two
+    /// it is (`"Retry"`, `"Catch"`), as messages name them.
+    pub fn error_clauses(&self) -> impl Iterator<Item = (&[Spanned<String>], &'static str)> {
+        self.retriers()
+            .iter()
+            .map(|r| (r.error_equals.as_slice(), "Retry"))
+            .chain(
+                self.catchers()
+                    .iter()
+                    .map(|c| (c.error_equals.as_slice(), "Catch")),
+            )
+    }
+
+    /// The Lambda function of this workflow a Task state invokes, if it invokes one.
+    pub fn lambda_function(&self) -> Option<&str> {
+        match &self.kind {
+            StateKind::Task(task) => match &task.resource.value {
+                Resource::Lambda { function, .. } => Some(function),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Whether the execution (or branch) can end at this state.
     pub fn is_terminal(&self) -> bool {
         self.end || matches!(self.kind, StateKind::Succeed | StateKind::Fail(_))

@@ -342,10 +342,10 @@ mod tests {
         assert_eq!(
             kinds,
             [
-                MismatchKind::Closed,
                 MismatchKind::ValuesNotAllowed {
                     values: vec!["green".into()]
-                }
+                },
+                MismatchKind::Closed,
             ]
         );
         // A propagated value is compared by type only.

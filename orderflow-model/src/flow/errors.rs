@@ -51,12 +51,7 @@ pub fn check(workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
         let Some((declared, who)) = declared_errors(workflow, id) else {
             continue;
         };
-        let clauses = state
-            .retriers()
-            .iter()
-            .map(|r| (&r.error_equals, "Retry"))
-            .chain(state.catchers().iter().map(|c| (&c.error_equals, "Catch")));
-        for (names, clause) in clauses {
+        for (names, clause) in state.error_clauses() {
             for name in names {
                 let n = name.value.as_str();
                 if let Some(rest) = n.strip_prefix("States.") {
