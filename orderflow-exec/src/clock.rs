@@ -86,6 +86,15 @@ impl ExecutionClock {
     pub fn virtual_elapsed(&self) -> Duration {
         self.virtual_elapsed
     }
+
+    /// Moves virtual time to `at`, also backwards: concurrent Parallel branches and Map
+    /// iterations each start at the time their slot opens, and the state ends when the last
+    /// ends. The real clock is not moved.
+    pub fn set_virtual_elapsed(&mut self, at: Duration) {
+        if self.mode == ClockMode::Virtual {
+            self.virtual_elapsed = at;
+        }
+    }
 }
 
 pub fn now_millis() -> i64 {

@@ -129,6 +129,8 @@ pub struct MapPlan {
     pub distributed: bool,
     pub items_path: Option<CompiledPath>,
     pub item_selector: Option<Payload>,
+    /// `MaxConcurrency` (0: no limit).
+    pub max_concurrency: Option<u64>,
     pub max_concurrency_path: Option<CompiledPath>,
     pub tolerated_failure_count: Option<u64>,
     pub tolerated_failure_count_path: Option<CompiledPath>,
@@ -554,6 +556,7 @@ fn state_plan(state: &State) -> Result<StatePlan, DefinitionError> {
                 distributed: m.mode == orderflow_model::asl::model::MapMode::Distributed,
                 items_path: optional(m.items_path.as_ref())?,
                 item_selector: optional_payload(selector)?,
+                max_concurrency: m.max_concurrency,
                 max_concurrency_path: optional(m.run.max_concurrency_path.as_ref())?,
                 tolerated_failure_count: m.run.tolerated_failure_count,
                 tolerated_failure_count_path: optional(

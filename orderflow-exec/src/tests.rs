@@ -1087,3 +1087,104 @@ fn an_express_execution_ends_after_five_minutes() {
     assert_eq!(looping.status, ExecutionStatus::TimedOut);
     assert!(looping.history.len() > 25_000, "{}", looping.history.len());
 }
+
+/// No task is invoked by these definitions.
+fn no_tasks() -> impl TaskInvoker {
+    FnInvoker(|request: &TaskRequest<'_>| {
+        Err(TaskError::new(
+            "Unexpected",
+            format!("no task expected, {} was invoked", request.state_name),
+        ))
+    })
+}
+
+/// Parallel branches run concurrently: "the Parallel state [...] executes each branch
+/// concurrently" (https://docs.aws.amazon.com/step-functions/latest/dg/state-parallel.html), so
+/// two branches that wait 10 s and 4 s take 10 s, not 14; a timeout of 12 s is not reached.
+#[test]
+fn parallel_branches_run_concurrently_on_the_virtual_clock() {
+    let wait = |seconds: u64| {
+        let name = format!("Wait{seconds}");
+        json!({"StartAt": name, "States": {name.clone(): {"Type": "Wait", "Seconds": seconds, "End": true}}})
+    };
+    let definition = json!({
+        "StartAt": "Both",
+        "TimeoutSeconds": 12,
+        "States": {"Both": {"Type": "Parallel", "Branches": [wait(10), wait(4)], "Next": "After"},
+                   "After": {"Type": "Wait", "Seconds": 1, "End": true}}
+    });
+    let execution = run(definition, json!({"id": 1}), &no_tasks());
+    assert_eq!(execution.to_json()["status"], "SUCCEEDED");
+    assert_eq!(execution.virtual_elapsed, Duration::from_secs(11));
+}
+
+/// A failing branch stops the Parallel when it fails: the branch that would wait 30 s more
+/// does not make the Parallel (and its Catch) wait.
+#[test]
+fn a_failing_branch_ends_the_parallel_when_it_fails() {
+    let definition = json!({
+        "StartAt": "Both",
+        "States": {
+            "Both": {"Type": "Parallel", "Next": "Done",
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+                "Branches": [
+                    {"StartAt": "Long", "States": {"Long": {"Type": "Wait", "Seconds": 30, "End": true}}},
+                    {"StartAt": "Short", "States": {
+                        "Short": {"Type": "Wait", "Seconds": 3, "Next": "Fail"},
+                        "Fail": {"Type": "Fail", "Error": "Broken", "Cause": "the second branch"}}}
+                ]},
+            "Done": {"Type": "Succeed"},
+            "Caught": {"Type": "Pass", "End": true}
+        }
+    });
+    let execution = run(definition, json!({}), &no_tasks());
+    assert_eq!(execution.to_json()["status"], "SUCCEEDED");
+    assert_eq!(execution.virtual_elapsed, Duration::from_secs(3));
+}
+
+/// Map iterations run `MaxConcurrency` at a time, each starting when a slot frees ("MaxConcurrency
+/// [...] specifies the maximum number of child workflow iterations that may run in parallel",
+/// https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html); 0 or no field
+/// runs them all at once.
+#[test]
+fn map_iterations_run_max_concurrency_at_a_time() {
+    let elapsed = |concurrency: Value| {
+        let mut map = json!({
+            "Type": "Map", "End": true,
+            "ItemProcessor": {"StartAt": "Wait", "States": {
+                "Wait": {"Type": "Wait", "SecondsPath": "$.seconds", "End": true}}}
+        });
+        if let Value::Object(fields) = concurrency {
+            map.as_object_mut().unwrap().extend(fields);
+        }
+        let definition = json!({"StartAt": "Each", "States": {"Each": map}});
+        let items = json!([{"seconds": 10}, {"seconds": 10}, {"seconds": 5}, {"seconds": 10}]);
+        let execution = run(definition, items, &no_tasks());
+        assert_eq!(execution.to_json()["status"], "SUCCEEDED", "{execution:?}");
+        execution.virtual_elapsed.as_secs()
+    };
+    assert_eq!(elapsed(json!({})), 10);
+    assert_eq!(elapsed(json!({"MaxConcurrency": 0})), 10);
+    assert_eq!(elapsed(json!({"MaxConcurrency": 4})), 10);
+    // Slots: 10 and 10; the third starts at 10 and ends at 15, the fourth starts at 10.
+    assert_eq!(elapsed(json!({"MaxConcurrency": 2})), 20);
+    // The first three start at once; the fourth takes the slot the third (5 s) frees.
+    assert_eq!(elapsed(json!({"MaxConcurrency": 3})), 15);
+    assert_eq!(elapsed(json!({"MaxConcurrency": 1})), 35);
+}
+
+/// MaxConcurrencyPath reads the limit from the input, as MaxConcurrency would give it.
+#[test]
+fn map_concurrency_from_a_path() {
+    let definition = json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "End": true, "ItemsPath": "$.items", "MaxConcurrencyPath": "$.limit",
+        "ItemProcessor": {"StartAt": "Wait", "States": {
+            "Wait": {"Type": "Wait", "Seconds": 10, "End": true}}}}}});
+    let execution = run(
+        definition,
+        json!({"limit": 2, "items": [1, 2, 3]}),
+        &no_tasks(),
+    );
+    assert_eq!(execution.to_json()["status"], "SUCCEEDED");
+    assert_eq!(execution.virtual_elapsed, Duration::from_secs(20));
+}

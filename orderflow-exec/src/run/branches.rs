@@ -1,5 +1,9 @@
 //! Parallel branches and Map iterations, each running a scope of its own.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::Duration;
+
 use serde_json::{Map, Value, json};
 
 use crate::Executor;
@@ -28,18 +32,29 @@ impl Executor {
             rt.record(EventType::ParallelStateStarted, &plan.name, None);
             let mut results = Vec::with_capacity(branches.len());
             let mut failed = None;
+            // The branches run concurrently: on the virtual clock each starts when the
+            // Parallel does, and the Parallel ends when its last branch does (or when one
+            // fails, which stops the others).
+            let started = rt.clock.virtual_elapsed();
+            let mut ended = started;
             for branch in branches {
+                rt.clock.set_virtual_elapsed(started);
                 rt.vars.push();
                 let outcome = self.run_scope(rt, *branch, branch_input.clone()).await;
                 rt.vars.pop();
                 match outcome {
-                    Ok(v) => results.push(v),
+                    Ok(v) => {
+                        results.push(v);
+                        ended = ended.max(rt.clock.virtual_elapsed());
+                    }
                     Err(f) => {
                         failed = Some(f);
+                        ended = rt.clock.virtual_elapsed();
                         break;
                     }
                 }
             }
+            rt.clock.set_virtual_elapsed(ended);
             match failed {
                 None => {
                     rt.record(EventType::ParallelStateSucceeded, &plan.name, None);
@@ -108,11 +123,11 @@ impl Executor {
     ) -> Result<Step, Failure> {
         let effective = self.input_path(rt, plan, frame, &raw)?;
         let eff = effective.as_ref().unwrap_or(&raw);
+        let mut max_concurrency = map.max_concurrency.unwrap_or(0);
         if let Some(p) = &map.max_concurrency_path {
             let n = self.integer_at(rt, frame, p, eff, "MaxConcurrencyPath")?;
-            if n < 0 {
-                return Err(runtime_error(frame, "MaxConcurrency cannot be negative."));
-            }
+            max_concurrency = u64::try_from(n)
+                .map_err(|_| runtime_error(frame, "MaxConcurrency cannot be negative."))?;
         }
         let mut retry_counts = vec![0u64; plan.retriers.len()];
         loop {
@@ -181,7 +196,9 @@ impl Executor {
             let mut results = Vec::with_capacity(total);
             let mut failures = 0usize;
             let mut failed = None;
+            let mut slots = ConcurrencySlots::new(rt.clock.virtual_elapsed(), max_concurrency);
             for (index, item) in items.into_iter().enumerate() {
+                rt.clock.set_virtual_elapsed(slots.next_start());
                 let details = rt.history.wants_payloads().then(|| json!({"index": index}));
                 rt.record(EventType::MapIterationStarted, &plan.name, details.clone());
                 // The selector sees the item as `$$.Map.Item.Value` (`$states.context…`).
@@ -197,7 +214,9 @@ impl Executor {
                     }
                     (None, None) => item,
                 };
-                match self.run_iteration(rt, plan, map, item_input, details).await {
+                let outcome = self.run_iteration(rt, plan, map, item_input, details).await;
+                slots.ended(rt.clock.virtual_elapsed());
+                match outcome {
                     Ok(v) => results.push(v),
                     Err(f) => {
                         if f.is_terminal() {
@@ -213,6 +232,8 @@ impl Executor {
                             || (tolerated_count.is_some() && over_count)
                             || (tolerated_percentage.is_some() && over_percentage);
                         if exceeded {
+                            // The failure stops the iterations still running.
+                            slots.stop_at(rt.clock.virtual_elapsed());
                             failed = Some(if tolerance_set {
                                 Failure::new(
                                     names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
@@ -227,6 +248,7 @@ impl Executor {
                     }
                 }
             }
+            rt.clock.set_virtual_elapsed(slots.end());
             match failed {
                 None => {
                     rt.record(EventType::MapStateSucceeded, &plan.name, None);
@@ -320,5 +342,51 @@ impl Executor {
                 ),
             )),
         }
+    }
+}
+
+/// When a Map's iterations run on the virtual clock: each starts as soon as one of
+/// `MaxConcurrency` slots is free (all at once when it is 0), in item order, as AWS starts them.
+struct ConcurrencySlots {
+    started: Duration,
+    limit: usize,
+    /// When each busy slot frees, soonest first.
+    busy: BinaryHeap<Reverse<Duration>>,
+    /// When the last iteration ended (or the failure that stopped the others).
+    end: Duration,
+    stopped: Option<Duration>,
+}
+
+impl ConcurrencySlots {
+    fn new(started: Duration, max_concurrency: u64) -> Self {
+        ConcurrencySlots {
+            started,
+            limit: usize::try_from(max_concurrency).unwrap_or(usize::MAX),
+            busy: BinaryHeap::new(),
+            end: started,
+            stopped: None,
+        }
+    }
+
+    /// When the next iteration starts: now, or when the first busy slot frees.
+    fn next_start(&mut self) -> Duration {
+        if self.limit == 0 || self.busy.len() < self.limit {
+            return self.started;
+        }
+        self.busy.pop().map_or(self.started, |Reverse(at)| at)
+    }
+
+    fn ended(&mut self, at: Duration) {
+        self.busy.push(Reverse(at));
+        self.end = self.end.max(at);
+    }
+
+    fn stop_at(&mut self, at: Duration) {
+        self.stopped = Some(at);
+    }
+
+    /// When the Map's iterations are over.
+    fn end(&self) -> Duration {
+        self.stopped.unwrap_or(self.end)
     }
 }
