@@ -1188,3 +1188,32 @@ fn map_concurrency_from_a_path() {
     assert_eq!(execution.to_json()["status"], "SUCCEEDED");
     assert_eq!(execution.virtual_elapsed, Duration::from_secs(20));
 }
+
+/// A task that times out took its time: HeartbeatSeconds without a heartbeat
+/// (States.HeartbeatTimeout) or TimeoutSeconds (States.Timeout) pass on the virtual clock before
+/// the Catch runs, and both are recorded as timeouts (TaskTimedOut / LambdaFunctionTimedOut;
+/// https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskHeartbeat.html).
+#[test]
+fn timed_out_tasks_take_their_time() {
+    let definition = |error: &str| {
+        json!({"StartAt": "Call", "States": {
+            "Call": {"Type": "Task", "Resource": FLAKY, "TimeoutSeconds": 300, "HeartbeatSeconds": 45,
+                     "Catch": [{"ErrorEquals": [error], "Next": "Late"}], "End": true},
+            "Late": {"Type": "Pass", "End": true}}})
+    };
+    for (error, seconds) in [("States.HeartbeatTimeout", 45), ("States.Timeout", 300)] {
+        let invoker = FnInvoker(|_: &TaskRequest<'_>| Err(TaskError::new(error, "")));
+        let execution = run(definition(error), json!({}), &invoker);
+        assert_eq!(execution.to_json()["status"], "SUCCEEDED", "{error}");
+        assert_eq!(
+            execution.virtual_elapsed,
+            Duration::from_secs(seconds),
+            "{error}"
+        );
+        assert!(
+            execution.event_types().contains(&"LambdaFunctionTimedOut"),
+            "{error}: {:?}",
+            execution.event_types()
+        );
+    }
+}

@@ -14,7 +14,8 @@ const MAX_ERROR_CHARS: usize = 256;
 /// SendTaskFailure rejects a `cause` longer than this many characters.
 const MAX_CAUSE_CHARS: usize = 32_768;
 
-/// [`TaskTokenCallbacks`] that call SendTaskSuccess / SendTaskFailure on Step Functions.
+/// [`TaskTokenCallbacks`] that call SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat on
+/// Step Functions.
 #[derive(Debug, Clone)]
 pub struct SfnCallbacks {
     client: aws_sdk_sfn::Client,
@@ -69,6 +70,15 @@ impl TaskTokenCallbacks for SfnCallbacks {
             .task_token(token)
             .error(truncate_chars(error, MAX_ERROR_CHARS))
             .cause(truncate_chars(cause, MAX_CAUSE_CHARS))
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    async fn send_task_heartbeat(&self, token: &str) -> Result<(), CallbackError> {
+        self.client
+            .send_task_heartbeat()
+            .task_token(token)
             .send()
             .await?;
         Ok(())

@@ -53,6 +53,9 @@ use orderflow_exec::{
 use orderflow_model::asl::model::{LambdaInvocation, Resource};
 
 use crate::function::{Function, StepFailure, invoke_json};
+
+/// A Task state's `TimeoutSeconds` when it sets none, as AWS documents it.
+const DEFAULT_TASK_TIMEOUT: u64 = 99_999_999;
 use crate::task_token::{InProcessCallbacks, TaskTokenInput, handle_sqs_batch};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -343,9 +346,18 @@ impl LocalWorkflow {
             Some(outcome) => outcome
                 .into_result()
                 .map_err(|failure| TaskError::new(failure.error, failure.cause)),
-            // On AWS the state would wait for the token until TimeoutSeconds/HeartbeatSeconds.
+            // On AWS the state waits for the token until its HeartbeatSeconds pass without a
+            // heartbeat, or its TimeoutSeconds (AWS's default: 99999999), whichever is first;
+            // the executor advances its virtual clock by that time.
             None => Err(TaskError::new(
-                "States.Timeout",
+                if request
+                    .heartbeat_seconds
+                    .is_some_and(|h| h < request.timeout_seconds.unwrap_or(DEFAULT_TASK_TIMEOUT))
+                {
+                    "States.HeartbeatTimeout"
+                } else {
+                    "States.Timeout"
+                },
                 format!(
                     "the worker of Task state '{}' did not complete its task token{}",
                     request.state_name,
@@ -541,6 +553,114 @@ fn record_coverage(dir: &std::path::Path, definition: &str, coverage: &Coverage)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(serde::Deserialize)]
+    struct CourierRequest {
+        #[serde(rename = "Token")]
+        token: String,
+    }
+
+    impl TaskTokenInput for CourierRequest {
+        fn task_token(&self) -> &str {
+            &self.token
+        }
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("never raised")]
+    struct Never;
+
+    impl crate::StepError for Never {
+        fn error_type(&self) -> &str {
+            "Never"
+        }
+    }
+
+    struct Courier;
+
+    impl Function for Courier {
+        type Input = CourierRequest;
+        type Output = Value;
+        type Error = Never;
+
+        async fn call(&self, _: CourierRequest) -> Result<Value, Never> {
+            Ok(json!({"courier": "c-1"}))
+        }
+    }
+
+    fn courier_workflow(message_body: Value) -> LocalWorkflow {
+        let asl = json!({"StartAt": "Ship", "States": {
+            "Ship": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": "https://sqs.example/orders", "MessageBody": message_body},
+                "HeartbeatSeconds": 30,
+                "TimeoutSeconds": 300,
+                "Catch": [{"ErrorEquals": ["States.HeartbeatTimeout"], "ResultPath": "$.late", "Next": "Late"}],
+                "End": true
+            },
+            "Late": {"Type": "Pass", "End": true}
+        }});
+        let mut workflow = LocalWorkflow::new(
+            "courier.asl.json",
+            &asl.to_string(),
+            &FunctionCatalog::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        workflow.bind_task_token_worker(&["Ship"], Courier);
+        workflow
+    }
+
+    /// A worker that never completes the token (here: the message lacks it, so the worker
+    /// cannot read it and SQS would redeliver it) leaves the state waiting until HeartbeatSeconds
+    /// pass without a heartbeat: States.HeartbeatTimeout, recorded as TaskTimedOut
+    /// (https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskHeartbeat.html),
+    /// 30 s later on the virtual clock, and caught.
+    #[tokio::test]
+    async fn a_token_never_completed_times_out_at_its_heartbeat() {
+        let workflow = courier_workflow(json!({"Order": "o-1"}));
+        let execution = workflow.execute(json!({})).await;
+        assert_eq!(execution.status, orderflow_exec::ExecutionStatus::Succeeded);
+        assert_eq!(
+            execution.output,
+            Some(
+                json!({"late": {"Error": "States.HeartbeatTimeout", "Cause": "the worker of Task state 'Ship' did not complete its task token (it reported the message as a batch item failure)"}})
+            )
+        );
+        assert_eq!(
+            execution.virtual_elapsed,
+            std::time::Duration::from_secs(30)
+        );
+        let types: Vec<&str> = execution
+            .history
+            .iter()
+            .map(|e| e.event_type.name())
+            .collect();
+        assert!(types.contains(&"TaskTimedOut"), "{types:?}");
+
+        // Completed, it is the state's result.
+        let workflow = courier_workflow(json!({"Token.$": "$$.Task.Token"}));
+        let execution = workflow.execute(json!({})).await;
+        assert_eq!(execution.output, Some(json!({"courier": "c-1"})));
+        assert_eq!(execution.virtual_elapsed, std::time::Duration::ZERO);
+    }
+
+    /// SendTaskHeartbeat in process: recorded per token, and part of the callbacks trait
+    /// (Step Functions' SfnCallbacks sends it).
+    #[tokio::test]
+    async fn in_process_callbacks_record_heartbeats() {
+        use crate::TaskTokenCallbacks as _;
+        let callbacks = InProcessCallbacks::new();
+        callbacks
+            .send_task_heartbeat("t-1")
+            .await
+            .unwrap_or_default();
+        assert_eq!(callbacks.heartbeats(), ["t-1"]);
+        assert!(
+            callbacks.outcomes().is_empty(),
+            "a heartbeat completes nothing"
+        );
+    }
 
     /// Each process adds its executions to one file of the folder, which merges with others.
     #[test]

@@ -36,6 +36,17 @@ pub trait TaskTokenCallbacks: Send + Sync + 'static {
         error: &str,
         cause: &str,
     ) -> impl Future<Output = Result<(), CallbackError>> + Send;
+
+    /// SendTaskHeartbeat: `token`'s task is still making progress, which resets the waiting
+    /// state's `HeartbeatSeconds` clock (not its `TimeoutSeconds`). Callbacks that have nowhere
+    /// to send it accept and ignore it.
+    fn send_task_heartbeat(
+        &self,
+        token: &str,
+    ) -> impl Future<Output = Result<(), CallbackError>> + Send {
+        let _ = token;
+        std::future::ready(Ok(()))
+    }
 }
 
 /// Shared callbacks (e.g. one [`InProcessCallbacks`] read by the local executor while workers
@@ -56,6 +67,13 @@ impl<C: TaskTokenCallbacks> TaskTokenCallbacks for Arc<C> {
         cause: &str,
     ) -> impl Future<Output = Result<(), CallbackError>> + Send {
         C::send_task_failure(self, token, error, cause)
+    }
+
+    fn send_task_heartbeat(
+        &self,
+        token: &str,
+    ) -> impl Future<Output = Result<(), CallbackError>> + Send {
+        C::send_task_heartbeat(self, token)
     }
 }
 
@@ -122,6 +140,7 @@ impl TaskOutcome {
 #[derive(Debug, Default)]
 pub struct InProcessCallbacks {
     outcomes: Mutex<Vec<TaskOutcome>>,
+    heartbeats: Mutex<Vec<String>>,
 }
 
 impl InProcessCallbacks {
@@ -138,6 +157,14 @@ impl InProcessCallbacks {
     /// Removes and returns the outcomes recorded so far, oldest first.
     pub fn take(&self) -> Vec<TaskOutcome> {
         std::mem::take(&mut *self.lock())
+    }
+
+    /// The tokens of the heartbeats sent so far, oldest first.
+    pub fn heartbeats(&self) -> Vec<String> {
+        self.heartbeats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn record(&self, outcome: TaskOutcome) {
@@ -171,6 +198,14 @@ impl TaskTokenCallbacks for InProcessCallbacks {
             error: error.to_owned(),
             cause: cause.to_owned(),
         });
+        Ok(())
+    }
+
+    async fn send_task_heartbeat(&self, token: &str) -> Result<(), CallbackError> {
+        self.heartbeats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(token.to_owned());
         Ok(())
     }
 }

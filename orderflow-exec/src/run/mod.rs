@@ -621,10 +621,11 @@ impl Executor {
                             return self.finish_with_result(rt, plan, frame, raw, result);
                         }
                         Err(failure) => {
-                            let event = if failure.error.as_deref() == Some(names::TIMEOUT) {
-                                timed_out
-                            } else {
-                                failed
+                            // A missed heartbeat is a timeout too: AWS records TaskTimedOut
+                            // (SendTaskHeartbeat's API reference).
+                            let event = match failure.error.as_deref() {
+                                Some(names::TIMEOUT | names::HEARTBEAT_TIMEOUT) => timed_out,
+                                _ => failed,
                             };
                             rt.record(
                                 event,

@@ -53,6 +53,18 @@ impl Executor {
             }
             _ => call.await,
         };
+        // On the virtual clock a task that timed out took its time: TimeoutSeconds, or
+        // HeartbeatSeconds without a heartbeat (the execution's own deadline may come first).
+        if let (ClockMode::Virtual, Err(e)) = (rt.clock.mode(), &outcome) {
+            let took = match e.error.as_str() {
+                names::TIMEOUT => timeout,
+                names::HEARTBEAT_TIMEOUT => heartbeat,
+                _ => None,
+            };
+            if let Some(seconds) = took {
+                rt.sleep(Duration::from_secs(seconds)).await?;
+            }
+        }
         let result = outcome.map_err(|e| Failure::new(e.error, e.cause))?;
         if let Some(limit) = rt.options.max_payload_bytes {
             if exceeds_size(&result, limit) {
