@@ -1,6 +1,8 @@
 //! Throughput of `orderflow-codegen run --inputs` on a 10-state Pass/Choice workflow
 //! (`benches/fixtures/ten-states.asl.json`), against a baseline measured in the same run: the
 //! in-process executor running the same executions (no process, no JSON reading or writing).
+//! Also a Map over 10,000 items at `MaxConcurrency` 40, each iteration a Wait (virtual time),
+//! a Choice and a Pass, in process: iterations per second.
 //!
 //! Run: `cargo bench -p orderflow-codegen --bench run` (the binary is built with the bench
 //! profile). Divan reports items/s: executions per second. The CLI must sustain at least
@@ -134,4 +136,51 @@ fn cli_run_inputs_100k(bencher: divan::Bencher) {
                 .expect("the binary runs");
             assert!(status.success());
         });
+}
+
+/// A Map over 10,000 items at MaxConcurrency 40 (issue 22): each iteration waits 1 to 3 virtual
+/// seconds, picks a branch with a Choice and shapes its result with a Pass. Counted in Map
+/// iterations per second, one execution per sample.
+#[divan::bench(sample_count = 10)]
+fn map_10k_items_concurrency_40(bencher: divan::Bencher) {
+    let definition = serde_json::json!({
+        "StartAt": "Each",
+        "States": {"Each": {
+            "Type": "Map", "MaxConcurrency": 40, "ItemsPath": "$.items", "End": true,
+            "ItemProcessor": {"StartAt": "Pause", "States": {
+                "Pause": {"Type": "Wait", "SecondsPath": "$.seconds", "Next": "Large?"},
+                "Large?": {"Type": "Choice", "Default": "Small",
+                    "Choices": [{"Variable": "$.seconds", "NumericGreaterThan": 2, "Next": "Large"}]},
+                "Large": {"Type": "Pass", "Parameters": {"size": "large", "id.$": "$.id"}, "End": true},
+                "Small": {"Type": "Pass", "Parameters": {"size": "small", "id.$": "$.id"}, "End": true}
+            }}
+        }}
+    });
+    let text = definition.to_string();
+    let file = SourceFile::new("map-10k.asl.json", text);
+    let json = orderflow_model::json::parse(file.text()).expect("JSON");
+    let mut diagnostics = Vec::new();
+    let mut machine =
+        parse_state_machine(&file, &json, &FunctionCatalog::default(), &mut diagnostics);
+    validate(&mut machine, &mut diagnostics);
+    assert!(diagnostics.iter().all(|d| !d.is_error()), "{diagnostics:?}");
+    let executor = Executor::new(&machine).expect("the definition runs");
+    let items: Vec<Value> = (0..10_000)
+        .map(|i| serde_json::json!({"id": i, "seconds": 1 + i % 3}))
+        .collect();
+    let input = serde_json::json!({ "items": items });
+    let options = options();
+    // Guard: every item ran, and 10,000 items of 1-3 s, 40 at a time, take about 500 s.
+    let execution = executor.execute_blocking(input.clone(), &NoTasks, &options);
+    let output = execution.output.as_ref().and_then(Value::as_array);
+    assert_eq!(output.map(Vec::len), Some(10_000));
+    let elapsed = execution.virtual_elapsed.as_secs();
+    assert!(
+        (490..=510).contains(&elapsed),
+        "{elapsed} s of virtual time"
+    );
+    bencher
+        .counter(divan::counter::ItemsCount::new(10_000usize))
+        .with_inputs(|| input.clone())
+        .bench_local_values(|input| executor.execute_blocking(input, &NoTasks, &options));
 }

@@ -166,6 +166,15 @@ pub fn aws_events(events: &[HistoryEvent]) -> Vec<Value> {
                     let key = format!("{}{}EventDetails", name[..1].to_lowercase(), &name[1..]);
                     Some((key, m))
                 }
+                EventType::MapRunStarted => Some((
+                    "mapRunStartedEventDetails".into(),
+                    pick(details, &["mapRunArn"]),
+                )),
+                EventType::MapRunSucceeded => None,
+                EventType::MapRunFailed => Some((
+                    "mapRunFailedEventDetails".into(),
+                    pick(details, &["error", "cause"]),
+                )),
                 EventType::EvaluationFailed => Some((
                     "evaluationFailedEventDetails".into(),
                     pick(details, &["error", "cause", "location", "state"]),

@@ -64,6 +64,9 @@ event_types! {
     MapIterationStarted,
     MapIterationSucceeded,
     MapIterationFailed,
+    MapRunStarted,
+    MapRunSucceeded,
+    MapRunFailed,
     EvaluationFailed,
 }
 

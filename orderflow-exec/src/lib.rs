@@ -33,6 +33,7 @@ pub mod jsonata;
 #[cfg(feature = "lambda-endpoint")]
 mod lambda_endpoint;
 mod mocks;
+mod objects;
 mod paths;
 mod plan;
 mod retry;
@@ -67,6 +68,7 @@ pub use lambda_endpoint::{LambdaEndpoint, WithLambdaEndpoint};
 pub use mocks::{
     MockConfig, MockConfigError, MockInvoker, MockOutcome, MockTestCase, MockedResponse,
 };
+pub use objects::{ObjectStore, ObjectSummary, S3Dir};
 pub use plan::DefinitionError;
 pub use task::{
     FnInvoker, NoTasks, TaskError, TaskInvoker, TaskRequest, describe_resource, lambda_event,
@@ -149,6 +151,9 @@ pub struct ExecutionOptions {
     pub coverage: bool,
     /// Standard (the default) or Express, whose limits differ.
     pub workflow_type: WorkflowType,
+    /// Where a Distributed Map's `ItemReader` reads and its `ResultWriter` writes S3 objects
+    /// (`None`: readers go to the task binding, and results stay in the state output).
+    pub object_store: Option<Arc<dyn ObjectStore>>,
 }
 
 impl Default for ExecutionOptions {
@@ -164,6 +169,7 @@ impl Default for ExecutionOptions {
             contracts: ContractMode::Report,
             coverage: false,
             workflow_type: WorkflowType::Standard,
+            object_store: None,
         }
     }
 }
@@ -179,6 +185,7 @@ impl std::fmt::Debug for ExecutionOptions {
             .field("max_payload_bytes", &self.max_payload_bytes)
             .field("contracts", &self.contracts)
             .field("workflow_type", &self.workflow_type)
+            .field("object_store", &self.object_store)
             .finish_non_exhaustive()
     }
 }

@@ -120,6 +120,24 @@ pub struct ReaderPlan {
     pub parameters: Option<Payload>,
     pub max_items: Option<u64>,
     pub max_items_path: Option<CompiledPath>,
+    pub config: orderflow_model::asl::model::ReaderConfig,
+}
+
+/// `ItemBatcher`: items go to iterations in batches.
+#[derive(Debug, Clone)]
+pub struct BatcherPlan {
+    pub max_items: Option<u64>,
+    pub max_items_path: Option<CompiledPath>,
+    pub max_bytes: Option<u64>,
+    pub max_bytes_path: Option<CompiledPath>,
+    pub batch_input: Option<Payload>,
+}
+
+/// `ResultWriter`: the results go to the object store.
+#[derive(Debug, Clone)]
+pub struct WriterPlan {
+    pub resource: String,
+    pub parameters: Option<Payload>,
 }
 
 #[derive(Debug, Clone)]
@@ -137,6 +155,8 @@ pub struct MapPlan {
     pub tolerated_failure_percentage: Option<f64>,
     pub tolerated_failure_percentage_path: Option<CompiledPath>,
     pub reader: Option<ReaderPlan>,
+    pub batcher: Option<BatcherPlan>,
+    pub writer: Option<WriterPlan>,
     /// JSONata `Items`: the array to iterate (the state input when absent).
     pub jsonata_items: Option<Result<Template, InvalidExpression>>,
     /// JSONata `ItemSelector`.
@@ -547,6 +567,30 @@ fn state_plan(state: &State) -> Result<StatePlan, DefinitionError> {
                     },
                     max_items: r.max_items,
                     max_items_path: optional(r.max_items_path.as_ref())?,
+                    config: r.config.clone(),
+                }),
+                None => None,
+            };
+            let batcher = match &m.run.batcher {
+                Some(b) => Some(BatcherPlan {
+                    max_items: b.max_items_per_batch,
+                    max_items_path: optional(b.max_items_per_batch_path.as_ref())?,
+                    max_bytes: b.max_input_bytes_per_batch,
+                    max_bytes_path: optional(b.max_input_bytes_per_batch_path.as_ref())?,
+                    batch_input: match &b.batch_input {
+                        Some(t) => Some(payload(state, t)?),
+                        None => None,
+                    },
+                }),
+                None => None,
+            };
+            let writer = match &m.run.writer {
+                Some(w) => Some(WriterPlan {
+                    resource: w.resource.clone(),
+                    parameters: match &w.parameters {
+                        Some(t) => Some(payload(state, t)?),
+                        None => None,
+                    },
                 }),
                 None => None,
             };
@@ -567,6 +611,8 @@ fn state_plan(state: &State) -> Result<StatePlan, DefinitionError> {
                     m.run.tolerated_failure_percentage_path.as_ref(),
                 )?,
                 reader,
+                batcher,
+                writer,
                 jsonata_items: jsonata_template(m.items.as_ref().filter(|_| jsonata)),
                 jsonata_item_selector: jsonata_template(
                     m.item_selector

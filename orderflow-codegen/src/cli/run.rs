@@ -98,6 +98,11 @@ pub struct RunArgs {
     /// Run as a Standard execution, whatever orderflow.json or the template declares.
     #[arg(long)]
     pub standard: bool,
+    /// A local folder standing in for S3 (`s3://bucket/key` is `DIR/bucket/key`): a
+    /// Distributed Map's ItemReader (`s3:getObject` with JSON, JSONL or CSV, `s3:listObjectsV2`)
+    /// reads its items there, and its ResultWriter writes the manifest and result files there.
+    #[arg(long, value_name = "DIR")]
+    pub s3_dir: Option<PathBuf>,
 }
 
 /// How `run` writes an execution's history.
@@ -124,6 +129,12 @@ fn usage_error(message: impl std::fmt::Display) -> Stop {
 }
 
 fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
+    if let Some(dir) = args.s3_dir.as_ref().filter(|d| !d.is_dir()) {
+        return Err(usage_error(format!(
+            "--s3-dir {}: no such folder (it stands in for S3: DIR/bucket/key)",
+            dir.display()
+        )));
+    }
     let (machine, machine_name, functions, contracts, declared_type) =
         load_definition(&args.definition, args.state_machine.as_deref())?;
     let lambda_endpoint = args.lambda_endpoint.as_deref().map(|url| {
@@ -178,6 +189,10 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
         } else {
             declared_type
         },
+        object_store: args.s3_dir.as_ref().map(|dir| {
+            std::sync::Arc::new(orderflow_exec::S3Dir::new(dir))
+                as std::sync::Arc<dyn orderflow_exec::ObjectStore>
+        }),
         ..ExecutionOptions::default()
     };
     let runner = Runner {

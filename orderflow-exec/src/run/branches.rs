@@ -14,7 +14,9 @@ use crate::variables::Variables;
 use orderflow_model::asl::error_names::names;
 use orderflow_model::asl::model::ScopeId;
 
-use super::{ErrorOutcome, Runtime, StateFrame, Step, compact, quoted_value, runtime_error};
+use super::{
+    ErrorOutcome, Runtime, StateFrame, Step, compact, distributed, quoted_value, runtime_error,
+};
 
 impl Executor {
     pub(super) async fn run_parallel(
@@ -92,6 +94,7 @@ impl Executor {
         map: &MapPlan,
         input: Value,
         details: Option<Value>,
+        record_events: bool,
     ) -> Result<Value, Failure> {
         let outer = if map.distributed {
             Some(std::mem::replace(&mut rt.vars, Variables::new()))
@@ -104,12 +107,14 @@ impl Executor {
             Some(outer) => rt.vars = outer,
             None => rt.vars.pop(),
         }
-        let event = if outcome.is_ok() {
-            EventType::MapIterationSucceeded
-        } else {
-            EventType::MapIterationFailed
-        };
-        rt.record(event, &plan.name, details);
+        if record_events {
+            let event = if outcome.is_ok() {
+                EventType::MapIterationSucceeded
+            } else {
+                EventType::MapIterationFailed
+            };
+            rt.record(event, &plan.name, details);
+        }
         outcome
     }
 
@@ -143,11 +148,20 @@ impl Executor {
                     return Err(failure);
                 }
             };
-            let total = items.len();
+            // Against an object store a Distributed Map runs as AWS runs it: a Map Run, whose
+            // children are executions of their own (no iteration events in this history).
+            let store = rt.options.object_store.clone().filter(|_| map.distributed);
+            let writer = distributed::writes_results(map.writer.as_ref(), store.as_ref());
+            // With an ItemReader AWS reports a length of 0 (the items are read by the Map Run).
+            let length = if store.is_some() && map.reader.is_some() {
+                0
+            } else {
+                items.len()
+            };
             let details = rt
                 .history
                 .wants_payloads()
-                .then(|| json!({"length": total}));
+                .then(|| json!({"length": length}));
             rt.record(EventType::MapStateStarted, &plan.name, details);
             let mut tolerated_count = map.tolerated_failure_count.map(|c| c as f64);
             if let Some(p) = &map.tolerated_failure_count_path {
@@ -193,20 +207,41 @@ impl Executor {
                 }
                 tolerated_percentage = Some(pct);
             }
+            let map_run = match &store {
+                Some(_) => {
+                    let (arn, uuid) = rt.map_run_arn(&plan.name);
+                    let details = Some(json!({"mapRunArn": arn}));
+                    rt.record(EventType::MapRunStarted, &plan.name, details);
+                    Some((arn, uuid))
+                }
+                None => None,
+            };
+            // Batches are the children's inputs: `{"Items": [...]}` (and `BatchInput`).
+            let items = match &map.batcher {
+                Some(batcher) => rt.batches(batcher, frame, eff, items)?,
+                None => items,
+            };
+            let batched = map.batcher.is_some();
+            let total = items.len();
+            let mut records = Vec::new();
             let mut results = Vec::with_capacity(total);
             let mut failures = 0usize;
             let mut failed = None;
             let mut slots = ConcurrencySlots::new(rt.clock.virtual_elapsed(), max_concurrency);
             for (index, item) in items.into_iter().enumerate() {
                 rt.clock.set_virtual_elapsed(slots.next_start());
+                let started_millis = rt.clock.now_millis();
                 let details = rt.history.wants_payloads().then(|| json!({"index": index}));
-                rt.record(EventType::MapIterationStarted, &plan.name, details.clone());
+                if map_run.is_none() {
+                    rt.record(EventType::MapIterationStarted, &plan.name, details.clone());
+                }
                 // The selector sees the item as `$$.Map.Item.Value` (`$states.context…`).
                 let item_frame = |item| StateFrame {
                     map_item: Some(Box::new((index, item))),
                     ..frame.clone()
                 };
                 let item_input = match (&map.item_selector, &map.jsonata_item_selector) {
+                    _ if batched => item,
                     (Some(selector), _) => rt.env(eff, &item_frame(item)).payload(selector)?,
                     (None, Some(t)) => {
                         rt.env(eff, &item_frame(item))
@@ -214,8 +249,15 @@ impl Executor {
                     }
                     (None, None) => item,
                 };
-                let outcome = self.run_iteration(rt, plan, map, item_input, details).await;
+                let record_input = writer.is_some().then(|| item_input.clone());
+                let outcome = self
+                    .run_iteration(rt, plan, map, item_input, details, map_run.is_none())
+                    .await;
                 slots.ended(rt.clock.virtual_elapsed());
+                if let Some(input) = record_input {
+                    let record = rt.child_record(&plan.name, &input, &outcome, started_millis);
+                    records.push(record);
+                }
                 match outcome {
                     Ok(v) => results.push(v),
                     Err(f) => {
@@ -249,10 +291,33 @@ impl Executor {
                 }
             }
             rt.clock.set_virtual_elapsed(slots.end());
+            let mut output = Value::Array(results);
+            if let (None, Some(writer), Some(store), Some((arn, uuid))) =
+                (&failed, writer, &store, &map_run)
+            {
+                let parameters = match &writer.parameters {
+                    Some(p) => rt.env(eff, frame).payload(p)?,
+                    None => Value::Object(Map::new()),
+                };
+                match distributed::write_results(store, &parameters, (arn, uuid), records) {
+                    Ok(details) => output = details,
+                    Err(f) => failed = Some(f),
+                }
+            }
+            if map_run.is_some() {
+                match &failed {
+                    None => rt.record(EventType::MapRunSucceeded, &plan.name, None),
+                    Some(f) => rt.record(
+                        EventType::MapRunFailed,
+                        &plan.name,
+                        Some(json!({"error": f.error, "cause": f.cause})),
+                    ),
+                };
+            }
             match failed {
                 None => {
                     rt.record(EventType::MapStateSucceeded, &plan.name, None);
-                    return self.finish_with_result(rt, plan, frame, raw, Value::Array(results));
+                    return self.finish_with_result(rt, plan, frame, raw, output);
                 }
                 Some(failure) => {
                     match self
@@ -297,9 +362,17 @@ impl Executor {
                 Some(p) => rt.env(eff, frame).payload(p)?,
                 None => Value::Object(Map::new()),
             };
-            let read = self
-                .invoke(rt, plan, frame, &reader.resource, parameters, None, None)
-                .await?;
+            let store = rt.options.object_store.clone().filter(|_| map.distributed);
+            let from_store = store
+                .as_ref()
+                .and_then(|s| distributed::store_items(s, reader, &parameters));
+            let read = match from_store {
+                Some(items) => Value::Array(items?),
+                None => {
+                    self.invoke(rt, plan, frame, &reader.resource, parameters, None, None)
+                        .await?
+                }
+            };
             let Value::Array(mut items) = read else {
                 return Err(runtime_error(
                     frame,

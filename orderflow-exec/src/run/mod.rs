@@ -3,6 +3,7 @@
 //! Catch, and recording the history.
 
 mod branches;
+mod distributed;
 mod env;
 mod io;
 mod jsonata_state;

@@ -27,6 +27,10 @@ pub mod names {
     pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
     /// More Map iterations failed than `ToleratedFailureCount`/`Percentage` allow.
     pub const EXCEED_TOLERATED_FAILURE_THRESHOLD: &str = "States.ExceedToleratedFailureThreshold";
+    /// A Distributed Map's `ItemReader` could not read its items.
+    pub const ITEM_READER_FAILED: &str = "States.ItemReaderFailed";
+    /// A Distributed Map's `ResultWriter` could not write its results.
+    pub const RESULT_WRITER_FAILED: &str = "States.ResultWriterFailed";
     /// A JSONata expression failed or gave no value where one is needed.
     pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
 }

@@ -840,6 +840,47 @@ pub struct MapRunFields {
     pub tolerated_failure_percentage_path: Option<Spanned<Path>>,
     /// What the executor needs of `ItemReader` (JSONPath states).
     pub reader: Option<ItemReader>,
+    /// What the executor needs of `ItemBatcher` (JSONPath states).
+    pub batcher: Option<ItemBatcher>,
+    /// What the executor needs of `ResultWriter` (JSONPath states).
+    pub writer: Option<ResultWriter>,
+}
+
+/// A Map state's `ItemBatcher`: items are handed to iterations in batches.
+#[derive(Debug, Clone, Default)]
+pub struct ItemBatcher {
+    /// `MaxItemsPerBatch`.
+    pub max_items_per_batch: Option<u64>,
+    /// `MaxItemsPerBatchPath`.
+    pub max_items_per_batch_path: Option<Spanned<Path>>,
+    /// `MaxInputBytesPerBatch`: the most bytes a batch's input may have.
+    pub max_input_bytes_per_batch: Option<u64>,
+    /// `MaxInputBytesPerBatchPath`.
+    pub max_input_bytes_per_batch_path: Option<Spanned<Path>>,
+    /// `BatchInput`: a template whose value every batch carries beside its items.
+    pub batch_input: Option<PayloadTemplate>,
+}
+
+/// A Map state's `ResultWriter`: the iterations' results go to S3 instead of the state output.
+#[derive(Debug, Clone)]
+pub struct ResultWriter {
+    /// `Resource` (`arn:aws:states:::s3:putObject`).
+    pub resource: String,
+    /// `Parameters` (`Bucket`, `Prefix`).
+    pub parameters: Option<PayloadTemplate>,
+}
+
+/// `ItemReader.ReaderConfig`: how an object's content becomes items.
+#[derive(Debug, Clone, Default)]
+pub struct ReaderConfig {
+    /// `InputType`: `CSV`, `JSON`, `JSONL`, `MANIFEST`, … (absent for `listObjectsV2`).
+    pub input_type: Option<String>,
+    /// `CSVHeaderLocation`: `FIRST_ROW` (the default) or `GIVEN`.
+    pub csv_header_location: Option<String>,
+    /// `CSVHeaders`, with `CSVHeaderLocation: GIVEN`.
+    pub csv_headers: Vec<String>,
+    /// `CSVDelimiter`: `COMMA` (the default), `PIPE`, `SEMICOLON`, `SPACE`, `TAB`.
+    pub csv_delimiter: Option<String>,
 }
 
 /// A Map state's `ItemReader`: the resource that lists the items and its limits.
@@ -853,6 +894,8 @@ pub struct ItemReader {
     pub max_items: Option<u64>,
     /// `ReaderConfig.MaxItemsPath`.
     pub max_items_path: Option<Spanned<Path>>,
+    /// The rest of `ReaderConfig`.
+    pub config: ReaderConfig,
 }
 
 /// A Map state's `ProcessorConfig.Mode`.

@@ -7,7 +7,7 @@
 //! accept more than the documentation lists (`ReaderConfig` keys, `InputType` values), nothing
 //! is reported.
 
-use crate::asl::model::QueryLanguage;
+use crate::asl::model::{ItemBatcher, PayloadTemplate, QueryLanguage, ResultWriter};
 use crate::diagnostic::Code;
 use crate::json::Json;
 
@@ -29,17 +29,23 @@ const MAP_EXCLUSIVE: &[(&str, &str)] = &[
 ];
 
 impl Parser<'_> {
-    /// Checks the Map fields of `obj` other than the iterator and the item selection.
-    pub(super) fn map_run_config(&mut self, obj: Obj<'_>, ql: QueryLanguage) {
+    /// Checks the Map fields of `obj` other than the iterator and the item selection; returns
+    /// its `ItemBatcher` and `ResultWriter` as the executor needs them (JSONPath states).
+    pub(super) fn map_run_config(
+        &mut self,
+        obj: Obj<'_>,
+        ql: QueryLanguage,
+    ) -> (Option<ItemBatcher>, Option<ResultWriter>) {
         for (key, path_key) in MAP_EXCLUSIVE {
             self.exclusive(obj, key, path_key);
         }
         if let Some(json) = obj.get("ItemReader") {
             self.item_reader_fields(json, &obj.child("ItemReader"), ql);
         }
-        if let Some(json) = obj.get("ItemBatcher") {
-            self.item_batcher_fields(json, &obj.child("ItemBatcher"), ql);
-        }
+        let batcher = obj
+            .get("ItemBatcher")
+            .and_then(|json| self.item_batcher_fields(json, &obj.child("ItemBatcher"), ql));
+        let mut writer = None;
         if let Some(json) = obj.get("ResultWriter") {
             let pointer = obj.child("ResultWriter");
             if let Some(w) = self.object(json, &pointer, "`ResultWriter`") {
@@ -53,9 +59,17 @@ impl Parser<'_> {
                 if let Some(c) = w.get("WriterConfig") {
                     self.object(c, &w.child("WriterConfig"), "`WriterConfig`");
                 }
-                self.reader_writer_arguments(w, ql);
+                let parameters = self.reader_writer_arguments(w, ql);
+                writer = w
+                    .get("Resource")
+                    .and_then(Json::as_str)
+                    .map(|resource| ResultWriter {
+                        resource: resource.to_owned(),
+                        parameters,
+                    });
             }
         }
+        (batcher, writer)
     }
 
     /// E0115 when both `key` and `path_key` are given.
@@ -85,7 +99,7 @@ impl Parser<'_> {
         if self.require(r, "Resource", "`ItemReader`").is_some() {
             self.string(r, "Resource");
         }
-        self.reader_writer_arguments(r, ql);
+        let _ = self.reader_writer_arguments(r, ql);
         let Some(config) = r.get("ReaderConfig") else {
             return;
         };
@@ -110,10 +124,13 @@ impl Parser<'_> {
         }
     }
 
-    fn item_batcher_fields(&mut self, json: &Json, pointer: &str, ql: QueryLanguage) {
-        let Some(b) = self.object(json, pointer, "`ItemBatcher`") else {
-            return;
-        };
+    fn item_batcher_fields(
+        &mut self,
+        json: &Json,
+        pointer: &str,
+        ql: QueryLanguage,
+    ) -> Option<ItemBatcher> {
+        let b = self.object(json, pointer, "`ItemBatcher`")?;
         self.check_fields(
             b,
             &[
@@ -130,39 +147,58 @@ impl Parser<'_> {
         self.exclusive(b, "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath");
         self.bounded_count(b, "MaxItemsPerBatch", ql, u64::MAX);
         self.bounded_count(b, "MaxInputBytesPerBatch", ql, MAX_BATCH_BYTES);
-        for key in ["MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath"] {
-            if b.has(key) {
-                self.path_field(b, key, true);
-            }
-        }
+        let mut batcher = ItemBatcher {
+            max_items_per_batch: b
+                .get("MaxItemsPerBatch")
+                .and_then(Json::as_number)
+                .and_then(serde_json::Number::as_u64),
+            max_input_bytes_per_batch: b
+                .get("MaxInputBytesPerBatch")
+                .and_then(Json::as_number)
+                .and_then(serde_json::Number::as_u64),
+            max_items_per_batch_path: b
+                .has("MaxItemsPerBatchPath")
+                .then(|| self.path_field(b, "MaxItemsPerBatchPath", true))
+                .flatten(),
+            max_input_bytes_per_batch_path: b
+                .has("MaxInputBytesPerBatchPath")
+                .then(|| self.path_field(b, "MaxInputBytesPerBatchPath", true))
+                .flatten(),
+            batch_input: None,
+        };
         if let Some(input) = b.get("BatchInput") {
             let p = b.child("BatchInput");
             if self.object(input, &p, "`BatchInput`").is_some() {
                 match ql {
-                    QueryLanguage::JsonPath => {
-                        self.payload(input, &p);
-                    }
+                    QueryLanguage::JsonPath => batcher.batch_input = Some(self.payload(input, &p)),
                     QueryLanguage::Jsonata => self.jsonata_value(input, &p, 0),
                 }
             }
         }
+        Some(batcher)
     }
 
-    /// The `Parameters` (JSONPath) or `Arguments` (JSONata) of an `ItemReader`/`ResultWriter`.
-    fn reader_writer_arguments(&mut self, obj: Obj<'_>, ql: QueryLanguage) {
+    /// The `Parameters` (JSONPath) or `Arguments` (JSONata) of an `ItemReader`/`ResultWriter`;
+    /// a writer's JSONPath `Parameters` as a template (a reader's is read by `item_reader`).
+    fn reader_writer_arguments(
+        &mut self,
+        obj: Obj<'_>,
+        ql: QueryLanguage,
+    ) -> Option<PayloadTemplate> {
         match ql {
             QueryLanguage::JsonPath => {
-                // `Parameters` is read as a payload template by `item_reader`; a writer's here.
                 if obj.pointer.ends_with("/ResultWriter") {
                     if let Some(p) = obj.get("Parameters") {
-                        self.payload(p, &obj.child("Parameters"));
+                        return Some(self.payload(p, &obj.child("Parameters")));
                     }
                 }
+                None
             }
             QueryLanguage::Jsonata => {
                 if let Some(a) = obj.get("Arguments") {
                     self.jsonata_value(a, &obj.child("Arguments"), 0);
                 }
+                None
             }
         }
     }

@@ -445,7 +445,7 @@ impl Parser<'_> {
         let tolerated_failure_count_path = self.path_field(obj, "ToleratedFailureCountPath", true);
         let tolerated_failure_percentage_path =
             self.path_field(obj, "ToleratedFailurePercentagePath", true);
-        self.map_run_config(obj, ql);
+        let (batcher, writer) = self.map_run_config(obj, ql);
         let reader = self.item_reader(obj);
         let items = obj.get("Items").cloned();
         if let Some(i) = &items {
@@ -466,6 +466,8 @@ impl Parser<'_> {
                 tolerated_failure_percentage,
                 tolerated_failure_percentage_path,
                 reader,
+                batcher,
+                writer,
             }),
             result_writer: obj.get("ResultWriter").cloned(),
             item_batcher: obj.get("ItemBatcher").cloned(),
@@ -495,20 +497,36 @@ impl Parser<'_> {
                 pointer: &config_pointer,
             })
         });
-        let (max_items, max_items_path) = match config {
+        let text = |c: Obj<'_>, key: &str| c.get(key).and_then(Json::as_str).map(str::to_owned);
+        let (max_items, max_items_path, reader_config) = match config {
             Some(c) => (
                 c.get("MaxItems")
                     .and_then(Json::as_number)
                     .and_then(serde_json::Number::as_u64),
                 self.path_field(c, "MaxItemsPath", true),
+                ReaderConfig {
+                    input_type: text(c, "InputType"),
+                    csv_header_location: text(c, "CSVHeaderLocation"),
+                    csv_headers: c
+                        .get("CSVHeaders")
+                        .and_then(Json::as_array)
+                        .map(|h| {
+                            h.iter()
+                                .filter_map(|v| v.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    csv_delimiter: text(c, "CSVDelimiter"),
+                },
             ),
-            None => (None, None),
+            None => (None, None, ReaderConfig::default()),
         };
         Some(ItemReader {
             resource,
             parameters,
             max_items,
             max_items_path,
+            config: reader_config,
         })
     }
 
