@@ -36,6 +36,7 @@ mod mocks;
 mod objects;
 mod paths;
 mod plan;
+mod redrive;
 mod retry;
 mod run;
 mod size;
@@ -70,6 +71,7 @@ pub use mocks::{
 };
 pub use objects::{ObjectStore, ObjectSummary, S3Dir};
 pub use plan::DefinitionError;
+pub use redrive::{Redrive, RedriveError, redrive_point};
 pub use task::{
     FnInvoker, NoTasks, TaskError, TaskInvoker, TaskRequest, describe_resource, lambda_event,
     lambda_invoke_response,
@@ -154,6 +156,9 @@ pub struct ExecutionOptions {
     /// Where a Distributed Map's `ItemReader` reads and its `ResultWriter` writes S3 objects
     /// (`None`: readers go to the task binding, and results stay in the state output).
     pub object_store: Option<Arc<dyn ObjectStore>>,
+    /// Restart a failed execution ([`redrive_point`]): the input passed to `execute` is then
+    /// the failed execution's, and the run starts at the state that failed.
+    pub redrive: Option<Arc<Redrive>>,
 }
 
 impl Default for ExecutionOptions {
@@ -170,6 +175,7 @@ impl Default for ExecutionOptions {
             coverage: false,
             workflow_type: WorkflowType::Standard,
             object_store: None,
+            redrive: None,
         }
     }
 }
@@ -311,6 +317,15 @@ impl Executor {
                 _ => None,
             };
         }
+    }
+
+    /// The names of the top-level states.
+    pub fn top_level_states(&self) -> std::collections::HashSet<&str> {
+        self.plan
+            .top_level
+            .iter()
+            .map(|id| &*self.plan.states[id.0].name)
+            .collect()
     }
 
     /// [`Executor::set_contracts`], by value.

@@ -300,6 +300,8 @@ pub struct Plan {
     pub states: Vec<StatePlan>,
     /// The start state of every scope.
     pub scope_starts: Vec<StateId>,
+    /// The states of the top-level scope (where a redrive may restart).
+    pub top_level: Vec<StateId>,
 }
 
 fn err<T>(state: &State, message: impl std::fmt::Display) -> Result<T, DefinitionError> {
@@ -698,5 +700,6 @@ pub fn build(machine: &StateMachine) -> Result<Plan, DefinitionError> {
     Ok(Plan {
         states,
         scope_starts,
+        top_level: machine.top().states.clone(),
     })
 }

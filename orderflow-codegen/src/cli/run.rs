@@ -40,7 +40,7 @@ const EXIT_INVALID_DEFINITION: u8 = 1;
 #[command(group(
     clap::ArgGroup::new("execution_input")
         .required(true)
-        .args(["input", "inputs"])
+        .args(["input", "inputs", "redrive"])
 ))]
 pub struct RunArgs {
     /// The state machine (checked as `check` does first): a workflow folder, an ASL file (JSON
@@ -98,6 +98,12 @@ pub struct RunArgs {
     /// Run as a Standard execution, whatever orderflow.json or the template declares.
     #[arg(long)]
     pub standard: bool,
+    /// Redrive the failed execution this history records (AWS's shape, with its data:
+    /// `get-execution-history` output or `run --history-format aws`; several files for pages):
+    /// restart at the top-level state that failed, with the input it was entered with; a Map
+    /// re-runs only the iterations that did not succeed.
+    #[arg(long, value_name = "HISTORY", num_args = 1..)]
+    pub redrive: Vec<PathBuf>,
     /// A local folder standing in for S3 (`s3://bucket/key` is `DIR/bucket/key`): a
     /// Distributed Map's ItemReader (`s3:getObject` with JSON, JSONL or CSV, `s3:listObjectsV2`)
     /// reads its items there, and its ResultWriter writes the manifest and result files there.
@@ -152,6 +158,24 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
         Stop(EXIT_INVALID_DEFINITION)
     })?;
     executor.set_contracts(&contracts);
+    let redrive = if args.redrive.is_empty() {
+        None
+    } else {
+        let texts = args
+            .redrive
+            .iter()
+            .map(|path| read_limited(path).map(|text| (display_name(path), text)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let events = orderflow_exec::parse_aws_history(
+            texts
+                .iter()
+                .map(|(name, text)| (name.as_str(), text.as_str())),
+        )
+        .map_err(usage_error)?;
+        let point = orderflow_exec::redrive_point(&executor, &events)
+            .map_err(|e| usage_error(format!("cannot redrive: {e}")))?;
+        Some(std::sync::Arc::new(point))
+    };
     let test_case = match (&args.mocks, &args.test_case) {
         (Some(mocks), Some(test_case)) => Some(load_mocks(
             mocks,
@@ -189,6 +213,7 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
         } else {
             declared_type
         },
+        redrive: redrive.clone(),
         object_store: args.s3_dir.as_ref().map(|dir| {
             std::sync::Arc::new(orderflow_exec::S3Dir::new(dir))
                 as std::sync::Arc<dyn orderflow_exec::ObjectStore>
@@ -209,11 +234,16 @@ fn prepare_and_run(args: &RunArgs) -> Result<u8, Stop> {
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let code = match (&args.input, &args.inputs) {
-        (Some(input), _) => runner.single(input, &mut out)?,
-        (None, Some(inputs)) => runner.lines(inputs, &mut out)?,
+    let code = match (&args.input, &args.inputs, &redrive) {
+        (_, _, Some(redrive)) => runner.redriven(redrive.execution_input.clone(), &mut out)?,
+        (Some(input), _, _) => runner.single(input, &mut out)?,
+        (None, Some(inputs), _) => runner.lines(inputs, &mut out)?,
         // clap's `execution_input` group requires one of them.
-        (None, None) => return Err(usage_error("pass --input FILE or --inputs FILE.jsonl")),
+        (None, None, None) => {
+            return Err(usage_error(
+                "pass --input FILE, --inputs FILE.jsonl or --redrive HISTORY",
+            ));
+        }
     };
     out.flush()
         .map_err(|e| usage_error(format!("cannot write the results: {e}")))?;
@@ -548,6 +578,14 @@ impl Runner<'_> {
                 serde_message(&e)
             ))
         })?;
+        let execution = self.execute(input);
+        report_violations(&execution, None);
+        self.write_result(&execution, out, true)?;
+        Ok(0)
+    }
+
+    /// `--redrive`: one execution, restarted where the recorded one failed.
+    fn redriven(&self, input: Value, out: &mut impl Write) -> Result<u8, Stop> {
         let execution = self.execute(input);
         report_violations(&execution, None);
         self.write_result(&execution, out, true)?;

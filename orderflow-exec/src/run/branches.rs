@@ -228,7 +228,18 @@ impl Executor {
             let mut failures = 0usize;
             let mut failed = None;
             let mut slots = ConcurrencySlots::new(rt.clock.virtual_elapsed(), max_concurrency);
+            // A redrive re-runs only the iterations that did not succeed (once: a later entry
+            // of the state runs them all).
+            let mut completed = rt
+                .redrive_iterations
+                .take_if(|(state, _)| *state == plan.name)
+                .map(|(_, done)| done)
+                .unwrap_or_default();
             for (index, item) in items.into_iter().enumerate() {
+                if let Some(result) = completed.remove(&index) {
+                    results.push(result);
+                    continue;
+                }
                 rt.clock.set_virtual_elapsed(slots.next_start());
                 let started_millis = rt.clock.now_millis();
                 let details = rt.history.wants_payloads().then(|| json!({"index": index}));

@@ -26,6 +26,8 @@ pub(super) struct ExecutionInfo<'x> {
     pub(super) random_name: u128,
     pub(super) start_millis: i64,
     pub(super) input: Value,
+    /// `$$.Execution.RedriveCount`.
+    pub(super) redrive_count: u64,
     /// The ARNs and names: formatted only if the context object's `Execution` or
     /// `StateMachine` is read, which few definitions do.
     pub(super) strings: OnceCell<ExecutionStrings>,
@@ -114,7 +116,7 @@ impl<'r> Env<'r> {
                 "Name": strings.name,
                 "RoleArn": strings.role_arn,
                 "StartTime": strings.start_time,
-                "RedriveCount": 0,
+                "RedriveCount": self.info.redrive_count,
             },
             "State": {
                 "EnteredTime": format_timestamp(self.frame.entered_time),

@@ -54,6 +54,8 @@ struct Runtime<'x> {
     assigned: Option<Map<String, Value>>,
     /// What the execution reached, when asked for.
     coverage: Option<crate::Coverage>,
+    /// A redrive's Map state and the results of its iterations that already succeeded.
+    redrive_iterations: Option<(Arc<str>, std::collections::BTreeMap<usize, Value>)>,
 }
 
 impl Runtime<'_> {
@@ -251,6 +253,7 @@ pub(super) async fn execute(
         random_name: rng.u128(..),
         start_millis: clock.start_millis(),
         input: input.clone(),
+        redrive_count: options.redrive.as_ref().map_or(0, |r| r.redrive_count),
         strings: OnceCell::new(),
     };
     let machine_timeout = executor
@@ -279,6 +282,10 @@ pub(super) async fn execute(
         violations: Vec::new(),
         assigned: None,
         coverage: options.coverage.then(crate::Coverage::default),
+        redrive_iterations: options
+            .redrive
+            .as_ref()
+            .map(|r| (Arc::from(r.state.as_str()), r.completed_iterations.clone())),
     };
     let details = rt
         .history
@@ -305,7 +312,23 @@ pub(super) async fn execute(
     } else if let Some(breach) = broken {
         Err(Failure::new(names::RUNTIME, breach))
     } else {
-        executor.run_scope(&mut rt, ScopeId(0), input).await
+        match &options.redrive {
+            Some(redrive) => match executor.top_level_state(&redrive.state) {
+                Some(start) => {
+                    executor
+                        .run_scope_at(&mut rt, start, redrive.state_input.clone())
+                        .await
+                }
+                None => Err(Failure::new(
+                    names::RUNTIME,
+                    format!(
+                        "cannot redrive from state '{}': the state machine has no such top-level state",
+                        redrive.state
+                    ),
+                )),
+            },
+            None => executor.run_scope(&mut rt, ScopeId(0), input).await,
+        }
     };
     let execution = match result {
         Ok(output) => {
@@ -370,6 +393,15 @@ pub(super) async fn execute(
 }
 
 impl Executor {
+    /// The top-level state named `name`.
+    fn top_level_state(&self, name: &str) -> Option<StateId> {
+        self.plan
+            .top_level
+            .iter()
+            .copied()
+            .find(|id| &*self.plan.states[id.0].name == name)
+    }
+
     /// Runs a scope from its `StartAt` to a state that ends it.
     fn run_scope<'a, 'x: 'a>(
         &'a self,
@@ -378,11 +410,24 @@ impl Executor {
         input: Value,
     ) -> BoxFuture<'a, Result<Value, Failure>> {
         Box::pin(async move {
-            let mut id = *self
+            let start = *self
                 .plan
                 .scope_starts
                 .get(scope.0)
                 .ok_or_else(|| Failure::new(names::RUNTIME, "unknown scope"))?;
+            self.run_scope_at(rt, start, input).await
+        })
+    }
+
+    /// Runs the scope of state `start` from that state to a state that ends it.
+    fn run_scope_at<'a, 'x: 'a>(
+        &'a self,
+        rt: &'a mut Runtime<'x>,
+        start: StateId,
+        input: Value,
+    ) -> BoxFuture<'a, Result<Value, Failure>> {
+        Box::pin(async move {
+            let mut id = start;
             let mut input = input;
             loop {
                 let plan = &self.plan.states[id.0];

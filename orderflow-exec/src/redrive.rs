@@ -1,0 +1,138 @@
+//! Redrive: restarting a failed execution from the state that failed, as `RedriveExecution`
+//! does (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html): the
+//! failed top-level state runs again with the input it was entered with, a Map state re-runs only
+//! the iterations that did not succeed, and `$$.Execution.RedriveCount` counts the redrive.
+//!
+//! Where to restart is read from the failed execution's history in AWS's shape
+//! ([`crate::parse_aws_history`]), recorded with its inputs and outputs (`run
+//! --history-format aws`, or `get-execution-history` without `--no-include-execution-data`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value;
+
+use crate::Executor;
+use crate::aws_history::AwsHistoryEvent;
+
+/// Where a redriven execution restarts, read from the failed one's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Redrive {
+    /// The failed execution's input (`$$.Execution.Input`).
+    pub execution_input: Value,
+    /// The top-level state that failed, where the execution restarts.
+    pub state: String,
+    /// The input that state was entered with.
+    pub state_input: Value,
+    /// For a Map state: the results of the iterations that succeeded, by index; only the
+    /// others run again.
+    pub completed_iterations: BTreeMap<usize, Value>,
+    /// How many times the execution has been redriven, this one included.
+    pub redrive_count: u64,
+}
+
+/// Why an execution cannot be redriven from a history.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RedriveError {
+    /// The history does not end in a failure, a timeout or an abort.
+    #[error(
+        "the execution did not fail (its last event is {0}): only FAILED, TIMED_OUT and ABORTED executions can be redriven"
+    )]
+    NotFailed(String),
+    /// The history lacks something a restart needs.
+    #[error("{0}")]
+    Incomplete(String),
+}
+
+/// The point a redrive of the execution that `events` record restarts from.
+///
+/// # Errors
+///
+/// The execution did not fail, or its history lacks the inputs (recorded without execution
+/// data) or the failed state.
+pub fn redrive_point(
+    executor: &Executor,
+    events: &[AwsHistoryEvent],
+) -> Result<Redrive, RedriveError> {
+    let last = events
+        .last()
+        .ok_or_else(|| RedriveError::Incomplete("the history has no events".to_owned()))?;
+    if !matches!(
+        last.event_type.as_str(),
+        "ExecutionFailed" | "ExecutionTimedOut" | "ExecutionAborted"
+    ) {
+        return Err(RedriveError::NotFailed(last.event_type.clone()));
+    }
+    let started = events
+        .iter()
+        .find(|e| e.event_type == "ExecutionStarted")
+        .ok_or_else(|| RedriveError::Incomplete("the history has no ExecutionStarted".into()))?;
+    let execution_input = started.payload("input").ok_or_else(|| {
+        RedriveError::Incomplete(
+            "the history has no execution input: record it with its data (run --history-format aws, or get-execution-history without --no-include-execution-data)".into(),
+        )
+    })?;
+    let redrive_count = 1 + events
+        .iter()
+        .filter(|e| e.event_type == "ExecutionRedriven")
+        .count() as u64;
+    // The last top-level state entered and not exited is the one that failed.
+    let top_level = executor.top_level_states();
+    let mut open: Option<&AwsHistoryEvent> = None;
+    for event in events {
+        let Some(name) = event
+            .details()
+            .and_then(|d| d.get("name"))
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
+        if !top_level.contains(name) {
+            continue;
+        }
+        if event.event_type.ends_with("StateEntered") {
+            open = Some(event);
+        } else if event.event_type.ends_with("StateExited") {
+            open = None;
+        }
+    }
+    let entered = open.ok_or_else(|| {
+        RedriveError::Incomplete(
+            "no top-level state was left unfinished: the history does not show where the execution failed".into(),
+        )
+    })?;
+    let state = entered
+        .details()
+        .and_then(|d| d.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let state_input = entered.payload("input").ok_or_else(|| {
+        RedriveError::Incomplete(format!(
+            "the history does not record the input of state `{state}`: record it with its data"
+        ))
+    })?;
+    Ok(Redrive {
+        execution_input,
+        completed_iterations: completed_iterations(events, entered.id),
+        state,
+        state_input,
+        redrive_count,
+    })
+}
+
+/// The results of the Map iterations that succeeded after event `entered_id`: each
+/// `MapIterationSucceeded` follows (`previousEventId`) the last event of its iteration, whose
+/// output is the iteration's result.
+fn completed_iterations(events: &[AwsHistoryEvent], entered_id: u64) -> BTreeMap<usize, Value> {
+    let by_id: HashMap<u64, &AwsHistoryEvent> = events.iter().map(|e| (e.id, e)).collect();
+    events
+        .iter()
+        .filter(|e| e.id > entered_id && e.event_type == "MapIterationSucceeded")
+        .filter_map(|e| {
+            let index = e.details()?.get("index")?.as_u64()?;
+            let last = by_id.get(&e.previous_event_id)?;
+            let output = last.payload("output")?;
+            Some((usize::try_from(index).ok()?, output))
+        })
+        .collect()
+}
