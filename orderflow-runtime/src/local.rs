@@ -42,7 +42,8 @@ use serde_json::{Value, json};
 pub use orderflow_exec::{
     AwsHistoryEvent, ClockMode, ContractKind, ContractMode, ContractViolation, Contracts, Coverage,
     CoverageFile, EventType, Execution, ExecutionIdentity, ExecutionOptions, ExecutionStatus,
-    HistoryDetail, HistoryEvent, HistoryParseError, LambdaEndpoint, parse_aws_history,
+    HistoryDetail, HistoryEvent, HistoryParseError, LambdaEndpoint, WorkflowType,
+    parse_aws_history,
 };
 pub use orderflow_model::DefinitionErrors;
 pub use orderflow_model::asl::FunctionCatalog;

@@ -45,6 +45,21 @@ pub fn workflow_module(workflow: &Workflow, source: &str, paths: &CratePaths) ->
             }
         }
     };
+    // An Express state machine (orderflow.json's or its template's `type`) runs under Express's
+    // limits in process too; a Standard one keeps the default options.
+    let construct = match workflow.workflow_type {
+        orderflow_model::manifest::WorkflowType::Standard => quote! {
+            Ok(Self {
+                local: LocalWorkflow::new(DEFINITION_FILE, DEFINITION, &catalog)?,
+            })
+        },
+        orderflow_model::manifest::WorkflowType::Express => quote! {
+            let mut local = LocalWorkflow::new(DEFINITION_FILE, DEFINITION, &catalog)?;
+            // An Express state machine: at most five minutes, no history limit.
+            local.options_mut().workflow_type = ::orderflow_runtime::local::WorkflowType::Express;
+            Ok(Self { local })
+        },
+    };
     let binders: Vec<TokenStream> = workflow
         .functions
         .values()
@@ -94,9 +109,7 @@ pub fn workflow_module(workflow: &Workflow, source: &str, paths: &CratePaths) ->
                     &[#((#placeholder_keys, #placeholder_values)),*],
                     &[#(#resource_placeholders),*],
                 );
-                Ok(Self {
-                    local: LocalWorkflow::new(DEFINITION_FILE, DEFINITION, &catalog)?,
-                })
+                #construct
             }
 
             #(#binders)*
@@ -225,6 +238,30 @@ pub fn definition_line_as_rustfmt(module: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An Express workflow's glue sets the executions' type; a Standard one's is unchanged.
+    #[test]
+    fn an_express_workflow_runs_as_express_in_process() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../definitions/order-status");
+        let sources = orderflow_model::workflow::WorkflowSources::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let Some(mut workflow) = orderflow_model::analyze(&sources).workflow else {
+            panic!("the reference workflow loads");
+        };
+        let paths = CratePaths::new(&dir, &dir, &dir, &crate::emit::paths::Runtime::registry());
+        let text =
+            |w: &Workflow| workflow_module(w, "definitions/order-status", &paths).to_string();
+        assert!(!text(&workflow).contains("WorkflowType"));
+        workflow.workflow_type = orderflow_model::manifest::WorkflowType::Express;
+        assert!(
+            text(&workflow).contains(
+                "local . options_mut () . workflow_type = :: orderflow_runtime :: local :: WorkflowType :: Express"
+            ),
+            "{}",
+            text(&workflow)
+        );
+    }
 
     #[test]
     fn the_definition_line_is_laid_out_as_rustfmt_does() {
