@@ -3,7 +3,7 @@
 //! S3 (`run --s3-dir DIR`: `s3://bucket/key` is `DIR/bucket/key`).
 //!
 //! How an object's content becomes items follows the `ReaderConfig` AWS documents
-//! (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html): a JSON
+//! (<https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html>): a JSON
 //! array, JSON Lines, CSV with its header row or `CSVHeaders`, or a `listObjectsV2` listing.
 
 use std::path::{Component, Path, PathBuf};

@@ -1,5 +1,5 @@
 //! Redrive: restarting a failed execution from the state that failed, as `RedriveExecution`
-//! does (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html): the
+//! does (<https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html>): the
 //! failed top-level state runs again with the input it was entered with, a Map state re-runs only
 //! the iterations that did not succeed, and `$$.Execution.RedriveCount` counts the redrive.
 //!

@@ -1,7 +1,7 @@
 //! A Distributed Map's run against an [`ObjectStore`](crate::ObjectStore): items read by its
 //! `ItemReader`, grouped by its `ItemBatcher`, results written by its `ResultWriter`, as AWS
 //! documents them (input-output-itemreader.html, input-output-itembatcher.html,
-//! input-output-resultwriter.html under https://docs.aws.amazon.com/step-functions/latest/dg/).
+//! input-output-resultwriter.html under <https://docs.aws.amazon.com/step-functions/latest/dg/>).
 
 use std::sync::Arc;
 
