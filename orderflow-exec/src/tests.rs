@@ -1217,3 +1217,42 @@ fn timed_out_tasks_take_their_time() {
         );
     }
 }
+
+/// A Distributed Map's children are executions of their own: their events are not the parent's,
+/// so 5,000 items (40,000 child events, past the 25,000-event limit of one history) run, and the
+/// parent records a Map Run (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html).
+#[test]
+fn distributed_map_children_have_histories_of_their_own() {
+    let definition = json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "End": true, "MaxConcurrency": 100,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "A", "States": {
+                "A": {"Type": "Pass", "Next": "B"},
+                "B": {"Type": "Pass", "Next": "C"},
+                "C": {"Type": "Pass", "End": true}}}}}});
+    let items: Vec<Value> = (0..5_000).map(|i| json!(i)).collect();
+    let execution = run(definition, Value::Array(items), &no_tasks());
+    assert_eq!(execution.to_json()["status"], "SUCCEEDED");
+    assert_eq!(
+        execution
+            .output
+            .as_ref()
+            .and_then(Value::as_array)
+            .map(Vec::len),
+        Some(5_000)
+    );
+    assert_eq!(
+        execution.event_types(),
+        [
+            "ExecutionStarted",
+            "MapStateEntered",
+            "MapStateStarted",
+            "MapRunStarted",
+            "MapRunSucceeded",
+            "MapStateSucceeded",
+            "MapStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+}

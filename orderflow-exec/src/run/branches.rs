@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::Executor;
 use crate::error::Failure;
-use crate::history::EventType;
+use crate::history::{EventType, HistoryDetail, HistoryRecorder};
 use crate::plan::{MapPlan, StatePlan};
 use crate::variables::Variables;
 use orderflow_model::asl::error_names::names;
@@ -102,7 +102,19 @@ impl Executor {
             rt.vars.push();
             None
         };
+        // A Distributed Map's child is an execution of its own: its events go to its own
+        // history (not kept here), under its own limit, not the parent's.
+        let parent_history = map.distributed.then(|| {
+            std::mem::replace(
+                &mut rt.history,
+                HistoryRecorder::new(HistoryDetail::None, 0)
+                    .with_limit(Some(super::MAX_HISTORY_EVENTS)),
+            )
+        });
         let outcome = self.run_scope(rt, map.iterator, input).await;
+        if let Some(parent) = parent_history {
+            rt.history = parent;
+        }
         match outer {
             Some(outer) => rt.vars = outer,
             None => rt.vars.pop(),
@@ -148,12 +160,12 @@ impl Executor {
                     return Err(failure);
                 }
             };
-            // Against an object store a Distributed Map runs as AWS runs it: a Map Run, whose
-            // children are executions of their own (no iteration events in this history).
+            // A Distributed Map runs as AWS runs it: a Map Run, whose children are executions
+            // of their own (no iteration events in this history, their own history limits).
             let store = rt.options.object_store.clone().filter(|_| map.distributed);
             let writer = distributed::writes_results(map.writer.as_ref(), store.as_ref());
             // With an ItemReader AWS reports a length of 0 (the items are read by the Map Run).
-            let length = if store.is_some() && map.reader.is_some() {
+            let length = if map.distributed && map.reader.is_some() {
                 0
             } else {
                 items.len()
@@ -207,14 +219,14 @@ impl Executor {
                 }
                 tolerated_percentage = Some(pct);
             }
-            let map_run = match &store {
-                Some(_) => {
+            let map_run = match map.distributed {
+                true => {
                     let (arn, uuid) = rt.map_run_arn(&plan.name);
                     let details = Some(json!({"mapRunArn": arn}));
                     rt.record(EventType::MapRunStarted, &plan.name, details);
                     Some((arn, uuid))
                 }
-                None => None,
+                false => None,
             };
             // Batches are the children's inputs: `{"Items": [...]}` (and `BatchInput`).
             let items = match &map.batcher {
