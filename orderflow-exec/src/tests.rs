@@ -1189,21 +1189,29 @@ fn map_concurrency_from_a_path() {
     assert_eq!(execution.virtual_elapsed, Duration::from_secs(20));
 }
 
-/// A task that times out took its time: HeartbeatSeconds without a heartbeat
-/// (States.HeartbeatTimeout) or TimeoutSeconds (States.Timeout) pass on the virtual clock before
-/// the Catch runs, and both are recorded as timeouts (TaskTimedOut / LambdaFunctionTimedOut;
+/// A task that times out took its time: HeartbeatSeconds when it has one (no heartbeat came:
+/// AWS fails the state with States.Timeout then, as its recorded executions show), else
+/// TimeoutSeconds, pass on the virtual clock before the Catch runs; both are recorded as timeouts
+/// (LambdaFunctionTimedOut / TaskTimedOut;
 /// https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskHeartbeat.html).
 #[test]
 fn timed_out_tasks_take_their_time() {
-    let definition = |error: &str| {
-        json!({"StartAt": "Call", "States": {
-            "Call": {"Type": "Task", "Resource": FLAKY, "TimeoutSeconds": 300, "HeartbeatSeconds": 45,
-                     "Catch": [{"ErrorEquals": [error], "Next": "Late"}], "End": true},
-            "Late": {"Type": "Pass", "End": true}}})
+    let definition = |error: &str, heartbeat: Option<u64>| {
+        let mut call = json!({"Type": "Task", "Resource": FLAKY, "TimeoutSeconds": 300,
+            "Catch": [{"ErrorEquals": [error], "Next": "Late"}], "End": true});
+        if let Some(h) = heartbeat {
+            call["HeartbeatSeconds"] = json!(h);
+        }
+        json!({"StartAt": "Call", "States": {"Call": call, "Late": {"Type": "Pass", "End": true}}})
     };
-    for (error, seconds) in [("States.HeartbeatTimeout", 45), ("States.Timeout", 300)] {
+    let cases = [
+        ("States.Timeout", None, 300),
+        ("States.Timeout", Some(45), 45),
+        ("States.HeartbeatTimeout", Some(45), 45),
+    ];
+    for (error, heartbeat, seconds) in cases {
         let invoker = FnInvoker(|_: &TaskRequest<'_>| Err(TaskError::new(error, "")));
-        let execution = run(definition(error), json!({}), &invoker);
+        let execution = run(definition(error, heartbeat), json!({}), &invoker);
         assert_eq!(execution.to_json()["status"], "SUCCEEDED", "{error}");
         assert_eq!(
             execution.virtual_elapsed,

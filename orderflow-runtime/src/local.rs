@@ -55,8 +55,6 @@ use orderflow_model::asl::model::{LambdaInvocation, Resource};
 
 use crate::function::{Function, StepFailure, invoke_json};
 
-/// A Task state's `TimeoutSeconds` when it sets none, as AWS documents it.
-const DEFAULT_TASK_TIMEOUT: u64 = 99_999_999;
 use crate::task_token::{InProcessCallbacks, TaskTokenInput, handle_sqs_batch};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -348,17 +346,11 @@ impl LocalWorkflow {
                 .into_result()
                 .map_err(|failure| TaskError::new(failure.error, failure.cause)),
             // On AWS the state waits for the token until its HeartbeatSeconds pass without a
-            // heartbeat, or its TimeoutSeconds (AWS's default: 99999999), whichever is first;
-            // the executor advances its virtual clock by that time.
+            // heartbeat, or its TimeoutSeconds, and fails with States.Timeout either way (AWS's
+            // recorded executions; not the States.HeartbeatTimeout its documentation names).
+            // The executor advances its virtual clock by whichever comes first.
             None => Err(TaskError::new(
-                if request
-                    .heartbeat_seconds
-                    .is_some_and(|h| h < request.timeout_seconds.unwrap_or(DEFAULT_TASK_TIMEOUT))
-                {
-                    "States.HeartbeatTimeout"
-                } else {
-                    "States.Timeout"
-                },
+                "States.Timeout",
                 format!(
                     "the worker of Task state '{}' did not complete its task token{}",
                     request.state_name,
@@ -597,7 +589,7 @@ mod tests {
                 "Parameters": {"QueueUrl": "https://sqs.example/orders", "MessageBody": message_body},
                 "HeartbeatSeconds": 30,
                 "TimeoutSeconds": 300,
-                "Catch": [{"ErrorEquals": ["States.HeartbeatTimeout"], "ResultPath": "$.late", "Next": "Late"}],
+                "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.late", "Next": "Late"}],
                 "End": true
             },
             "Late": {"Type": "Pass", "End": true}
@@ -614,9 +606,10 @@ mod tests {
 
     /// A worker that never completes the token (here: the message lacks it, so the worker
     /// cannot read it and SQS would redeliver it) leaves the state waiting until HeartbeatSeconds
-    /// pass without a heartbeat: States.HeartbeatTimeout, recorded as TaskTimedOut
-    /// (https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskHeartbeat.html),
-    /// 30 s later on the virtual clock, and caught.
+    /// pass without a heartbeat: 30 s later on the virtual clock, the state fails with
+    /// States.Timeout, recorded as TaskTimedOut, as AWS recorded it (LocalStack's AWS-validated
+    /// `tests/aws/services/stepfunctions/v2/timeouts/test_heartbeats.snapshot.json`), and the
+    /// Catch handles it.
     #[tokio::test]
     async fn a_token_never_completed_times_out_at_its_heartbeat() {
         let workflow = courier_workflow(json!({"Order": "o-1"}));
@@ -625,7 +618,7 @@ mod tests {
         assert_eq!(
             execution.output,
             Some(
-                json!({"late": {"Error": "States.HeartbeatTimeout", "Cause": "the worker of Task state 'Ship' did not complete its task token (it reported the message as a batch item failure)"}})
+                json!({"late": {"Error": "States.Timeout", "Cause": "the worker of Task state 'Ship' did not complete its task token (it reported the message as a batch item failure)"}})
             )
         );
         assert_eq!(

@@ -53,11 +53,16 @@ impl Executor {
             }
             _ => call.await,
         };
-        // On the virtual clock a task that timed out took its time: TimeoutSeconds, or
-        // HeartbeatSeconds without a heartbeat (the execution's own deadline may come first).
+        // On the virtual clock a task that timed out took its time: its HeartbeatSeconds when
+        // it has one (the heartbeat clock runs out first when no progress is reported; AWS then
+        // reports States.Timeout too, as its recorded executions show), else its TimeoutSeconds.
+        // The execution's own deadline may come first.
         if let (ClockMode::Virtual, Err(e)) = (rt.clock.mode(), &outcome) {
             let took = match e.error.as_str() {
-                names::TIMEOUT => timeout,
+                names::TIMEOUT => match (timeout, heartbeat) {
+                    (Some(t), Some(h)) => Some(t.min(h)),
+                    (t, h) => t.or(h),
+                },
                 names::HEARTBEAT_TIMEOUT => heartbeat,
                 _ => None,
             };
