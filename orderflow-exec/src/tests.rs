@@ -1264,3 +1264,30 @@ fn distributed_map_children_have_histories_of_their_own() {
         ]
     );
 }
+
+/// A TimestampPath value that is no ISO 8601 extended offset date-time (here: no offset) fails
+/// the execution, and the cause names the path and the value as AWS's does; with `Z`, seven
+/// fraction digits are accepted (LocalStack's AWS-validated
+/// `tests/aws/services/stepfunctions/v2/base/test_wait.snapshot.json`).
+#[test]
+fn a_timestamp_path_value_without_offset_is_named_in_the_cause() {
+    let definition = json!({"StartAt": "State_1", "States": {
+        "State_1": {"Type": "Wait", "TimestampPath": "$.start_at", "End": true}}});
+    let execution = run(
+        definition.clone(),
+        json!({"start_at": "2023-12-11T22:01:34.000"}),
+        &no_tasks(),
+    );
+    assert_eq!(
+        execution.cause.as_deref(),
+        Some(
+            "An error occurred while executing the state 'State_1' (entered at the event id #2). The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: $.start_at == 2023-12-11T22:01:34.000"
+        )
+    );
+    let execution = run(
+        definition,
+        json!({"start_at": "2023-12-11T22:01:34.0000000Z"}),
+        &no_tasks(),
+    );
+    assert_eq!(execution.to_json()["status"], "SUCCEEDED");
+}

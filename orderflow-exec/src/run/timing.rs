@@ -168,11 +168,17 @@ impl Executor {
                     .and_then(parse_timestamp)
                 {
                     Some(target) => Ok(until(rt, target)),
+                    // AWS names the value it found: `$.start_at == 2023-12-11T22:01:34`
+                    // (LocalStack's AWS-validated test_wait snapshot).
                     None => Err(runtime_error(
                         frame,
                         format!(
-                            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {}",
-                            p.text
+                            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {}{}",
+                            p.text,
+                            value
+                                .as_ref()
+                                .map(|v| format!(" == {}", quoted_value(v)))
+                                .unwrap_or_default()
                         ),
                     )),
                 }
