@@ -1291,3 +1291,20 @@ fn a_timestamp_path_value_without_offset_is_named_in_the_cause() {
     );
     assert_eq!(execution.to_json()["status"], "SUCCEEDED");
 }
+
+/// A task that times out fails the execution with States.Timeout and no cause at all, as AWS's
+/// recorded executions show (LocalStack's AWS-validated `timeouts/test_timeouts.snapshot.json`:
+/// `executionFailedEventDetails` holds only the error).
+#[test]
+fn a_timed_out_task_has_no_cause() {
+    let definition = json!({"StartAt": "Call", "States": {
+        "Call": {"Type": "Task", "Resource": FLAKY, "TimeoutSeconds": 5, "End": true}}});
+    let invoker = FnInvoker(|_: &TaskRequest<'_>| Err(TaskError::timeout()));
+    let execution = run(definition, json!({}), &invoker);
+    assert_eq!(execution.error.as_deref(), Some("States.Timeout"));
+    assert_eq!(execution.cause, None);
+    assert_eq!(
+        execution.to_json(),
+        json!({"status": "FAILED", "error": "States.Timeout"})
+    );
+}

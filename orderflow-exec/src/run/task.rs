@@ -70,7 +70,16 @@ impl Executor {
                 rt.sleep(Duration::from_secs(seconds)).await?;
             }
         }
-        let result = outcome.map_err(|e| Failure::new(e.error, e.cause))?;
+        let result = outcome.map_err(|e| {
+            // A timed-out task has no cause at all on AWS (its recorded executions), not an
+            // empty one.
+            let timed_out = e.cause.is_empty()
+                && matches!(e.error.as_str(), names::TIMEOUT | names::HEARTBEAT_TIMEOUT);
+            Failure {
+                error: Some(e.error),
+                cause: (!timed_out).then_some(e.cause),
+            }
+        })?;
         if let Some(limit) = rt.options.max_payload_bytes {
             if exceeds_size(&result, limit) {
                 return Err(Failure::new(
