@@ -28,7 +28,7 @@ impl Failure {
         self.error.as_deref().unwrap_or("")
     }
 
-    /// States.Runtime and States.DataLimitExceeded end the execution: no Retry or Catch applies.
+    /// States.Runtime ends the execution: no Retry or Catch applies ([`error_names::is_terminal`]).
     pub fn is_terminal(&self) -> bool {
         error_names::is_terminal(self.error_name())
     }

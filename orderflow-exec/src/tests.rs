@@ -1308,3 +1308,30 @@ fn a_timed_out_task_has_no_cause() {
         json!({"status": "FAILED", "error": "States.Timeout"})
     );
 }
+
+/// A Task's result over 256 KiB fails the state with States.DataLimitExceeded, naming the
+/// function's ARN (`lambda` for lambda:invoke), and a Catch on States.ALL handles it: AWS's
+/// recorded executions (LocalStack's AWS-validated
+/// `error_handling/test_states_errors.snapshot.json`), although AWS's documentation calls the
+/// error terminal.
+#[test]
+fn an_oversized_task_result_is_caught_by_states_all() {
+    let big = "x".repeat(300 * 1024);
+    for (resource, named) in [(FLAKY, FLAKY), ("arn:aws:states:::lambda:invoke", "lambda")] {
+        let definition = json!({"StartAt": "InvokeLambda", "States": {
+            "InvokeLambda": {"Type": "Task", "Resource": resource,
+                "Parameters": {"FunctionName": "flaky"},
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "HandleGeneralError"}], "End": true},
+            "HandleGeneralError": {"Type": "Pass", "End": true}}});
+        let invoker = FnInvoker(|_: &TaskRequest<'_>| Ok(json!({"Payload": big})));
+        let execution = run(definition, json!({}), &invoker);
+        assert_eq!(
+            execution.output,
+            Some(json!({
+                "Error": "States.DataLimitExceeded",
+                "Cause": format!("The state/task '{named}' returned a result with a size exceeding the maximum number of bytes service limit.")
+            })),
+            "{resource}"
+        );
+    }
+}

@@ -82,11 +82,21 @@ impl Executor {
         })?;
         if let Some(limit) = rt.options.max_payload_bytes {
             if exceeds_size(&result, limit) {
+                // AWS names the resource: a Lambda function's ARN, else the integration's
+                // service (`lambda` for lambda:invoke), as its recorded executions show.
+                let arn = crate::aws_history::resource_arn(resource, rt.info.identity);
+                let named = match arn.split_once(":::") {
+                    Some((_, integration)) => integration
+                        .split(':')
+                        .next()
+                        .unwrap_or(integration)
+                        .to_owned(),
+                    None => arn,
+                };
                 return Err(Failure::new(
                     names::DATA_LIMIT_EXCEEDED,
                     format!(
-                        "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
-                        plan.name
+                        "The state/task '{named}' returned a result with a size exceeding the maximum number of bytes service limit."
                     ),
                 ));
             }
