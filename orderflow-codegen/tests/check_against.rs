@@ -249,3 +249,81 @@ fn against_a_git_revision() {
         String::from_utf8_lossy(&new.stderr)
     );
 }
+
+/// A SAM template at the top of the repository, with the schemas and orderflow.json beside it:
+/// the earlier revision's schemas are read too (a narrowed execution input is found), and a
+/// state machine added since is new, not compared with the one the template had.
+#[test]
+fn against_a_revision_of_a_template_at_the_top() {
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path();
+    git(dir, &["init", "-q"]);
+    let machine = |comment: &str| {
+        serde_json::json!({
+            "Type": "AWS::Serverless::StateMachine",
+            "Properties": {"Type": "STANDARD", "Definition": {
+                "Comment": comment, "StartAt": "Wait",
+                "States": {"Wait": {"Type": "Wait", "Seconds": 5, "End": true}}}}
+        })
+    };
+    let template = |machines: Value| {
+        serde_json::json!({
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Transform": "AWS::Serverless-2016-10-31",
+            "Resources": machines
+        })
+    };
+    let write = |path: &str, value: &Value| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, serde_json::to_string_pretty(value).unwrap()).unwrap();
+    };
+    write(
+        "template.json",
+        &template(serde_json::json!({"OrderMachine": machine("orders")})),
+    );
+    write(
+        "schemas/execution.input.json",
+        &serde_json::json!({"type": "object", "properties": {"orderId": {"type": "string"}}}),
+    );
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-q", "-m", "one machine"]);
+    write(
+        "template.json",
+        &template(serde_json::json!({
+            "OrderMachine": machine("orders"),
+            "RefundMachine": machine("refunds")
+        })),
+    );
+    write(
+        "schemas/execution.input.json",
+        &serde_json::json!({"type": "object", "properties": {"orderId": {"type": "string"}},
+                            "required": ["orderId"]}),
+    );
+    git(
+        dir,
+        &["commit", "-q", "-am", "two machines, a required property"],
+    );
+
+    let output = codegen_in(
+        dir,
+        &[
+            "check",
+            "--against",
+            "HEAD~1",
+            "template.json",
+            "--format",
+            "short",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Both machines read the schemas beside the template: OrderMachine's narrowed input is
+    // breaking; RefundMachine is new.
+    assert!(stderr.contains("error[E0501]"), "{stderr}");
+    assert!(
+        stderr.contains("not compared with HEAD~1") && stderr.contains("it is new"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("E0505"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+}

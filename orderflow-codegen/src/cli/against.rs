@@ -61,11 +61,17 @@ impl Earlier {
         // above a workflow); only those the revision has, or git refuses the pathspec.
         let mut wanted: BTreeSet<String> = BTreeSet::new();
         for input in inputs {
-            match relative_to(&holder(&input.sources), &top)
-                .and_then(|r| r.components().next().map(|c| c.as_os_str().to_owned()))
+            let relative = relative_to(&holder(&input.sources), &top);
+            match relative
+                .as_deref()
+                .map(|r| (r.components().count(), r.components().next()))
             {
-                Some(first) => wanted.insert(first.to_string_lossy().into_owned()),
-                None => wanted.insert(String::new()),
+                // A file at the top (a SAM template beside `schemas/` and orderflow.json):
+                // the whole tree, since what goes with it sits beside it.
+                Some((1, _)) | None | Some((_, None)) => wanted.insert(String::new()),
+                Some((_, Some(first))) => {
+                    wanted.insert(first.as_os_str().to_string_lossy().into_owned())
+                }
             };
         }
         let top_text = top.to_string_lossy().into_owned();
@@ -119,7 +125,9 @@ impl Earlier {
             }
             None => return Ok(None),
         };
-        if found.len() > 1 {
+        // A template's machines by name, even when the earlier template held only one (a
+        // machine added since is new, not the other one renamed).
+        if found.len() > 1 || input.sources.declared_at.is_some() {
             found.retain(|i| i.sources.name == input.sources.name);
         }
         if found.len() != 1 {
@@ -159,11 +167,13 @@ fn unpack(tar: &[u8], root: &Path) -> std::io::Result<()> {
 
 /// The file or folder that holds a state machine: a workflow folder, else its file.
 fn holder(sources: &WorkflowSources) -> PathBuf {
+    // A template's machine (its definition inline, or a file its `DefinitionUri` names) is
+    // found again through the template, with its placeholders and the schemas beside it.
+    if let Some(template) = &sources.declared_at {
+        return template.file.path().to_path_buf();
+    }
     match &sources.asl {
-        Some(file)
-            if sources.declared_at.is_some()
-                || file.path().file_name().is_none_or(|n| n != ASL_FILE) =>
-        {
+        Some(file) if file.path().file_name().is_none_or(|n| n != ASL_FILE) => {
             file.path().to_path_buf()
         }
         _ => sources.dir.clone(),
