@@ -87,7 +87,168 @@ fn needed_actions(w: &Workflow) -> Vec<&'static str> {
     {
         needed.extend(["states:SendTaskSuccess", "states:SendTaskFailure"]);
     }
+    if w.functions.values().any(|f| !f.settings.uses.is_empty()) {
+        needed.extend(TABLE_WRITE);
+        // The serverless roles of table users carry their own log statements.
+        needed.extend(["logs:CreateLogStream", "logs:PutLogEvents"]);
+    }
     needed
+}
+
+/// What issue 21 asks a function that reads a table to be allowed, and no more.
+const TABLE_READ: [&str; 3] = [
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:BatchGetItem",
+];
+
+/// What a function that writes a table may do: the reads, and the item writes.
+const TABLE_WRITE: [&str; 7] = [
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:BatchGetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+];
+
+/// The statements of one function's own role: SAM's `Policies` on the function, or the
+/// serverless role the function names.
+fn function_statements<'a>(
+    template: &'a Value,
+    dialect: &str,
+    w: &Workflow,
+    function: &str,
+) -> Vec<&'a Value> {
+    let upper = heck::ToUpperCamelCase::to_upper_camel_case(function);
+    let holder = if dialect == "sam" {
+        &template["Resources"][format!("{upper}Function")]
+    } else {
+        match template["functions"][function]["role"].as_str() {
+            Some(role) => &template["resources"]["Resources"][role],
+            None => return Vec::new(),
+        }
+    };
+    assert!(!holder.is_null(), "{}: no resource for {function}", w.name);
+    iam_statements(holder)
+}
+
+/// The environment variables of one function.
+fn function_environment<'a>(template: &'a Value, dialect: &str, function: &str) -> &'a Value {
+    let upper = heck::ToUpperCamelCase::to_upper_camel_case(function);
+    if dialect == "sam" {
+        &template["Resources"][format!("{upper}Function")]["Properties"]["Environment"]["Variables"]
+    } else {
+        &template["functions"][function]["environment"]
+    }
+}
+
+#[test]
+fn each_function_role_names_only_its_own_tables_and_actions() {
+    for dialect in ["sam", "serverless"] {
+        let w = workflow("store-checkout");
+        let template = if dialect == "sam" {
+            sam_template_value(&w, "workflow.asl.json")
+        } else {
+            serverless_value(&w, "../../target")
+        };
+        let resources = if dialect == "sam" {
+            &template["Resources"]
+        } else {
+            &template["resources"]["Resources"]
+        };
+        for (table, declared) in &w.manifest.tables {
+            let logical = format!(
+                "{}Table",
+                heck::ToUpperCamelCase::to_upper_camel_case(table.as_str())
+            );
+            let resource = &resources[&logical];
+            assert_eq!(
+                resource["Type"], "AWS::DynamoDB::Table",
+                "{dialect}: {logical}"
+            );
+            assert_eq!(resource["Properties"]["BillingMode"], "PAY_PER_REQUEST");
+            assert_eq!(
+                resource["Properties"]["KeySchema"],
+                serde_json::json!([{ "AttributeName": declared.partition_key.name, "KeyType": "HASH" }])
+            );
+        }
+        let mut users_seen = 0;
+        for f in w.functions.values() {
+            // table logical id -> actions, from the function's own statements.
+            let mut granted: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+            for statement in function_statements(&template, dialect, &w, &f.name) {
+                let acts = actions(statement);
+                if !acts.iter().any(|a| a.starts_with("dynamodb:")) {
+                    continue;
+                }
+                assert!(
+                    acts.iter().all(|a| a.starts_with("dynamodb:")),
+                    "{dialect} {}: DynamoDB actions mixed with others: {acts:?}",
+                    f.name
+                );
+                let table = statement["Resource"]["Fn::GetAtt"][0]
+                    .as_str()
+                    .unwrap_or_else(|| {
+                        panic!(
+                            "{dialect} {}: DynamoDB on {}",
+                            f.name, statement["Resource"]
+                        )
+                    });
+                assert_eq!(statement["Resource"]["Fn::GetAtt"][1], "Arn");
+                granted.entry(table.to_owned()).or_default().extend(acts);
+            }
+            let expected: std::collections::BTreeMap<String, Vec<String>> = f
+                .settings
+                .uses
+                .iter()
+                .map(|(table, access)| {
+                    let wanted: &[&str] = match access {
+                        orderflow_model::manifest::Access::Read => &TABLE_READ,
+                        orderflow_model::manifest::Access::Write => &TABLE_WRITE,
+                    };
+                    (
+                        format!(
+                            "{}Table",
+                            heck::ToUpperCamelCase::to_upper_camel_case(table.as_str())
+                        ),
+                        wanted.iter().map(|a| (*a).to_owned()).collect(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                granted, expected,
+                "{dialect} {}: tables and actions",
+                f.name
+            );
+            // Each table it uses is named in its variable, and nothing else is.
+            let environment = function_environment(&template, dialect, &f.name);
+            let variables: Vec<(&str, &Value)> = environment
+                .as_object()
+                .map(|m| m.iter().map(|(k, v)| (k.as_str(), v)).collect())
+                .unwrap_or_default();
+            let expected: Vec<(String, Value)> = f
+                .settings
+                .uses
+                .keys()
+                .map(|table| {
+                    (
+                        format!("{}_TABLE", table.to_uppercase()),
+                        serde_json::json!({ "Ref": format!("{}Table", heck::ToUpperCamelCase::to_upper_camel_case(table.as_str())) }),
+                    )
+                })
+                .collect();
+            let variables: Vec<(String, Value)> = variables
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.clone()))
+                .collect();
+            assert_eq!(variables, expected, "{dialect} {}: environment", f.name);
+            users_seen += usize::from(!f.settings.uses.is_empty());
+        }
+        // The example's six table users: the check above is not vacuous.
+        assert_eq!(users_seen, 6, "{dialect}");
+    }
 }
 
 #[test]

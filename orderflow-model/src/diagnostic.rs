@@ -95,6 +95,7 @@ codes! {
     SchemaOrphan = ("W0205", Warning, "a schema file belongs to no function of the workflow"),
     UntypedFunctions = ("N0206", Note, "functions (or the execution input) without schemas are checked as untyped"),
     HalfSchemaPair = ("W0207", Warning, "a function has one of its two schemas, so it stays untyped"),
+    UnusedTable = ("W0208", Warning, "a table the manifest declares is used by no function"),
     // Data flow.
     MissingInputProperty = ("E0301", Error, "a function's input lacks a required property on some path"),
     InputTypeMismatch = ("E0302", Error, "a function's input has a property of the wrong type on some path"),

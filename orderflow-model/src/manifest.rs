@@ -35,6 +35,10 @@ pub struct Manifest {
     /// SNS topics the workflow publishes to, by logical name.
     #[serde(default)]
     pub topics: BTreeMap<String, TopicManifest>,
+    /// DynamoDB tables the functions use, by logical name. A function says what it does with
+    /// one under its `uses`; the templates declare each table and grant exactly that.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tables: BTreeMap<String, TableManifest>,
     /// Every function the definition invokes, and the execution input, must have schemas
     /// (a missing one is an error). Without it, a function without schemas is checked as
     /// untyped: its input and output are unknown and nothing about them is an error.
@@ -141,6 +145,145 @@ pub struct FunctionManifest {
     /// Instruction set the function is built for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub architecture: Option<Architecture>,
+    /// The resources the function uses and how, by name: `{"books": "read"}`. A name is a key
+    /// of `tables`. The function receives each one's name in an environment variable
+    /// (`BOOKS_TABLE` for `books`), and its role may call only what the access needs on it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub uses: BTreeMap<String, Access>,
+}
+
+/// What a function does with a resource it uses.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+#[expect(
+    missing_docs,
+    reason = "variant docs would make the manifest schema's enum a oneOf"
+)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+impl Access {
+    /// The DynamoDB actions the access needs on the table: reads for `read`; reads and every
+    /// item write (`ConditionCheckItem` too, which transactions check) for `write`.
+    pub fn dynamodb_actions(self) -> &'static [&'static str] {
+        const READ: &[&str] = &[
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:BatchGetItem",
+        ];
+        const WRITE: &[&str] = &[
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:BatchGetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:ConditionCheckItem",
+        ];
+        match self {
+            Access::Read => READ,
+            Access::Write => WRITE,
+        }
+    }
+}
+
+/// One DynamoDB table under `tables`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TableManifest {
+    /// What the table holds, for generated docs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The partition key.
+    pub partition_key: KeyAttribute,
+    /// The sort key, for a composite primary key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_key: Option<KeyAttribute>,
+    /// How the table is billed: on demand (the default) or with provisioned capacity.
+    #[serde(default)]
+    pub billing_mode: BillingMode,
+    /// Read capacity units, with `PROVISIONED` only (1 or more).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub read_capacity: Option<u64>,
+    /// Write capacity units, with `PROVISIONED` only (1 or more).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub write_capacity: Option<u64>,
+}
+
+impl TableManifest {
+    /// The environment variable that gives a function the table's name: `BOOKS_TABLE` for
+    /// `books`, `ORDER_LINES_TABLE` for `orderLines`.
+    pub fn environment_variable(table: &str) -> String {
+        format!(
+            "{}_TABLE",
+            heck::ToShoutySnakeCase::to_shouty_snake_case(table)
+        )
+    }
+}
+
+/// A key attribute of a table: its name and scalar type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct KeyAttribute {
+    /// The attribute's name (`bookId`).
+    #[schemars(length(min = 1, max = 255))]
+    pub name: String,
+    /// `S` (string, the default), `N` (number) or `B` (binary), as DynamoDB spells them.
+    #[serde(rename = "type", default)]
+    pub attribute_type: KeyType,
+}
+
+/// The scalar type of a key attribute, as DynamoDB spells it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[expect(
+    missing_docs,
+    reason = "variant docs would make the manifest schema's enum a oneOf"
+)]
+pub enum KeyType {
+    #[default]
+    S,
+    N,
+    B,
+}
+
+impl KeyType {
+    /// As CloudFormation's `AttributeType` spells it.
+    pub fn aws_name(self) -> &'static str {
+        match self {
+            KeyType::S => "S",
+            KeyType::N => "N",
+            KeyType::B => "B",
+        }
+    }
+}
+
+/// A table's billing mode, as CloudFormation spells it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[expect(
+    missing_docs,
+    reason = "variant docs would make the manifest schema's enum a oneOf"
+)]
+pub enum BillingMode {
+    #[default]
+    PayPerRequest,
+    Provisioned,
+}
+
+impl BillingMode {
+    /// As CloudFormation's `BillingMode` spells it.
+    pub fn aws_name(self) -> &'static str {
+        match self {
+            BillingMode::PayPerRequest => "PAY_PER_REQUEST",
+            BillingMode::Provisioned => "PROVISIONED",
+        }
+    }
 }
 
 /// A trigger outside the state machine.
@@ -330,6 +473,8 @@ fn describe_object(pointer: &str) -> String {
         ["functions", name, "trigger"] => format!("the trigger of function `{name}`"),
         ["queues", name] => format!("queue `{name}`"),
         ["topics", name] => format!("topic `{name}`"),
+        ["tables", name] => format!("table `{name}`"),
+        ["tables", name, "partitionKey" | "sortKey"] => format!("a key of table `{name}`"),
         _ => format!("`{pointer}`"),
     }
 }
@@ -343,6 +488,8 @@ fn allowed_fields(schema: &serde_json::Value, pointer: &str) -> Vec<String> {
         ["functions", _, "trigger"] => schema.pointer("/$defs/Trigger"),
         ["queues", _] => schema.pointer("/$defs/QueueManifest"),
         ["topics", _] => schema.pointer("/$defs/TopicManifest"),
+        ["tables", _] => schema.pointer("/$defs/TableManifest"),
+        ["tables", _, "partitionKey" | "sortKey"] => schema.pointer("/$defs/KeyAttribute"),
         _ => None,
     };
     definition
@@ -372,6 +519,28 @@ mod tests {
             json_schema_text(),
             "schemas/orderflow.manifest.schema.json is stale; rerun with ORDERFLOW_BLESS=1"
         );
+    }
+
+    #[test]
+    fn a_table_is_named_in_a_shouty_variable_and_billed_on_demand() {
+        assert_eq!(TableManifest::environment_variable("books"), "BOOKS_TABLE");
+        assert_eq!(
+            TableManifest::environment_variable("orderLines"),
+            "ORDER_LINES_TABLE"
+        );
+        let m: Manifest = serde_json::from_str(
+            r#"{"tables": {"books": {"partitionKey": {"name": "bookId"}}},
+                "functions": {"f": {"uses": {"books": "write"}}}}"#,
+        )
+        .unwrap();
+        let table = &m.tables["books"];
+        assert_eq!(table.billing_mode, BillingMode::PayPerRequest);
+        assert_eq!(table.partition_key.attribute_type, KeyType::S);
+        assert_eq!(m.functions["f"].uses["books"], Access::Write);
+        // Writing needs every read action too.
+        for read in Access::Read.dynamodb_actions() {
+            assert!(Access::Write.dynamodb_actions().contains(read));
+        }
     }
 
     #[test]

@@ -674,6 +674,7 @@ fn link_functions(
                 }
             }
         }
+        check_tables(manifest, file, manifest_json, diagnostics);
         for (placeholder, function) in &manifest.placeholders {
             if !functions.contains_key(function) {
                 diagnostics.push(
@@ -684,6 +685,91 @@ fn link_functions(
                     .at(manifest_location(file, manifest_json, &format!("/placeholders/{placeholder}"))),
                 );
             }
+        }
+    }
+}
+
+/// The tables of the manifest and the functions' `uses`: every table used is declared, every
+/// declared one is used, and capacities go with provisioned billing only.
+fn check_tables(
+    manifest: &Manifest,
+    file: &Arc<SourceFile>,
+    manifest_json: Option<&Json>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    // The key's span: a name is what these findings are about.
+    let key_location = |parent: &str, key: &str| {
+        let pointer = crate::json::push_pointer(parent, key);
+        match manifest_json
+            .and_then(|j| j.pointer(parent))
+            .and_then(|p| p.member(key))
+        {
+            Some(member) => Location::new(file, &pointer, member.key_span),
+            None => manifest_location(file, manifest_json, &pointer),
+        }
+    };
+    for (name, function) in &manifest.functions {
+        for resource in function.uses.keys() {
+            if manifest.tables.contains_key(resource) {
+                continue;
+            }
+            let mut d = Diagnostic::new(
+                Code::ManifestInvalid,
+                format!("function `{name}` uses `{resource}`, which `tables` does not declare"),
+            )
+            .at(key_location(&format!("/functions/{name}/uses"), resource))
+            .label("no table of this name");
+            d = match suggest::did_you_mean(resource, manifest.tables.keys().map(String::as_str)) {
+                Some(h) => d.help(h),
+                None => d.help(format!(
+                    "declare it: `\"tables\": {{ \"{resource}\": {{ \"partitionKey\": {{ \"name\": \"id\" }} }} }}`"
+                )),
+            };
+            diagnostics.push(d);
+        }
+    }
+    for (name, table) in &manifest.tables {
+        if !manifest
+            .functions
+            .values()
+            .any(|f| f.uses.contains_key(name))
+        {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::UnusedTable,
+                    format!("table `{name}` is used by no function"),
+                )
+                .at(key_location("/tables", name))
+                .label("declared here")
+                .note("the templates would create a table no function may read or write")
+                .help(format!(
+                    "add `\"uses\": {{ \"{name}\": \"read\" }}` (or \"write\") to the functions that use it, or remove it"
+                )),
+            );
+        }
+        let provisioned = table.billing_mode == crate::manifest::BillingMode::Provisioned;
+        let capacities = [
+            ("readCapacity", table.read_capacity),
+            ("writeCapacity", table.write_capacity),
+        ];
+        for (field, capacity) in capacities {
+            let message = match (provisioned, capacity) {
+                (true, None) => format!("table `{name}` is PROVISIONED but gives no `{field}`"),
+                (false, Some(_)) => {
+                    format!("table `{name}` gives `{field}`, which only a PROVISIONED table has")
+                }
+                _ => continue,
+            };
+            let at = if capacity.is_some() {
+                key_location(&format!("/tables/{name}"), field)
+            } else {
+                key_location("/tables", name)
+            };
+            diagnostics.push(
+                Diagnostic::new(Code::ManifestInvalid, message).at(at).note(
+                    "on-demand tables (PAY_PER_REQUEST, the default) scale without capacities",
+                ),
+            );
         }
     }
 }
@@ -910,6 +996,44 @@ mod tests {
             "{manifest_errors:?}"
         );
         assert_eq!(manifest_errors[0].1, "/breaking/accept/1/code");
+    }
+
+    #[test]
+    fn table_capacities_go_with_provisioned_billing_only() {
+        let mut sources = gradual_folder();
+        sources.insert(
+            "orderflow.json",
+            r#"{"functions": {"lookupBook": {"uses": {"books": "read", "prices": "write"}}},
+                "tables": {
+                  "books": {"partitionKey": {"name": "isbn"}, "billingMode": "PROVISIONED", "readCapacity": 5},
+                  "prices": {"partitionKey": {"name": "isbn"}, "writeCapacity": 2}}}"#,
+        );
+        let analysis = analyze(&sources);
+        let found: Vec<(Code, String, String)> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| matches!(d.code, Code::ManifestInvalid | Code::UnusedTable))
+            .map(|d| {
+                let pointer = d.location.as_ref().map(|l| l.pointer.clone());
+                (d.code, d.message.clone(), pointer.unwrap_or_default())
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    Code::ManifestInvalid,
+                    "table `books` is PROVISIONED but gives no `writeCapacity`".to_owned(),
+                    "/tables/books".to_owned()
+                ),
+                (
+                    Code::ManifestInvalid,
+                    "table `prices` gives `writeCapacity`, which only a PROVISIONED table has"
+                        .to_owned(),
+                    "/tables/prices/writeCapacity".to_owned()
+                ),
+            ]
+        );
     }
 
     fn gradual_folder() -> WorkflowSources {

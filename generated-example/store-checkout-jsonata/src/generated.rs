@@ -137,6 +137,9 @@ pub mod types {
         pub user_id: ::std::string::String,
         /// The total stored at $.total by calculateTotal.
         pub total: TotalToRedeem,
+        /// The execution this call belongs to ($$.Execution.Id): points are redeemed at most once per execution, however often the call is retried.
+        #[serde(rename = "executionId")]
+        pub execution_id: ::std::string::String,
     }
 
     /// The total after subtracting all of the user's points, and the points redeemed (stored at $.total, replacing the previous total). The user's points are set to 0. Raises PointsRedemptionFailed when the total does not exceed the user's points.
@@ -182,6 +185,9 @@ pub mod types {
         pub user_id: ::std::string::String,
         /// The total; its points (if any) are restored.
         pub total: BilledTotal,
+        /// The execution this call belongs to ($$.Execution.Id): points are restored at most once per execution, however often the call is retried.
+        #[serde(rename = "executionId")]
+        pub execution_id: ::std::string::String,
     }
 
     /// Nothing: the function returns null, which becomes the final output of the execution.

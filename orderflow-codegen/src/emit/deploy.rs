@@ -2,7 +2,8 @@
 //! (`serverless.yml`). Both deploy the same functions, queue and topic, and grant only what the
 //! workflow needs: the state machine invokes exactly its functions, sends to exactly its queues,
 //! publishes to exactly its topics; a task-token worker may complete task tokens of exactly this
-//! state machine.
+//! state machine; a function may call on exactly the tables its `uses` names exactly the
+//! DynamoDB actions its access needs, and finds each table's name in an environment variable.
 //!
 //! The only `*` resources are the ones AWS offers no narrower form of: CloudWatch Logs log
 //! delivery (needed for state machine logging) and X-Ray (only when tracing is on);
@@ -17,6 +18,7 @@ use serde_json::{Map, Value, json};
 use super::GENERATED_MARKER;
 use super::yaml::to_yaml;
 use orderflow_model::asl::{FunctionCatalog, placeholder_name};
+use orderflow_model::manifest::TableManifest;
 use orderflow_model::workflow::{Function, Workflow};
 
 /// Actions AWS documents as not supporting resource-level permissions.
@@ -202,6 +204,46 @@ fn topic_logical(name: &str) -> String {
     format!("{}Topic", name.to_upper_camel_case())
 }
 
+fn table_logical(name: &str) -> String {
+    format!("{}Table", name.to_upper_camel_case())
+}
+
+/// A function's own statements on the tables it uses: one per table, naming the table's ARN
+/// and the actions its access needs (`Access::dynamodb_actions`).
+fn table_statements(function: &Function) -> Vec<Value> {
+    function
+        .settings
+        .uses
+        .iter()
+        .map(|(table, access)| {
+            json!({
+                "Effect": "Allow",
+                "Action": access.dynamodb_actions(),
+                "Resource": get_att(&table_logical(table), "Arn")
+            })
+        })
+        .collect()
+}
+
+/// The environment variables that name a function's tables (`BOOKS_TABLE`), as `Ref`s.
+fn table_variables(function: &Function) -> Option<Value> {
+    if function.settings.uses.is_empty() {
+        return None;
+    }
+    let variables: Map<String, Value> = function
+        .settings
+        .uses
+        .keys()
+        .map(|table| {
+            (
+                TableManifest::environment_variable(table),
+                reference(&table_logical(table)),
+            )
+        })
+        .collect();
+    Some(Value::Object(variables))
+}
+
 const STATE_MACHINE: &str = "StateMachine";
 
 /// The AWS SAM template as text. `definition_uri` is the ASL's path relative to the template.
@@ -258,16 +300,25 @@ pub fn sam_template_value(workflow: &Workflow, definition_uri: &str) -> Value {
                     }
                 }),
             );
-            if trigger.completes_task_token {
-                properties.insert(
-                    "Policies".into(),
-                    json!([{ "Statement": [{
-                        "Effect": "Allow",
-                        "Action": ["states:SendTaskSuccess", "states:SendTaskFailure"],
-                        "Resource": reference(STATE_MACHINE)
-                    }]}]),
-                );
-            }
+        }
+        let mut statements = Vec::new();
+        if settings
+            .trigger
+            .as_ref()
+            .is_some_and(|t| t.completes_task_token)
+        {
+            statements.push(json!({
+                "Effect": "Allow",
+                "Action": ["states:SendTaskSuccess", "states:SendTaskFailure"],
+                "Resource": reference(STATE_MACHINE)
+            }));
+        }
+        statements.extend(table_statements(function));
+        if !statements.is_empty() {
+            properties.insert("Policies".into(), json!([{ "Statement": statements }]));
+        }
+        if let Some(variables) = table_variables(function) {
+            properties.insert("Environment".into(), json!({ "Variables": variables }));
         }
         resources.insert(
             n.logical.clone(),
@@ -531,7 +582,7 @@ fn state_machine_statements(
     statements
 }
 
-/// The queues (with their dead-letter queues), topics and log group both templates declare.
+/// The queues (with their dead-letter queues), topics and tables both templates declare.
 fn shared_resources(workflow: &Workflow, resources: &mut Map<String, Value>) {
     for (name, queue) in &workflow.manifest.queues {
         let timeout = workflow
@@ -567,6 +618,35 @@ fn shared_resources(workflow: &Workflow, resources: &mut Map<String, Value>) {
     }
     for name in workflow.manifest.topics.keys() {
         resources.insert(topic_logical(name), json!({ "Type": "AWS::SNS::Topic" }));
+    }
+    for (name, table) in &workflow.manifest.tables {
+        let keys = std::iter::once((&table.partition_key, "HASH"))
+            .chain(table.sort_key.as_ref().map(|k| (k, "RANGE")));
+        let (definitions, schema): (Vec<Value>, Vec<Value>) = keys
+            .map(|(key, role)| {
+                (
+                    json!({ "AttributeName": key.name, "AttributeType": key.attribute_type.aws_name() }),
+                    json!({ "AttributeName": key.name, "KeyType": role }),
+                )
+            })
+            .unzip();
+        let mut properties = Map::new();
+        properties.insert("AttributeDefinitions".into(), Value::from(definitions));
+        properties.insert("KeySchema".into(), Value::from(schema));
+        properties.insert(
+            "BillingMode".into(),
+            Value::from(table.billing_mode.aws_name()),
+        );
+        if let (Some(read), Some(write)) = (table.read_capacity, table.write_capacity) {
+            properties.insert(
+                "ProvisionedThroughput".into(),
+                json!({ "ReadCapacityUnits": read, "WriteCapacityUnits": write }),
+            );
+        }
+        resources.insert(
+            table_logical(name),
+            json!({ "Type": "AWS::DynamoDB::Table", "Properties": properties }),
+        );
     }
 }
 
@@ -617,6 +697,10 @@ pub fn serverless_value(workflow: &Workflow, artifact_root: &str) -> Value {
             // One folder per workflow crate: two workflows may both have a `checkInventory`.
             json!({ "artifact": format!("{artifact_root}/lambda/{}/bootstrap.zip", n.binary) }),
         );
+        // The provider role is shared by every function, so a function that needs more than
+        // logs gets a role of its own: only the worker may complete task tokens, and only a
+        // table's users may touch it.
+        let mut statements = Vec::new();
         if let Some(trigger) = &settings.trigger {
             let queue = queue_logical(&trigger.queue);
             properties.insert(
@@ -627,8 +711,21 @@ pub fn serverless_value(workflow: &Workflow, artifact_root: &str) -> Value {
                     "functionResponseType": "ReportBatchItemFailures"
                 }}]),
             );
-            // A role of its own, so that only the worker may complete task tokens (the
-            // provider role is shared by every function).
+            // The event source mapping polls the queue with the function's role.
+            statements.push(json!({ "Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], "Resource": get_att(&queue, "Arn") }));
+            if trigger.completes_task_token {
+                statements.push(json!({
+                    "Effect": "Allow",
+                    "Action": ["states:SendTaskSuccess", "states:SendTaskFailure"],
+                    "Resource": reference(STATE_MACHINE)
+                }));
+            }
+        }
+        statements.extend(table_statements(function));
+        if let Some(variables) = table_variables(function) {
+            properties.insert("environment".into(), variables);
+        }
+        if !statements.is_empty() {
             let role = format!("{}Role", function.name.to_upper_camel_case());
             let log_group = arn_join(vec![
                 Value::from("arn:"),
@@ -642,18 +739,11 @@ pub fn serverless_value(workflow: &Workflow, artifact_root: &str) -> Value {
                     workflow.name, function.name
                 )),
             ]);
-            let mut statements = vec![
-                // serverless creates the log group itself; the event source mapping polls the queue.
+            // serverless creates the log group itself.
+            statements.insert(
+                0,
                 json!({ "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": log_group }),
-                json!({ "Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], "Resource": get_att(&queue, "Arn") }),
-            ];
-            if trigger.completes_task_token {
-                statements.push(json!({
-                    "Effect": "Allow",
-                    "Action": ["states:SendTaskSuccess", "states:SendTaskFailure"],
-                    "Resource": reference(STATE_MACHINE)
-                }));
-            }
+            );
             resources.insert(
                 role.clone(),
                 json!({
@@ -664,7 +754,7 @@ pub fn serverless_value(workflow: &Workflow, artifact_root: &str) -> Value {
                             "Statement": [{ "Effect": "Allow", "Principal": { "Service": "lambda.amazonaws.com" }, "Action": "sts:AssumeRole" }]
                         },
                         "Policies": [{
-                            "PolicyName": format!("{}-worker", function.name),
+                            "PolicyName": function.name.clone(),
                             "PolicyDocument": { "Version": "2012-10-17", "Statement": statements }
                         }]
                     }

@@ -61,6 +61,24 @@ pub fn readme(workflow: &Workflow, source: &str, link: &str) -> String {
                 .collect();
             let _ = writeln!(out, "Raises {}.", errors.join(", "));
         }
+        let uses: Vec<String> = function
+            .settings
+            .uses
+            .iter()
+            .map(|(table, access)| {
+                let access = match access {
+                    orderflow_model::manifest::Access::Read => "reads",
+                    orderflow_model::manifest::Access::Write => "reads and writes",
+                };
+                format!(
+                    "{access} table `{table}` (its name in `{}`)",
+                    orderflow_model::manifest::TableManifest::environment_variable(table)
+                )
+            })
+            .collect();
+        if !uses.is_empty() {
+            let _ = writeln!(out, "Uses DynamoDB: {}.", uses.join("; "));
+        }
         fields(&mut out, "Input", &function.input.value);
         fields(&mut out, "Output", &function.output.value);
     }

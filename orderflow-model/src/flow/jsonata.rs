@@ -32,6 +32,8 @@ pub struct StatesShapes<'a> {
     pub result: Option<&'a Shape>,
     /// `$states.errorOutput` (a catcher's `Output`/`Assign`).
     pub error_output: bool,
+    /// `$states.context`, the context object, where the state's is known.
+    pub context: Option<&'a Shape>,
 }
 
 impl<'a> StatesShapes<'a> {
@@ -40,6 +42,15 @@ impl<'a> StatesShapes<'a> {
             input,
             result: None,
             error_output: false,
+            context: None,
+        }
+    }
+
+    /// With `$states.context` typed as `context`.
+    pub fn with_context(self, context: &'a Shape) -> Self {
+        StatesShapes {
+            context: Some(context),
+            ..self
         }
     }
 }
@@ -219,6 +230,10 @@ fn states_path(steps: &[jsonata_core::ast::PathStep], states: StatesShapes<'_>) 
             Some(result) => result,
             None => return Typed::unknown(),
         },
+        AstNode::Name(n) if plain(second) && n == "context" => match states.context {
+            Some(context) => context,
+            None => return Typed::unknown(),
+        },
         AstNode::Name(n) if plain(second) && n == "errorOutput" && states.error_output => {
             error_output = error_output_shape();
             &error_output
@@ -373,6 +388,7 @@ mod tests {
             input: &input,
             result: Some(&result),
             error_output: false,
+            context: None,
         };
         let shape = shape_of(
             serde_json::json!("{% $merge([$states.input, {'total': $states.result}]) %}"),
@@ -414,6 +430,26 @@ mod tests {
     }
 
     #[test]
+    fn states_context_is_typed_where_the_context_object_is_known() {
+        let input = input();
+        let context = closed_object([("Execution", closed_object([("Id", Shape::String)]))]);
+        let constructed = serde_json::json!(
+            "{% {'id': $states.context.Execution.Id, 'gone': $states.context.Nothing} %}"
+        );
+        let shape = shape_of(
+            constructed.clone(),
+            StatesShapes::input(&input).with_context(&context),
+        );
+        // Always there: a required string, so a function requiring it is satisfied.
+        assert_eq!(property(&shape, "id").shape, Shape::String);
+        assert!(property(&shape, "id").required);
+        assert!(!property(&shape, "gone").required);
+        // Without a known context object, nothing is assumed.
+        let shape = shape_of(constructed, StatesShapes::input(&input));
+        assert!(!property(&shape, "id").required);
+    }
+
+    #[test]
     fn error_output_and_result_exist_only_where_step_functions_sets_them() {
         let input = input();
         let shape = shape_of(
@@ -422,6 +458,7 @@ mod tests {
                 input: &input,
                 result: None,
                 error_output: true,
+                context: None,
             },
         );
         assert_eq!(shape, Shape::String);

@@ -402,6 +402,7 @@ impl<'w> Flow<'w> {
         let shape_at = |json: &crate::json::Json, pointer: String, states: StatesShapes<'_>| {
             jsonata::template_shape(json, states, &machine.location(&pointer, json.span))
         };
+        let context = self.context_for(state);
         let arguments_pointer = push(&state.pointer, "Arguments");
         let arguments = state.io.arguments.as_ref().map(|json| Arguments {
             json,
@@ -411,10 +412,9 @@ impl<'w> Flow<'w> {
             shape_at(
                 a.json,
                 arguments_pointer.clone(),
-                StatesShapes::input(input),
+                StatesShapes::input(input).with_context(&context),
             )
         });
-        let context = self.context_for(state);
         let eval = Eval {
             input,
             context: &context,
@@ -441,7 +441,7 @@ impl<'w> Flow<'w> {
                     Some(json) => shape_at(
                         json,
                         push(&state.pointer, "Items"),
-                        StatesShapes::input(input),
+                        StatesShapes::input(input).with_context(&context),
                     ),
                     None => input.clone(),
                 };
@@ -454,7 +454,7 @@ impl<'w> Flow<'w> {
                     Some(selector) => shape_at(
                         &selector.json,
                         selector.pointer.clone(),
-                        StatesShapes::input(input),
+                        StatesShapes::input(input).with_context(&context),
                     ),
                     None => item,
                 };
@@ -468,12 +468,12 @@ impl<'w> Flow<'w> {
                             (Some(json), _) => shape_at(
                                 json,
                                 push(&rule.pointer, "Output"),
-                                StatesShapes::input(input),
+                                StatesShapes::input(input).with_context(&context),
                             ),
                             (None, Some(json)) => shape_at(
                                 json,
                                 push(&state.pointer, "Output"),
-                                StatesShapes::input(input),
+                                StatesShapes::input(input).with_context(&context),
                             ),
                             (None, None) => input.clone(),
                         };
@@ -485,7 +485,7 @@ impl<'w> Flow<'w> {
                         Some(json) => shape_at(
                             json,
                             push(&state.pointer, "Output"),
-                            StatesShapes::input(input),
+                            StatesShapes::input(input).with_context(&context),
                         ),
                         None => input.clone(),
                     };
@@ -504,6 +504,7 @@ impl<'w> Flow<'w> {
                     input,
                     result: result.as_ref(),
                     error_output: false,
+                    context: Some(&context),
                 },
             ),
             // Without Output: the result where the state has one, else its input.
@@ -524,6 +525,7 @@ impl<'w> Flow<'w> {
                         input,
                         result: None,
                         error_output: true,
+                        context: Some(&context),
                     },
                 ),
                 None => jsonata::error_output_shape(),
