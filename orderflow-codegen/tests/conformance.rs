@@ -128,6 +128,7 @@ fn aws_recorded_executions() {
     let mut misses: Vec<String> = Vec::new();
     let (mut cause_exact, mut failed_cases, mut events_exact, mut run) =
         (0usize, 0usize, 0usize, 0usize);
+    let mut cause_misses: Vec<String> = Vec::new();
     // JSONata cases (the query language set on the machine or on any state) are counted apart:
     // issue 7's measure, while JSONPath keeps its own floor.
     let (mut jsonata_run, mut jsonata_passed) = (0usize, 0usize);
@@ -196,6 +197,11 @@ fn aws_recorded_executions() {
             failed_cases += 1;
             if execution.cause.as_deref() == expected["cause"].as_str() {
                 cause_exact += 1;
+            } else {
+                cause_misses.push(format!(
+                    "{id}: cause {:?}, AWS's {:?}",
+                    execution.cause, expected["cause"]
+                ));
             }
             if execution.error.as_deref() == expected["error"].as_str() {
                 Ok(())
@@ -240,6 +246,9 @@ fn aws_recorded_executions() {
         100.0 * jsonata_passed as f64 / jsonata_run.max(1) as f64
     );
     println!("cause text exact: {cause_exact}/{failed_cases} FAILED cases");
+    for miss in &cause_misses {
+        println!("  - {miss}");
+    }
     println!(
         "event types exact: {events_exact}/{} cases",
         run + jsonata_run
