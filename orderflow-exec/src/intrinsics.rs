@@ -19,6 +19,8 @@ pub struct CompiledCall {
     pub args: Vec<CompiledArg>,
     /// `States.Format` with a literal template: its pieces.
     pub template: Option<Vec<TemplatePiece>>,
+    /// The call as text (canonical syntax), which AWS names when an argument fails.
+    pub text: String,
 }
 
 #[derive(Debug, Clone)]
@@ -50,14 +52,16 @@ impl CompiledCall {
             function: call.function,
             args,
             template: call.format_template.clone(),
+            text: call.to_string(),
         })
     }
 }
 
 /// What intrinsic evaluation needs from the executor.
 pub trait IntrinsicEnv {
-    /// The value of a path argument.
-    fn resolve(&mut self, path: &CompiledPath) -> Result<Value, Failure>;
+    /// The value of a path argument of `call`, the outermost call's text (AWS names it when the
+    /// path finds nothing).
+    fn resolve(&mut self, path: &CompiledPath, call: &str) -> Result<Value, Failure>;
     /// A uniform random number in `[0, 1)`.
     fn random(&mut self) -> f64;
     /// 16 random bytes (for UUIDs).
@@ -73,12 +77,21 @@ fn failure(function: IntrinsicFunction, message: impl std::fmt::Display) -> Fail
 
 /// Evaluates a call (nested calls first, arguments left to right).
 pub fn evaluate(call: &CompiledCall, env: &mut dyn IntrinsicEnv) -> Result<Value, Failure> {
+    evaluate_within(call, &call.text, env)
+}
+
+/// [`evaluate`] of a call nested in the one whose text is `outermost`.
+fn evaluate_within(
+    call: &CompiledCall,
+    outermost: &str,
+    env: &mut dyn IntrinsicEnv,
+) -> Result<Value, Failure> {
     let mut args = Vec::with_capacity(call.args.len());
     for arg in &call.args {
         args.push(match arg {
             CompiledArg::Literal(v) => v.clone(),
-            CompiledArg::Path(p) => env.resolve(p)?,
-            CompiledArg::Call(inner) => evaluate(inner, env)?,
+            CompiledArg::Path(p) => env.resolve(p, outermost)?,
+            CompiledArg::Call(inner) => evaluate_within(inner, outermost, env)?,
         });
     }
     apply(call, args, env)
@@ -447,7 +460,7 @@ mod tests {
     struct Env(Value, fastrand::Rng);
 
     impl IntrinsicEnv for Env {
-        fn resolve(&mut self, path: &CompiledPath) -> Result<Value, Failure> {
+        fn resolve(&mut self, path: &CompiledPath, _call: &str) -> Result<Value, Failure> {
             select(path, &self.0)
                 .map(std::borrow::Cow::into_owned)
                 .map_err(|_| Failure::new(names::RUNTIME, "missing"))

@@ -25,6 +25,13 @@ pub struct Expr {
     ast: AstNode,
 }
 
+impl Expr {
+    /// The expression as written between `{%` and `%}`, trimmed.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
 /// A JSONata value template: a `{% … %}` string, or JSON holding such strings.
 #[derive(Debug, Clone)]
 pub enum Template {

@@ -143,8 +143,12 @@ impl Executor {
         let mut max_concurrency = map.max_concurrency.unwrap_or(0);
         if let Some(p) = &map.max_concurrency_path {
             let n = self.integer_at(rt, frame, p, eff, "MaxConcurrencyPath")?;
-            max_concurrency = u64::try_from(n)
-                .map_err(|_| runtime_error(frame, "MaxConcurrency cannot be negative."))?;
+            max_concurrency = u64::try_from(n).map_err(|_| {
+                runtime_error(
+                    frame,
+                    format!("Expected non-negative integer for MaxConcurrency, got '{n}' instead."),
+                )
+            })?;
         }
         let mut retry_counts = vec![0u64; plan.retriers.len()];
         loop {
@@ -414,12 +418,22 @@ impl Executor {
             };
             return match items {
                 Value::Array(items) => Ok(items),
+                // An `Items` expression is named, as AWS names a field's expression; without
+                // one, the state's input is no array.
                 other => Err(Failure::new(
                     names::QUERY_EVALUATION_ERROR,
-                    format!(
-                        "Map state input must be an array but was: {}",
-                        compact(&other)
-                    ),
+                    match &map.jsonata_items {
+                        Some(Ok(crate::jsonata::Template::Expr(e))) => format!(
+                            "The JSONata expression '{}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {}",
+                            e.text(),
+                            super::json_type_name(&other),
+                            compact(&other)
+                        ),
+                        _ => format!(
+                            "Map state input must be an array but was: {}",
+                            compact(&other)
+                        ),
+                    },
                 )),
             };
         }

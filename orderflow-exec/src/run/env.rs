@@ -79,6 +79,9 @@ pub(super) struct Env<'r> {
     pub(super) info: &'r ExecutionInfo<'r>,
     pub(super) vars: &'r [Map<String, Value>],
     pub(super) rng: &'r mut fastrand::Rng,
+    /// The index of the Choice rule being evaluated, which a JSONata condition's cause names
+    /// (`Choices[1]/Condition`).
+    pub(super) choice_rule: usize,
 }
 
 impl<'r> Env<'r> {
@@ -276,14 +279,14 @@ impl<'r> Env<'r> {
 }
 
 impl IntrinsicEnv for Env<'_> {
-    fn resolve(&mut self, path: &CompiledPath) -> Result<Value, Failure> {
+    fn resolve(&mut self, path: &CompiledPath, call: &str) -> Result<Value, Failure> {
         Env::select_path(self, path)
             .map(|c| c.into_owned())
             .map_err(|_| {
                 runtime_error(
                     self.frame,
                     format!(
-                        "The JSONPath '{}' could not be found in the input '{}'",
+                        "The function '{call}' had the following error: The JsonPath argument for the field '{}' could not be found in the input '{}'",
                         path.text,
                         compact(self.input)
                     ),
@@ -306,17 +309,16 @@ impl ChoiceEnv for Env<'_> {
     }
 
     fn jsonata(&mut self, expr: &jsonata::Expr) -> Result<bool, ChoiceError> {
-        match self
-            .jsonata_session(None)
-            .eval(expr)
-            .map_err(|f| jsonata::in_field(f, expr, "Condition"))
-        {
-            Ok(Some(Value::Bool(b))) => Ok(b),
+        let field = format!("Choices[{}]/Condition", self.choice_rule);
+        match self.jsonata_session(None).value(expr, &field) {
+            Ok(Value::Bool(b)) => Ok(b),
             Ok(other) => Err(ChoiceError::Jsonata(
                 names::QUERY_EVALUATION_ERROR.into(),
                 format!(
-                    "The Condition evaluated to {}, not a boolean",
-                    other.map_or("undefined".into(), |v| compact(&v))
+                    "The JSONata expression '{}' specified for the field '{field}' returned an unexpected result type. Expected 'boolean', but was '{}' for value: {}",
+                    expr.text(),
+                    super::json_type_name(&other),
+                    compact(&other)
                 ),
             )),
             Err(f) => Err(ChoiceError::Jsonata(

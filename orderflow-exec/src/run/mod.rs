@@ -114,6 +114,18 @@ fn compact(v: &Value) -> String {
 }
 
 /// The text AWS quotes for a value in "refers to value \"…\"" messages.
+/// A JSON value's type as AWS's causes name it (`Expected 'array', but was 'object'`).
+pub(super) fn json_type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
 fn quoted_value(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -142,6 +154,7 @@ impl<'x> Runtime<'x> {
             info: &self.info,
             vars: self.vars.scopes(),
             rng: &mut self.rng,
+            choice_rule: 0,
         }
     }
 
@@ -725,6 +738,7 @@ fn pick_choice<'p>(
     let mut taken = None;
     let mut env = rt.env(input, frame);
     for (index, rule) in rules.iter().enumerate() {
+        env.choice_rule = index;
         match choice::evaluate(&rule.condition, &mut env) {
             Ok(true) => {
                 taken = Some(ChoicePick::Rule(rule));

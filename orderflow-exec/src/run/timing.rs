@@ -81,6 +81,39 @@ impl Executor {
         match seconds {
             None => Ok(None),
             Some(SecondsPlan::Value(v)) => Ok(Some(*v)),
+            // A Wait's SecondsPath has texts of its own (LocalStack's provider,
+            // docs/src/causes.md); the Task's *SecondsPath fields share the generic ones.
+            Some(SecondsPlan::Path(p)) if field == "SecondsPath" => {
+                let env = rt.env(input, frame);
+                let value = env.select_path(p).map(|c| c.into_owned()).map_err(|_| {
+                    runtime_error(
+                        frame,
+                        format!(
+                            "The SecondsPath parameter does not reference an input value: {}",
+                            p.text
+                        ),
+                    )
+                })?;
+                match (value.as_u64(), value.as_i64()) {
+                    (Some(seconds), _) => Ok(Some(seconds)),
+                    (None, Some(_)) => Err(runtime_error(
+                        frame,
+                        format!(
+                            "The SecondsPath parameter references a negative value: {} == {}",
+                            p.text,
+                            quoted_value(&value)
+                        ),
+                    )),
+                    (None, None) => Err(runtime_error(
+                        frame,
+                        format!(
+                            "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
+                            p.text,
+                            quoted_value(&value)
+                        ),
+                    )),
+                }
+            }
             Some(SecondsPlan::Path(p)) => {
                 let env = rt.env(input, frame);
                 let value = env.select_path(p).map(|c| c.into_owned()).map_err(|_| {
