@@ -12,6 +12,9 @@ pub struct Failure {
     pub error: Option<String>,
     /// The human-readable cause.
     pub cause: Option<String>,
+    /// The field whose JSONata expression failed (`Timestamp`, `Output/v`): the `location` of
+    /// AWS's `EvaluationFailed` event.
+    pub location: Option<String>,
 }
 
 impl Failure {
@@ -20,6 +23,15 @@ impl Failure {
         Failure {
             error: Some(error.into()),
             cause: Some(cause.into()),
+            location: None,
+        }
+    }
+
+    /// The same failure, located in `field`.
+    pub fn in_field(self, field: &str) -> Self {
+        Failure {
+            location: Some(field.to_owned()),
+            ..self
         }
     }
 
@@ -62,6 +74,7 @@ mod tests {
         let unnamed = Failure {
             error: None,
             cause: Some("why".into()),
+            location: None,
         };
         assert!(error_matches(&[names::ALL.to_string()], &unnamed));
         assert!(!error_matches(&[names::TASK_FAILED.to_string()], &unnamed));

@@ -129,6 +129,8 @@ pub struct HistoryRecorder {
     cursor: u64,
     /// The last event recorded.
     last: Option<(EventType, u64)>,
+    /// The `previousEventId` of the last event recorded.
+    last_previous: u64,
     events: Vec<HistoryEvent>,
 }
 
@@ -142,6 +144,7 @@ impl HistoryRecorder {
             next_id: 1,
             cursor: 0,
             last: None,
+            last_previous: 0,
             events: match detail {
                 HistoryDetail::None => Vec::new(),
                 HistoryDetail::Events | HistoryDetail::Full => Vec::with_capacity(expected_events),
@@ -159,6 +162,16 @@ impl HistoryRecorder {
     pub fn with_limit(mut self, limit: Option<u64>) -> Self {
         self.limit = limit;
         self
+    }
+
+    /// When the last event was `event_type`, the next one follows what that one followed
+    /// instead of it. AWS numbers a Map's failure to evaluate its items so: its
+    /// `EvaluationFailed` follows the event before `MapStateEntered`, as its recorded
+    /// executions show.
+    pub fn follow_before_last(&mut self, event_type: EventType) {
+        if self.last.is_some_and(|(last, _)| last == event_type) {
+            self.cursor = self.last_previous;
+        }
     }
 
     /// Whether an event was refused because the history is full: the execution must end.
@@ -195,6 +208,7 @@ impl HistoryRecorder {
         }
         let previous_id = self.cursor;
         self.last = Some((event_type, id));
+        self.last_previous = previous_id;
         // As AWS numbers them: the execution's start, an iteration's end and a Map's or
         // Parallel's success are asides, so the first state follows nothing (0), and the next
         // iteration, or the state's exit, follows the last event inside.

@@ -177,6 +177,7 @@ pub(crate) fn in_field(failure: Failure, expr: &Expr, field: &str) -> Failure {
             expr.text,
         ),
     )
+    .in_field(field)
 }
 
 /// An evaluator with `$states`, the workflow's variables and Step Functions' functions bound,
@@ -236,7 +237,8 @@ impl Session {
                     "The JSONata expression '{}' specified for the field '{field}' returned nothing (undefined).",
                     expr.text
                 ),
-            )),
+            )
+            .in_field(field)),
         }
     }
 

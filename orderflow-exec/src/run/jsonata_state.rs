@@ -37,17 +37,22 @@ impl Executor {
             if failure.error.as_deref() != Some(names::QUERY_EVALUATION_ERROR) || from_inner_state {
                 return failure;
             }
+            let location = failure.location;
             let failure = Failure::new(
                 names::QUERY_EVALUATION_ERROR,
                 runtime_error(frame, failure.cause.unwrap_or_default())
                     .cause
                     .unwrap_or_default(),
             );
-            rt.record(
-                EventType::EvaluationFailed,
-                &plan.name,
-                Some(json!({"error": failure.error, "cause": failure.cause, "state": &*plan.name})),
-            );
+            let mut details =
+                json!({"error": failure.error, "cause": failure.cause, "state": &*plan.name});
+            if let Some(location) = location {
+                details["location"] = json!(location);
+            }
+            if matches!(plan.kind, KindPlan::Map(_)) {
+                rt.history.follow_before_last(EventType::MapStateEntered);
+            }
+            rt.record(EventType::EvaluationFailed, &plan.name, Some(details));
             if matches!(plan.kind, KindPlan::Map(_)) {
                 rt.record(EventType::MapStateFailed, &plan.name, None);
             }
@@ -91,7 +96,11 @@ impl Executor {
             KindPlan::Fail { error, cause } => {
                 let error = self.error_source(rt, frame, error.as_ref(), &raw, "Error")?;
                 let cause = self.error_source(rt, frame, cause.as_ref(), &raw, "Cause")?;
-                Err(Failure { error, cause })
+                Err(Failure {
+                    error,
+                    cause,
+                    location: None,
+                })
             }
             KindPlan::Wait(wait) => {
                 let delay = self.wait_delay(rt, frame, wait, &raw)?;

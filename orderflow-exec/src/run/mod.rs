@@ -552,7 +552,11 @@ impl Executor {
             KindPlan::Fail { error, cause } => {
                 let error = self.error_source(rt, frame, error.as_ref(), &raw, "ErrorPath")?;
                 let cause = self.error_source(rt, frame, cause.as_ref(), &raw, "CausePath")?;
-                Err(Failure { error, cause })
+                Err(Failure {
+                    error,
+                    cause,
+                    location: None,
+                })
             }
             KindPlan::Choice { rules, default } => {
                 let effective = self.input_path(rt, plan, frame, &raw)?;

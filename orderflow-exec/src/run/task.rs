@@ -78,6 +78,7 @@ impl Executor {
             Failure {
                 error: Some(e.error),
                 cause: (!timed_out).then_some(e.cause),
+                location: None,
             }
         })?;
         if let Some(limit) = rt.options.max_payload_bytes {

@@ -187,7 +187,8 @@ impl Executor {
                             "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {}",
                             quoted_value(&value)
                         ),
-                    )),
+                    )
+                    .in_field("Timestamp")),
                 }
             }
             WaitPlan::TimestampPath(p) => {
