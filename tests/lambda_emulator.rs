@@ -36,6 +36,12 @@ use orderflow_runtime::local::{EventType, Execution, HistoryDetail, LocalWorkflo
 use orderflow_tests::{analyze_dir, workspace_root};
 use serde_json::Value;
 
+// The local DynamoDB server, started as store-checkout's store suite starts it.
+#[path = "../generated-example/store-checkout/tests/support/local_dynamodb.rs"]
+// This test uses part of it.
+#[allow(dead_code)]
+mod local_dynamodb;
+
 /// How long the first invocation of a function may take: the emulator compiles it then.
 const FIRST_INVOCATION: Duration = Duration::from_secs(600);
 
@@ -795,4 +801,108 @@ fn sqs_worker_takes_a_real_sqs_event_and_completes_tokens_through_step_functions
         "sqs_worker through the emulator: {} Step Functions calls, response {response}",
         calls.len()
     );
+}
+
+/// store-checkout's functions on DynamoDB: the examples run one after another through the
+/// emulator, every function binary (feature `aws`) on the same two tables of a local DynamoDB
+/// (the task-token worker in process, on the same books table); then the tables hold what the
+/// same examples leave in one pair of in-memory stores.
+#[test]
+fn store_checkout_examples_through_the_emulator_on_dynamodb() {
+    use local_dynamodb::{LocalDynamoDb, unique_table};
+    use store_checkout::functions::{
+        bill_customer, calculate_total, check_inventory, redeem_points, restore_quantity,
+        restore_redeem_points, sqs_worker,
+    };
+    use store_checkout::store::dynamodb::seed;
+    use store_checkout::store::{
+        BookStore, DynamoDbBooks, DynamoDbUsers, InMemoryBooks, InMemoryCouriers, InMemoryUsers,
+        UserStore,
+    };
+    use store_checkout::workflow::Workflow;
+    if !emulator_available() {
+        return;
+    }
+    let Some(server) = LocalDynamoDb::start() else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let (books_table, users_table) = (unique_table("books"), unique_table("users"));
+    let books = DynamoDbBooks::new(server.client(), &books_table);
+    let users = DynamoDbUsers::new(server.client(), &users_table);
+    let seeded = rt
+        .block_on(seed(&books, &users))
+        .expect("the tables are seeded");
+    assert!(seeded.books_table_created && seeded.users_table_created);
+
+    let crate_dir = workspace_root().join("generated-example/store-checkout");
+    let logs = tempfile::tempdir().expect("temp dir");
+    let mut args = vec!["--features".to_owned(), "aws".to_owned()];
+    let tables = [
+        ("BOOKS_TABLE".to_owned(), books_table.clone()),
+        ("USERS_TABLE".to_owned(), users_table.clone()),
+    ];
+    for (name, value) in tables.into_iter().chain(server.env()) {
+        args.extend(["--env-var".to_owned(), format!("{name}={value}")]);
+    }
+    let emulator = Emulator::start_with(&crate_dir, logs.path().join("dynamodb.log"), &args);
+
+    let (memory_books, memory_users) = (InMemoryBooks::seeded(), InMemoryUsers::seeded());
+    let mut outputs = Vec::new();
+    for (name, input) in examples("definitions/store-checkout") {
+        let in_process = Workflow::new()
+            .expect("definition loads")
+            .check_inventory(check_inventory::Handler::new(memory_books.clone()))
+            .calculate_total(calculate_total::handler())
+            .redeem_points(redeem_points::Handler::new(memory_users.clone()))
+            .bill_customer(bill_customer::Handler::new(memory_users.clone()))
+            .sqs_worker(sqs_worker::Handler::new(
+                memory_books.clone(),
+                InMemoryCouriers::seeded(),
+            ))
+            .restore_quantity(restore_quantity::Handler::new(memory_books.clone()))
+            .restore_redeem_points(restore_redeem_points::Handler::new(memory_users.clone()));
+        let expected = rt.block_on(in_process.local().execute(input.clone()));
+        let through = Workflow::new()
+            .expect("definition loads")
+            .sqs_worker(sqs_worker::Handler::new(
+                books.clone(),
+                InMemoryCouriers::seeded(),
+            ))
+            .with_lambda_endpoint(&emulator.url());
+        let actual = rt.block_on(through.local().execute(input));
+        assert_eq!(
+            (&actual.status, &actual.output, &actual.error),
+            (&expected.status, &expected.output, &expected.error),
+            "example {name} on DynamoDB through the emulator differs from in memory: {:?}\n{}",
+            actual.cause,
+            emulator.log_text()
+        );
+        outputs.push(format!("{name}: {:?}", actual.output));
+    }
+
+    // What the examples leave: book 100 sold twice (happy-path, redeem), 101's reservation given
+    // back (no-courier), user 1's points redeemed (redeem), user 3's given back (billing-failure).
+    let stock = |id: &str| {
+        let table = rt.block_on(books.book(id)).unwrap().unwrap().quantity;
+        let memory = rt
+            .block_on(memory_books.book(id))
+            .unwrap()
+            .unwrap()
+            .quantity;
+        assert_eq!(table, memory, "stock of book {id}");
+        table
+    };
+    assert_eq!((stock("100"), stock("101")), (6, 20));
+    let points = |id: &str| {
+        let table = rt.block_on(users.user(id)).unwrap().unwrap().points;
+        let memory = rt.block_on(memory_users.user(id)).unwrap().unwrap().points;
+        assert_eq!(table, memory, "points of user {id}");
+        table
+    };
+    assert_eq!((points("1"), points("2"), points("3")), (0.0, 500.0, 10.0));
+    println!("store-checkout on DynamoDB through the emulator: {outputs:?}");
 }

@@ -13,7 +13,7 @@
 pub mod errors;
 pub mod functions;
 pub mod generated;
-#[path = "../../store-checkout/src/store.rs"]
+#[path = "../../store-checkout/src/store/mod.rs"]
 pub mod store;
 // The workflow run in process (tests, local runs): feature `local`.
 #[cfg(feature = "local")]

@@ -38,6 +38,10 @@ async fn run(name: &str, books: &InMemoryBooks, users: &InMemoryUsers) -> Value 
     let restore_points =
         RestoreRedeemPointsFunction(restore_redeem_points::Handler::new(users.clone()));
 
+    // RedeemPoints' and RestoreRedeemPoints' Parameters: the user, the total and $$.Execution.Id.
+    let execution = format!("arn:aws:states:us-east-1:123456789012:execution:StoreCheckout:{name}");
+    let points_parameters = |state: &Value| json!({"userId": state["userId"], "total": state["total"], "executionId": execution});
+
     match invoke_json(&check, state.clone()).await {
         Ok(book) => state["book"] = book,
         Err(e) if e.error == "BookNotFound" => return json!("No such book available"),
@@ -46,7 +50,7 @@ async fn run(name: &str, books: &InMemoryBooks, users: &InMemoryUsers) -> Value 
     }
     state["total"] = invoke_json(&total, state.clone()).await.unwrap();
     if state["redeem"] == json!(true) {
-        match invoke_json(&redeem, state.clone()).await {
+        match invoke_json(&redeem, points_parameters(&state)).await {
             Ok(total) => state["total"] = total,
             Err(_) => return json!("Error in redeeming points"),
         }
@@ -64,7 +68,9 @@ async fn run(name: &str, books: &InMemoryBooks, users: &InMemoryUsers) -> Value 
         Err(e) => {
             state["customerBilling"] = json!({"Error": e.error, "Cause": e.cause});
             state["billingStatus"] = json!("Billing Error");
-            return invoke_json(&restore_points, state).await.unwrap();
+            return invoke_json(&restore_points, points_parameters(&state))
+                .await
+                .unwrap();
         }
     }
     let message = json!({"Input": state.clone(), "Token": "token-1"});
@@ -78,7 +84,9 @@ async fn run(name: &str, books: &InMemoryBooks, users: &InMemoryUsers) -> Value 
             state["refundStatus"] = json!("Customer is refunded");
             state["quantityRestoreStatus"] =
                 invoke_json(&restore_quantity, state.clone()).await.unwrap();
-            invoke_json(&restore_points, state).await.unwrap()
+            invoke_json(&restore_points, points_parameters(&state))
+                .await
+                .unwrap()
         }
         Err(e) => panic!("uncaught {e}"),
     }

@@ -3,7 +3,7 @@ use crate::errors;
 use crate::generated::errors::BillCustomerError;
 use crate::generated::functions::BillCustomer;
 use crate::generated::types::{BillCustomerInput, BillCustomerOutput};
-use crate::store::{InMemoryUsers, UserStore};
+use crate::store::{InMemoryUsers, UserStore, Users};
 use orderflow_runtime::tracing;
 
 /// Charges the customer the total (simulated); fails when the user has no payment method.
@@ -23,9 +23,10 @@ impl<U: UserStore> Handler<U> {
     }
 }
 
-/// The handler the Lambda binary runs: the seeded in-memory users.
-pub fn handler() -> Handler {
-    Handler::new(InMemoryUsers::seeded())
+/// The handler the Lambda binary runs: the table named by `USERS_TABLE` (feature `aws`), or the
+/// seeded in-memory users.
+pub fn handler() -> Handler<Users> {
+    Handler::new(Users::from_env())
 }
 
 impl<U: UserStore> BillCustomer for Handler<U> {
@@ -56,6 +57,7 @@ mod tests {
     use super::*;
     use crate::generated::functions::BillCustomerFunction;
     use crate::generated::types::BilledTotal;
+    use crate::store::InMemoryUsers;
     use orderflow_runtime::{INVALID_INPUT, StepError, invoke_json};
     use serde_json::json;
 

@@ -3,7 +3,7 @@ use crate::errors;
 use crate::generated::errors::CheckInventoryError;
 use crate::generated::functions::CheckInventory;
 use crate::generated::types::{CheckInventoryInput, CheckInventoryOutput};
-use crate::store::{BookStore, InMemoryBooks, StoreError};
+use crate::store::{BookStore, Books, InMemoryBooks, StoreError};
 
 /// Looks up the book by bookId and checks that its stock covers the requested quantity.
 ///
@@ -21,9 +21,10 @@ impl<B: BookStore> Handler<B> {
     }
 }
 
-/// The handler the Lambda binary runs: the seeded in-memory books.
-pub fn handler() -> Handler {
-    Handler::new(InMemoryBooks::seeded())
+/// The handler the Lambda binary runs: the table named by `BOOKS_TABLE` (feature `aws`), or the
+/// seeded in-memory books.
+pub fn handler() -> Handler<Books> {
+    Handler::new(Books::from_env())
 }
 
 impl<B: BookStore> CheckInventory for Handler<B> {
@@ -56,6 +57,7 @@ impl<B: BookStore> CheckInventory for Handler<B> {
 mod tests {
     use super::*;
     use crate::generated::functions::CheckInventoryFunction;
+    use crate::store::InMemoryBooks;
     use orderflow_runtime::{INVALID_INPUT, StepError, invoke_json};
     use serde_json::json;
 

@@ -3,13 +3,15 @@ use crate::errors;
 use crate::generated::errors::RedeemPointsError;
 use crate::generated::functions::RedeemPoints;
 use crate::generated::types::{RedeemPointsInput, RedeemPointsOutput};
-use crate::store::{InMemoryUsers, Redemption, UserStore};
+use crate::store::{InMemoryUsers, Redemption, UserStore, Users};
 
 /// Subtracts all of the user's points from the total and sets the user's points to 0; fails when the total does not exceed the points.
 ///
 /// Raises `PointsRedemptionFailed` (points unchanged) when `total <= points`; an unknown user is
 /// `UserNotFound`. The check and the reset are one atomic store operation, so two concurrent
-/// orders cannot both redeem the same points.
+/// orders cannot both redeem the same points, and it is keyed by the execution's id: a retried
+/// invocation (Lambda retries one whose response was lost) answers as the first did and takes
+/// no points again.
 #[derive(Debug, Clone)]
 pub struct Handler<U = InMemoryUsers> {
     users: U,
@@ -22,9 +24,10 @@ impl<U: UserStore> Handler<U> {
     }
 }
 
-/// The handler the Lambda binary runs: the seeded in-memory users.
-pub fn handler() -> Handler {
-    Handler::new(InMemoryUsers::seeded())
+/// The handler the Lambda binary runs: the table named by `USERS_TABLE` (feature `aws`), or the
+/// seeded in-memory users.
+pub fn handler() -> Handler<Users> {
+    Handler::new(Users::from_env())
 }
 
 impl<U: UserStore> RedeemPoints for Handler<U> {
@@ -35,7 +38,7 @@ impl<U: UserStore> RedeemPoints for Handler<U> {
         let total = errors::amount("total.total", input.total.total)?;
         match self
             .users
-            .redeem_points_below(&input.user_id, total)
+            .redeem_points_below(&input.execution_id, &input.user_id, total)
             .await?
         {
             Redemption::Redeemed(points) => Ok(RedeemPointsOutput {
@@ -55,6 +58,7 @@ mod tests {
     use super::*;
     use crate::generated::functions::RedeemPointsFunction;
     use crate::generated::types::TotalToRedeem;
+    use crate::store::InMemoryUsers;
     use orderflow_runtime::{INVALID_INPUT, StepError, invoke_json};
     use serde_json::json;
 
@@ -62,6 +66,7 @@ mod tests {
         RedeemPointsInput {
             user_id: user_id.into(),
             total: TotalToRedeem { total },
+            execution_id: format!("execution-of-{user_id}-{total}"),
         }
     }
 
@@ -99,17 +104,43 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn points_are_redeemed_once() {
+    async fn a_retried_invocation_redeems_once_and_answers_as_the_first() {
+        let users = InMemoryUsers::seeded();
+        let handler = Handler::new(users.clone());
+        let first = handler.redeem_points(input("1", 79.0)).await.unwrap();
+        let retried = handler.redeem_points(input("1", 79.0)).await.unwrap();
+        assert_eq!(retried, first);
+        assert_eq!(users.user("1").await.unwrap().unwrap().points, 0.0);
+    }
+
+    #[tokio::test]
+    async fn another_execution_finds_the_points_redeemed() {
         let handler = handler();
         handler.redeem_points(input("1", 79.0)).await.unwrap();
-        let again = handler.redeem_points(input("1", 79.0)).await.unwrap();
+        let other = RedeemPointsInput {
+            execution_id: "another execution".into(),
+            ..input("1", 79.0)
+        };
         assert_eq!(
-            again,
+            handler.redeem_points(other).await.unwrap(),
             RedeemPointsOutput {
                 total: 79.0,
                 points: 0.0
             }
         );
+    }
+
+    #[tokio::test]
+    async fn a_retried_refusal_is_refused_again_though_the_points_changed() {
+        let users = InMemoryUsers::seeded();
+        let handler = Handler::new(users.clone());
+        let refused = handler.redeem_points(input("2", 79.0)).await.unwrap_err();
+        users
+            .redeem_points_below("other", "2", 1000.0)
+            .await
+            .unwrap();
+        let retried = handler.redeem_points(input("2", 79.0)).await.unwrap_err();
+        assert_eq!(retried.to_string(), refused.to_string());
     }
 
     #[tokio::test]
@@ -137,14 +168,16 @@ mod tests {
         assert_eq!(err.error_type(), "StoreUnavailable");
     }
 
-    /// redeem.json's state at RedeemPoints; the output replaces $.total.
+    /// redeem.json's state at RedeemPoints, with the execution's id the Parameters add; the
+    /// output replaces $.total.
     #[tokio::test]
     async fn json_example() {
         let function = RedeemPointsFunction(handler());
         let mut state = json!({
             "userId": "1", "bookId": "100", "quantity": 2, "redeem": true,
             "book": {"bookId": "100", "title": "The Rust Programming Language", "quantity": 10, "price": 39.5},
-            "total": {"total": 79.0}
+            "total": {"total": 79.0},
+            "executionId": "arn:aws:states:us-east-1:123456789012:execution:StoreCheckout:redeem"
         });
         let out = invoke_json(&function, state.clone()).await;
         assert_eq!(out, Ok(json!({"total": 59.0, "points": 20.0})));

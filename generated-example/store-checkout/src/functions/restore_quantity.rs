@@ -3,7 +3,7 @@ use crate::errors;
 use crate::generated::errors::RestoreQuantityError;
 use crate::generated::functions::RestoreQuantity;
 use crate::generated::types::{RestoreQuantityInput, RestoreQuantityOutput};
-use crate::store::{BookStore, InMemoryBooks};
+use crate::store::{BookStore, Books, InMemoryBooks};
 
 /// Compensation: adds the ordered quantity back to the book's stock.
 ///
@@ -22,9 +22,10 @@ impl<B: BookStore> Handler<B> {
     }
 }
 
-/// The handler the Lambda binary runs: the seeded in-memory books.
-pub fn handler() -> Handler {
-    Handler::new(InMemoryBooks::seeded())
+/// The handler the Lambda binary runs: the table named by `BOOKS_TABLE` (feature `aws`), or the
+/// seeded in-memory books.
+pub fn handler() -> Handler<Books> {
+    Handler::new(Books::from_env())
 }
 
 impl<B: BookStore> RestoreQuantity for Handler<B> {
@@ -42,6 +43,7 @@ impl<B: BookStore> RestoreQuantity for Handler<B> {
 mod tests {
     use super::*;
     use crate::generated::functions::RestoreQuantityFunction;
+    use crate::store::InMemoryBooks;
     use orderflow_runtime::{INVALID_INPUT, StepError, invoke_json};
     use serde_json::json;
 

@@ -3,12 +3,13 @@ use crate::errors;
 use crate::generated::errors::RestoreRedeemPointsError;
 use crate::generated::functions::RestoreRedeemPoints;
 use crate::generated::types::{RestoreRedeemPointsInput, RestoreRedeemPointsOutput};
-use crate::store::{InMemoryUsers, UserStore};
+use crate::store::{InMemoryUsers, UserStore, Users};
 
 /// Compensation: gives the user back total.points if points were redeemed; returns null.
 ///
 /// Without `total.points` (redeemPoints did not run) nothing is read or written. With points, an
-/// unknown user is `UserNotFound` (through `Other`).
+/// unknown user is `UserNotFound` (through `Other`). The points are given back once per
+/// execution id, so a retried invocation does not give them twice.
 #[derive(Debug, Clone)]
 pub struct Handler<U = InMemoryUsers> {
     users: U,
@@ -21,9 +22,10 @@ impl<U: UserStore> Handler<U> {
     }
 }
 
-/// The handler the Lambda binary runs: the seeded in-memory users.
-pub fn handler() -> Handler {
-    Handler::new(InMemoryUsers::seeded())
+/// The handler the Lambda binary runs: the table named by `USERS_TABLE` (feature `aws`), or the
+/// seeded in-memory users.
+pub fn handler() -> Handler<Users> {
+    Handler::new(Users::from_env())
 }
 
 impl<U: UserStore> RestoreRedeemPoints for Handler<U> {
@@ -33,7 +35,9 @@ impl<U: UserStore> RestoreRedeemPoints for Handler<U> {
     ) -> Result<RestoreRedeemPointsOutput, RestoreRedeemPointsError> {
         if let Some(points) = input.total.points {
             let points = errors::amount("total.points", points)?;
-            self.users.add_points(&input.user_id, points).await?;
+            self.users
+                .restore_points(&input.execution_id, &input.user_id, points)
+                .await?;
         }
         Ok(())
     }
@@ -44,8 +48,11 @@ mod tests {
     use super::*;
     use crate::generated::functions::RestoreRedeemPointsFunction;
     use crate::generated::types::BilledTotal;
+    use crate::store::InMemoryUsers;
     use orderflow_runtime::{INVALID_INPUT, StepError, invoke_json};
     use serde_json::json;
+
+    const EXECUTION: &str = "arn:aws:states:us-east-1:123456789012:execution:StoreCheckout:x";
 
     fn input(user_id: &str, points: Option<f64>) -> RestoreRedeemPointsInput {
         RestoreRedeemPointsInput {
@@ -54,17 +61,38 @@ mod tests {
                 total: 69.0,
                 points,
             },
+            execution_id: EXECUTION.into(),
         }
     }
 
     #[tokio::test]
     async fn gives_the_redeemed_points_back() {
         let users = InMemoryUsers::seeded();
-        users.redeem_points_below("3", 79.0).await.unwrap();
+        users
+            .redeem_points_below(EXECUTION, "3", 79.0)
+            .await
+            .unwrap();
         Handler::new(users.clone())
             .restore_redeem_points(input("3", Some(10.0)))
             .await
             .unwrap();
+        assert_eq!(users.user("3").await.unwrap().unwrap().points, 10.0);
+    }
+
+    #[tokio::test]
+    async fn a_retried_invocation_gives_the_points_back_once() {
+        let users = InMemoryUsers::seeded();
+        users
+            .redeem_points_below(EXECUTION, "3", 79.0)
+            .await
+            .unwrap();
+        let handler = Handler::new(users.clone());
+        for _ in 0..2 {
+            handler
+                .restore_redeem_points(input("3", Some(10.0)))
+                .await
+                .unwrap();
+        }
         assert_eq!(users.user("3").await.unwrap().unwrap().points, 10.0);
     }
 
@@ -112,14 +140,18 @@ mod tests {
     #[tokio::test]
     async fn json_example() {
         let users = InMemoryUsers::seeded();
-        users.redeem_points_below("3", 79.0).await.unwrap();
+        users
+            .redeem_points_below(EXECUTION, "3", 79.0)
+            .await
+            .unwrap();
         let function = RestoreRedeemPointsFunction(Handler::new(users.clone()));
         let state = json!({
             "userId": "3", "bookId": "100", "quantity": 2, "redeem": true,
             "book": {"bookId": "100", "title": "The Rust Programming Language", "quantity": 10, "price": 39.5},
             "total": {"total": 69, "points": 10},
             "customerBilling": {"Error": "BillingFailed", "Cause": "user \"3\" has no payment method"},
-            "billingStatus": "Billing Error"
+            "billingStatus": "Billing Error",
+            "executionId": EXECUTION
         });
         assert_eq!(invoke_json(&function, state).await, Ok(json!(null)));
         assert_eq!(users.user("3").await.unwrap().unwrap().points, 10.0);

@@ -3,7 +3,7 @@ use crate::errors;
 use crate::generated::errors::SqsWorkerError;
 use crate::generated::functions::SqsWorker;
 use crate::generated::types::{SqsWorkerInput, SqsWorkerOutput};
-use crate::store::{BookStore, CourierPool, InMemoryBooks, InMemoryCouriers};
+use crate::store::{BookStore, Books, CourierPool, InMemoryBooks, InMemoryCouriers};
 
 /// Consumes the orders queue: reserves the ordered quantity from stock and assigns a courier, completing PrepareOrder's task token with the courier or with NoCourierAvailable.
 ///
@@ -24,9 +24,10 @@ impl<B: BookStore, C: CourierPool> Handler<B, C> {
     }
 }
 
-/// The handler the Lambda binary runs: the seeded in-memory books and couriers.
-pub fn handler() -> Handler {
-    Handler::new(InMemoryBooks::seeded(), InMemoryCouriers::seeded())
+/// The handler the Lambda binary runs: the table named by `BOOKS_TABLE` (feature `aws`) or the
+/// seeded in-memory books, and the seeded couriers.
+pub fn handler() -> Handler<Books> {
+    Handler::new(Books::from_env(), InMemoryCouriers::seeded())
 }
 
 impl<B: BookStore, C: CourierPool> SqsWorker for Handler<B, C> {
@@ -52,6 +53,7 @@ mod tests {
     use super::*;
     use crate::generated::functions::SqsWorkerFunction;
     use crate::generated::types::OrderState;
+    use crate::store::InMemoryBooks;
     use orderflow_runtime::aws_lambda_events::event::sqs::SqsEvent;
     use orderflow_runtime::{
         INVALID_INPUT, InProcessCallbacks, StepError, TaskOutcome, handle_sqs_batch, invoke_json,

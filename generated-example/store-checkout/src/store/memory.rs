@@ -1,174 +1,12 @@
-//! The state the checkout functions read and write, behind small traits: books ([`BookStore`]),
-//! users ([`UserStore`]) and couriers ([`CourierPool`]).
-//!
-//! The original Node functions kept books and users in DynamoDB tables keyed by `bookId` and
-//! `userId`; the in-memory implementations here ([`InMemoryBooks`], [`InMemoryUsers`],
-//! [`InMemoryCouriers`]) start from the seed data of `definitions/store-checkout/examples/README.md`.
-//! They are cheap to clone and clones share their data, so one store can back several handlers
-//! (as one table backs several Lambda functions).
-//!
-//! Every operation that reads and then writes (reserving stock, redeeming points) is one trait
-//! method, so an implementation can make it atomic (a lock here, a conditional update in
-//! DynamoDB) and two concurrent executions cannot both spend the same copies or points.
+//! The in-memory stores: one lock per store makes every read-then-write atomic.
 
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// A book record (a row of the books table).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Book {
-    /// The key.
-    pub book_id: String,
-    /// The title.
-    pub title: String,
-    /// Copies in stock.
-    pub quantity: u64,
-    /// Price of one copy.
-    pub price: f64,
-}
-
-/// A user record (a row of the users table).
-#[derive(Debug, Clone, PartialEq)]
-pub struct User {
-    /// The key.
-    pub user_id: String,
-    /// Loyalty points, worth one unit of currency each.
-    pub points: f64,
-    /// Whether the user can be charged.
-    pub has_payment_method: bool,
-}
-
-/// A courier on duty.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Courier {
-    /// The courier's email address, which the worker reports.
-    pub email: String,
-    /// The most copies the courier takes in one order.
-    pub max_copies: u64,
-}
-
-/// What [`UserStore::redeem_points_below`] did.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Redemption {
-    /// The user's points were below the limit: they are now 0, and this many were redeemed.
-    Redeemed(f64),
-    /// The user's points were not below the limit and were left unchanged.
-    Refused(f64),
-}
-
-/// A storage operation failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum StoreError {
-    /// No book has the id.
-    #[error("no book has id {0:?}")]
-    BookNotFound(String),
-    /// No user has the id.
-    #[error("no user has id {0:?}")]
-    UserNotFound(String),
-    /// A reservation asked for more copies than are in stock; the stock is unchanged.
-    #[error("book {book_id:?} has {available} copies in stock, {requested} requested")]
-    InsufficientStock {
-        /// The book.
-        book_id: String,
-        /// Copies in stock.
-        available: u64,
-        /// Copies asked for.
-        requested: u64,
-    },
-    /// A stock count would overflow; nothing was changed.
-    #[error("the stock of book {0:?} would overflow")]
-    StockOverflow(String),
-    /// A writer panicked while holding the store's lock, so its data may be half-updated.
-    #[error("the {0} store is unavailable: a writer panicked while holding its lock")]
-    Poisoned(&'static str),
-}
-
-impl StoreError {
-    /// The ASL error name a function reports this error with (through its `Other` variant; see
-    /// [`crate::errors`]).
-    pub fn error_type(&self) -> &'static str {
-        match self {
-            Self::BookNotFound(_) => "BookNotFound",
-            Self::UserNotFound(_) => "UserNotFound",
-            Self::InsufficientStock { .. } => "BookOutOfStock",
-            Self::StockOverflow(_) => "StockOverflow",
-            Self::Poisoned(_) => "StoreUnavailable",
-        }
-    }
-}
-
-/// The books table.
-pub trait BookStore: Send + Sync + 'static {
-    /// The book with this id, if any.
-    fn book(&self, book_id: &str) -> impl Future<Output = Result<Option<Book>, StoreError>> + Send;
-
-    /// Takes `quantity` copies out of stock, atomically, and returns the stock left.
-    ///
-    /// `reservation_id` makes the call idempotent: a second call with the same id changes
-    /// nothing and returns the current stock (SQS delivers a message at least once, and
-    /// redelivers it when completing its task token failed).
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::BookNotFound`], or [`StoreError::InsufficientStock`] (stock unchanged).
-    fn reserve(
-        &self,
-        reservation_id: &str,
-        book_id: &str,
-        quantity: u64,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
-
-    /// Adds `quantity` copies back to stock and returns the new stock.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::BookNotFound`], or [`StoreError::StockOverflow`] (stock unchanged).
-    fn restock(
-        &self,
-        book_id: &str,
-        quantity: u64,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
-}
-
-/// The users table.
-pub trait UserStore: Send + Sync + 'static {
-    /// The user with this id, if any.
-    fn user(&self, user_id: &str) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
-
-    /// If the user's points are below `limit`, sets them to 0 and returns
-    /// [`Redemption::Redeemed`] with the points taken; otherwise leaves them and returns
-    /// [`Redemption::Refused`]. Atomic: points are never redeemed twice.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::UserNotFound`].
-    fn redeem_points_below(
-        &self,
-        user_id: &str,
-        limit: f64,
-    ) -> impl Future<Output = Result<Redemption, StoreError>> + Send;
-
-    /// Adds `points` to the user's points and returns the new balance.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::UserNotFound`].
-    fn add_points(
-        &self,
-        user_id: &str,
-        points: f64,
-    ) -> impl Future<Output = Result<f64, StoreError>> + Send;
-}
-
-/// The couriers on duty.
-pub trait CourierPool: Send + Sync + 'static {
-    /// A courier who can take an order of `quantity` copies, or `None` when nobody can.
-    fn assign(
-        &self,
-        quantity: u64,
-    ) -> impl Future<Output = Result<Option<Courier>, StoreError>> + Send;
-}
+use super::{
+    Book, BookStore, Courier, CourierPool, Redemption, StoreError, User, UserStore, sample_books,
+    sample_users,
+};
 
 /// Locks `mutex`, or reports the store as unavailable when a writer panicked while holding it:
 /// a half-applied update must not be served as if it were consistent.
@@ -214,22 +52,10 @@ impl InMemoryBooks {
         }
     }
 
-    /// The seed data: book "100" (10 in stock at 39.5) and "101" (20 at 45.25).
+    /// The seed data ([`sample_books`]): book "100" (10 in stock at 39.5) and "101" (20 at
+    /// 45.25).
     pub fn seeded() -> Self {
-        Self::new([
-            Book {
-                book_id: "100".into(),
-                title: "The Rust Programming Language".into(),
-                quantity: 10,
-                price: 39.5,
-            },
-            Book {
-                book_id: "101".into(),
-                title: "Zero To Production In Rust".into(),
-                quantity: 20,
-                price: 45.25,
-            },
-        ])
+        Self::new(sample_books())
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, BooksData>, StoreError> {
@@ -290,10 +116,21 @@ impl BookStore for InMemoryBooks {
     }
 }
 
+/// A user and what was done to its points, per redemption id: the same records as the users
+/// table's `redemptions` and `restorations` attributes (see `dynamodb`).
+#[derive(Debug)]
+struct UserRecord {
+    user: User,
+    /// What each redemption id's first call returned.
+    redemptions: HashMap<String, Redemption>,
+    /// Redemption ids whose points were given back.
+    restorations: HashSet<String>,
+}
+
 /// An in-memory [`UserStore`]; clones share the same users.
 #[derive(Debug, Clone, Default)]
 pub struct InMemoryUsers {
-    users: Arc<Mutex<HashMap<String, User>>>,
+    users: Arc<Mutex<HashMap<String, UserRecord>>>,
 }
 
 impl InMemoryUsers {
@@ -301,28 +138,27 @@ impl InMemoryUsers {
     pub fn new(users: impl IntoIterator<Item = User>) -> Self {
         let users = users
             .into_iter()
-            .map(|user| (user.user_id.clone(), user))
+            .map(|user| {
+                let record = UserRecord {
+                    user: user.clone(),
+                    redemptions: HashMap::new(),
+                    restorations: HashSet::new(),
+                };
+                (user.user_id, record)
+            })
             .collect();
         Self {
             users: Arc::new(Mutex::new(users)),
         }
     }
 
-    /// The seed data: user "1" (20 points), "2" (500 points), "3" (10 points, no payment method).
+    /// The seed data ([`sample_users`]): user "1" (20 points), "2" (500 points), "3" (10
+    /// points, no payment method).
     pub fn seeded() -> Self {
-        let user = |id: &str, points: f64, has_payment_method: bool| User {
-            user_id: id.to_owned(),
-            points,
-            has_payment_method,
-        };
-        Self::new([
-            user("1", 20.0, true),
-            user("2", 500.0, true),
-            user("3", 10.0, false),
-        ])
+        Self::new(sample_users())
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, HashMap<String, User>>, StoreError> {
+    fn lock(&self) -> Result<MutexGuard<'_, HashMap<String, UserRecord>>, StoreError> {
         lock(&self.users, "users")
     }
 
@@ -334,35 +170,48 @@ impl InMemoryUsers {
 
 impl UserStore for InMemoryUsers {
     async fn user(&self, user_id: &str) -> Result<Option<User>, StoreError> {
-        Ok(self.lock()?.get(user_id).cloned())
+        Ok(self.lock()?.get(user_id).map(|record| record.user.clone()))
     }
 
     async fn redeem_points_below(
         &self,
+        redemption_id: &str,
         user_id: &str,
         limit: f64,
     ) -> Result<Redemption, StoreError> {
         let mut users = self.lock()?;
-        let user = users
+        let record = users
             .get_mut(user_id)
             .ok_or_else(|| StoreError::UserNotFound(user_id.to_owned()))?;
-        if user.points < limit {
-            Ok(Redemption::Redeemed(std::mem::replace(
-                &mut user.points,
-                0.0,
-            )))
-        } else {
-            Ok(Redemption::Refused(user.points))
+        if let Some(first) = record.redemptions.get(redemption_id) {
+            return Ok(*first);
         }
+        let points = &mut record.user.points;
+        let redemption = if *points < limit {
+            Redemption::Redeemed(std::mem::replace(points, 0.0))
+        } else {
+            Redemption::Refused(*points)
+        };
+        record
+            .redemptions
+            .insert(redemption_id.to_owned(), redemption);
+        Ok(redemption)
     }
 
-    async fn add_points(&self, user_id: &str, points: f64) -> Result<f64, StoreError> {
+    async fn restore_points(
+        &self,
+        redemption_id: &str,
+        user_id: &str,
+        points: f64,
+    ) -> Result<f64, StoreError> {
         let mut users = self.lock()?;
-        let user = users
+        let record = users
             .get_mut(user_id)
             .ok_or_else(|| StoreError::UserNotFound(user_id.to_owned()))?;
-        user.points += points;
-        Ok(user.points)
+        if record.restorations.insert(redemption_id.to_owned()) {
+            record.user.points += points;
+        }
+        Ok(record.user.points)
     }
 }
 
@@ -458,20 +307,37 @@ mod tests {
     async fn redeem_points_below_takes_all_points_or_none() {
         let users = InMemoryUsers::seeded();
         assert_eq!(
-            users.redeem_points_below("2", 79.0).await,
+            users.redeem_points_below("x-1", "2", 79.0).await,
             Ok(Redemption::Refused(500.0))
         );
         assert_eq!(users.user("2").await.unwrap().unwrap().points, 500.0);
         assert_eq!(
-            users.redeem_points_below("1", 79.0).await,
+            users.redeem_points_below("x-2", "1", 79.0).await,
             Ok(Redemption::Redeemed(20.0))
         );
         assert_eq!(users.user("1").await.unwrap().unwrap().points, 0.0);
         // Equal is not below.
         assert_eq!(
-            users.redeem_points_below("3", 10.0).await,
+            users.redeem_points_below("x-3", "3", 10.0).await,
             Ok(Redemption::Refused(10.0))
         );
+    }
+
+    #[tokio::test]
+    async fn redemption_and_restoration_are_once_per_id() {
+        let users = InMemoryUsers::seeded();
+        assert_eq!(
+            users.redeem_points_below("x-1", "1", 79.0).await,
+            Ok(Redemption::Redeemed(20.0))
+        );
+        users.restore_points("other", "1", 5.0).await.unwrap();
+        // The retry answers as the first call did, though the user has 5 points by now.
+        assert_eq!(
+            users.redeem_points_below("x-1", "1", 79.0).await,
+            Ok(Redemption::Redeemed(20.0))
+        );
+        assert_eq!(users.restore_points("x-1", "1", 20.0).await, Ok(25.0));
+        assert_eq!(users.restore_points("x-1", "1", 20.0).await, Ok(25.0));
     }
 
     #[tokio::test]
@@ -493,7 +359,7 @@ mod tests {
         let users = InMemoryUsers::seeded();
         users.poison();
         assert_eq!(
-            users.add_points("1", 1.0).await,
+            users.restore_points("x-1", "1", 1.0).await,
             Err(StoreError::Poisoned("users"))
         );
     }

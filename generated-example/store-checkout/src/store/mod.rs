@@ -1,0 +1,363 @@
+//! The state the checkout functions read and write, behind small traits: books ([`BookStore`]),
+//! users ([`UserStore`]) and couriers ([`CourierPool`]).
+//!
+//! Two implementations of the books and users: in memory ([`InMemoryBooks`], [`InMemoryUsers`],
+//! with [`InMemoryCouriers`]), starting from the seed data of
+//! `definitions/store-checkout/examples/README.md` ([`sample_books`], [`sample_users`]); and
+//! DynamoDB tables keyed by `bookId` and `userId`, as the original Node functions kept them
+//! (`dynamodb`, feature `aws`). [`Books`] and [`Users`] pick one at run time: the table when
+//! its variable ([`BOOKS_TABLE`], [`USERS_TABLE`]) is set, the seeded memory otherwise.
+//! The in-memory stores are cheap to clone and clones share their data, so one store can back
+//! several handlers (as one table backs several Lambda functions).
+//!
+//! Every operation that reads and then writes (reserving stock, redeeming points) is one trait
+//! method, so an implementation can make it atomic (a lock in memory, a conditional update in
+//! DynamoDB) and two concurrent executions cannot both spend the same copies or points.
+
+use std::future::Future;
+
+#[cfg(feature = "aws")]
+pub mod dynamodb;
+mod memory;
+
+#[cfg(feature = "aws")]
+pub use dynamodb::{DynamoDbBooks, DynamoDbUsers};
+pub use memory::{InMemoryBooks, InMemoryCouriers, InMemoryUsers};
+
+/// The variable naming the books table (set by the generated templates).
+pub const BOOKS_TABLE: &str = "BOOKS_TABLE";
+/// The variable naming the users table (set by the generated templates).
+pub const USERS_TABLE: &str = "USERS_TABLE";
+
+/// A book record (a row of the books table).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Book {
+    /// The key.
+    pub book_id: String,
+    /// The title.
+    pub title: String,
+    /// Copies in stock.
+    pub quantity: u64,
+    /// Price of one copy.
+    pub price: f64,
+}
+
+/// A user record (a row of the users table).
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    /// The key.
+    pub user_id: String,
+    /// Loyalty points, worth one unit of currency each.
+    pub points: f64,
+    /// Whether the user can be charged.
+    pub has_payment_method: bool,
+}
+
+/// A courier on duty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Courier {
+    /// The courier's email address, which the worker reports.
+    pub email: String,
+    /// The most copies the courier takes in one order.
+    pub max_copies: u64,
+}
+
+/// What [`UserStore::redeem_points_below`] did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Redemption {
+    /// The user's points were below the limit: they are now 0, and this many were redeemed.
+    Redeemed(f64),
+    /// The user's points were not below the limit and were left unchanged.
+    Refused(f64),
+}
+
+/// A storage operation failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StoreError {
+    /// No book has the id.
+    #[error("no book has id {0:?}")]
+    BookNotFound(String),
+    /// No user has the id.
+    #[error("no user has id {0:?}")]
+    UserNotFound(String),
+    /// A reservation asked for more copies than are in stock; the stock is unchanged.
+    #[error("book {book_id:?} has {available} copies in stock, {requested} requested")]
+    InsufficientStock {
+        /// The book.
+        book_id: String,
+        /// Copies in stock.
+        available: u64,
+        /// Copies asked for.
+        requested: u64,
+    },
+    /// A stock count would overflow; nothing was changed.
+    #[error("the stock of book {0:?} would overflow")]
+    StockOverflow(String),
+    /// A writer panicked while holding the store's lock, so its data may be half-updated.
+    #[error("the {0} store is unavailable: a writer panicked while holding its lock")]
+    Poisoned(&'static str),
+    /// The database could not be reached, refused the call, or holds an item this code cannot
+    /// read; whether a write happened is unknown, so the caller may retry (every write is
+    /// idempotent).
+    #[error("the {store} store is unavailable: {reason}")]
+    Unavailable {
+        /// `books` or `users`.
+        store: &'static str,
+        /// What failed, as the SDK or the item says.
+        reason: String,
+    },
+}
+
+impl StoreError {
+    /// The ASL error name a function reports this error with (through its `Other` variant; see
+    /// [`crate::errors`]).
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            Self::BookNotFound(_) => "BookNotFound",
+            Self::UserNotFound(_) => "UserNotFound",
+            Self::InsufficientStock { .. } => "BookOutOfStock",
+            Self::StockOverflow(_) => "StockOverflow",
+            Self::Poisoned(_) | Self::Unavailable { .. } => "StoreUnavailable",
+        }
+    }
+}
+
+/// The books table.
+pub trait BookStore: Send + Sync + 'static {
+    /// The book with this id, if any.
+    fn book(&self, book_id: &str) -> impl Future<Output = Result<Option<Book>, StoreError>> + Send;
+
+    /// Takes `quantity` copies out of stock, atomically, and returns the stock left.
+    ///
+    /// `reservation_id` makes the call idempotent: a second call with the same id changes
+    /// nothing and returns the current stock (SQS delivers a message at least once, and
+    /// redelivers it when completing its task token failed).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::BookNotFound`], or [`StoreError::InsufficientStock`] (stock unchanged).
+    fn reserve(
+        &self,
+        reservation_id: &str,
+        book_id: &str,
+        quantity: u64,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Adds `quantity` copies back to stock and returns the new stock.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::BookNotFound`], or [`StoreError::StockOverflow`] (stock unchanged).
+    fn restock(
+        &self,
+        book_id: &str,
+        quantity: u64,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}
+
+/// The users table.
+pub trait UserStore: Send + Sync + 'static {
+    /// The user with this id, if any.
+    fn user(&self, user_id: &str) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+
+    /// If the user's points are below `limit`, sets them to 0 and returns
+    /// [`Redemption::Redeemed`] with the points taken; otherwise leaves them and returns
+    /// [`Redemption::Refused`]. Atomic: points are never redeemed twice.
+    ///
+    /// `redemption_id` (the execution's id) makes the call idempotent: a second call with the
+    /// same id changes nothing and returns what the first returned, whatever the points are by
+    /// then (Lambda retries an invocation whose response was lost).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::UserNotFound`].
+    fn redeem_points_below(
+        &self,
+        redemption_id: &str,
+        user_id: &str,
+        limit: f64,
+    ) -> impl Future<Output = Result<Redemption, StoreError>> + Send;
+
+    /// Gives `points` back to the user, once per `redemption_id`, and returns the balance: a
+    /// second call with the same id changes nothing and returns the current balance.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::UserNotFound`].
+    fn restore_points(
+        &self,
+        redemption_id: &str,
+        user_id: &str,
+        points: f64,
+    ) -> impl Future<Output = Result<f64, StoreError>> + Send;
+}
+
+/// The couriers on duty.
+pub trait CourierPool: Send + Sync + 'static {
+    /// A courier who can take an order of `quantity` copies, or `None` when nobody can.
+    fn assign(
+        &self,
+        quantity: u64,
+    ) -> impl Future<Output = Result<Option<Courier>, StoreError>> + Send;
+}
+
+/// The seed data's books: "100" (10 in stock at 39.5) and "101" (20 at 45.25).
+pub fn sample_books() -> Vec<Book> {
+    vec![
+        Book {
+            book_id: "100".into(),
+            title: "The Rust Programming Language".into(),
+            quantity: 10,
+            price: 39.5,
+        },
+        Book {
+            book_id: "101".into(),
+            title: "Zero To Production In Rust".into(),
+            quantity: 20,
+            price: 45.25,
+        },
+    ]
+}
+
+/// The seed data's users: "1" (20 points), "2" (500 points), "3" (10 points, no payment method).
+pub fn sample_users() -> Vec<User> {
+    let user = |id: &str, points: f64, has_payment_method: bool| User {
+        user_id: id.to_owned(),
+        points,
+        has_payment_method,
+    };
+    vec![
+        user("1", 20.0, true),
+        user("2", 500.0, true),
+        user("3", 10.0, false),
+    ]
+}
+
+/// The books a function's `handler()` uses: the DynamoDB table named by [`BOOKS_TABLE`] when it
+/// is set (feature `aws`), the seeded in-memory books otherwise.
+#[derive(Debug, Clone)]
+pub enum Books {
+    /// In memory.
+    Memory(InMemoryBooks),
+    /// A DynamoDB table.
+    #[cfg(feature = "aws")]
+    DynamoDb(DynamoDbBooks),
+}
+
+impl Books {
+    /// The table named by [`BOOKS_TABLE`] (feature `aws`), or the seeded in-memory books.
+    pub fn from_env() -> Self {
+        #[cfg(feature = "aws")]
+        if let Some(table) = table_name(BOOKS_TABLE) {
+            return Self::DynamoDb(DynamoDbBooks::from_env(table));
+        }
+        Self::Memory(InMemoryBooks::seeded())
+    }
+}
+
+/// The users a function's `handler()` uses: the DynamoDB table named by [`USERS_TABLE`] when it
+/// is set (feature `aws`), the seeded in-memory users otherwise.
+#[derive(Debug, Clone)]
+pub enum Users {
+    /// In memory.
+    Memory(InMemoryUsers),
+    /// A DynamoDB table.
+    #[cfg(feature = "aws")]
+    DynamoDb(DynamoDbUsers),
+}
+
+impl Users {
+    /// The table named by [`USERS_TABLE`] (feature `aws`), or the seeded in-memory users.
+    pub fn from_env() -> Self {
+        #[cfg(feature = "aws")]
+        if let Some(table) = table_name(USERS_TABLE) {
+            return Self::DynamoDb(DynamoDbUsers::from_env(table));
+        }
+        Self::Memory(InMemoryUsers::seeded())
+    }
+}
+
+/// The table name in `variable`, if set and not empty.
+#[cfg(feature = "aws")]
+pub fn table_name(variable: &str) -> Option<String> {
+    std::env::var(variable).ok().filter(|name| !name.is_empty())
+}
+
+// The DynamoDB futures are boxed: the SDK's are deeply nested types, and an unboxed one makes a
+// binary's `main` future exceed the compiler's layout depth limit.
+impl BookStore for Books {
+    async fn book(&self, book_id: &str) -> Result<Option<Book>, StoreError> {
+        match self {
+            Self::Memory(books) => books.book(book_id).await,
+            #[cfg(feature = "aws")]
+            Self::DynamoDb(books) => Box::pin(books.book(book_id)).await,
+        }
+    }
+
+    async fn reserve(
+        &self,
+        reservation_id: &str,
+        book_id: &str,
+        quantity: u64,
+    ) -> Result<u64, StoreError> {
+        match self {
+            Self::Memory(books) => books.reserve(reservation_id, book_id, quantity).await,
+            #[cfg(feature = "aws")]
+            Self::DynamoDb(books) => {
+                Box::pin(books.reserve(reservation_id, book_id, quantity)).await
+            }
+        }
+    }
+
+    async fn restock(&self, book_id: &str, quantity: u64) -> Result<u64, StoreError> {
+        match self {
+            Self::Memory(books) => books.restock(book_id, quantity).await,
+            #[cfg(feature = "aws")]
+            Self::DynamoDb(books) => Box::pin(books.restock(book_id, quantity)).await,
+        }
+    }
+}
+
+impl UserStore for Users {
+    async fn user(&self, user_id: &str) -> Result<Option<User>, StoreError> {
+        match self {
+            Self::Memory(users) => users.user(user_id).await,
+            #[cfg(feature = "aws")]
+            Self::DynamoDb(users) => Box::pin(users.user(user_id)).await,
+        }
+    }
+
+    async fn redeem_points_below(
+        &self,
+        redemption_id: &str,
+        user_id: &str,
+        limit: f64,
+    ) -> Result<Redemption, StoreError> {
+        match self {
+            Self::Memory(users) => {
+                users
+                    .redeem_points_below(redemption_id, user_id, limit)
+                    .await
+            }
+            #[cfg(feature = "aws")]
+            Self::DynamoDb(users) => {
+                Box::pin(users.redeem_points_below(redemption_id, user_id, limit)).await
+            }
+        }
+    }
+
+    async fn restore_points(
+        &self,
+        redemption_id: &str,
+        user_id: &str,
+        points: f64,
+    ) -> Result<f64, StoreError> {
+        match self {
+            Self::Memory(users) => users.restore_points(redemption_id, user_id, points).await,
+            #[cfg(feature = "aws")]
+            Self::DynamoDb(users) => {
+                Box::pin(users.restore_points(redemption_id, user_id, points)).await
+            }
+        }
+    }
+}

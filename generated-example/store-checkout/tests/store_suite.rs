@@ -1,0 +1,320 @@
+//! One suite of store behaviours, written once against the [`BookStore`] and [`UserStore`]
+//! traits and run on each implementation: the in-memory stores, and (feature `aws`) the
+//! DynamoDB stores against a local DynamoDB API (dynalite, see `support/local_dynamodb.rs`),
+//! each check on fresh tables.
+//!
+//! The concurrency checks run on a multi-threaded runtime, so reservations and redemptions race
+//! for real: against the server they are concurrent requests, and only the stores' conditional
+//! writes keep the stock and the points exact.
+
+// A test fails by panicking: unwrap and expect say where.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[cfg(feature = "aws")]
+#[path = "support/local_dynamodb.rs"]
+// Shared with the Lambda emulator test, which uses the parts this suite does not.
+#[allow(dead_code)]
+mod local_dynamodb;
+
+use std::future::Future;
+
+use store_checkout::functions::{redeem_points, restore_redeem_points};
+use store_checkout::generated::functions::{RedeemPoints, RestoreRedeemPoints};
+use store_checkout::generated::types::{
+    BilledTotal, RedeemPointsInput, RestoreRedeemPointsInput, TotalToRedeem,
+};
+use store_checkout::store::{
+    Book, BookStore, Redemption, StoreError, User, UserStore, sample_books, sample_users,
+};
+
+/// Runs every check, each on stores that `make` fills with the books and users given.
+async fn suite<B, U, F>(make: impl Fn(Vec<Book>, Vec<User>) -> F)
+where
+    B: BookStore + Clone,
+    U: UserStore + Clone,
+    F: Future<Output = (B, U)>,
+{
+    let seeded = || make(sample_books(), sample_users());
+    let (books, users) = seeded().await;
+    the_seed_data_reads_back(&books, &users).await;
+    let (books, _) = seeded().await;
+    reserve_is_idempotent_per_reservation_id(&books).await;
+    let (books, _) = seeded().await;
+    reserve_never_takes_more_than_the_stock(&books).await;
+    let (books, users) = seeded().await;
+    unknown_books_and_users_are_not_found(&books, &users).await;
+    let (books, _) = seeded().await;
+    restock_adds_and_refuses_to_overflow(&books).await;
+    let (_, users) = seeded().await;
+    redeem_points_below_takes_all_points_or_none(&users).await;
+    let (_, users) = seeded().await;
+    redemption_and_restoration_are_once_per_id(&users).await;
+    let (_, users) = seeded().await;
+    a_retried_redeem_points_invocation_redeems_once(&users).await;
+    let (_, users) = seeded().await;
+    a_retried_restore_redeem_points_invocation_restores_once(&users).await;
+    let scarce = Book {
+        book_id: "scarce".into(),
+        title: "Seven copies left".into(),
+        quantity: 7,
+        price: 10.0,
+    };
+    let (books, _) = make(vec![scarce], Vec::new()).await;
+    concurrent_reservations_never_oversell(&books).await;
+    let (_, users) = seeded().await;
+    concurrent_redemptions_take_the_points_once(&users).await;
+}
+
+async fn stock(books: &impl BookStore, book_id: &str) -> u64 {
+    books.book(book_id).await.unwrap().unwrap().quantity
+}
+
+async fn points(users: &impl UserStore, user_id: &str) -> f64 {
+    users.user(user_id).await.unwrap().unwrap().points
+}
+
+async fn the_seed_data_reads_back(books: &impl BookStore, users: &impl UserStore) {
+    assert_eq!(
+        books.book("100").await.unwrap(),
+        Some(Book {
+            book_id: "100".into(),
+            title: "The Rust Programming Language".into(),
+            quantity: 10,
+            price: 39.5,
+        })
+    );
+    assert_eq!(books.book("101").await.unwrap().unwrap().price, 45.25);
+    assert_eq!(
+        users.user("3").await.unwrap(),
+        Some(User {
+            user_id: "3".into(),
+            points: 10.0,
+            has_payment_method: false,
+        })
+    );
+    assert!(users.user("1").await.unwrap().unwrap().has_payment_method);
+}
+
+async fn reserve_is_idempotent_per_reservation_id(books: &impl BookStore) {
+    assert_eq!(books.reserve("token-1", "100", 2).await, Ok(8));
+    assert_eq!(books.reserve("token-1", "100", 2).await, Ok(8));
+    assert_eq!(books.reserve("token-2", "100", 2).await, Ok(6));
+    assert_eq!(stock(books, "100").await, 6);
+}
+
+async fn reserve_never_takes_more_than_the_stock(books: &impl BookStore) {
+    assert_eq!(
+        books.reserve("r", "100", 11).await,
+        Err(StoreError::InsufficientStock {
+            book_id: "100".into(),
+            available: 10,
+            requested: 11
+        })
+    );
+    assert_eq!(stock(books, "100").await, 10);
+    // A failed reservation does not burn its id.
+    assert_eq!(books.reserve("r", "100", 10).await, Ok(0));
+    assert_eq!(
+        books.reserve("r-2", "100", 1).await,
+        Err(StoreError::InsufficientStock {
+            book_id: "100".into(),
+            available: 0,
+            requested: 1
+        })
+    );
+}
+
+async fn unknown_books_and_users_are_not_found(books: &impl BookStore, users: &impl UserStore) {
+    let not_found = || StoreError::BookNotFound("999".into());
+    assert_eq!(books.book("999").await, Ok(None));
+    assert_eq!(books.reserve("r", "999", 1).await, Err(not_found()));
+    assert_eq!(books.restock("999", 1).await, Err(not_found()));
+    let not_found = || StoreError::UserNotFound("nobody".into());
+    assert_eq!(users.user("nobody").await, Ok(None));
+    assert_eq!(
+        users.redeem_points_below("x", "nobody", 1.0).await,
+        Err(not_found())
+    );
+    assert_eq!(
+        users.restore_points("x", "nobody", 1.0).await,
+        Err(not_found())
+    );
+}
+
+async fn restock_adds_and_refuses_to_overflow(books: &impl BookStore) {
+    assert_eq!(books.restock("101", 6).await, Ok(26));
+    assert_eq!(
+        books.restock("100", u64::MAX).await,
+        Err(StoreError::StockOverflow("100".into()))
+    );
+    assert_eq!(stock(books, "100").await, 10);
+    // Up to the largest stock exactly, and not one more.
+    assert_eq!(books.restock("100", u64::MAX - 10).await, Ok(u64::MAX));
+    assert_eq!(
+        books.restock("100", 1).await,
+        Err(StoreError::StockOverflow("100".into()))
+    );
+    assert_eq!(stock(books, "100").await, u64::MAX);
+}
+
+async fn redeem_points_below_takes_all_points_or_none(users: &impl UserStore) {
+    assert_eq!(
+        users.redeem_points_below("x-1", "2", 79.0).await,
+        Ok(Redemption::Refused(500.0))
+    );
+    assert_eq!(points(users, "2").await, 500.0);
+    assert_eq!(
+        users.redeem_points_below("x-2", "1", 79.0).await,
+        Ok(Redemption::Redeemed(20.0))
+    );
+    assert_eq!(points(users, "1").await, 0.0);
+    // Equal is not below.
+    assert_eq!(
+        users.redeem_points_below("x-3", "3", 10.0).await,
+        Ok(Redemption::Refused(10.0))
+    );
+    assert_eq!(points(users, "3").await, 10.0);
+}
+
+async fn redemption_and_restoration_are_once_per_id(users: &impl UserStore) {
+    assert_eq!(
+        users.redeem_points_below("x-1", "1", 79.0).await,
+        Ok(Redemption::Redeemed(20.0))
+    );
+    assert_eq!(users.restore_points("other", "1", 5.5).await, Ok(5.5));
+    // The retry answers as the first call did, though the user has points again by now.
+    assert_eq!(
+        users.redeem_points_below("x-1", "1", 79.0).await,
+        Ok(Redemption::Redeemed(20.0))
+    );
+    assert_eq!(points(users, "1").await, 5.5);
+    assert_eq!(users.restore_points("x-1", "1", 20.0).await, Ok(25.5));
+    assert_eq!(users.restore_points("x-1", "1", 20.0).await, Ok(25.5));
+    // A refusal is remembered too.
+    assert_eq!(
+        users.redeem_points_below("x-2", "2", 79.0).await,
+        Ok(Redemption::Refused(500.0))
+    );
+    assert_eq!(
+        users.redeem_points_below("x-2", "2", 1000.0).await,
+        Ok(Redemption::Refused(500.0))
+    );
+    assert_eq!(points(users, "2").await, 500.0);
+}
+
+const EXECUTION: &str = "arn:aws:states:us-east-1:123456789012:execution:StoreCheckout:retried";
+
+async fn a_retried_redeem_points_invocation_redeems_once<U: UserStore + Clone>(users: &U) {
+    let handler = redeem_points::Handler::new(users.clone());
+    let input = || RedeemPointsInput {
+        user_id: "1".into(),
+        total: TotalToRedeem { total: 79.0 },
+        execution_id: EXECUTION.into(),
+    };
+    let first = handler.redeem_points(input()).await.unwrap();
+    assert_eq!((first.total, first.points), (59.0, 20.0));
+    // The user earns points between the attempts: the retry must not take them.
+    users.restore_points("earned", "1", 3.0).await.unwrap();
+    let retried = handler.redeem_points(input()).await.unwrap();
+    assert_eq!(retried, first);
+    assert_eq!(points(users, "1").await, 3.0);
+}
+
+async fn a_retried_restore_redeem_points_invocation_restores_once<U: UserStore + Clone>(users: &U) {
+    users
+        .redeem_points_below(EXECUTION, "3", 79.0)
+        .await
+        .unwrap();
+    assert_eq!(points(users, "3").await, 0.0);
+    let handler = restore_redeem_points::Handler::new(users.clone());
+    let input = || RestoreRedeemPointsInput {
+        user_id: "3".into(),
+        total: BilledTotal {
+            total: 69.0,
+            points: Some(10.0),
+        },
+        execution_id: EXECUTION.into(),
+    };
+    handler.restore_redeem_points(input()).await.unwrap();
+    handler.restore_redeem_points(input()).await.unwrap();
+    assert_eq!(points(users, "3").await, 10.0);
+}
+
+async fn concurrent_reservations_never_oversell<B: BookStore + Clone>(books: &B) {
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let books = books.clone();
+            tokio::spawn(async move { books.reserve(&format!("order-{i}"), "scarce", 1).await })
+        })
+        .collect();
+    let (mut reserved, mut refused) = (0, 0);
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => reserved += 1,
+            Err(StoreError::InsufficientStock { .. }) => refused += 1,
+            Err(e) => panic!("a reservation failed otherwise: {e}"),
+        }
+    }
+    assert_eq!((reserved, refused), (7, 13));
+    assert_eq!(stock(books, "scarce").await, 0);
+}
+
+async fn concurrent_redemptions_take_the_points_once<U: UserStore + Clone>(users: &U) {
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let users = users.clone();
+            tokio::spawn(async move {
+                users
+                    .redeem_points_below(&format!("execution-{i}"), "1", 79.0)
+                    .await
+            })
+        })
+        .collect();
+    let mut taken = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(Redemption::Redeemed(points)) => taken.push(points),
+            other => panic!("every redemption is below the limit: {other:?}"),
+        }
+    }
+    taken.sort_by(f64::total_cmp);
+    // One execution takes the 20 points; the others find none left.
+    let mut expected = vec![0.0; 9];
+    expected.push(20.0);
+    assert_eq!(taken, expected);
+    assert_eq!(points(users, "1").await, 0.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn in_memory_stores() {
+    use store_checkout::store::{InMemoryBooks, InMemoryUsers};
+    suite(|books, users| async { (InMemoryBooks::new(books), InMemoryUsers::new(users)) }).await;
+}
+
+#[cfg(feature = "aws")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dynamodb_stores() {
+    use local_dynamodb::{LocalDynamoDb, unique_table};
+    use store_checkout::store::{DynamoDbBooks, DynamoDbUsers};
+    let Some(server) = LocalDynamoDb::start() else {
+        return;
+    };
+    let client = server.client();
+    suite(|books, users| {
+        let client = client.clone();
+        async move {
+            let book_store = DynamoDbBooks::new(client.clone(), unique_table("books"));
+            let user_store = DynamoDbUsers::new(client, unique_table("users"));
+            assert!(book_store.create_table().await.unwrap());
+            assert!(user_store.create_table().await.unwrap());
+            for book in &books {
+                book_store.put_book(book).await.unwrap();
+            }
+            for user in &users {
+                user_store.put_user(user).await.unwrap();
+            }
+            (book_store, user_store)
+        }
+    })
+    .await;
+}
