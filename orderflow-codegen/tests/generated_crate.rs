@@ -293,3 +293,50 @@ fn a_crate_generated_outside_the_repository_builds() {
     let crate_dir = out.path().join("minimal");
     support::cargo_check_generated(&crate_dir, &["--all-targets"]);
 }
+
+/// A worker whose waiting state has `HeartbeatSeconds` keeps its token alive: its binary sends
+/// heartbeats at half that (so one late heartbeat is still in time); without it, none.
+#[test]
+fn a_worker_heartbeats_at_half_its_states_heartbeat_seconds() {
+    let dir = workspace_root().join("definitions/store-checkout");
+    let worker_binary = |heartbeat: Option<u64>| {
+        let mut sources = orderflow_model::workflow::WorkflowSources::read_dir(&dir).unwrap();
+        if let Some(seconds) = heartbeat {
+            let path = dir.join("workflow.asl.json");
+            let mut definition: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            definition["States"]["PrepareOrder"]["HeartbeatSeconds"] = seconds.into();
+            sources.insert(
+                "workflow.asl.json",
+                serde_json::to_string_pretty(&definition).unwrap(),
+            );
+        }
+        let analysis = orderflow_model::analyze(&sources);
+        assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
+        let workflow = analysis.workflow.unwrap();
+        let paths = orderflow_codegen::CratePaths::new(
+            &dir,
+            &dir,
+            &dir.join("generated"),
+            &orderflow_codegen::Runtime::registry(),
+        );
+        let (files, _) =
+            orderflow_codegen::crate_files(&workflow, "definitions/store-checkout", &paths);
+        files
+            .into_iter()
+            .find(|f| f.path == Path::new("src/bin/sqs_worker.rs"))
+            .map(|f| f.contents)
+            .unwrap()
+    };
+    let with = worker_binary(Some(60));
+    assert!(
+        with.contains("Duration::from_millis(30000)")
+            && with.contains("run_sqs_worker_with_heartbeat(handler, callbacks, heartbeat)"),
+        "{with}"
+    );
+    let without = worker_binary(None);
+    assert!(
+        without.contains("run_sqs_worker(handler, callbacks)") && !without.contains("heartbeat"),
+        "{without}"
+    );
+}

@@ -80,7 +80,8 @@ pub use function::{
 };
 pub use task_token::{
     CallbackError, InProcessCallbacks, TaskOutcome, TaskTokenCallbacks, TaskTokenInput,
-    handle_sqs_batch, run_sqs_worker,
+    handle_sqs_batch, handle_sqs_batch_with_heartbeat, run_sqs_worker,
+    run_sqs_worker_with_heartbeat,
 };
 
 #[cfg(feature = "aws")]

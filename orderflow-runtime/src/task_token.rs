@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -242,10 +243,28 @@ where
     W::Input: TaskTokenInput,
     C: TaskTokenCallbacks,
 {
+    handle_sqs_batch_with_heartbeat(worker, callbacks, event, None).await
+}
+
+/// [`handle_sqs_batch`], sending a heartbeat (SendTaskHeartbeat) for the record's token every
+/// `heartbeat` while the worker works on it, so that a state with `HeartbeatSeconds` does not
+/// time out a worker that is busy rather than gone. A heartbeat that fails is logged; the worker
+/// goes on (the token's outcome reports whatever went wrong).
+pub async fn handle_sqs_batch_with_heartbeat<W, C>(
+    worker: &W,
+    callbacks: &C,
+    event: SqsEvent,
+    heartbeat: Option<Duration>,
+) -> SqsBatchResponse
+where
+    W: Function,
+    W::Input: TaskTokenInput,
+    C: TaskTokenCallbacks,
+{
     let mut response = SqsBatchResponse::default();
     for record in event.records {
         let (message_id, body) = id_and_body(record);
-        if let Err(failure) = handle_record(worker, callbacks, body.as_deref()).await {
+        if let Err(failure) = handle_record(worker, callbacks, body.as_deref(), heartbeat).await {
             tracing::error!(
                 message_id = %message_id,
                 error = %failure,
@@ -263,10 +282,25 @@ fn id_and_body(record: SqsMessage) -> (String, Option<String>) {
     (record.message_id.unwrap_or_default(), record.body)
 }
 
+/// Sends a heartbeat for `token` every `every`, for as long as it is polled.
+async fn heartbeats<C: TaskTokenCallbacks>(
+    callbacks: &C,
+    token: &str,
+    every: Duration,
+) -> std::convert::Infallible {
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) = callbacks.send_task_heartbeat(token).await {
+            tracing::warn!(error = %e, "heartbeat not sent; the worker goes on");
+        }
+    }
+}
+
 async fn handle_record<W, C>(
     worker: &W,
     callbacks: &C,
     body: Option<&str>,
+    heartbeat: Option<Duration>,
 ) -> Result<(), RecordFailure>
 where
     W: Function,
@@ -277,7 +311,15 @@ where
     let input: W::Input = serde_json::from_str(body).map_err(RecordFailure::InvalidBody)?;
     // Owned: `call` consumes the input.
     let token = input.task_token().to_owned();
-    let result = match worker.call(input).await {
+    let call = worker.call(input);
+    let outcome = match heartbeat {
+        None => call.await,
+        Some(every) => tokio::select! {
+            outcome = call => outcome,
+            never = heartbeats(callbacks, &token, every) => match never {},
+        },
+    };
+    let result = match outcome {
         Ok(output) => serialize_output(&output),
         Err(e) => Err(StepFailure::from_step_error(&e)),
     };
@@ -305,10 +347,41 @@ where
     W::Input: TaskTokenInput,
     C: TaskTokenCallbacks,
 {
+    run_worker(worker, callbacks, None).await
+}
+
+/// [`run_sqs_worker`], sending heartbeats every `heartbeat` while the worker works on a token
+/// (see [`handle_sqs_batch_with_heartbeat`]). `generate` emits it for a worker whose waiting
+/// state has `HeartbeatSeconds`, at half that.
+///
+/// # Errors
+///
+/// Whatever the Lambda runtime loop returns (e.g. the Runtime API cannot be reached).
+pub async fn run_sqs_worker_with_heartbeat<W, C>(
+    worker: W,
+    callbacks: C,
+    heartbeat: Duration,
+) -> Result<(), Error>
+where
+    W: Function,
+    W::Input: TaskTokenInput,
+    C: TaskTokenCallbacks,
+{
+    run_worker(worker, callbacks, Some(heartbeat)).await
+}
+
+async fn run_worker<W, C>(worker: W, callbacks: C, heartbeat: Option<Duration>) -> Result<(), Error>
+where
+    W: Function,
+    W::Input: TaskTokenInput,
+    C: TaskTokenCallbacks,
+{
     crate::init_tracing();
     let (worker, callbacks) = (&worker, &callbacks);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, std::convert::Infallible>(handle_sqs_batch(worker, callbacks, event.payload).await)
+        Ok::<_, std::convert::Infallible>(
+            handle_sqs_batch_with_heartbeat(worker, callbacks, event.payload, heartbeat).await,
+        )
     }))
     .await
 }
@@ -418,6 +491,48 @@ mod tests {
             serde_json::to_value(&response).unwrap(),
             json!({"batchItemFailures": []})
         );
+    }
+
+    /// A worker that takes its time: 95 s of (paused, virtual) tokio time.
+    struct SlowWorker;
+
+    impl Function for SlowWorker {
+        type Input = CourierInput;
+        type Output = CourierOutput;
+        type Error = BookError;
+
+        async fn call(&self, input: CourierInput) -> Result<CourierOutput, BookError> {
+            tokio::time::sleep(Duration::from_secs(95)).await;
+            SqsWorker.call(input).await
+        }
+    }
+
+    /// AWS: "If the task runs longer than HeartbeatSeconds without a heartbeat, the state
+    /// fails" (<https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskHeartbeat.html>):
+    /// a busy worker keeps its token alive every 30 s, then completes it; without a heartbeat
+    /// interval it sends none.
+    #[tokio::test(start_paused = true)]
+    async fn a_busy_worker_sends_heartbeats_until_it_completes_its_token() {
+        let callbacks = InProcessCallbacks::new();
+        let body = json!({"taskToken": "tok-slow", "orderId": "o-1"}).to_string();
+        let response = handle_sqs_batch_with_heartbeat(
+            &SlowWorker,
+            &callbacks,
+            event(vec![record("m-1", &body)]),
+            Some(Duration::from_secs(30)),
+        )
+        .await;
+        assert!(response.batch_item_failures.is_empty());
+        // At 30, 60 and 90 s; none after the worker finished at 95 s.
+        assert_eq!(callbacks.heartbeats(), ["tok-slow"; 3]);
+        assert_eq!(callbacks.outcomes().len(), 1);
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        assert_eq!(callbacks.heartbeats().len(), 3);
+
+        let quiet = InProcessCallbacks::new();
+        handle_sqs_batch(&SlowWorker, &quiet, event(vec![record("m-2", &body)])).await;
+        assert!(quiet.heartbeats().is_empty());
+        assert_eq!(quiet.outcomes().len(), 1);
     }
 
     #[tokio::test]

@@ -22,7 +22,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use orderflow_model::asl::jsonata;
-use orderflow_model::asl::model::{PayloadNode, PayloadTemplate};
+use orderflow_model::asl::model::{PayloadNode, PayloadTemplate, Seconds, StateKind};
 use orderflow_model::asl::path::PathRoot;
 use orderflow_model::diagnostic::Diagnostic;
 use orderflow_model::json::{Json, JsonKind};
@@ -494,6 +494,25 @@ fn task_token_impl(workflow: &Workflow, function: &Function) -> Option<TokenStre
     })
 }
 
+/// How often a task-token worker sends heartbeats, in milliseconds: half the shortest
+/// `HeartbeatSeconds` of the states whose tokens it completes, so one late heartbeat still
+/// arrives in time. `None` when no such state has a literal `HeartbeatSeconds` (a
+/// `HeartbeatSecondsPath` is only known at run time).
+fn heartbeat_interval(workflow: &Workflow, function: &Function) -> Option<u64> {
+    function
+        .completes_tokens_of
+        .iter()
+        .filter_map(|id| match &workflow.machine.state(*id).kind {
+            StateKind::Task(task) => match task.heartbeat_seconds {
+                Some(Seconds::Value(seconds)) => Some(seconds),
+                _ => None,
+            },
+            _ => None,
+        })
+        .min()
+        .map(|seconds| seconds.saturating_mul(1000) / 2)
+}
+
 fn binary(workflow: &Workflow, function: &Function, names: &Names, package: &str) -> TokenStream {
     let krate = format_ident!("{}", package);
     let module = format_ident!("{}", names.snake);
@@ -502,16 +521,26 @@ fn binary(workflow: &Workflow, function: &Function, names: &Names, package: &str
     let worker =
         !function.completes_tokens_of.is_empty() && task_token_field(workflow, function).is_some();
     // Short statements, so prettyplease and rustfmt lay them out the same way.
-    let body = if worker {
-        quote! {
+    let body = match (worker, heartbeat_interval(workflow, function)) {
+        (true, Some(millis)) => {
+            let millis = proc_macro2::Literal::u64_unsuffixed(millis);
+            quote! {
+            let handler = #adapter(#module::handler());
+            let callbacks = ::orderflow_runtime::SfnCallbacks::from_env().await;
+            let heartbeat = ::core::time::Duration::from_millis(#millis);
+            ::orderflow_runtime::run_sqs_worker_with_heartbeat(handler, callbacks, heartbeat).await
+            }
+        }
+        (true, None) => quote! {
             let handler = #adapter(#module::handler());
             let callbacks = ::orderflow_runtime::SfnCallbacks::from_env().await;
             ::orderflow_runtime::run_sqs_worker(handler, callbacks).await
-        }
-    } else {
-        quote! {
-            let handler = #adapter(#module::handler());
-            ::orderflow_runtime::run(handler).await
+        },
+        (false, _) => {
+            quote! {
+                let handler = #adapter(#module::handler());
+                ::orderflow_runtime::run(handler).await
+            }
         }
     };
     quote! {
