@@ -264,7 +264,10 @@ where
     let mut response = SqsBatchResponse::default();
     for record in event.records {
         let (message_id, body) = id_and_body(record);
-        if let Err(failure) = handle_record(worker, callbacks, body.as_deref(), heartbeat).await {
+        // Boxed: the worker's future nested in the select! and the Lambda service makes a type
+        // deep enough to exceed the compiler's query depth in the generated binary.
+        let handled = Box::pin(handle_record(worker, callbacks, body.as_deref(), heartbeat));
+        if let Err(failure) = handled.await {
             tracing::error!(
                 message_id = %message_id,
                 error = %failure,
