@@ -106,6 +106,11 @@ macro_rules! run_checkout {
             .restore_quantity(restore_quantity::Handler::new(books.clone()))
             .restore_redeem_points(restore_redeem_points::Handler::new(users.clone()));
         workflow.local_mut().options_mut().history = HistoryDetail::Full;
+        // One execution ARN for both twins: redeemPoints and restoreRedeemPoints receive it
+        // (`$$.Execution.Id`), and it names the state machine and a random execution.
+        let identity = &mut workflow.local_mut().options_mut().identity;
+        identity.state_machine_name = "store-checkout".into();
+        identity.execution_name = Some(format!("example-{}", $example));
         let execution = workflow.execute_json(example($example)).await;
         let published = workflow
             .local()
