@@ -1,8 +1,10 @@
 //! A Distributed Map run by `orderflow-codegen run --s3-dir DIR`, a local folder standing in for
 //! S3: a CSV `ItemReader`, an `ItemBatcher`, a `ResultWriter` whose files follow AWS's documented
 //! layout (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html),
-//! and a tolerated-failure threshold
-//! (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html).
+//! a tolerated-failure threshold
+//! (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html), and an S3
+//! inventory as the item source
+//! (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html).
 
 // A test fails by panicking: unwrap and expect say where (the workspace denies them elsewhere).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -309,5 +311,70 @@ fn tolerated_failures_and_the_threshold_crossed_by_one_item() {
     assert!(
         items[0]["LastModified"].is_u64(),
         "epoch seconds, as AWS gives them"
+    );
+}
+
+/// An S3 inventory as S3 writes it (a `manifest.json` naming the schema and gzipped CSV files
+/// without a header row, in the destination bucket) read by `ManifestType: S3_INVENTORY`: each
+/// row is one child's item, keyed by the schema, every value a string.
+#[test]
+fn an_s3_inventory_manifest_gives_one_item_per_listed_object() {
+    use std::io::Write as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let data = dir.join("s3/inventory/photos/daily/data");
+    std::fs::create_dir_all(&data).unwrap();
+    let rows = [
+        "\"photos\",\"2024/a.jpg\",\"34910\"\n\"photos\",\"2024/b.jpg\",\"120\"\n",
+        "\"photos\",\"2024/c.jpg\",\"7\"\n",
+    ];
+    let mut files = Vec::new();
+    for (n, text) in rows.iter().enumerate() {
+        let key = format!("photos/daily/data/part-{n}.csv.gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(text.as_bytes()).unwrap();
+        std::fs::write(dir.join("s3/inventory").join(&key), gz.finish().unwrap()).unwrap();
+        files.push(json!({"key": key, "size": 1, "MD5checksum": "-"}));
+    }
+    std::fs::create_dir_all(dir.join("s3/inventory/photos/daily/2024-01-01T00-00Z")).unwrap();
+    std::fs::write(
+        dir.join("s3/inventory/photos/daily/2024-01-01T00-00Z/manifest.json"),
+        json!({
+            "sourceBucket": "photos",
+            "destinationBucket": "arn:aws:s3:::inventory",
+            "version": "2016-11-30",
+            "fileFormat": "CSV",
+            "fileSchema": "Bucket, Key, Size",
+            "files": files
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let definition = json!({
+        "StartAt": "Each",
+        "States": {"Each": {
+            "Type": "Map", "End": true,
+            "ItemReader": {
+                "Resource": "arn:aws:states:::s3:getObject",
+                "ReaderConfig": {"ManifestType": "S3_INVENTORY"},
+                "Parameters": {"Bucket": "inventory", "Key": "photos/daily/2024-01-01T00-00Z/manifest.json"}
+            },
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Size",
+                "States": {"Size": {"Type": "Pass", "End": true,
+                    "Parameters": {"key.$": "$.Key", "bytes.$": "States.StringToJson($.Size)"}}}
+            }
+        }}
+    });
+    let result = run(dir, &definition, &json!({}));
+    assert_eq!(result["status"], "SUCCEEDED", "{result:#}");
+    assert_eq!(
+        result["output"],
+        json!([
+            {"key": "2024/a.jpg", "bytes": 34910},
+            {"key": "2024/b.jpg", "bytes": 120},
+            {"key": "2024/c.jpg", "bytes": 7}
+        ])
     );
 }

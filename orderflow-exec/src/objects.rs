@@ -4,7 +4,11 @@
 //!
 //! How an object's content becomes items follows the `ReaderConfig` AWS documents
 //! (<https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html>): a JSON
-//! array, JSON Lines, CSV with its header row or `CSVHeaders`, or a `listObjectsV2` listing.
+//! array, JSON Lines, CSV with its header row or `CSVHeaders`, a `listObjectsV2` listing, or
+//! the CSV files an S3 inventory's `manifest.json` lists. Gzip-compressed objects are read
+//! decompressed, as AWS reads them.
+
+use std::io::Read as _;
 
 use std::path::{Component, Path, PathBuf};
 
@@ -182,7 +186,8 @@ pub fn listing_items(objects: &[ObjectSummary]) -> Vec<Value> {
 ///
 /// The content is not what `InputType` says, or the type is not one that can be read here.
 pub fn content_items(content: &[u8], config: &ReaderConfig) -> Result<Vec<Value>, String> {
-    let text = std::str::from_utf8(content).map_err(|_| "the object is not UTF-8 text")?;
+    let content = decompressed(content)?;
+    let text = std::str::from_utf8(&content).map_err(|_| "the object is not UTF-8 text")?;
     match config.input_type.as_deref().unwrap_or("JSON") {
         "JSON" => match serde_json::from_str::<Value>(text) {
             Ok(Value::Array(items)) => Ok(items),
@@ -202,6 +207,72 @@ pub fn content_items(content: &[u8], config: &ReaderConfig) -> Result<Vec<Value>
             "InputType {other} is not read from a local folder (JSON, JSONL and CSV are)"
         )),
     }
+}
+
+/// The content, gunzipped when it starts with gzip's magic bytes.
+fn decompressed(content: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, String> {
+    if !content.starts_with(&[0x1f, 0x8b]) {
+        return Ok(std::borrow::Cow::Borrowed(content));
+    }
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(content)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("the object is gzip-compressed but cannot be decompressed: {e}"))?;
+    Ok(std::borrow::Cow::Owned(out))
+}
+
+/// The items of an S3 inventory: `manifest` is its `manifest.json` (read from `bucket`); each
+/// CSV file it lists (in its destination bucket, else `bucket`) gives one item per row, keyed
+/// by the manifest's `fileSchema`, every value a string, as AWS documents
+/// (<https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html>).
+///
+/// # Errors
+///
+/// The manifest is not an inventory manifest, its format is not CSV, or a file cannot be read.
+pub fn inventory_items(
+    store: &dyn ObjectStore,
+    bucket: &str,
+    manifest: &[u8],
+) -> Result<Vec<Value>, String> {
+    let manifest: Value = serde_json::from_slice(&decompressed(manifest)?)
+        .map_err(|e| format!("the S3 inventory manifest is not JSON: {e}"))?;
+    let format = manifest["fileFormat"].as_str().unwrap_or("CSV");
+    if format != "CSV" {
+        return Err(format!(
+            "the S3 inventory is in {format}; Step Functions reads CSV inventories only"
+        ));
+    }
+    let schema: Vec<String> = manifest["fileSchema"]
+        .as_str()
+        .ok_or("the S3 inventory manifest has no fileSchema")?
+        .split(',')
+        .map(|name| name.trim().to_owned())
+        .collect();
+    // `arn:aws:s3:::bucket`, where S3 wrote the data files.
+    let destination = manifest["destinationBucket"]
+        .as_str()
+        .map(|arn| arn.rsplit(":::").next().unwrap_or(arn))
+        .unwrap_or(bucket);
+    let files = manifest["files"]
+        .as_array()
+        .ok_or("the S3 inventory manifest lists no files")?;
+    let config = ReaderConfig {
+        csv_header_location: Some("GIVEN".into()),
+        csv_headers: schema,
+        ..ReaderConfig::default()
+    };
+    let mut items = Vec::new();
+    for file in files {
+        let key = file["key"]
+            .as_str()
+            .ok_or("a file of the S3 inventory manifest has no key")?;
+        let content = store.get_object(destination, key)?;
+        let content = decompressed(&content)?;
+        let text = std::str::from_utf8(&content)
+            .map_err(|_| format!("the inventory file {key} is not UTF-8 text"))?;
+        items.extend(csv_items(text, &config)?);
+    }
+    Ok(items)
 }
 
 /// CSV rows as objects of strings, keyed by the header row or by `CSVHeaders`.
@@ -271,6 +342,96 @@ mod tests {
         };
         let items = content_items(b"b-1;2\n", &given).unwrap_or_default();
         assert_eq!(items, [json!({"id": "b-1", "qty": "2"})]);
+    }
+
+    /// Objects in memory, by (bucket, key).
+    #[derive(Debug, Default)]
+    struct Memory(std::collections::BTreeMap<(String, String), Vec<u8>>);
+
+    impl ObjectStore for Memory {
+        fn get_object(&self, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
+            self.0
+                .get(&(bucket.to_owned(), key.to_owned()))
+                .cloned()
+                .ok_or_else(|| format!("no object s3://{bucket}/{key}"))
+        }
+
+        fn list_objects(&self, _: &str, _: &str) -> Result<Vec<ObjectSummary>, String> {
+            Ok(Vec::new())
+        }
+
+        fn put_object(&self, _: &str, _: &str, _: &[u8]) -> Result<(), String> {
+            Ok(())
+        }
+    }
+
+    fn gzip(text: &str) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(text.as_bytes()).unwrap_or_default();
+        encoder.finish().unwrap_or_default()
+    }
+
+    /// An inventory as S3 writes it: a manifest naming its schema and gzipped CSV files without
+    /// a header row, in the destination bucket; each row is an item of strings, keyed by the
+    /// schema (AWS's example item: `{"LastModifiedDate": …, "Bucket": …, "Size": "3399671",
+    /// "Key": "csvDataset/titles.csv"}`).
+    #[test]
+    fn an_s3_inventory_gives_one_item_per_row_of_its_files() {
+        let mut store = Memory::default();
+        let mut put = |bucket: &str, key: &str, body: Vec<u8>| {
+            store.0.insert((bucket.to_owned(), key.to_owned()), body);
+        };
+        put(
+            "inventory",
+            "source/daily/data/a.csv.gz",
+            gzip("\"source\",\"csvDataset/titles.csv\",\"3399671\",\"2022-11-16T00:29:32.000Z\"\n"),
+        );
+        put(
+            "inventory",
+            "source/daily/data/b.csv.gz",
+            gzip("\"source\",\"csvDataset/ratings.csv\",\"12\",\"2022-11-17T00:00:00.000Z\"\n"),
+        );
+        let manifest = json!({
+            "sourceBucket": "source",
+            "destinationBucket": "arn:aws:s3:::inventory",
+            "fileFormat": "CSV",
+            "fileSchema": "Bucket, Key, Size, LastModifiedDate",
+            "files": [
+                {"key": "source/daily/data/a.csv.gz", "size": 1},
+                {"key": "source/daily/data/b.csv.gz", "size": 1}
+            ]
+        });
+        let manifest = serde_json::to_vec(&manifest).unwrap_or_default();
+        let items = inventory_items(&store, "manifests", &manifest);
+        assert_eq!(
+            items,
+            Ok(vec![
+                json!({"Bucket": "source", "Key": "csvDataset/titles.csv", "Size": "3399671",
+                       "LastModifiedDate": "2022-11-16T00:29:32.000Z"}),
+                json!({"Bucket": "source", "Key": "csvDataset/ratings.csv", "Size": "12",
+                       "LastModifiedDate": "2022-11-17T00:00:00.000Z"}),
+            ])
+        );
+        let parquet =
+            br#"{"fileFormat": "Parquet", "fileSchema": "message s3.inventory {}", "files": []}"#;
+        assert_eq!(
+            inventory_items(&store, "manifests", parquet),
+            Err("the S3 inventory is in Parquet; Step Functions reads CSV inventories only".into())
+        );
+        let missing = br#"{"fileSchema": "Bucket, Key", "files": [{"key": "gone.csv.gz"}]}"#;
+        assert_eq!(
+            inventory_items(&store, "manifests", missing),
+            Err("no object s3://manifests/gone.csv.gz".into())
+        );
+    }
+
+    #[test]
+    fn a_gzipped_object_is_read_decompressed() {
+        assert_eq!(
+            content_items(&gzip("{\"a\": 1}\n{\"a\": 2}\n"), &config("JSONL")),
+            Ok(vec![json!({"a": 1}), json!({"a": 2})])
+        );
     }
 
     #[test]

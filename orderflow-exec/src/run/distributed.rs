@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use crate::ObjectStore;
 use crate::error::Failure;
-use crate::objects::{content_items, listing_items};
+use crate::objects::{content_items, inventory_items, listing_items};
 use crate::plan::{BatcherPlan, ReaderPlan, WriterPlan};
 use orderflow_model::asl::error_names::names;
 use orderflow_model::asl::model::Resource;
@@ -31,15 +31,22 @@ pub(super) fn store_items(
         return None;
     };
     let text = |key: &str| parameters.get(key).and_then(Value::as_str).unwrap_or("");
-    let read = match arn.as_str() {
-        "arn:aws:states:::s3:getObject" => store
-            .get_object(text("Bucket"), text("Key"))
-            .and_then(|content| content_items(&content, &reader.config)),
-        "arn:aws:states:::s3:listObjectsV2" => store
-            .list_objects(text("Bucket"), text("Prefix"))
-            .map(|objects| listing_items(&objects)),
-        _ => return None,
-    };
+    let read =
+        match arn.as_str() {
+            "arn:aws:states:::s3:getObject" => store
+                .get_object(text("Bucket"), text("Key"))
+                .and_then(|content| {
+                    if reader.config.reads_s3_inventory() {
+                        inventory_items(store.as_ref(), text("Bucket"), &content)
+                    } else {
+                        content_items(&content, &reader.config)
+                    }
+                }),
+            "arn:aws:states:::s3:listObjectsV2" => store
+                .list_objects(text("Bucket"), text("Prefix"))
+                .map(|objects| listing_items(&objects)),
+            _ => return None,
+        };
     Some(read.map_err(|cause| Failure::new(names::ITEM_READER_FAILED, cause)))
 }
 

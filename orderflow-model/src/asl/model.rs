@@ -881,6 +881,18 @@ pub struct ReaderConfig {
     pub csv_headers: Vec<String>,
     /// `CSVDelimiter`: `COMMA` (the default), `PIPE`, `SEMICOLON`, `SPACE`, `TAB`.
     pub csv_delimiter: Option<String>,
+    /// `ManifestType`: `S3_INVENTORY` (the object is an S3 inventory's `manifest.json`) or
+    /// `ATHENA_DATA`.
+    pub manifest_type: Option<String>,
+}
+
+impl ReaderConfig {
+    /// Whether the object read is an S3 inventory's `manifest.json`, whose CSV files hold the
+    /// items: `ManifestType: S3_INVENTORY`, or `InputType: MANIFEST` (AWS's pages show both).
+    pub fn reads_s3_inventory(&self) -> bool {
+        self.manifest_type.as_deref() == Some("S3_INVENTORY")
+            || self.input_type.as_deref() == Some("MANIFEST")
+    }
 }
 
 /// A Map state's `ItemReader`: the resource that lists the items and its limits.

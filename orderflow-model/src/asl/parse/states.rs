@@ -517,6 +517,7 @@ impl Parser<'_> {
                         })
                         .unwrap_or_default(),
                     csv_delimiter: text(c, "CSVDelimiter"),
+                    manifest_type: text(c, "ManifestType"),
                 },
             ),
             None => (None, None, ReaderConfig::default()),
