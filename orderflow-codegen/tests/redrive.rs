@@ -1,6 +1,6 @@
 //! `run --redrive HISTORY`: a failed execution restarted from the state that failed, as
 //! `RedriveExecution` does (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html):
-//! a Map re-runs only the iterations that did not succeed.
+//! a Map re-runs only the iterations that did not succeed, a Parallel only the branches.
 
 // A test fails by panicking: unwrap and expect say where (the workspace denies them elsewhere).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -138,4 +138,96 @@ fn a_redriven_map_reruns_only_the_failed_iterations() {
         stderr.contains("only FAILED, TIMED_OUT and ABORTED executions can be redriven"),
         "{stderr}"
     );
+}
+
+/// A Parallel whose second branch failed: the redrive keeps the first branch's recorded result
+/// and runs only the second ("Step Functions redrives only the unsuccessful child workflow
+/// executions or branches", redrive-executions.html).
+#[test]
+fn a_redriven_parallel_reruns_only_the_failed_branch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let task = |name: &str, next: Option<&str>| {
+        let mut state = json!({"Type": "Task",
+            "Resource": format!("arn:aws:lambda:us-east-1:123456789012:function:{name}")});
+        match next {
+            Some(n) => state["Next"] = json!(n),
+            None => state["End"] = json!(true),
+        }
+        state
+    };
+    let definition = json!({
+        "StartAt": "Checkout",
+        "States": {
+            "Checkout": {
+                "Type": "Parallel", "End": true,
+                "Branches": [
+                    {"StartAt": "Reserve", "States": {
+                        "Reserve": task("reserve", Some("Reserved")),
+                        "Reserved": {"Type": "Pass", "End": true}}},
+                    {"StartAt": "Charge", "States": {"Charge": task("charge", None)}}
+                ]
+            }
+        }
+    });
+    let mocks = json!({
+        "StateMachines": {"checkout": {"TestCases": {
+            "FirstRun": {"Reserve": "Reserved", "Charge": "Declined"},
+            "Redrive": {"Reserve": "ReservedAgain", "Charge": "Accepted"}
+        }}},
+        "MockedResponses": {
+            "Reserved": {"0": {"Return": {"reserved": 2, "run": 1}}},
+            "ReservedAgain": {"0": {"Return": {"reserved": 2, "run": 2}}},
+            "Declined": {"0": {"Throw": {"Error": "CardDeclined", "Cause": "declined"}}},
+            "Accepted": {"0": {"Return": {"charged": 79, "run": 2}}}
+        }
+    });
+    std::fs::write(dir.join("checkout.asl.json"), definition.to_string()).unwrap();
+    std::fs::write(dir.join("mocks.json"), mocks.to_string()).unwrap();
+    std::fs::write(dir.join("input.json"), json!({"order": "o-1"}).to_string()).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "checkout.asl.json", "--mocks", "mocks.json"];
+        args.extend_from_slice(extra);
+        let output = codegen_in(dir, &args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()
+    };
+    let history = run(&[
+        "--input",
+        "input.json",
+        "--test-case",
+        "FirstRun",
+        "--history-format",
+        "aws",
+    ]);
+    let events = history["events"].as_array().unwrap();
+    assert_eq!(events.last().unwrap()["type"], "ExecutionFailed");
+    std::fs::write(dir.join("failed.json"), history.to_string()).unwrap();
+
+    let redriven = run(&[
+        "--redrive",
+        "failed.json",
+        "--test-case",
+        "Redrive",
+        "--history",
+    ]);
+    assert_eq!(redriven["status"], "SUCCEEDED", "{redriven:#}");
+    // The first branch's result is the recorded one (run 1), the second is the redrive's.
+    assert_eq!(
+        redriven["output"],
+        json!([{"reserved": 2, "run": 1}, {"charged": 79, "run": 2}])
+    );
+    let entered: Vec<&str> = redriven["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "TaskStateEntered")
+        .map(|e| e["stateName"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(entered, ["Charge"], "{redriven:#}");
 }

@@ -319,6 +319,49 @@ impl Executor {
         }
     }
 
+    /// For a Parallel state named `name`: per branch, the names of the states that end the
+    /// branch with its result (no `Next`, not a Fail state), found by following the branch's
+    /// transitions from its `StartAt`. `None` for any other state.
+    pub(crate) fn parallel_branch_ends(
+        &self,
+        name: &str,
+    ) -> Option<Vec<std::collections::HashSet<&str>>> {
+        let state = self.plan.states.iter().find(|s| &*s.name == name)?;
+        let plan::KindPlan::Parallel { branches } = &state.kind else {
+            return None;
+        };
+        let ends = branches
+            .iter()
+            .map(|scope| {
+                let mut seen = std::collections::HashSet::new();
+                let mut todo = vec![self.plan.scope_starts[scope.0]];
+                let mut ends = std::collections::HashSet::new();
+                while let Some(id) = todo.pop() {
+                    if !seen.insert(id) {
+                        continue;
+                    }
+                    let state = &self.plan.states[id.0];
+                    todo.extend(state.next);
+                    todo.extend(state.catchers.iter().map(|c| c.next));
+                    if let plan::KindPlan::Choice { rules, default } = &state.kind {
+                        todo.extend(rules.iter().map(|r| r.next));
+                        todo.extend(*default);
+                    }
+                    let ends_branch = state.next.is_none()
+                        && !matches!(
+                            state.kind,
+                            plan::KindPlan::Fail { .. } | plan::KindPlan::Choice { .. }
+                        );
+                    if ends_branch {
+                        ends.insert(&*state.name);
+                    }
+                }
+                ends
+            })
+            .collect();
+        Some(ends)
+    }
+
     /// The names of the top-level states.
     pub fn top_level_states(&self) -> std::collections::HashSet<&str> {
         self.plan

@@ -1,7 +1,8 @@
 //! Redrive: restarting a failed execution from the state that failed, as `RedriveExecution`
 //! does (<https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html>): the
 //! failed top-level state runs again with the input it was entered with, a Map state re-runs only
-//! the iterations that did not succeed, and `$$.Execution.RedriveCount` counts the redrive.
+//! the iterations that did not succeed, a Parallel state only the branches that did not, and
+//! `$$.Execution.RedriveCount` counts the redrive.
 //!
 //! Where to restart is read from the failed execution's history in AWS's shape
 //! ([`crate::parse_aws_history`]), recorded with its inputs and outputs (`run
@@ -26,6 +27,9 @@ pub struct Redrive {
     /// For a Map state: the results of the iterations that succeeded, by index; only the
     /// others run again.
     pub completed_iterations: BTreeMap<usize, Value>,
+    /// For a Parallel state: the results of the branches that succeeded, by index; only the
+    /// others run again.
+    pub completed_branches: BTreeMap<usize, Value>,
     /// How many times the execution has been redriven, this one included.
     pub redrive_count: u64,
 }
@@ -111,9 +115,14 @@ pub fn redrive_point(
             "the history does not record the input of state `{state}`: record it with its data"
         ))
     })?;
+    let completed_branches = executor
+        .parallel_branch_ends(&state)
+        .map(|ends| completed_branches(events, entered.id, &state, &ends))
+        .unwrap_or_default();
     Ok(Redrive {
         execution_input,
         completed_iterations: completed_iterations(events, entered.id),
+        completed_branches,
         state,
         state_input,
         redrive_count,
@@ -135,4 +144,46 @@ fn completed_iterations(events: &[AwsHistoryEvent], entered_id: u64) -> BTreeMap
             Some((usize::try_from(index).ok()?, output))
         })
         .collect()
+}
+
+/// The results of the Parallel branches that succeeded in the state's last attempt (after its
+/// last `ParallelStateStarted` following event `entered_id`): a branch succeeded when one of the
+/// states that end it exited, and its output is the branch's result.
+fn completed_branches(
+    events: &[AwsHistoryEvent],
+    entered_id: u64,
+    state: &str,
+    ends: &[std::collections::HashSet<&str>],
+) -> BTreeMap<usize, Value> {
+    let named = |e: &AwsHistoryEvent| {
+        e.details()
+            .and_then(|d| d.get("name"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let attempt = events
+        .iter()
+        .filter(|e| {
+            e.id > entered_id
+                && e.event_type == "ParallelStateStarted"
+                && named(e).is_none_or(|n| n == state)
+        })
+        .map(|e| e.id)
+        .max()
+        .unwrap_or(entered_id);
+    let mut done = BTreeMap::new();
+    for event in events.iter().filter(|e| e.id > attempt) {
+        if !event.event_type.ends_with("StateExited") {
+            continue;
+        }
+        let Some(name) = named(event) else {
+            continue;
+        };
+        if let Some(branch) = ends.iter().position(|e| e.contains(name.as_str())) {
+            if let Some(output) = event.payload("output") {
+                done.insert(branch, output);
+            }
+        }
+    }
+    done
 }

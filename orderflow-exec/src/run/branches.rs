@@ -39,7 +39,18 @@ impl Executor {
             // fails, which stops the others).
             let started = rt.clock.virtual_elapsed();
             let mut ended = started;
-            for branch in branches {
+            // A redrive re-runs only the branches that did not succeed (once: a later entry of
+            // the state runs them all).
+            let mut completed = rt
+                .redrive_branches
+                .take_if(|(state, _)| *state == plan.name)
+                .map(|(_, done)| done)
+                .unwrap_or_default();
+            for (index, branch) in branches.iter().enumerate() {
+                if let Some(result) = completed.remove(&index) {
+                    results.push(result);
+                    continue;
+                }
                 rt.clock.set_virtual_elapsed(started);
                 rt.vars.push();
                 let outcome = self.run_scope(rt, *branch, branch_input.clone()).await;

@@ -56,6 +56,8 @@ struct Runtime<'x> {
     coverage: Option<crate::Coverage>,
     /// A redrive's Map state and the results of its iterations that already succeeded.
     redrive_iterations: Option<(Arc<str>, std::collections::BTreeMap<usize, Value>)>,
+    /// A redrive's Parallel state and the results of its branches that already succeeded.
+    redrive_branches: Option<(Arc<str>, std::collections::BTreeMap<usize, Value>)>,
 }
 
 impl Runtime<'_> {
@@ -299,6 +301,10 @@ pub(super) async fn execute(
             .redrive
             .as_ref()
             .map(|r| (Arc::from(r.state.as_str()), r.completed_iterations.clone())),
+        redrive_branches: options
+            .redrive
+            .as_ref()
+            .map(|r| (Arc::from(r.state.as_str()), r.completed_branches.clone())),
     };
     let details = rt
         .history
