@@ -145,6 +145,9 @@ pub struct MapPlan {
     pub iterator: ScopeId,
     /// A Distributed Map: its iterations see no outer variables.
     pub distributed: bool,
+    /// A Distributed Map whose children are Express executions: five minutes each, no history
+    /// limit.
+    pub express_children: bool,
     pub items_path: Option<CompiledPath>,
     pub item_selector: Option<Payload>,
     /// `MaxConcurrency` (0: no limit).
@@ -605,6 +608,7 @@ fn state_plan(state: &State) -> Result<StatePlan, DefinitionError> {
                 max_concurrency: m.max_concurrency,
                 max_concurrency_path: optional(m.run.max_concurrency_path.as_ref())?,
                 tolerated_failure_count: m.run.tolerated_failure_count,
+                express_children: m.run.express_children,
                 tolerated_failure_count_path: optional(
                     m.run.tolerated_failure_count_path.as_ref(),
                 )?,

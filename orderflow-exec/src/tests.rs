@@ -1335,3 +1335,61 @@ fn an_oversized_task_result_is_caught_by_states_all() {
         );
     }
 }
+
+/// A Distributed Map's Express children run five minutes at most each, with no history limit;
+/// Standard children have no such limit (ExecutionType,
+/// https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html). A child
+/// that runs out of time fails with States.Timeout; the execution does not time out.
+#[test]
+fn express_children_of_a_distributed_map_have_five_minutes_each() {
+    let definition = |execution_type: &str, tolerated: u64| {
+        json!({"StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "End": true, "ToleratedFailureCount": tolerated,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": execution_type},
+                "StartAt": "Work", "States": {
+                    "Work": {"Type": "Wait", "SecondsPath": "$", "Next": "Done"},
+                    "Done": {"Type": "Pass", "End": true}}}}}})
+    };
+    // 200 s fits in five minutes, 400 s does not.
+    let items = json!([200, 400]);
+    let standard = run(definition("STANDARD", 0), items.clone(), &no_tasks());
+    assert_eq!(standard.to_json()["status"], "SUCCEEDED");
+
+    let express = run(definition("EXPRESS", 0), items.clone(), &no_tasks());
+    assert_eq!(express.to_json()["status"], "FAILED", "{:?}", express.error);
+    assert_eq!(
+        express.error.as_deref(),
+        Some("States.ExceedToleratedFailureThreshold")
+    );
+    // The second child stopped at its five minutes, not at its 400 s.
+    assert_eq!(express.virtual_elapsed, Duration::from_secs(300));
+
+    let tolerated = run(definition("EXPRESS", 1), items, &no_tasks());
+    assert_eq!(tolerated.to_json()["status"], "SUCCEEDED");
+
+    // A child that never ends is stopped by its five minutes, not by a history limit.
+    let endless = json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "End": true, "ToleratedFailureCount": 0,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+            "StartAt": "Again", "States": {
+                "Again": {"Type": "Choice", "Choices": [
+                    {"Variable": "$", "NumericEquals": 1, "Next": "Again"}], "Default": "Out"},
+                "Out": {"Type": "Succeed"}}}}}});
+    let looped = run(endless, json!([1]), &no_tasks());
+    assert_eq!(
+        looped.error.as_deref(),
+        Some("States.ExceedToleratedFailureThreshold"),
+        "{:?}",
+        looped.cause
+    );
+    assert_eq!(looped.to_json()["status"], "FAILED");
+    // Each transition takes a millisecond on the virtual clock: the five minutes are passed by
+    // the first one after them.
+    let elapsed = looped.virtual_elapsed;
+    assert!(
+        elapsed > Duration::from_secs(300) && elapsed < Duration::from_secs(301),
+        "{elapsed:?}"
+    );
+}

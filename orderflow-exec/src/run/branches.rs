@@ -115,14 +115,41 @@ impl Executor {
         };
         // A Distributed Map's child is an execution of its own: its events go to its own
         // history (not kept here), under its own limit, not the parent's.
+        // An Express child has no history limit but five minutes of its own; a Standard one
+        // the 25,000 events of a history
+        // (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html).
+        let express = map.distributed && map.express_children;
         let parent_history = map.distributed.then(|| {
             std::mem::replace(
                 &mut rt.history,
                 HistoryRecorder::new(HistoryDetail::None, 0)
-                    .with_limit(Some(super::MAX_HISTORY_EVENTS)),
+                    .with_limit((!express).then_some(super::MAX_HISTORY_EVENTS)),
             )
         });
+        let parent_limits = express.then(|| {
+            let elapsed = rt.clock.now_millis() - rt.clock.start_millis();
+            let child_deadline = elapsed.saturating_add(crate::EXPRESS_MAX_MILLIS);
+            let saved = (rt.timeout_millis, rt.express_limit, rt.express_child);
+            // The parent's deadline still holds when it comes first.
+            let parent_first = rt.timeout_millis.is_some_and(|d| d <= child_deadline);
+            if !parent_first {
+                rt.timeout_millis = Some(child_deadline);
+                rt.express_limit = true;
+            }
+            rt.express_child = true;
+            saved
+        });
         let outcome = self.run_scope(rt, map.iterator, input).await;
+        if let Some((deadline, express_limit, express_child)) = parent_limits {
+            // The child's own five minutes ran out: that child failed, not the execution.
+            let elapsed = rt.clock.now_millis() - rt.clock.start_millis();
+            if rt.timed_out && deadline.is_none_or(|d| elapsed <= d) {
+                rt.timed_out = false;
+            }
+            rt.timeout_millis = deadline;
+            rt.express_limit = express_limit;
+            rt.express_child = express_child;
+        }
         if let Some(parent) = parent_history {
             rt.history = parent;
         }

@@ -47,6 +47,8 @@ struct Runtime<'x> {
     timeout_millis: Option<i64>,
     /// The timeout is Express's five minutes, not the machine's `TimeoutSeconds`.
     express_limit: bool,
+    /// Inside an Express child execution of a Distributed Map.
+    express_child: bool,
     timed_out: bool,
     /// Values that broke their contracts so far.
     violations: Vec<ContractViolation>,
@@ -293,6 +295,7 @@ pub(super) async fn execute(
         vars: Variables::new(),
         timeout_millis,
         express_limit,
+        express_child: false,
         timed_out: false,
         violations: Vec::new(),
         assigned: None,
@@ -453,7 +456,7 @@ impl Executor {
                 if rt.history.full() {
                     return Err(history_full());
                 }
-                if rt.options.workflow_type == WorkflowType::Express
+                if (rt.options.workflow_type == WorkflowType::Express || rt.express_child)
                     && rt.clock.mode() == ClockMode::Virtual
                 {
                     // A transition takes time on AWS; on a virtual clock that never moves, a

@@ -844,6 +844,9 @@ pub struct MapRunFields {
     pub batcher: Option<ItemBatcher>,
     /// What the executor needs of `ResultWriter` (JSONPath states).
     pub writer: Option<ResultWriter>,
+    /// `ProcessorConfig.ExecutionType: EXPRESS`: a Distributed Map's children are Express
+    /// executions (five minutes each, no history limit) rather than Standard ones.
+    pub express_children: bool,
 }
 
 /// A Map state's `ItemBatcher`: items are handed to iterations in batches.

@@ -361,6 +361,7 @@ impl Parser<'_> {
         };
         let pointer = obj.child(processor_key);
         let mut mode = MapMode::Inline;
+        let mut express_children = false;
         if let Some(p) = processor.as_object().map(|members| Obj {
             json: processor,
             members,
@@ -378,6 +379,7 @@ impl Parser<'_> {
                         }
                     }
                     if let Some(t) = self.string(c, "ExecutionType") {
+                        express_children = t.value == "EXPRESS";
                         if !["STANDARD", "EXPRESS"].contains(&t.value.as_str()) {
                             self.error(Code::InvalidValue, &t.pointer, t.span, format!("`ExecutionType` must be \"STANDARD\" or \"EXPRESS\", found \"{}\"", t.value));
                         }
@@ -468,6 +470,7 @@ impl Parser<'_> {
                 reader,
                 batcher,
                 writer,
+                express_children,
             }),
             result_writer: obj.get("ResultWriter").cloned(),
             item_batcher: obj.get("ItemBatcher").cloned(),
