@@ -378,3 +378,35 @@ fn an_s3_inventory_manifest_gives_one_item_per_listed_object() {
         ])
     );
 }
+
+/// `listObjectsV2` with `Transformation: LOAD_AND_FLATTEN`: each listed object is read as its
+/// `InputType` says, and the items of all of them are the Map's, in key order
+/// (input-output-itemreader.html).
+#[test]
+fn listed_objects_loaded_and_flattened_into_one_list_of_items() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("s3/logs/2024")).unwrap();
+    std::fs::write(dir.join("s3/logs/2024/a.jsonl"), "{\"n\": 1}\n{\"n\": 2}\n").unwrap();
+    std::fs::write(dir.join("s3/logs/2024/b.jsonl"), "{\"n\": 3}\n").unwrap();
+    std::fs::write(dir.join("s3/logs/other.jsonl"), "{\"n\": 99}\n").unwrap();
+    let definition = json!({
+        "StartAt": "Each",
+        "States": {"Each": {
+            "Type": "Map", "End": true,
+            "ItemReader": {
+                "Resource": "arn:aws:states:::s3:listObjectsV2",
+                "ReaderConfig": {"InputType": "JSONL", "Transformation": "LOAD_AND_FLATTEN"},
+                "Parameters": {"Bucket": "logs", "Prefix": "2024/"}
+            },
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Keep",
+                "States": {"Keep": {"Type": "Pass", "End": true}}
+            }
+        }}
+    });
+    let result = run(dir, &definition, &json!({}));
+    assert_eq!(result["status"], "SUCCEEDED", "{result:#}");
+    assert_eq!(result["output"], json!([{"n": 1}, {"n": 2}, {"n": 3}]));
+}

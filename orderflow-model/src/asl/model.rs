@@ -887,6 +887,11 @@ pub struct ReaderConfig {
     /// `ManifestType`: `S3_INVENTORY` (the object is an S3 inventory's `manifest.json`) or
     /// `ATHENA_DATA`.
     pub manifest_type: Option<String>,
+    /// `ItemsPointer`: a JSON Pointer to the array of items inside a JSON object.
+    pub items_pointer: Option<String>,
+    /// `Transformation`: `NONE` (the default) or `LOAD_AND_FLATTEN` (a `listObjectsV2` reader
+    /// reads each listed object and iterates over its items).
+    pub transformation: Option<String>,
 }
 
 impl ReaderConfig {

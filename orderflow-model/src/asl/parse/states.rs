@@ -521,6 +521,8 @@ impl Parser<'_> {
                         .unwrap_or_default(),
                     csv_delimiter: text(c, "CSVDelimiter"),
                     manifest_type: text(c, "ManifestType"),
+                    items_pointer: text(c, "ItemsPointer"),
+                    transformation: text(c, "Transformation"),
                 },
             ),
             None => (None, None, ReaderConfig::default()),
