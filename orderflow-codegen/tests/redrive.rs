@@ -10,6 +10,20 @@ use serde_json::{Value, json};
 mod support;
 use support::codegen_in;
 
+/// `run DEFINITION --mocks mocks.json EXTRA…` in `dir`, which must succeed; its JSON output.
+fn run_with_mocks(dir: &std::path::Path, definition: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["run", definition, "--mocks", "mocks.json"];
+    args.extend_from_slice(extra);
+    let output = codegen_in(dir, &args);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice::<Value>(&output.stdout).unwrap()
+}
+
 /// Three orders charged by a Map; in the first run the second charge is declined, which fails
 /// the Map and the execution. The mocks of the redrive answer two calls: the second and third
 /// orders are charged again, the first keeps its recorded result.
@@ -54,18 +68,7 @@ fn a_redriven_map_reruns_only_the_failed_iterations() {
         json!({"orders": ["o-1", "o-2", "o-3"]}).to_string(),
     )
     .unwrap();
-    let run = |extra: &[&str]| {
-        let mut args = vec!["run", "orders.asl.json", "--mocks", "mocks.json"];
-        args.extend_from_slice(extra);
-        let output = codegen_in(dir, &args);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice::<Value>(&output.stdout).unwrap()
-    };
+    let run = |extra: &[&str]| run_with_mocks(dir, "orders.asl.json", extra);
 
     // The first run fails in the Map; its history, in AWS's shape, is what a redrive reads.
     let history = run(&[
@@ -185,18 +188,7 @@ fn a_redriven_parallel_reruns_only_the_failed_branch() {
     std::fs::write(dir.join("checkout.asl.json"), definition.to_string()).unwrap();
     std::fs::write(dir.join("mocks.json"), mocks.to_string()).unwrap();
     std::fs::write(dir.join("input.json"), json!({"order": "o-1"}).to_string()).unwrap();
-    let run = |extra: &[&str]| {
-        let mut args = vec!["run", "checkout.asl.json", "--mocks", "mocks.json"];
-        args.extend_from_slice(extra);
-        let output = codegen_in(dir, &args);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice::<Value>(&output.stdout).unwrap()
-    };
+    let run = |extra: &[&str]| run_with_mocks(dir, "checkout.asl.json", extra);
     let history = run(&[
         "--input",
         "input.json",
