@@ -327,3 +327,29 @@ fn against_a_revision_of_a_template_at_the_top() {
     assert!(!stderr.contains("E0505"), "{stderr}");
     assert_eq!(output.status.code(), Some(1), "{stderr}");
 }
+
+/// `--allow` silences a breaking-change warning as it silences any other (W0506: a Choice state
+/// renamed); an error cannot be allowed.
+#[test]
+fn an_allowed_breaking_change_warning_is_not_reported() {
+    let case =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/against/choice-state-renamed.json");
+    let spec: Value = serde_json::from_str(&std::fs::read_to_string(case).unwrap()).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let base = spec["base"].as_str().unwrap();
+    let before = patched_reference(base, spec.get("before"), &tmp.path().join("before"));
+    let after = patched_reference(base, spec.get("after"), &tmp.path().join("after"));
+    let (before, after) = (before.to_str().unwrap(), after.to_str().unwrap());
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "--against", before, after, "--format", "json"];
+        args.extend_from_slice(extra);
+        let output = codegen_in(tmp.path(), &args);
+        let diagnostics: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+        diagnostics
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(check(&[]), ["W0506"]);
+    assert!(check(&["--allow", "W0506"]).is_empty());
+}

@@ -75,7 +75,11 @@ pub fn compare(old: &Workflow, new: &Workflow) -> Comparison {
     let mut seen = HashSet::new();
     for change in changes {
         let d = &change.diagnostic;
-        if !seen.insert((d.code, d.message.clone())) {
+        // A warning the workflow allows (`--allow W0506`, orderflow.json `allow`) is not
+        // reported here either.
+        if !seen.insert((d.code, d.message.clone()))
+            || (!d.is_error() && new.allowed.contains(&d.code))
+        {
             continue;
         }
         let accepted = accept.iter().find(|a| {

@@ -308,7 +308,7 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
         .workflow_type
         .or(sources.declared_type)
         .unwrap_or_default();
-    let workflow = Workflow {
+    let mut workflow = Workflow {
         name: sources.name.clone(),
         dir: sources.dir.clone(),
         machine,
@@ -319,6 +319,7 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
         untyped_functions,
         functions,
         workflow_type,
+        allowed: BTreeSet::new(),
     };
     if !structural_errors {
         crate::flow::check(&workflow, diagnostics);
@@ -326,7 +327,7 @@ fn build(sources: &WorkflowSources, diagnostics: &mut Vec<Diagnostic>) -> Option
     if workflow.workflow_type == crate::manifest::WorkflowType::Express {
         check_express_integrations(&workflow.machine, diagnostics);
     }
-    allow(sources, &workflow, diagnostics);
+    workflow.allowed = allow(sources, &workflow, diagnostics);
     Some(workflow)
 }
 
@@ -414,7 +415,13 @@ fn check_express_integrations(machine: &StateMachine, diagnostics: &mut Vec<Diag
     }
 }
 
-fn allow(sources: &WorkflowSources, workflow: &Workflow, diagnostics: &mut Vec<Diagnostic>) {
+/// Applies the allowed codes (and reports `allow` entries that name no warning or note); returns
+/// them.
+fn allow(
+    sources: &WorkflowSources,
+    workflow: &Workflow,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> BTreeSet<Code> {
     let mut allowed = sources.allow.clone();
     for (index, text) in workflow.manifest.allow.iter().enumerate() {
         let location = workflow.manifest_location(&format!("/allow/{index}"));
@@ -463,6 +470,7 @@ fn allow(sources: &WorkflowSources, workflow: &Workflow, diagnostics: &mut Vec<D
         }
         diagnostics.push(d);
     }
+    allowed
 }
 
 /// E0002 for a folder without [`ASL_FILE`], naming the definitions it holds instead.

@@ -411,6 +411,9 @@ pub struct Workflow {
     pub functions: BTreeMap<String, Function>,
     /// Standard or Express: orderflow.json's `type`, else what the template declares.
     pub workflow_type: crate::manifest::WorkflowType,
+    /// The warning and note codes not reported for this workflow: `--allow` and orderflow.json's
+    /// `allow`. Whatever else reports on the workflow (`check --against`) leaves them out too.
+    pub allowed: BTreeSet<crate::diagnostic::Code>,
 }
 
 impl Workflow {
