@@ -353,3 +353,78 @@ fn an_allowed_breaking_change_warning_is_not_reported() {
     assert_eq!(check(&[]), ["W0506"]);
     assert!(check(&["--allow", "W0506"]).is_empty());
 }
+
+/// A folder holding one workflow stands for the earlier version of the one workflow checked;
+/// with two, each is looked for at its own path there, and neither is compared with the other's
+/// earlier version.
+#[test]
+fn a_workflow_folder_stands_for_one_workflow_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = support::workspace_root();
+    let old = tmp.path().join("old");
+    copy_dir(&root.join("definitions/store-checkout"), &old);
+    let old = old.to_str().unwrap();
+    let one = codegen_in(
+        &root,
+        &["check", "--against", old, "definitions/store-checkout"],
+    );
+    assert_eq!(
+        one.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&one.stderr).contains("it is new"));
+
+    let two = codegen_in(
+        &root,
+        &[
+            "check",
+            "--against",
+            old,
+            "definitions/store-checkout",
+            "definitions/order-status",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&two.stderr);
+    let stdout = String::from_utf8_lossy(&two.stdout);
+    assert_eq!(two.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert_eq!(stderr.matches("it is new").count(), 2, "{stderr}");
+    assert!(!stdout.contains("E05"), "{stdout}");
+}
+
+/// Folder names git would quote in a plain listing (non-ASCII) or read as a pattern (`*`) are
+/// exported as they are: the earlier version is found, and a changed execution input is
+/// reported.
+#[test]
+fn against_a_revision_whose_folders_have_unusual_names() {
+    for top in ["définitions", "defs*"] {
+        let repo = tempfile::tempdir().unwrap();
+        let dir = repo.path();
+        git(dir, &["init", "-q"]);
+        let folder = patched_reference("store-checkout", None, &dir.join(top));
+        git(dir, &["add", "."]);
+        git(dir, &["commit", "-q", "-m", "checkout"]);
+        let input = folder.join("schemas/execution.input.json");
+        let mut schema: Value =
+            serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
+        schema["required"]
+            .as_array_mut()
+            .unwrap()
+            .push("currency".into());
+        schema["properties"]["currency"] = serde_json::json!({"type": "string"});
+        std::fs::write(&input, serde_json::to_string_pretty(&schema).unwrap()).unwrap();
+        let workflow = format!("{top}/store-checkout");
+        let output = codegen_in(
+            dir,
+            &["check", "--against", "HEAD", &workflow, "--format", "json"],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let diagnostics: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+        let codes: Vec<&str> = diagnostics
+            .iter()
+            .map(|d| d["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["E0501"], "{top}: {stderr}");
+    }
+}

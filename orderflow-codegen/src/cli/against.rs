@@ -23,6 +23,8 @@ pub struct Earlier {
     pub label: String,
     /// Whether `root` was given as a folder (it may then hold the one workflow itself).
     is_folder: bool,
+    /// Whether one workflow is compared: only then may a folder be its earlier version itself.
+    single_input: bool,
     /// Keeps an exported revision until the comparison is done.
     _export: Option<tempfile::TempDir>,
 }
@@ -40,6 +42,7 @@ impl Earlier {
                 base: cwd,
                 label: reference.to_owned(),
                 is_folder: true,
+                single_input: inputs.len() == 1,
                 _export: None,
             });
         }
@@ -77,16 +80,24 @@ impl Earlier {
         let top_text = top.to_string_lossy().into_owned();
         let mut args = vec!["-C", &top_text, "archive", "--format=tar", &commit];
         let listed;
+        let literal;
         if !wanted.contains("") {
-            listed = git(&["-C", &top_text, "ls-tree", "--name-only", &commit])
+            // NUL-separated: a name git would otherwise quote (a tab, a quote) stays as is.
+            listed = git(&["-C", &top_text, "ls-tree", "-z", "--name-only", &commit])
                 .map_err(|e| format!("--against {reference}: git ls-tree failed: {e}"))?;
             let present: BTreeSet<String> = String::from_utf8_lossy(&listed)
-                .lines()
+                .split('\0')
+                .filter(|name| !name.is_empty())
                 .map(str::to_owned)
                 .collect();
             wanted.retain(|w| present.contains(w));
             args.push("--");
-            args.extend(wanted.iter().map(String::as_str));
+            // Literal pathspecs: a folder named `*` or `:x` is that folder, not a pattern.
+            literal = wanted
+                .iter()
+                .map(|w| format!(":(literal){w}"))
+                .collect::<Vec<_>>();
+            args.extend(literal.iter().map(String::as_str));
         }
         let tar = if args.last() == Some(&"--") {
             Vec::new()
@@ -107,6 +118,7 @@ impl Earlier {
             base: top,
             label: reference.to_owned(),
             is_folder: false,
+            single_input: inputs.len() == 1,
             _export: Some(export),
         })
     }
@@ -120,7 +132,7 @@ impl Earlier {
         let mut found = match there.filter(|p| p.exists()) {
             Some(path) => inputs::find(&[path], options)?,
             // A folder given for one workflow may be that workflow's earlier version itself.
-            None if self.is_folder => {
+            None if self.is_folder && self.single_input => {
                 inputs::find(std::slice::from_ref(&self.root), options).unwrap_or_default()
             }
             None => return Ok(None),
