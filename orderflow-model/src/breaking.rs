@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use crate::asl::model::{ScopeKind, State, StateId, StateKind, StateMachine};
+use crate::asl::model::{MapMode, ScopeKind, State, StateId, StateKind, StateMachine};
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::flow::compat::{self, Mismatch, MismatchKind};
 use crate::json::Span;
@@ -549,9 +549,16 @@ fn errors(old: &Workflow, new: &Workflow, changes: &mut Vec<Change>) {
             .filter(|e| !before.declared_errors.contains(e))
             .collect();
         for error in removed {
-            let states = before.invoked_by.iter().chain(&before.completes_tokens_of);
+            // The calling state, and the Parallel and inline Map states around it, which see
+            // its error by the same name when it fails their branch or iteration.
+            let states: BTreeSet<StateId> = before
+                .invoked_by
+                .iter()
+                .chain(&before.completes_tokens_of)
+                .flat_map(|id| with_enclosing(&old.machine, *id))
+                .collect();
             for id in states {
-                let state = old.machine.state(*id);
+                let state = old.machine.state(id);
                 for (names, clause) in state.error_clauses() {
                     let Some(matched) = names.iter().find(|n| &n.value == error) else {
                         continue;
@@ -585,6 +592,27 @@ fn errors(old: &Workflow, new: &Workflow, changes: &mut Vec<Change>) {
             }
         }
     }
+}
+
+/// `id` and the states whose scopes enclose it and re-raise its errors by name: Parallel states,
+/// and inline Map states (a Distributed Map fails with its own threshold error).
+fn with_enclosing(machine: &StateMachine, id: StateId) -> Vec<StateId> {
+    let mut out = vec![id];
+    let mut current = id;
+    loop {
+        let scope = machine.state(current).scope;
+        let owner = match machine.scope(scope).kind {
+            ScopeKind::ParallelBranch { parallel, .. } => parallel,
+            ScopeKind::MapIterator { map } => match &machine.state(map).kind {
+                StateKind::Map(m) if m.mode == MapMode::Inline => map,
+                _ => break,
+            },
+            _ => break,
+        };
+        out.push(owner);
+        current = owner;
+    }
+    out
 }
 
 /// E0510: a function the earlier definition invokes that the new version neither invokes nor
