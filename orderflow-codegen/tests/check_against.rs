@@ -428,3 +428,42 @@ fn against_a_revision_whose_folders_have_unusual_names() {
         assert_eq!(codes, ["E0501"], "{top}: {stderr}");
     }
 }
+
+/// A schema `$ref` into another top-level folder of the repository (`shared/`): the earlier
+/// revision of that file is exported too, so a narrowing made there is found.
+#[test]
+fn against_a_revision_whose_schemas_refer_to_another_folder() {
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path();
+    git(dir, &["init", "-q"]);
+    let folder = patched_reference("store-checkout", None, &dir.join("definitions"));
+    std::fs::create_dir_all(dir.join("shared")).unwrap();
+    std::fs::write(dir.join("shared/money.json"), r#"{"type": "number"}"#).unwrap();
+    let input = folder.join("schemas/execution.input.json");
+    let mut schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
+    schema["properties"]["tip"] = serde_json::json!({"$ref": "../../../shared/money.json"});
+    std::fs::write(&input, serde_json::to_string_pretty(&schema).unwrap()).unwrap();
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-q", "-m", "checkout"]);
+    // Narrowed in the shared file only: 2.5 was a valid tip, and is no longer.
+    std::fs::write(dir.join("shared/money.json"), r#"{"type": "integer"}"#).unwrap();
+    let output = codegen_in(
+        dir,
+        &[
+            "check",
+            "--against",
+            "HEAD",
+            "definitions/store-checkout",
+            "--format",
+            "json",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let diagnostics: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let codes: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["E0501"], "{stderr}\n{diagnostics:#?}");
+}

@@ -193,6 +193,25 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// Names the files under `from` as `prefix` + their path below it: `check --against` shows
+    /// a file of an exported revision as git names it (`HEAD~1:definitions/…`). Done on the
+    /// findings, not on the sources, so that `..` in a schema `$ref` still resolves while the
+    /// earlier version is analysed.
+    pub fn relocate(&mut self, from: &std::path::Path, prefix: &str) {
+        let moved = |location: &mut Location| {
+            if let Ok(rest) = location.file.path().strip_prefix(from) {
+                let path = format!("{prefix}{}", rest.to_string_lossy());
+                location.file = SourceFile::new(path, location.file.text());
+            }
+        };
+        if let Some(location) = self.location.as_mut() {
+            moved(location);
+        }
+        for related in &mut self.related {
+            moved(&mut related.location);
+        }
+    }
+
     /// A diagnostic with this code and message (severity from the code), with no location yet.
     pub fn new(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {

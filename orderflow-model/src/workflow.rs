@@ -323,34 +323,6 @@ impl WorkflowSources {
         }
     }
 
-    /// The same files named with `prefix` in place of `from` (for every path that starts with
-    /// `from`): an exported git revision's files then read `REV:dir/file` in messages, not a
-    /// temporary folder. Paths keep their relative layout, so `$ref`s resolve as before.
-    pub fn relocate(&mut self, from: &Path, prefix: &str) {
-        let moved = |path: &Path| match path.strip_prefix(from) {
-            Ok(rest) => PathBuf::from(format!("{prefix}{}", rest.to_string_lossy())),
-            Err(_) => path.to_path_buf(),
-        };
-        let file = |f: &Arc<SourceFile>| SourceFile::new(moved(f.path()), f.text());
-        self.dir = moved(&self.dir);
-        self.asl = self.asl.as_ref().map(file);
-        self.manifest = self.manifest.as_ref().map(file);
-        for schema in self.schemas.values_mut() {
-            *schema = file(schema);
-        }
-        self.referenced = std::mem::take(&mut self.referenced)
-            .into_iter()
-            .map(|(path, f)| (moved(&path), file(&f)))
-            .collect();
-        self.refused = std::mem::take(&mut self.refused)
-            .into_iter()
-            .map(|(path, why)| (moved(&path), why))
-            .collect();
-        if let (Some(at), Some(asl)) = (&mut self.declared_at, &self.asl) {
-            at.file = Arc::clone(asl);
-        }
-    }
-
     /// Every file, for `rerun-if-changed` and the like.
     pub fn files(&self) -> impl Iterator<Item = &Arc<SourceFile>> {
         self.asl

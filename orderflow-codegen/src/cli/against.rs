@@ -63,6 +63,18 @@ impl Earlier {
         // The top-level folders holding the inputs, whole (schemas `$ref` files beside and
         // above a workflow); only those the revision has, or git refuses the pathspec.
         let mut wanted: BTreeSet<String> = BTreeSet::new();
+        // Every file a workflow reads, besides its holder: a schema's `$ref` may lead into
+        // another top-level folder (`shared/schemas/…`). A file outside the repository, or no
+        // file at all, adds nothing.
+        for input in inputs {
+            for file in input.sources.files() {
+                let first = relative_to(file.path(), &top)
+                    .and_then(|r| r.components().next().map(|c| c.as_os_str().to_owned()));
+                if let Some(first) = first {
+                    wanted.insert(first.to_string_lossy().into_owned());
+                }
+            }
+        }
         for input in inputs {
             let relative = relative_to(&holder(&input.sources), &top);
             match relative
@@ -145,14 +157,7 @@ impl Earlier {
         if found.len() != 1 {
             return Ok(None);
         }
-        let mut earlier = found.remove(0);
-        // An exported revision's files are named as git names them: `HEAD~1:definitions/…`.
-        if !self.is_folder {
-            earlier
-                .sources
-                .relocate(&self.root, &format!("{}:", self.label));
-        }
-        Ok(Some(earlier))
+        Ok(Some(found.remove(0)))
     }
 }
 
@@ -238,7 +243,19 @@ pub fn compare(
     };
     let old = analyze(&old_input.sources);
     match &old.workflow {
-        Some(old) => Ok(Outcome::Compared(breaking::compare(old, new))),
+        Some(old) => {
+            let mut comparison = breaking::compare(old, new);
+            // An exported revision's files are named as git names them: `HEAD~1:definitions/…`.
+            if !earlier.is_folder {
+                let prefix = format!("{}:", earlier.label);
+                let diagnostics = comparison.diagnostics.iter_mut();
+                let accepted = comparison.accepted.iter_mut().map(|a| &mut a.diagnostic);
+                for d in diagnostics.chain(accepted) {
+                    d.relocate(&earlier.root, &prefix);
+                }
+            }
+            Ok(Outcome::Compared(comparison))
+        }
         None => Ok(Outcome::Skipped(format!(
             "its version in {} does not load",
             earlier.label
