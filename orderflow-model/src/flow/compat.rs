@@ -105,7 +105,16 @@ fn walk(
         holder_origin: value_origin.cloned(),
     };
     match (value, required) {
-        (_, Shape::Any) | (Shape::Any, _) => {}
+        (_, Shape::Any) => {}
+        // Between two schemas, an untyped old one accepted every value: a type now narrows it.
+        // (In the data flow, `any` is what is not known, and nothing is reported about it.)
+        (Shape::Any, _) if mode == Mode::Schemas => {
+            out.push(mismatch(MismatchKind::WrongType {
+                expected: required.to_string(),
+                found: value.to_string(),
+            }));
+        }
+        (Shape::Any, _) => {}
         (Shape::Union(alternatives), _) => {
             // Every value the state may hold must fit; report the first that does not.
             for alt in alternatives {
@@ -195,6 +204,23 @@ fn walk(
                 && r.additional == Additional::Closed
             {
                 out.push(mismatch(MismatchKind::Closed));
+            }
+            // A map-like object's values (`additionalProperties: {schema}`): every value the old
+            // schema allowed under any other name must still be allowed.
+            if mode == Mode::Schemas {
+                if let (Additional::Open(old), Additional::Open(new)) =
+                    (&v.additional, &r.additional)
+                {
+                    walk(
+                        mode,
+                        old,
+                        new,
+                        &child(path, "*"),
+                        value_origin,
+                        requirement_origin,
+                        out,
+                    );
+                }
             }
             for (name, vp) in &v.properties {
                 if r.properties.contains_key(name) {
@@ -355,6 +381,36 @@ mod tests {
         // Widening is no break.
         out.clear();
         check_schemas(&narrowed, &old, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    /// An untyped old property accepted every value, so a type narrows it; the values of a
+    /// map-like object (`additionalProperties: {schema}`) narrow like a property. Neither is a
+    /// finding in the data flow, where `any` is what is not known.
+    #[test]
+    fn between_schemas_a_new_type_and_narrower_map_values_break() {
+        let old = open(&[("note", Shape::Any, false)]);
+        let typed = open(&[("note", Shape::String, false)]);
+        let mut out = Vec::new();
+        check_schemas(&old, &typed, &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].path, "note");
+        out.clear();
+        check(&old, &typed, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+
+        let map = |values: Shape| {
+            let mut o = ObjectShape::open();
+            o.additional = Additional::Open(Box::new(values));
+            Shape::Object(o)
+        };
+        out.clear();
+        check_schemas(&map(Shape::Number), &map(Shape::Integer), &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].path, "*");
+        // Widening the values is no break.
+        out.clear();
+        check_schemas(&map(Shape::Integer), &map(Shape::Number), &mut out);
         assert!(out.is_empty(), "{out:?}");
     }
 
