@@ -467,3 +467,48 @@ fn against_a_revision_whose_schemas_refer_to_another_folder() {
         .collect();
     assert_eq!(codes, ["E0501"], "{stderr}\n{diagnostics:#?}");
 }
+
+/// In a YAML definition a removed state is shown at the new definition's `States`, on its own
+/// line, not at 1:1.
+#[test]
+fn a_removed_state_of_a_yaml_definition_is_shown_at_its_states() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (old, new) = (tmp.path().join("old"), tmp.path().join("new"));
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::create_dir_all(&new).unwrap();
+    std::fs::write(
+        old.join("flow.asl.yaml"),
+        "Comment: a pause, then done\nStartAt: Pause\nStates:\n  Pause:\n    Type: Wait\n    Seconds: 5\n    Next: Done\n  Done:\n    Type: Succeed\n",
+    )
+    .unwrap();
+    std::fs::write(
+        new.join("flow.asl.yaml"),
+        "Comment: done at once\nStartAt: Done\nStates:\n  Done:\n    Type: Succeed\n",
+    )
+    .unwrap();
+    let output = codegen_in(
+        &new,
+        &[
+            "check",
+            "--against",
+            "../old",
+            "flow.asl.yaml",
+            "--format",
+            "json",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let diagnostics: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let found: Vec<(&str, u64, &str)> = diagnostics
+        .iter()
+        .filter(|d| d["code"].as_str().unwrap().starts_with("E05"))
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap(),
+                d["line"].as_u64().unwrap(),
+                d["pointer"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(found, [("E0505", 4, "/States")], "{stderr}");
+}

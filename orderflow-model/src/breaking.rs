@@ -461,8 +461,7 @@ fn states(old: &Workflow, new: &Workflow, changes: &mut Vec<Change>) {
                         .first()
                         .map(|scope| {
                             let pointer = format!("{}/States", scope.pointer);
-                            let span = new_span(after, &pointer);
-                            Location::new(&after.file, pointer, span)
+                            Location::new(&after.file, pointer, scope.states_span)
                         })
                         .unwrap_or_else(|| root(&after.file, Span::default())),
                 };
@@ -509,14 +508,6 @@ fn same_work(old: &State, new: &State) -> bool {
             next(old) == next(new) && old.end == new.end
         }
     }
-}
-
-/// The span of `pointer` in the machine's definition (the whole file when it names nothing).
-fn new_span(machine: &StateMachine, pointer: &str) -> Span {
-    crate::json::parse(machine.file.text())
-        .ok()
-        .and_then(|json| json.pointer(pointer).map(|v| v.span))
-        .unwrap_or_default()
 }
 
 /// The start of a file, as a location.

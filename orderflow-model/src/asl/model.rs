@@ -219,6 +219,9 @@ pub struct Scope {
     pub broken: Vec<String>,
     /// The JSON pointer of the object holding `StartAt` and `States`.
     pub pointer: String,
+    /// The bytes of its `States` object in the definition (JSON or YAML), where a change to the
+    /// scope's states is shown; empty when it has none.
+    pub states_span: crate::json::Span,
 }
 
 /// A named transition target, resolved to a state of the same scope when it exists.

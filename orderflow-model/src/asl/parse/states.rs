@@ -21,6 +21,7 @@ impl Parser<'_> {
                 states: Vec::new(),
                 broken: Vec::new(),
                 pointer: String::new(),
+                states_span: crate::json::Span::default(),
             });
             return;
         };
@@ -98,6 +99,7 @@ impl Parser<'_> {
             states: Vec::new(),
             broken: Vec::new(),
             pointer: obj.pointer.to_string(),
+            states_span: obj.get("States").map(|s| s.span).unwrap_or_default(),
         });
         if let Some(states) = self.require(obj, "States", "a state machine") {
             let pointer = obj.child("States");
