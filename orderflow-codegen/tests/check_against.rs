@@ -512,3 +512,34 @@ fn a_removed_state_of_a_yaml_definition_is_shown_at_its_states() {
         .collect();
     assert_eq!(found, [("E0505", 4, "/States")], "{stderr}");
 }
+
+/// A shallow clone (CI's default checkout) lacks the earlier revision: the error says so and
+/// how to fetch it.
+#[test]
+fn a_shallow_clone_is_told_to_fetch_the_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let origin = tmp.path().join("origin");
+    std::fs::create_dir_all(&origin).unwrap();
+    git(&origin, &["init", "-q"]);
+    patched_reference("store-checkout", None, &origin.join("definitions"));
+    git(&origin, &["add", "."]);
+    git(&origin, &["commit", "-q", "-m", "one"]);
+    std::fs::write(origin.join("README"), "two").unwrap();
+    git(&origin, &["add", "."]);
+    git(&origin, &["commit", "-q", "-m", "two"]);
+    let url = format!("file://{}", origin.display());
+    git(
+        tmp.path(),
+        &["clone", "-q", "--depth", "1", &url, "shallow"],
+    );
+    let output = codegen_in(
+        &tmp.path().join("shallow"),
+        &["check", "--against", "HEAD~1", "definitions/store-checkout"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("this clone is shallow") && stderr.contains("fetch-depth: 0"),
+        "{stderr}"
+    );
+}

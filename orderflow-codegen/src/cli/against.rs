@@ -57,7 +57,15 @@ impl Earlier {
             &format!("{reference}^{{commit}}"),
         ])
         .map_err(|_| {
-            format!("--against {reference}: no folder of that name, and git knows no revision `{reference}`")
+            // CI checkouts are often shallow: the revision exists, but not here.
+            let shallow = git(&["rev-parse", "--is-shallow-repository"])
+                .is_ok_and(|out| String::from_utf8_lossy(&out).trim() == "true");
+            let hint = if shallow {
+                " (this clone is shallow: fetch the history, e.g. `git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)"
+            } else {
+                ""
+            };
+            format!("--against {reference}: no folder of that name, and git knows no revision `{reference}`{hint}")
         })?;
         let commit = String::from_utf8_lossy(&commit).trim().to_owned();
         // The top-level folders holding the inputs, whole (schemas `$ref` files beside and
