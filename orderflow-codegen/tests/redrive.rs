@@ -223,3 +223,51 @@ fn a_redriven_parallel_reruns_only_the_failed_branch() {
         .collect();
     assert_eq!(entered, ["Charge"], "{redriven:#}");
 }
+
+/// A branch whose end state failed into its Catch (which led to a Fail state) did not succeed,
+/// although that state exited: the redrive runs it again. The other branch keeps its result.
+#[test]
+fn a_branch_whose_end_state_was_caught_into_a_failure_runs_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let lambda = |name: &str| format!("arn:aws:lambda:us-east-1:123456789012:function:{name}");
+    let definition = json!({
+        "StartAt": "Checkout",
+        "States": {"Checkout": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "Notify", "States": {
+                "Notify": {"Type": "Task", "Resource": lambda("notify"), "End": true}}},
+            {"StartAt": "Reserve", "States": {
+                "Reserve": {"Type": "Task", "Resource": lambda("reserve"), "End": true,
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "GiveUp"}]},
+                "GiveUp": {"Type": "Fail", "Error": "NotReserved"}}}
+        ]}}
+    });
+    let mocks = json!({
+        "StateMachines": {"checkout": {"TestCases": {
+            "FirstRun": {"Reserve": "Refused", "Notify": "Sent"},
+            "Redrive": {"Reserve": "Reserved", "Notify": "SentAgain"}
+        }}},
+        "MockedResponses": {
+            "Refused": {"0": {"Throw": {"Error": "OutOfStock", "Cause": "none left"}}},
+            "Reserved": {"0": {"Return": {"reserved": 1}}},
+            "Sent": {"0": {"Return": {"sent": 1}}},
+            "SentAgain": {"0": {"Return": {"sent": 2}}}
+        }
+    });
+    std::fs::write(dir.join("checkout.asl.json"), definition.to_string()).unwrap();
+    std::fs::write(dir.join("mocks.json"), mocks.to_string()).unwrap();
+    std::fs::write(dir.join("input.json"), "{}").unwrap();
+    let run = |extra: &[&str]| run_with_mocks(dir, "checkout.asl.json", extra);
+    let history = run(&[
+        "--input",
+        "input.json",
+        "--test-case",
+        "FirstRun",
+        "--history-format",
+        "aws",
+    ]);
+    std::fs::write(dir.join("failed.json"), history.to_string()).unwrap();
+    let redriven = run(&["--redrive", "failed.json", "--test-case", "Redrive"]);
+    assert_eq!(redriven["status"], "SUCCEEDED", "{redriven:#}");
+    assert_eq!(redriven["output"], json!([{"sent": 1}, {"reserved": 1}]));
+}

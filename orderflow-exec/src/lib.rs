@@ -319,13 +319,10 @@ impl Executor {
         }
     }
 
-    /// For a Parallel state named `name`: per branch, the names of the states that end the
-    /// branch with its result (no `Next`, not a Fail state), found by following the branch's
+    /// For a Parallel state named `name`: per branch, the names of its states and of those that
+    /// end it with its result (no `Next`, not a Fail state), found by following the branch's
     /// transitions from its `StartAt`. `None` for any other state.
-    pub(crate) fn parallel_branch_ends(
-        &self,
-        name: &str,
-    ) -> Option<Vec<std::collections::HashSet<&str>>> {
+    pub(crate) fn parallel_branch_ends(&self, name: &str) -> Option<Vec<BranchStates<'_>>> {
         let state = self.plan.states.iter().find(|s| &*s.name == name)?;
         let plan::KindPlan::Parallel { branches } = &state.kind else {
             return None;
@@ -335,12 +332,13 @@ impl Executor {
             .map(|scope| {
                 let mut seen = std::collections::HashSet::new();
                 let mut todo = vec![self.plan.scope_starts[scope.0]];
-                let mut ends = std::collections::HashSet::new();
+                let mut branch = BranchStates::default();
                 while let Some(id) = todo.pop() {
                     if !seen.insert(id) {
                         continue;
                     }
                     let state = &self.plan.states[id.0];
+                    branch.states.insert(&*state.name);
                     todo.extend(state.next);
                     todo.extend(state.catchers.iter().map(|c| c.next));
                     if let plan::KindPlan::Choice { rules, default } = &state.kind {
@@ -353,10 +351,10 @@ impl Executor {
                             plan::KindPlan::Fail { .. } | plan::KindPlan::Choice { .. }
                         );
                     if ends_branch {
-                        ends.insert(&*state.name);
+                        branch.ends.insert(&*state.name);
                     }
                 }
-                ends
+                branch
             })
             .collect();
         Some(ends)
@@ -396,6 +394,13 @@ impl Executor {
     ) -> Execution {
         futures::executor::block_on(self.execute(input, invoker, options))
     }
+}
+
+/// The states of one Parallel branch's own scope, and those that end it with its result.
+#[derive(Debug, Default)]
+pub(crate) struct BranchStates<'a> {
+    pub(crate) states: std::collections::HashSet<&'a str>,
+    pub(crate) ends: std::collections::HashSet<&'a str>,
 }
 
 #[cfg(test)]

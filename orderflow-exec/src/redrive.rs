@@ -146,14 +146,16 @@ fn completed_iterations(events: &[AwsHistoryEvent], entered_id: u64) -> BTreeMap
         .collect()
 }
 
-/// The results of the Parallel branches that succeeded in the state's last attempt (after its
-/// last `ParallelStateStarted` following event `entered_id`): a branch succeeded when one of the
-/// states that end it exited, and its output is the branch's result.
+/// The results of the Parallel branches that succeeded in the state's last attempt (after the
+/// last `ParallelStateStarted` of this state, not of a Parallel nested in a branch): a branch
+/// succeeded when its last state event is the exit of a state that ends it (an end state whose
+/// failure a Catch took elsewhere is followed by that state's events), and that exit's output is
+/// the branch's result.
 fn completed_branches(
     events: &[AwsHistoryEvent],
     entered_id: u64,
     state: &str,
-    ends: &[std::collections::HashSet<&str>],
+    branches: &[crate::BranchStates<'_>],
 ) -> BTreeMap<usize, Value> {
     let named = |e: &AwsHistoryEvent| {
         e.details()
@@ -161,25 +163,43 @@ fn completed_branches(
             .and_then(Value::as_str)
             .map(str::to_owned)
     };
+    let by_id: HashMap<u64, &AwsHistoryEvent> = events.iter().map(|e| (e.id, e)).collect();
+    // A nested Parallel's start follows its own (named) ParallelStateEntered.
+    let nested = |e: &AwsHistoryEvent| {
+        by_id.get(&e.previous_event_id).is_some_and(|p| {
+            p.event_type == "ParallelStateEntered" && named(p).is_some_and(|n| n != state)
+        })
+    };
     let attempt = events
         .iter()
-        .filter(|e| {
-            e.id > entered_id
-                && e.event_type == "ParallelStateStarted"
-                && named(e).is_none_or(|n| n == state)
-        })
+        .filter(|e| e.id > entered_id && e.event_type == "ParallelStateStarted" && !nested(e))
         .map(|e| e.id)
         .max()
         .unwrap_or(entered_id);
-    let mut done = BTreeMap::new();
+    let mut last: Vec<Option<&AwsHistoryEvent>> = vec![None; branches.len()];
     for event in events.iter().filter(|e| e.id > attempt) {
-        if !event.event_type.ends_with("StateExited") {
+        let is_state_event =
+            event.event_type.ends_with("StateEntered") || event.event_type.ends_with("StateExited");
+        if !is_state_event {
             continue;
         }
         let Some(name) = named(event) else {
             continue;
         };
-        if let Some(branch) = ends.iter().position(|e| e.contains(name.as_str())) {
+        if let Some(branch) = branches
+            .iter()
+            .position(|b| b.states.contains(name.as_str()))
+        {
+            last[branch] = Some(event);
+        }
+    }
+    let mut done = BTreeMap::new();
+    for (branch, event) in last.into_iter().enumerate() {
+        let Some(event) = event else {
+            continue;
+        };
+        let ends = named(event).is_some_and(|n| branches[branch].ends.contains(n.as_str()));
+        if event.event_type.ends_with("StateExited") && ends {
             if let Some(output) = event.payload("output") {
                 done.insert(branch, output);
             }

@@ -1393,3 +1393,24 @@ fn express_children_of_a_distributed_map_have_five_minutes_each() {
         "{elapsed:?}"
     );
 }
+
+/// When the execution's own deadline comes before an Express child's five minutes, it is the
+/// execution that times out, not one more tolerated child failure.
+#[test]
+fn the_execution_deadline_inside_an_express_child_times_out_the_execution() {
+    let definition = json!({"TimeoutSeconds": 250, "StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "End": true, "ToleratedFailureCount": 1,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+            "StartAt": "Work", "States": {
+                "Work": {"Type": "Wait", "SecondsPath": "$", "End": true}}}}}});
+    let execution = run(definition, json!([200, 400]), &no_tasks());
+    assert_eq!(
+        execution.to_json()["status"],
+        "TIMED_OUT",
+        "{:?}",
+        execution.cause
+    );
+    assert_eq!(execution.error.as_deref(), Some("States.Timeout"));
+    assert_eq!(execution.virtual_elapsed, Duration::from_secs(250));
+}

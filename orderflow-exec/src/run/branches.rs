@@ -137,13 +137,13 @@ impl Executor {
                 rt.express_limit = true;
             }
             rt.express_child = true;
-            saved
+            (saved, !parent_first)
         });
         let outcome = self.run_scope(rt, map.iterator, input).await;
-        if let Some((deadline, express_limit, express_child)) = parent_limits {
-            // The child's own five minutes ran out: that child failed, not the execution.
-            let elapsed = rt.clock.now_millis() - rt.clock.start_millis();
-            if rt.timed_out && deadline.is_none_or(|d| elapsed <= d) {
+        if let Some(((deadline, express_limit, express_child), child_deadline)) = parent_limits {
+            // The child's own five minutes ran out: that child failed, not the execution. When
+            // the parent's deadline came first, it is the execution that timed out.
+            if rt.timed_out && child_deadline {
                 rt.timed_out = false;
             }
             rt.timeout_millis = deadline;
@@ -326,7 +326,9 @@ impl Executor {
                 match outcome {
                     Ok(v) => results.push(v),
                     Err(f) => {
-                        if f.is_terminal() {
+                        // The execution's own end (its deadline, a full history) is no item's
+                        // failure to tolerate.
+                        if f.is_terminal() || rt.timed_out || rt.history.full() {
                             return Err(f);
                         }
                         failures += 1;
