@@ -87,8 +87,9 @@ const DATE_PLACEHOLDER: &str = "date";
 
 /// The date that stands in for [`DATE_PLACEHOLDER`] on the way in (in the past, so a Wait
 /// until it ends at once), and that the placeholder stands in for again on the way out, as the
-/// recording did.
-const A_DATE: &str = "2016-03-14T01:59:00Z";
+/// recording did. With nanoseconds, the finest precision the recorded cases gave (their
+/// `[NANOSECONDS]` variants), so parsing them is exercised.
+const A_DATE: &str = "2016-03-14T01:59:00.123456789Z";
 
 /// `value` with every string equal to `from` replaced by `to`.
 fn replace_strings(value: &Value, from: &str, to: &str) -> Value {
@@ -196,6 +197,7 @@ fn aws_recorded_executions() {
     let options = options();
     let mut groups: BTreeMap<String, Tally> = BTreeMap::new();
     let mut misses: Vec<String> = Vec::new();
+    let mut unverifiable_causes = 0usize;
     let (mut cause_exact, mut failed_cases, mut events_exact, mut run) =
         (0usize, 0usize, 0usize, 0usize);
     let mut cause_misses: Vec<String> = Vec::new();
@@ -264,14 +266,23 @@ fn aws_recorded_executions() {
                 ))
             }
         } else {
-            failed_cases += 1;
-            if same_cause(expected["cause"].as_str(), execution.cause.as_deref()) {
-                cause_exact += 1;
+            // A cause whose JSON the recording masked (`<json-input:N>`) cannot be compared
+            // word for word: it is counted apart, not as exact.
+            let masked_cause = expected["cause"]
+                .as_str()
+                .is_some_and(|c| c.contains("<json-input:"));
+            if masked_cause {
+                unverifiable_causes += 1;
             } else {
-                cause_misses.push(format!(
-                    "{id}: cause {:?}, AWS's {:?}",
-                    execution.cause, expected["cause"]
-                ));
+                failed_cases += 1;
+                if same_cause(expected["cause"].as_str(), execution.cause.as_deref()) {
+                    cause_exact += 1;
+                } else {
+                    cause_misses.push(format!(
+                        "{id}: cause {:?}, AWS's {:?}",
+                        execution.cause, expected["cause"]
+                    ));
+                }
             }
             if execution.error.as_deref() == expected["error"].as_str() {
                 Ok(())
@@ -315,7 +326,9 @@ fn aws_recorded_executions() {
         "JSONata cases: {jsonata_passed}/{jsonata_run} passed ({:.1}%)",
         100.0 * jsonata_passed as f64 / jsonata_run.max(1) as f64
     );
-    println!("cause text exact: {cause_exact}/{failed_cases} FAILED cases");
+    println!(
+        "cause text exact: {cause_exact}/{failed_cases} FAILED cases (and {unverifiable_causes} whose recorded cause has masked JSON, not counted)"
+    );
     for miss in &cause_misses {
         println!("  - {miss}");
     }

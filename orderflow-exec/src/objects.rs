@@ -461,9 +461,9 @@ mod tests {
         );
     }
 
-    /// `ItemsPointer` selects the array inside a JSON object; a pointer to nothing and a node
-    /// that is no array fail with AWS's causes (LocalStack's AWS-validated snapshot for the
-    /// second; input-output-itemreader.html for the pointer).
+    /// `ItemsPointer` selects the array inside a JSON object (input-output-itemreader.html); a
+    /// pointer to nothing and a node that is no array fail with the causes other emulators give
+    /// (LocalStack's code and floci's tests; no AWS recording found).
     #[test]
     fn an_items_pointer_selects_the_array_inside_a_json_object() {
         let pointed = |pointer: &str| ReaderConfig {

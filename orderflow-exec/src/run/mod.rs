@@ -117,7 +117,6 @@ fn compact(v: &Value) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
-/// The text AWS quotes for a value in "refers to value \"…\"" messages.
 /// A JSON value's type as AWS's causes name it (`Expected 'array', but was 'object'`).
 pub(super) fn json_type_name(v: &Value) -> &'static str {
     match v {
@@ -130,6 +129,7 @@ pub(super) fn json_type_name(v: &Value) -> &'static str {
     }
 }
 
+/// The text AWS quotes for a value in "refers to value \"…\"" messages.
 fn quoted_value(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
