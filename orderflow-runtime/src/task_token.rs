@@ -246,8 +246,8 @@ where
     handle_sqs_batch_with_heartbeat(worker, callbacks, event, None).await
 }
 
-/// [`handle_sqs_batch`], sending a heartbeat (SendTaskHeartbeat) for the record's token every
-/// `heartbeat` while the worker works on it, so that a state with `HeartbeatSeconds` does not
+/// [`handle_sqs_batch`], sending a heartbeat (SendTaskHeartbeat) for the record's token when it
+/// picks the record up and then every `heartbeat` while the worker works on it, so that a state with `HeartbeatSeconds` does not
 /// time out a worker that is busy rather than gone. A heartbeat that fails is logged; the worker
 /// goes on (the token's outcome reports whatever went wrong).
 pub async fn handle_sqs_batch_with_heartbeat<W, C>(
@@ -285,17 +285,18 @@ fn id_and_body(record: SqsMessage) -> (String, Option<String>) {
     (record.message_id.unwrap_or_default(), record.body)
 }
 
-/// Sends a heartbeat for `token` every `every`, for as long as it is polled.
+/// Sends a heartbeat for `token` at once, then every `every`, for as long as it is polled: the
+/// time the message waited in the queue already counts against `HeartbeatSeconds`.
 async fn heartbeats<C: TaskTokenCallbacks>(
     callbacks: &C,
     token: &str,
     every: Duration,
 ) -> std::convert::Infallible {
     loop {
-        tokio::time::sleep(every).await;
         if let Err(e) = callbacks.send_task_heartbeat(token).await {
             tracing::warn!(error = %e, "heartbeat not sent; the worker goes on");
         }
+        tokio::time::sleep(every).await;
     }
 }
 
@@ -526,11 +527,11 @@ mod tests {
         )
         .await;
         assert!(response.batch_item_failures.is_empty());
-        // At 30, 60 and 90 s; none after the worker finished at 95 s.
-        assert_eq!(callbacks.heartbeats(), ["tok-slow"; 3]);
+        // At pickup, then at 30, 60 and 90 s; none after the worker finished at 95 s.
+        assert_eq!(callbacks.heartbeats(), ["tok-slow"; 4]);
         assert_eq!(callbacks.outcomes().len(), 1);
         tokio::time::sleep(Duration::from_secs(60)).await;
-        assert_eq!(callbacks.heartbeats().len(), 3);
+        assert_eq!(callbacks.heartbeats().len(), 4);
 
         let quiet = InProcessCallbacks::new();
         handle_sqs_batch(&SlowWorker, &quiet, event(vec![record("m-2", &body)])).await;

@@ -97,8 +97,9 @@ pub enum StoreError {
     #[error("the {0} store is unavailable: a writer panicked while holding its lock")]
     Poisoned(&'static str),
     /// The database could not be reached, refused the call, or holds an item this code cannot
-    /// read; whether a write happened is unknown, so the caller may retry (every write is
-    /// idempotent).
+    /// read; whether a write happened is unknown. Reservations, redemptions and their
+    /// restoration are idempotent per id and may be retried; a restock is not (it has no id), so
+    /// a retried restoreQuantity may put copies back twice.
     #[error("the {store} store is unavailable: {reason}")]
     Unavailable {
         /// `books` or `users`.
