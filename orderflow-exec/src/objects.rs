@@ -186,8 +186,8 @@ pub fn listing_items(objects: &[ObjectSummary]) -> Vec<Value> {
 ///
 /// The content is not what `InputType` says, or the type is not one that can be read here.
 pub fn content_items(content: &[u8], config: &ReaderConfig) -> Result<Vec<Value>, String> {
-    let content = decompressed(content)?;
-    let text = std::str::from_utf8(&content).map_err(|_| "the object is not UTF-8 text")?;
+    let text = text_of(content, "the object")?;
+    let text = text.as_str();
     match config.input_type.as_deref().unwrap_or("JSON") {
         "JSON" => {
             let document = serde_json::from_str::<Value>(text)
@@ -217,6 +217,13 @@ pub fn content_items(content: &[u8], config: &ReaderConfig) -> Result<Vec<Value>
             "InputType {other} is not read from a local folder (JSON, JSONL and CSV are)"
         )),
     }
+}
+
+/// The content as text, gunzipped first when it starts with gzip's magic bytes; `what` names it
+/// in the error.
+fn text_of(content: &[u8], what: &str) -> Result<String, String> {
+    String::from_utf8(decompressed(content)?.into_owned())
+        .map_err(|_| format!("{what} is not UTF-8 text"))
 }
 
 /// The content, gunzipped when it starts with gzip's magic bytes.
@@ -277,10 +284,8 @@ pub fn inventory_items(
             .as_str()
             .ok_or("a file of the S3 inventory manifest has no key")?;
         let content = store.get_object(destination, key)?;
-        let content = decompressed(&content)?;
-        let text = std::str::from_utf8(&content)
-            .map_err(|_| format!("the inventory file {key} is not UTF-8 text"))?;
-        items.extend(csv_items(text, &config)?);
+        let text = text_of(&content, &format!("the inventory file {key}"))?;
+        items.extend(csv_items(&text, &config)?);
     }
     Ok(items)
 }

@@ -170,12 +170,8 @@ impl Access {
     /// The DynamoDB actions the access needs on the table: reads for `read`; reads and every
     /// item write (`ConditionCheckItem` too, which transactions check) for `write`.
     pub fn dynamodb_actions(self) -> &'static [&'static str] {
-        const READ: &[&str] = &[
-            "dynamodb:GetItem",
-            "dynamodb:Query",
-            "dynamodb:BatchGetItem",
-        ];
-        const WRITE: &[&str] = &[
+        // The reads first: `read` is the start of the list, `write` all of it.
+        const ACTIONS: &[&str] = &[
             "dynamodb:GetItem",
             "dynamodb:Query",
             "dynamodb:BatchGetItem",
@@ -185,8 +181,8 @@ impl Access {
             "dynamodb:ConditionCheckItem",
         ];
         match self {
-            Access::Read => READ,
-            Access::Write => WRITE,
+            Access::Read => &ACTIONS[..3],
+            Access::Write => ACTIONS,
         }
     }
 }

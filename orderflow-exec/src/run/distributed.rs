@@ -42,24 +42,20 @@ pub(super) fn store_items(
                         content_items(&content, &reader.config)
                     }
                 }),
-            // LOAD_AND_FLATTEN: each listed object is read, and its items are the Map's.
-            "arn:aws:states:::s3:listObjectsV2"
-                if reader.config.transformation.as_deref() == Some("LOAD_AND_FLATTEN") =>
-            {
-                store
-                    .list_objects(text("Bucket"), text("Prefix"))
-                    .and_then(|objects| {
-                        let mut items = Vec::new();
-                        for object in objects {
-                            let content = store.get_object(text("Bucket"), &object.key)?;
-                            items.extend(content_items(&content, &reader.config)?);
-                        }
-                        Ok(items)
-                    })
-            }
             "arn:aws:states:::s3:listObjectsV2" => store
                 .list_objects(text("Bucket"), text("Prefix"))
-                .map(|objects| listing_items(&objects)),
+                .and_then(|objects| {
+                    if reader.config.transformation.as_deref() != Some("LOAD_AND_FLATTEN") {
+                        return Ok(listing_items(&objects));
+                    }
+                    // LOAD_AND_FLATTEN: each listed object is read, and its items are the Map's.
+                    let mut items = Vec::new();
+                    for object in objects {
+                        let content = store.get_object(text("Bucket"), &object.key)?;
+                        items.extend(content_items(&content, &reader.config)?);
+                    }
+                    Ok(items)
+                }),
             _ => return None,
         };
     Some(read.map_err(|cause| Failure::new(names::ITEM_READER_FAILED, cause)))
