@@ -8,6 +8,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -671,6 +672,109 @@ fn an_unreachable_lambda_endpoint_fails_the_task_instead_of_hanging() {
             .as_str()
             .is_some_and(|c| c.contains(&format!("127.0.0.1:{port}"))),
         "{result}"
+    );
+}
+
+/// Reads one HTTP request from `stream`: its path.
+fn read_request(stream: &std::net::TcpStream) -> String {
+    use std::io::{BufRead, BufReader, Read};
+    let mut reader = BufReader::new(stream);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).expect("request line");
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("header");
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().expect("content length");
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).expect("body");
+    request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// `--real-clock` runs Parallel branches at the same time, as AWS does ("execute each branch
+/// … concurrently where possible",
+/// https://docs.aws.amazon.com/step-functions/latest/dg/state-parallel.html): this Invoke API
+/// answers no request until it holds both, which only concurrent calls can give it.
+#[test]
+fn real_clock_invokes_parallel_branches_at_the_same_time() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let api = std::thread::spawn(move || {
+        let (first, _) = listener.accept().expect("a first request");
+        let first_path = read_request(&first);
+        // In turn, the second call would come only after the first is answered: wait for it
+        // a while, then answer the first anyway so that a failing run still ends.
+        listener.set_nonblocking(true).expect("non-blocking");
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let second = loop {
+            match listener.accept() {
+                Ok((stream, _)) => break Some(stream),
+                Err(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(_) => break None,
+            }
+        };
+        let both_in_flight = second.is_some();
+        let answer = |mut stream: &std::net::TcpStream, path: &str| {
+            let body = json!({"quotedBy": path.split('/').nth(3)}).to_string();
+            let response = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(response.as_bytes()).expect("response");
+        };
+        let second = match second {
+            Some(stream) => {
+                stream.set_nonblocking(false).expect("blocking");
+                Some(stream)
+            }
+            None => None,
+        };
+        let second_path = second.as_ref().map(read_request);
+        answer(&first, &first_path);
+        if let (Some(stream), Some(path)) = (&second, &second_path) {
+            answer(stream, path);
+        } else {
+            listener.set_nonblocking(false).expect("blocking");
+            let (stream, _) = listener.accept().expect("the second request");
+            let path = read_request(&stream);
+            answer(&stream, &path);
+        }
+        both_in_flight
+    });
+    let output = run(
+        &[
+            &fixture("parallel-lambdas.asl.json"),
+            "--input",
+            "-",
+            "--real-clock",
+            "--lambda-endpoint",
+            &url,
+        ],
+        "{}",
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(
+        api.join().expect("the fake API thread"),
+        "the second branch's call came only after the first was answered"
+    );
+    // Each branch's result in its place, whichever answered first.
+    assert_eq!(
+        json_result(&output),
+        json!({"status": "SUCCEEDED", "output": [{"quotedBy": "quoteShipping"}, {"quotedBy": "quoteTax"}]})
     );
 }
 

@@ -159,7 +159,8 @@ pub fn aws_events(events: &[HistoryEvent]) -> Vec<Value> {
                 )),
                 EventType::MapIterationStarted
                 | EventType::MapIterationSucceeded
-                | EventType::MapIterationFailed => {
+                | EventType::MapIterationFailed
+                | EventType::MapIterationAborted => {
                     let mut m = Map::new();
                     m.insert("name".into(), Value::String(state.to_owned()));
                     m.extend(pick(details, &["index"]));

@@ -1,6 +1,6 @@
 //! The execution history: events with AWS's type names, in order, numbered from 1.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde_json::{Value, json};
 
@@ -64,6 +64,7 @@ event_types! {
     MapIterationStarted,
     MapIterationSucceeded,
     MapIterationFailed,
+    MapIterationAborted,
     MapRunStarted,
     MapRunSucceeded,
     MapRunFailed,
@@ -117,20 +118,31 @@ pub enum HistoryDetail {
 }
 
 /// Collects events while an execution runs.
+///
+/// Branches and iterations running really concurrently (the real clock) each record through a
+/// [`HistoryRecorder::fork`]: one history, numbered in the order events happen, with a thread
+/// of `previousEventId`s per branch.
 #[derive(Debug)]
 pub struct HistoryRecorder {
     detail: HistoryDetail,
+    /// The events, shared with the recorders of concurrent branches.
+    log: Arc<Mutex<EventLog>>,
+    /// The last event of the current thread: the next event's `previousEventId`.
+    cursor: u64,
+    /// The last event recorded by this thread.
+    last: Option<(EventType, u64)>,
+    /// The `previousEventId` of the last event recorded by this thread.
+    last_previous: u64,
+}
+
+/// The events of one history, whichever thread recorded them.
+#[derive(Debug)]
+struct EventLog {
     /// The most events the history may hold (`None`: no limit); see [`HistoryRecorder::full`].
     limit: Option<u64>,
     /// An event was refused because the history was full.
     full: bool,
     next_id: u64,
-    /// The last event of the current thread: the next event's `previousEventId`.
-    cursor: u64,
-    /// The last event recorded.
-    last: Option<(EventType, u64)>,
-    /// The `previousEventId` of the last event recorded.
-    last_previous: u64,
     events: Vec<HistoryEvent>,
 }
 
@@ -139,17 +151,26 @@ impl HistoryRecorder {
     pub fn new(detail: HistoryDetail, expected_events: usize) -> Self {
         HistoryRecorder {
             detail,
-            limit: None,
-            full: false,
-            next_id: 1,
+            log: Arc::new(Mutex::new(EventLog {
+                limit: None,
+                full: false,
+                next_id: 1,
+                events: match detail {
+                    HistoryDetail::None => Vec::new(),
+                    HistoryDetail::Events | HistoryDetail::Full => {
+                        Vec::with_capacity(expected_events)
+                    }
+                },
+            })),
             cursor: 0,
             last: None,
             last_previous: 0,
-            events: match detail {
-                HistoryDetail::None => Vec::new(),
-                HistoryDetail::Events | HistoryDetail::Full => Vec::with_capacity(expected_events),
-            },
         }
+    }
+
+    /// The log, also when a thread that held it panicked (its events are still whole).
+    fn log(&self) -> MutexGuard<'_, EventLog> {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub fn wants_payloads(&self) -> bool {
@@ -159,9 +180,37 @@ impl HistoryRecorder {
     /// Holds at most `limit` events: once the next would be the last one, events are refused
     /// (see [`HistoryRecorder::full`]) except the one that ends the execution, which is then
     /// event number `limit`, as on AWS.
-    pub fn with_limit(mut self, limit: Option<u64>) -> Self {
-        self.limit = limit;
+    pub fn with_limit(self, limit: Option<u64>) -> Self {
+        self.log().limit = limit;
         self
+    }
+
+    /// A recorder for a branch or iteration that runs concurrently with others: its events go
+    /// to this history, and its first follows this thread's last.
+    pub fn fork(&self) -> HistoryRecorder {
+        HistoryRecorder {
+            detail: self.detail,
+            log: Arc::clone(&self.log),
+            cursor: self.cursor,
+            last: self.last,
+            last_previous: self.last_previous,
+        }
+    }
+
+    /// Continues after concurrent branches ended: from the one that recorded the last event,
+    /// as the state's own next event follows the branch that finished last.
+    pub fn join(&mut self, branches: impl IntoIterator<Item = HistoryRecorder>) {
+        let latest = branches
+            .into_iter()
+            .filter(|b| b.last.is_some())
+            .max_by_key(|b| b.last.map_or(0, |(_, id)| id));
+        if let Some(branch) = latest
+            && branch.last.map(|(_, id)| id) > self.last.map(|(_, id)| id)
+        {
+            self.cursor = branch.cursor;
+            self.last = branch.last;
+            self.last_previous = branch.last_previous;
+        }
     }
 
     /// When the last event was `event_type`, the next one follows what that one followed
@@ -176,7 +225,7 @@ impl HistoryRecorder {
 
     /// Whether an event was refused because the history is full: the execution must end.
     pub fn full(&self) -> bool {
-        self.full
+        self.log().full
     }
 
     /// Records an event at `now_millis` and returns its id.
@@ -193,12 +242,14 @@ impl HistoryRecorder {
                 | EventType::ExecutionFailed
                 | EventType::ExecutionTimedOut
         );
-        if !ends_execution && self.limit.is_some_and(|limit| self.next_id >= limit) {
-            self.full = true;
-            return self.next_id;
+        let keep = self.detail != HistoryDetail::None;
+        let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
+        if !ends_execution && log.limit.is_some_and(|limit| log.next_id >= limit) {
+            log.full = true;
+            return log.next_id;
         }
-        let id = self.next_id;
-        self.next_id += 1;
+        let id = log.next_id;
+        log.next_id += 1;
         // A Map that succeeds, and the state's exit after it, follow its last iteration's end
         // (a failing one: the last event inside the iteration that failed).
         if let (EventType::MapStateSucceeded, Some((EventType::MapIterationSucceeded, last))) =
@@ -217,13 +268,14 @@ impl HistoryRecorder {
             EventType::ExecutionStarted
                 | EventType::MapIterationSucceeded
                 | EventType::MapIterationFailed
+                | EventType::MapIterationAborted
                 | EventType::MapStateSucceeded
                 | EventType::ParallelStateSucceeded
         ) {
             self.cursor = id;
         }
-        if self.detail != HistoryDetail::None {
-            self.events.push(HistoryEvent {
+        if keep {
+            log.events.push(HistoryEvent {
                 id,
                 previous_id,
                 timestamp_millis: now_millis,
@@ -235,7 +287,35 @@ impl HistoryRecorder {
         id
     }
 
+    /// The events recorded so far, by every thread, in order.
     pub fn into_events(self) -> Vec<HistoryEvent> {
-        self.events
+        std::mem::take(&mut self.log().events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forks_number_one_history_with_a_thread_each_and_join_follows_the_last() {
+        let state: Arc<str> = Arc::from("Both");
+        let mut main = HistoryRecorder::new(HistoryDetail::Events, 8);
+        main.record(EventType::ParallelStateStarted, Some(&state), None, 0);
+        let mut left = main.fork();
+        let mut right = main.fork();
+        left.record(EventType::PassStateEntered, Some(&state), None, 1);
+        right.record(EventType::PassStateEntered, Some(&state), None, 1);
+        left.record(EventType::PassStateExited, Some(&state), None, 2);
+        main.join([left, right]);
+        main.record(EventType::ParallelStateSucceeded, Some(&state), None, 3);
+        let events: Vec<(u64, u64)> = main
+            .into_events()
+            .iter()
+            .map(|e| (e.id, e.previous_id))
+            .collect();
+        // Both branches follow the Parallel's start; the success follows the last event, the
+        // left branch's exit (its thread recorded last).
+        assert_eq!(events, [(1, 0), (2, 1), (3, 1), (4, 2), (5, 4)]);
     }
 }

@@ -10,8 +10,8 @@
 //! `TimeoutSeconds` is `States.Timeout`; an endpoint that cannot be reached is
 //! `Lambda.SdkClientException`. Nothing hangs: every request has a deadline.
 //!
-//! The call is blocking: the executor runs one task at a time (Parallel branches and Map
-//! iterations in order), and the CLI and tests run one execution at a time.
+//! Each call blocks a thread of its own, so Parallel branches and Map iterations that run
+//! concurrently (the real clock) invoke their functions at the same time.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -80,8 +80,13 @@ impl LambdaEndpoint {
     }
 
     /// Invokes the request's function; `None` when the request is not a Lambda Task this
-    /// binding handles.
+    /// binding handles. Blocks until the function answers or the deadline passes.
     pub fn call(&self, request: TaskRequest<'_>) -> Option<Result<Value, TaskError>> {
+        self.prepare(request).map(LambdaCall::send)
+    }
+
+    /// The call a request makes, owning all it needs, so it can be sent from another thread.
+    fn prepare(&self, request: TaskRequest<'_>) -> Option<LambdaCall> {
         let Resource::Lambda {
             function,
             invocation,
@@ -97,22 +102,38 @@ impl LambdaEndpoint {
             .function_names
             .get(function)
             .map_or(function.as_str(), String::as_str);
-        let timeout = request
-            .timeout_seconds
-            .map_or(self.default_timeout, Duration::from_secs);
-        Some(self.invoke(name, &payload, timeout).map(|output| {
-            if wrapped {
-                lambda_invoke_response(output, None)
-            } else {
-                output
-            }
-        }))
+        Some(LambdaCall {
+            agent: self.agent.clone(),
+            url: format!("{}/2015-03-31/functions/{name}/invocations", self.base),
+            payload,
+            wrapped,
+            timeout: request
+                .timeout_seconds
+                .map_or(self.default_timeout, Duration::from_secs),
+        })
     }
+}
 
-    fn invoke(&self, name: &str, payload: &Value, timeout: Duration) -> Result<Value, TaskError> {
-        let url = format!("{}/2015-03-31/functions/{name}/invocations", self.base);
-        let response = self
-            .agent
+/// One invocation of a function at the endpoint.
+struct LambdaCall {
+    agent: ureq::Agent,
+    url: String,
+    payload: Value,
+    /// The state used the `lambda:invoke` integration, whose result wraps the payload.
+    wrapped: bool,
+    timeout: Duration,
+}
+
+impl LambdaCall {
+    fn send(self) -> Result<Value, TaskError> {
+        let LambdaCall {
+            agent,
+            url,
+            payload,
+            wrapped,
+            timeout,
+        } = self;
+        let response = agent
             .post(&url)
             .header("content-type", "application/json")
             .config()
@@ -137,7 +158,12 @@ impl LambdaEndpoint {
             .body_mut()
             .read_to_string()
             .map_err(|e| transport(e, "read the response of"))?;
-        classify(status, function_error, &body)
+        let output = classify(status, function_error, &body)?;
+        Ok(if wrapped {
+            lambda_invoke_response(output, None)
+        } else {
+            output
+        })
     }
 }
 
@@ -185,15 +211,27 @@ pub struct WithLambdaEndpoint<'e, T> {
 impl<T: TaskInvoker> TaskInvoker for WithLambdaEndpoint<'_, T> {
     fn invoke<'a>(&'a self, request: TaskRequest<'a>) -> BoxFuture<'a, Result<Value, TaskError>> {
         if LambdaEndpoint::handles(&request) {
-            let outcome = self.endpoint.call(request);
-            if let Some(outcome) = outcome {
-                return Box::pin(std::future::ready(outcome));
-            }
-            // `handles` and `call` agree on what is a Lambda Task; this is not reached.
-            return Box::pin(std::future::ready(Err(TaskError::new(
-                names::RUNTIME,
-                "the Lambda endpoint did not handle a Lambda Task",
-            ))));
+            let Some(call) = self.endpoint.prepare(request) else {
+                // `handles` and `prepare` agree on what is a Lambda Task; this is not reached.
+                return Box::pin(std::future::ready(Err(TaskError::new(
+                    names::RUNTIME,
+                    "the Lambda endpoint did not handle a Lambda Task",
+                ))));
+            };
+            // The call blocks, so it runs on a thread of its own: concurrent branches and
+            // iterations (the real clock) invoke their functions at the same time.
+            let (sender, answer) = futures::channel::oneshot::channel();
+            std::thread::spawn(move || {
+                let _ = sender.send(call.send());
+            });
+            return Box::pin(async move {
+                answer.await.unwrap_or_else(|_| {
+                    Err(TaskError::new(
+                        "Lambda.SdkClientException",
+                        "the thread invoking the function ended without an answer",
+                    ))
+                })
+            });
         }
         self.rest.invoke(request)
     }
@@ -236,9 +274,14 @@ mod tests {
     #[test]
     fn an_unreachable_endpoint_is_a_client_exception_not_a_hang() {
         // Port 9 (discard) on localhost: nothing listens in a test environment.
-        let endpoint =
-            LambdaEndpoint::new("http://127.0.0.1:9").with_default_timeout(Duration::from_secs(5));
-        let outcome = endpoint.invoke("f", &json!({}), Duration::from_secs(5));
+        let call = LambdaCall {
+            agent: LambdaEndpoint::new("http://127.0.0.1:9").agent,
+            url: "http://127.0.0.1:9/2015-03-31/functions/f/invocations".into(),
+            payload: json!({}),
+            wrapped: false,
+            timeout: Duration::from_secs(5),
+        };
+        let outcome = call.send();
         let error = outcome.expect_err("nothing listens");
         assert!(
             error.error == "Lambda.SdkClientException" || error.error == names::TIMEOUT,

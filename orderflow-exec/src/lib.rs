@@ -3,8 +3,8 @@
 //!
 //! It runs the parsed model ([`StateMachine`]): nothing is re-parsed. [`Executor::new`]
 //! precomputes every state's data once; [`Executor::execute`] runs one execution, async and
-//! independent of any runtime (Parallel branches and Map iterations run one after another, in
-//! order). Task states go through a [`TaskInvoker`] the caller binds. Time is virtual by default:
+//! independent of any runtime (on the virtual clock Parallel branches and Map iterations are
+//! computed one after another, in order; on the real clock they run at the same time). Task states go through a [`TaskInvoker`] the caller binds. Time is virtual by default:
 //! Wait states and retry back-off advance a clock without sleeping.
 //!
 //! ```no_run

@@ -79,8 +79,9 @@ pub fn describe_resource(resource: &Resource) -> String {
     }
 }
 
-/// Runs Task states. The executor awaits each invocation; Parallel branches and Map iterations
-/// run one after another, in order, so bindings see a deterministic sequence.
+/// Runs Task states. On the virtual clock the executor awaits each invocation before the next,
+/// so bindings see a deterministic sequence; on the real clock concurrent Parallel branches and
+/// Map iterations invoke at the same time, and a binding that blocks holds them all up.
 pub trait TaskInvoker: Send + Sync {
     /// Runs the Task: its result, or the error Retry/Catch see.
     fn invoke<'a>(&'a self, request: TaskRequest<'a>) -> BoxFuture<'a, Result<Value, TaskError>>;

@@ -16,7 +16,7 @@ pub const MAX_EXECUTION_BYTES: usize = 10 * 1024 * 1024;
 
 /// The variable scopes of an execution: the top level, then one per Parallel branch or Map
 /// iteration being run, each with the bytes its values hold.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Variables {
     scopes: Vec<Map<String, Value>>,
     bytes: Vec<usize>,

@@ -73,7 +73,8 @@ pub struct RunArgs {
     /// with a recorded execution.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub history_format: Option<HistoryFormat>,
-    /// Wait states and retry back-off really wait (default: a virtual clock that never sleeps).
+    /// Wait states and retry back-off really wait, and Parallel branches and Map iterations
+    /// really run at the same time (default: a virtual clock that never sleeps).
     #[arg(long)]
     pub real_clock: bool,
     /// Send Lambda Tasks to this Lambda Invoke API (e.g. `http://127.0.0.1:9000`, where

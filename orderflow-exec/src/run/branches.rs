@@ -1,12 +1,15 @@
 //! Parallel branches and Map iterations, each running a scope of its own.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::time::Duration;
 
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use serde_json::{Map, Value, json};
 
 use crate::Executor;
+use crate::clock::ClockMode;
 use crate::error::Failure;
 use crate::history::{EventType, HistoryDetail, HistoryRecorder};
 use crate::plan::{MapPlan, StatePlan};
@@ -32,48 +35,29 @@ impl Executor {
         let mut retry_counts = vec![0u64; plan.retriers.len()];
         loop {
             rt.record(EventType::ParallelStateStarted, &plan.name, None);
-            let mut results = Vec::with_capacity(branches.len());
-            let mut failed = None;
-            // The branches run concurrently: on the virtual clock each starts when the
-            // Parallel does, and the Parallel ends when its last branch does (or when one
-            // fails, which stops the others).
-            let started = rt.clock.virtual_elapsed();
-            let mut ended = started;
             // A redrive re-runs only the branches that did not succeed (once: a later entry of
             // the state runs them all).
-            let mut completed = rt
+            let completed = rt
                 .redrive_branches
                 .take_if(|(state, _)| *state == plan.name)
                 .map(|(_, done)| done)
                 .unwrap_or_default();
-            for (index, branch) in branches.iter().enumerate() {
-                if let Some(result) = completed.remove(&index) {
-                    results.push(result);
-                    continue;
+            let outcome = match rt.clock.mode() {
+                ClockMode::Virtual => {
+                    self.branches_in_turn(rt, branches, &branch_input, completed)
+                        .await
                 }
-                rt.clock.set_virtual_elapsed(started);
-                rt.vars.push();
-                let outcome = self.run_scope(rt, *branch, branch_input.clone()).await;
-                rt.vars.pop();
-                match outcome {
-                    Ok(v) => {
-                        results.push(v);
-                        ended = ended.max(rt.clock.virtual_elapsed());
-                    }
-                    Err(f) => {
-                        failed = Some(f);
-                        ended = rt.clock.virtual_elapsed();
-                        break;
-                    }
+                ClockMode::Real => {
+                    self.branches_concurrently(rt, branches, &branch_input, completed)
+                        .await
                 }
-            }
-            rt.clock.set_virtual_elapsed(ended);
-            match failed {
-                None => {
+            };
+            match outcome {
+                Ok(results) => {
                     rt.record(EventType::ParallelStateSucceeded, &plan.name, None);
                     return self.finish_with_result(rt, plan, frame, raw, Value::Array(results));
                 }
-                Some(failure) => {
+                Err(failure) => {
                     match self
                         .handle_error(
                             rt,
@@ -275,89 +259,42 @@ impl Executor {
                 Some(batcher) => rt.batches(batcher, frame, eff, items)?,
                 None => items,
             };
-            let batched = map.batcher.is_some();
-            let total = items.len();
-            let mut records = Vec::new();
-            let mut results = Vec::with_capacity(total);
-            let mut failures = 0usize;
-            let mut failed = None;
-            let mut slots = ConcurrencySlots::new(rt.clock.virtual_elapsed(), max_concurrency);
             // A redrive re-runs only the iterations that did not succeed (once: a later entry
             // of the state runs them all).
-            let mut completed = rt
+            let completed = rt
                 .redrive_iterations
                 .take_if(|(state, _)| *state == plan.name)
                 .map(|(_, done)| done)
                 .unwrap_or_default();
-            for (index, item) in items.into_iter().enumerate() {
-                if let Some(result) = completed.remove(&index) {
-                    results.push(result);
-                    continue;
+            let mut tolerance = Tolerance {
+                count: tolerated_count,
+                percentage: tolerated_percentage,
+                total: items.len(),
+                failures: 0,
+            };
+            let run = MapRun {
+                plan,
+                map,
+                frame,
+                eff,
+                max_concurrency,
+                records: writer.is_some(),
+                in_map_run: map_run.is_some(),
+            };
+            let IterationsOutcome {
+                results,
+                records,
+                mut failed,
+            } = match rt.clock.mode() {
+                ClockMode::Virtual => {
+                    self.iterations_in_turn(rt, &run, items, completed, &mut tolerance)
+                        .await?
                 }
-                rt.clock.set_virtual_elapsed(slots.next_start());
-                let started_millis = rt.clock.now_millis();
-                let details = rt.history.wants_payloads().then(|| json!({"index": index}));
-                if map_run.is_none() {
-                    rt.record(EventType::MapIterationStarted, &plan.name, details.clone());
+                ClockMode::Real => {
+                    self.iterations_concurrently(rt, &run, items, completed, &mut tolerance)
+                        .await?
                 }
-                // The selector sees the item as `$$.Map.Item.Value` (`$states.context…`).
-                let item_frame = |item| StateFrame {
-                    map_item: Some(Box::new((index, item))),
-                    ..frame.clone()
-                };
-                let item_input = match (&map.item_selector, &map.jsonata_item_selector) {
-                    _ if batched => item,
-                    (Some(selector), _) => rt.env(eff, &item_frame(item)).payload(selector)?,
-                    (None, Some(t)) => {
-                        rt.env(eff, &item_frame(item))
-                            .jsonata_template(t, None, "ItemSelector")?
-                    }
-                    (None, None) => item,
-                };
-                let record_input = writer.is_some().then(|| item_input.clone());
-                let outcome = self
-                    .run_iteration(rt, plan, map, item_input, details, map_run.is_none())
-                    .await;
-                slots.ended(rt.clock.virtual_elapsed());
-                if let Some(input) = record_input {
-                    let record = rt.child_record(&plan.name, &input, &outcome, started_millis);
-                    records.push(record);
-                }
-                match outcome {
-                    Ok(v) => results.push(v),
-                    Err(f) => {
-                        // The execution's own end (its deadline, a full history) is no item's
-                        // failure to tolerate.
-                        if f.is_terminal() || rt.timed_out || rt.history.full() {
-                            return Err(f);
-                        }
-                        failures += 1;
-                        let tolerance_set =
-                            tolerated_count.is_some() || tolerated_percentage.is_some();
-                        let over_count = tolerated_count.is_none_or(|c| failures as f64 > c);
-                        let over_percentage = tolerated_percentage
-                            .is_none_or(|p| failures as f64 * 100.0 > p * total as f64);
-                        let exceeded = !tolerance_set
-                            || (tolerated_count.is_some() && over_count)
-                            || (tolerated_percentage.is_some() && over_percentage);
-                        if exceeded {
-                            // The failure stops the iterations still running.
-                            slots.stop_at(rt.clock.virtual_elapsed());
-                            failed = Some(if tolerance_set {
-                                Failure::new(
-                                    names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                                    "The specified tolerated failure threshold was exceeded",
-                                )
-                            } else {
-                                f
-                            });
-                            break;
-                        }
-                        results.push(f.to_error_output());
-                    }
-                }
-            }
-            rt.clock.set_virtual_elapsed(slots.end());
+            };
             let mut output = Value::Array(results);
             if let (None, Some(writer), Some(store), Some((arn, uuid))) =
                 (&failed, writer, &store, &map_run)
@@ -405,6 +342,283 @@ impl Executor {
                 }
             }
         }
+    }
+
+    /// A Parallel's branches on the virtual clock, one after another: each starts when the
+    /// Parallel does, and the Parallel ends when its last branch does (or when one fails, which
+    /// stops the others).
+    async fn branches_in_turn(
+        &self,
+        rt: &mut Runtime<'_>,
+        branches: &[ScopeId],
+        input: &Value,
+        mut completed: BTreeMap<usize, Value>,
+    ) -> Result<Vec<Value>, Failure> {
+        let started = rt.clock.virtual_elapsed();
+        let mut ended = started;
+        let mut results = Vec::with_capacity(branches.len());
+        for (index, branch) in branches.iter().enumerate() {
+            if let Some(result) = completed.remove(&index) {
+                results.push(result);
+                continue;
+            }
+            rt.clock.set_virtual_elapsed(started);
+            rt.vars.push();
+            let outcome = self.run_scope(rt, *branch, input.clone()).await;
+            rt.vars.pop();
+            match outcome {
+                Ok(v) => {
+                    results.push(v);
+                    ended = ended.max(rt.clock.virtual_elapsed());
+                }
+                Err(f) => return Err(f),
+            }
+        }
+        rt.clock.set_virtual_elapsed(ended);
+        Ok(results)
+    }
+
+    /// A Parallel's branches on the real clock, really at the same time: the first that fails
+    /// stops the others ("all its branches are stopped", AWS's Parallel state page), which
+    /// record nothing more.
+    async fn branches_concurrently(
+        &self,
+        rt: &mut Runtime<'_>,
+        branches: &[ScopeId],
+        input: &Value,
+        mut completed: BTreeMap<usize, Value>,
+    ) -> Result<Vec<Value>, Failure> {
+        let mut results: Vec<Option<Value>> = vec![None; branches.len()];
+        let mut running = FuturesUnordered::new();
+        for (index, branch) in branches.iter().enumerate() {
+            if let Some(result) = completed.remove(&index) {
+                results[index] = Some(result);
+                continue;
+            }
+            let mut child = rt.fork();
+            child.vars.push();
+            let input = input.clone();
+            running.push(async move {
+                let outcome = self.run_scope(&mut child, *branch, input).await;
+                (index, child, outcome)
+            });
+        }
+        let mut ended = Vec::with_capacity(running.len());
+        let mut failed = None;
+        while let Some((index, child, outcome)) = running.next().await {
+            ended.push(child);
+            match outcome {
+                Ok(v) => results[index] = Some(v),
+                Err(f) => {
+                    failed = Some(f);
+                    break;
+                }
+            }
+        }
+        // Dropping the branches still running stops them where they are.
+        drop(running);
+        rt.join(ended);
+        match failed {
+            Some(f) => Err(f),
+            None => Ok(results.into_iter().flatten().collect()),
+        }
+    }
+
+    /// What a Map iteration runs on: its item, through the ItemSelector (which sees it as
+    /// `$$.Map.Item.Value`, `$states.context…`), or its batch as it is.
+    fn item_input(
+        &self,
+        rt: &mut Runtime<'_>,
+        run: &MapRun<'_>,
+        index: usize,
+        item: Value,
+    ) -> Result<Value, Failure> {
+        let map = run.map;
+        let item_frame = |item| StateFrame {
+            map_item: Some(Box::new((index, item))),
+            ..run.frame.clone()
+        };
+        Ok(match (&map.item_selector, &map.jsonata_item_selector) {
+            _ if map.batcher.is_some() => item,
+            (Some(selector), _) => rt.env(run.eff, &item_frame(item)).payload(selector)?,
+            (None, Some(t)) => {
+                rt.env(run.eff, &item_frame(item))
+                    .jsonata_template(t, None, "ItemSelector")?
+            }
+            (None, None) => item,
+        })
+    }
+
+    /// A Map's iterations on the virtual clock, one after another, each starting when one of
+    /// `MaxConcurrency` slots frees.
+    async fn iterations_in_turn(
+        &self,
+        rt: &mut Runtime<'_>,
+        run: &MapRun<'_>,
+        items: Vec<Value>,
+        mut completed: BTreeMap<usize, Value>,
+        tolerance: &mut Tolerance,
+    ) -> Result<IterationsOutcome, Failure> {
+        let plan = run.plan;
+        let mut outcome = IterationsOutcome {
+            results: Vec::with_capacity(items.len()),
+            records: Vec::new(),
+            failed: None,
+        };
+        let mut slots = ConcurrencySlots::new(rt.clock.virtual_elapsed(), run.max_concurrency);
+        for (index, item) in items.into_iter().enumerate() {
+            if let Some(result) = completed.remove(&index) {
+                outcome.results.push(result);
+                continue;
+            }
+            rt.clock.set_virtual_elapsed(slots.next_start());
+            let started_millis = rt.clock.now_millis();
+            let details = rt.history.wants_payloads().then(|| json!({"index": index}));
+            if !run.in_map_run {
+                rt.record(EventType::MapIterationStarted, &plan.name, details.clone());
+            }
+            let item_input = self.item_input(rt, run, index, item)?;
+            let record_input = run.records.then(|| item_input.clone());
+            let result = self
+                .run_iteration(rt, plan, run.map, item_input, details, !run.in_map_run)
+                .await;
+            slots.ended(rt.clock.virtual_elapsed());
+            if let Some(input) = record_input {
+                let record = rt.child_record(&plan.name, &input, &result, started_millis);
+                outcome.records.push(record);
+            }
+            match result {
+                Ok(v) => outcome.results.push(v),
+                Err(f) => {
+                    // The execution's own end (its deadline, a full history) is no item's
+                    // failure to tolerate.
+                    if f.is_terminal() || rt.timed_out || rt.history.full() {
+                        return Err(f);
+                    }
+                    match tolerance.fail(f) {
+                        Ok(output) => outcome.results.push(output),
+                        Err(f) => {
+                            // The failure stops the iterations still running.
+                            slots.stop_at(rt.clock.virtual_elapsed());
+                            outcome.failed = Some(f);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        rt.clock.set_virtual_elapsed(slots.end());
+        Ok(outcome)
+    }
+
+    /// A Map's iterations on the real clock, really at the same time: at most `MaxConcurrency`
+    /// at once (all when it is 0), started in item order. A failure the Map does not tolerate
+    /// stops the iterations still running, each recorded as `MapIterationAborted`.
+    async fn iterations_concurrently(
+        &self,
+        rt: &mut Runtime<'_>,
+        run: &MapRun<'_>,
+        items: Vec<Value>,
+        mut completed: BTreeMap<usize, Value>,
+        tolerance: &mut Tolerance,
+    ) -> Result<IterationsOutcome, Failure> {
+        let plan = run.plan;
+        let limit = match usize::try_from(run.max_concurrency) {
+            Ok(0) | Err(_) => usize::MAX,
+            Ok(n) => n,
+        };
+        let mut results: Vec<Option<Value>> = vec![None; items.len()];
+        let mut records = Vec::new();
+        let mut pending = items.into_iter().enumerate();
+        let mut running = FuturesUnordered::new();
+        let mut running_indices = BTreeSet::new();
+        let mut ended = Vec::new();
+        let mut failed = None;
+        let mut terminal = None;
+        loop {
+            while running.len() < limit {
+                let Some((index, item)) = pending.next() else {
+                    break;
+                };
+                if let Some(result) = completed.remove(&index) {
+                    results[index] = Some(result);
+                    continue;
+                }
+                let mut child = rt.fork();
+                let started_millis = child.clock.now_millis();
+                let details = child
+                    .history
+                    .wants_payloads()
+                    .then(|| json!({"index": index}));
+                if !run.in_map_run {
+                    child.record(EventType::MapIterationStarted, &plan.name, details.clone());
+                }
+                let input = match self.item_input(&mut child, run, index, item) {
+                    Ok(input) => input,
+                    Err(f) => {
+                        ended.push(child);
+                        terminal = Some(f);
+                        break;
+                    }
+                };
+                let record_input = run.records.then(|| input.clone());
+                running_indices.insert(index);
+                running.push(async move {
+                    let result = self
+                        .run_iteration(&mut child, plan, run.map, input, details, !run.in_map_run)
+                        .await;
+                    (index, child, result, record_input, started_millis)
+                });
+            }
+            if terminal.is_some() {
+                break;
+            }
+            let Some((index, child, result, record_input, started_millis)) = running.next().await
+            else {
+                break;
+            };
+            running_indices.remove(&index);
+            let execution_ended = child.timed_out || child.history.full();
+            ended.push(child);
+            if let Some(input) = record_input {
+                let record = rt.child_record(&plan.name, &input, &result, started_millis);
+                records.push((index, record));
+            }
+            match result {
+                Ok(v) => results[index] = Some(v),
+                // The execution's own end (its deadline, a full history) is no item's failure
+                // to tolerate.
+                Err(f) if f.is_terminal() || execution_ended => {
+                    terminal = Some(f);
+                    break;
+                }
+                Err(f) => match tolerance.fail(f) {
+                    Ok(output) => results[index] = Some(output),
+                    Err(f) => {
+                        failed = Some(f);
+                        break;
+                    }
+                },
+            }
+        }
+        // Dropping the iterations still running stops them where they are.
+        drop(running);
+        rt.join(ended);
+        if !run.in_map_run {
+            for index in running_indices {
+                let details = rt.history.wants_payloads().then(|| json!({"index": index}));
+                rt.record(EventType::MapIterationAborted, &plan.name, details);
+            }
+        }
+        if let Some(f) = terminal {
+            return Err(f);
+        }
+        records.sort_by_key(|(index, _)| *index);
+        Ok(IterationsOutcome {
+            results: results.into_iter().flatten().collect(),
+            records: records.into_iter().map(|(_, record)| record).collect(),
+            failed,
+        })
     }
 
     /// The items a Map state iterates: read by its ItemReader, or selected by ItemsPath.
@@ -491,6 +705,64 @@ impl Executor {
                     compact(&other)
                 ),
             )),
+        }
+    }
+}
+
+/// One entry of a Map state, as its iterations see it.
+struct MapRun<'a> {
+    plan: &'a StatePlan,
+    map: &'a MapPlan,
+    frame: &'a StateFrame,
+    /// The state's effective input (ItemSelector's `$`).
+    eff: &'a Value,
+    /// At most this many iterations at once (0: no limit).
+    max_concurrency: u64,
+    /// Whether each child's record is kept for the ResultWriter.
+    records: bool,
+    /// The iterations are a Map Run's child executions: no iteration events in this history.
+    in_map_run: bool,
+}
+
+/// What a Map's iterations gave.
+struct IterationsOutcome {
+    /// In item order; a tolerated failure's error output in its place.
+    results: Vec<Value>,
+    /// The children's records for the ResultWriter, in item order.
+    records: Vec<Value>,
+    /// The failure that ended the Map: one the Map did not tolerate.
+    failed: Option<Failure>,
+}
+
+/// `ToleratedFailureCount` and `ToleratedFailurePercentage` of one Map entry.
+struct Tolerance {
+    count: Option<f64>,
+    percentage: Option<f64>,
+    total: usize,
+    failures: usize,
+}
+
+impl Tolerance {
+    /// Counts a failed iteration: its error output when tolerated, else the Map's failure
+    /// (the iteration's own error when no tolerance is set).
+    fn fail(&mut self, failure: Failure) -> Result<Value, Failure> {
+        self.failures += 1;
+        let failures = self.failures as f64;
+        let set = self.count.is_some() || self.percentage.is_some();
+        let over_count = self.count.is_none_or(|c| failures > c);
+        let over_percentage = self
+            .percentage
+            .is_none_or(|p| failures * 100.0 > p * self.total as f64);
+        let exceeded = !set
+            || (self.count.is_some() && over_count)
+            || (self.percentage.is_some() && over_percentage);
+        match (exceeded, set) {
+            (false, _) => Ok(failure.to_error_output()),
+            (true, true) => Err(Failure::new(
+                names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                "The specified tolerated failure threshold was exceeded",
+            )),
+            (true, false) => Err(failure),
         }
     }
 }

@@ -20,6 +20,7 @@ use orderflow_model::asl::timestamp::format_timestamp;
 use super::{StateFrame, compact, runtime_error};
 
 /// What the context object reports about the execution.
+#[derive(Clone)]
 pub(super) struct ExecutionInfo<'x> {
     pub(super) identity: &'x ExecutionIdentity,
     /// Drawn when the execution starts (so seeded runs stay reproducible), formatted on demand.
@@ -33,6 +34,7 @@ pub(super) struct ExecutionInfo<'x> {
     pub(super) strings: OnceCell<ExecutionStrings>,
 }
 
+#[derive(Clone)]
 pub(super) struct ExecutionStrings {
     pub(super) id: String,
     pub(super) name: String,

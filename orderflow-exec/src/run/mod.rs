@@ -62,7 +62,51 @@ struct Runtime<'x> {
     redrive_branches: Option<(Arc<str>, std::collections::BTreeMap<usize, Value>)>,
 }
 
-impl Runtime<'_> {
+impl<'x> Runtime<'x> {
+    /// The runtime of a branch or iteration that runs concurrently with others (the real
+    /// clock): the same execution, history, variables and deadline.
+    fn fork(&mut self) -> Runtime<'x> {
+        Runtime {
+            invoker: self.invoker,
+            options: self.options,
+            history: self.history.fork(),
+            clock: self.clock.clone(),
+            rng: self.rng.fork(),
+            info: self.info.clone(),
+            vars: self.vars.clone(),
+            timeout_millis: self.timeout_millis,
+            express_limit: self.express_limit,
+            express_child: self.express_child,
+            timed_out: false,
+            violations: Vec::new(),
+            assigned: None,
+            coverage: self.coverage.as_ref().map(|_| crate::Coverage::default()),
+            redrive_iterations: self.redrive_iterations.clone(),
+            redrive_branches: self.redrive_branches.clone(),
+        }
+    }
+
+    /// Takes back what concurrent branches found: the history's thread, contract violations,
+    /// coverage, a timeout, and the redrive points they used up.
+    fn join(&mut self, branches: Vec<Runtime<'x>>) {
+        let mut histories = Vec::with_capacity(branches.len());
+        for branch in branches {
+            histories.push(branch.history);
+            self.violations.extend(branch.violations);
+            if let (Some(mine), Some(theirs)) = (&mut self.coverage, &branch.coverage) {
+                mine.merge(theirs);
+            }
+            self.timed_out |= branch.timed_out;
+            if branch.redrive_iterations.is_none() {
+                self.redrive_iterations = None;
+            }
+            if branch.redrive_branches.is_none() {
+                self.redrive_branches = None;
+            }
+        }
+        self.history.join(histories);
+    }
+
     /// Assigns variables, keeping them for the state's exited event when the history wants
     /// payloads.
     fn assign_variables(&mut self, values: Map<String, Value>) -> Result<(), Failure> {

@@ -1,0 +1,270 @@
+//! On the real clock, Parallel branches and Map iterations run at the same time, as on AWS:
+//! "The Parallel state causes AWS Step Functions to execute each branch … concurrently where
+//! possible" (https://docs.aws.amazon.com/step-functions/latest/dg/state-parallel.html), and a
+//! Map runs at most `MaxConcurrency` iterations at once
+//! (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html).
+//!
+//! Concurrency is shown by the order of events and by how many tasks were in flight at once,
+//! never by how long a run took. Waits are scaled down by the timer below so the tests are fast.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use orderflow_exec::{
+    ClockMode, Execution, ExecutionOptions, ExecutionStatus, Executor, HistoryDetail, TaskError,
+    TaskInvoker, TaskRequest, Timer,
+};
+use orderflow_model::asl::FunctionCatalog;
+use orderflow_model::load_state_machine;
+use serde_json::{Value, json};
+
+/// Sleeps a hundredth of what it is asked: a 10 s Wait takes 100 ms.
+struct ScaledTimer;
+
+impl Timer for ScaledTimer {
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        sleep(duration / 100)
+    }
+}
+
+fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
+    let (done, finished) = futures::channel::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        std::thread::sleep(duration);
+        let _ = done.send(());
+    });
+    Box::pin(async move {
+        let _ = finished.await;
+    })
+}
+
+/// Tasks that take `delayMs` of real time and fail when `fail` is set, counting how many are
+/// in flight at once.
+#[derive(Default)]
+struct SlowTasks {
+    in_flight: AtomicUsize,
+    most: AtomicUsize,
+    finished: AtomicUsize,
+}
+
+impl TaskInvoker for SlowTasks {
+    fn invoke<'a>(&'a self, request: TaskRequest<'a>) -> BoxFuture<'a, Result<Value, TaskError>> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(now, Ordering::SeqCst);
+        Box::pin(async move {
+            let delay = request.input["delayMs"].as_u64().unwrap_or(0);
+            sleep(Duration::from_millis(delay)).await;
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            self.finished.fetch_add(1, Ordering::SeqCst);
+            if request.input["fail"] == true {
+                return Err(TaskError::new("ItemFailed", "this item fails"));
+            }
+            Ok(request.input)
+        })
+    }
+}
+
+fn execute(definition: Value, input: Value, tasks: &SlowTasks) -> Execution {
+    let machine = load_state_machine(
+        "real-clock.asl.json",
+        &definition.to_string(),
+        &FunctionCatalog::unknown(),
+    )
+    .unwrap_or_else(|e| panic!("definition rejected: {:?}", e.0));
+    let executor = Executor::new(&machine).unwrap();
+    let options = ExecutionOptions {
+        clock: ClockMode::Real,
+        timer: Arc::new(ScaledTimer),
+        history: HistoryDetail::Full,
+        ..ExecutionOptions::default()
+    };
+    executor.execute_blocking(input, tasks, &options)
+}
+
+/// `(type, state, index)` of each event, in order.
+fn events(execution: &Execution) -> Vec<(&'static str, String, Option<u64>)> {
+    execution
+        .history
+        .iter()
+        .map(|e| {
+            (
+                e.event_type.name(),
+                e.state.as_deref().unwrap_or_default().to_owned(),
+                e.details
+                    .as_ref()
+                    .and_then(|d| d.get("index"))
+                    .and_then(Value::as_u64),
+            )
+        })
+        .collect()
+}
+
+fn position(events: &[(&str, String, Option<u64>)], kind: &str, state: &str) -> usize {
+    events
+        .iter()
+        .position(|(k, s, _)| *k == kind && s == state)
+        .unwrap_or_else(|| panic!("no {kind} of {state} in {events:?}"))
+}
+
+const WORK: &str = "arn:aws:lambda:us-east-1:123456789012:function:work";
+
+fn map_over_items(extra: Value) -> Value {
+    let mut map = json!({
+        "Type": "Map",
+        "ItemsPath": "$.items",
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "INLINE"},
+            "StartAt": "Work",
+            "States": {"Work": {"Type": "Task", "Resource": WORK, "End": true}}
+        },
+        "End": true
+    });
+    if let (Some(map), Value::Object(extra)) = (map.as_object_mut(), extra) {
+        map.extend(extra);
+    }
+    json!({"StartAt": "Each", "States": {"Each": map}})
+}
+
+#[test]
+fn parallel_branches_wait_at_the_same_time() {
+    let branch = |name: &str| {
+        json!({
+            "StartAt": format!("Wait {name}"),
+            "States": {
+                format!("Wait {name}"): {"Type": "Wait", "Seconds": 10, "Next": format!("Done {name}")},
+                format!("Done {name}"): {"Type": "Pass", "Result": name, "End": true}
+            }
+        })
+    };
+    let definition = json!({
+        "StartAt": "Both",
+        "States": {"Both": {"Type": "Parallel", "Branches": [branch("left"), branch("right")], "End": true}}
+    });
+    let execution = execute(definition, json!({}), &SlowTasks::default());
+    assert_eq!(execution.status, ExecutionStatus::Succeeded);
+    // Results in branch order, whichever ended first.
+    assert_eq!(execution.output, Some(json!(["left", "right"])));
+    let events = events(&execution);
+    // Both waits began before either ended: in turn, the right one would start only after the
+    // left one's ten seconds.
+    let right_entered = position(&events, "WaitStateEntered", "Wait right");
+    let left_exited = position(&events, "WaitStateExited", "Wait left");
+    assert!(right_entered < left_exited, "{events:?}");
+    let succeeded = position(&events, "ParallelStateSucceeded", "Both");
+    assert!(succeeded > position(&events, "PassStateExited", "Done left"));
+    assert!(succeeded > position(&events, "PassStateExited", "Done right"));
+    // One history, numbered as events happened.
+    let ids: Vec<u64> = execution.history.iter().map(|e| e.id).collect();
+    assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_map_runs_at_most_max_concurrency_iterations_at_once() {
+    let tasks = SlowTasks::default();
+    // The first item is the slowest, so iterations end out of item order.
+    let items = json!([{"delayMs": 80}, {"delayMs": 5}, {"delayMs": 5}, {"delayMs": 5}, {"delayMs": 5}, {"delayMs": 5}]);
+    let execution = execute(
+        map_over_items(json!({"MaxConcurrency": 2})),
+        json!({"items": items}),
+        &tasks,
+    );
+    assert_eq!(execution.status, ExecutionStatus::Succeeded);
+    assert_eq!(tasks.most.load(Ordering::SeqCst), 2);
+    assert_eq!(tasks.finished.load(Ordering::SeqCst), 6);
+    // The output keeps item order.
+    assert_eq!(execution.output, Some(items));
+    let succeeded: Vec<u64> = events(&execution)
+        .into_iter()
+        .filter(|(kind, _, _)| *kind == "MapIterationSucceeded")
+        .filter_map(|(_, _, index)| index)
+        .collect();
+    assert_eq!(succeeded.len(), 6);
+    assert_eq!(
+        succeeded.last(),
+        Some(&0),
+        "item 0 ended last: {succeeded:?}"
+    );
+}
+
+#[test]
+fn a_map_without_max_concurrency_starts_every_iteration() {
+    let tasks = SlowTasks::default();
+    let items: Vec<Value> = (0..5).map(|_| json!({"delayMs": 30})).collect();
+    let execution = execute(map_over_items(json!({})), json!({"items": items}), &tasks);
+    assert_eq!(execution.status, ExecutionStatus::Succeeded);
+    assert_eq!(tasks.most.load(Ordering::SeqCst), 5);
+}
+
+#[test]
+fn a_failing_iteration_aborts_the_iterations_in_flight() {
+    let tasks = SlowTasks::default();
+    let items = json!([{"delayMs": 2000}, {"fail": true}, {"delayMs": 2000}]);
+    let execution = execute(map_over_items(json!({})), json!({"items": items}), &tasks);
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    assert_eq!(execution.error.as_deref(), Some("ItemFailed"));
+    let events = events(&execution);
+    let of = |kind: &str| -> Vec<u64> {
+        events
+            .iter()
+            .filter(|(k, _, _)| *k == kind)
+            .filter_map(|(_, _, index)| *index)
+            .collect()
+    };
+    assert_eq!(of("MapIterationFailed"), [1]);
+    assert_eq!(of("MapIterationAborted"), [0, 2]);
+    // The slow items never ended: only the failing one's task finished.
+    assert_eq!(tasks.finished.load(Ordering::SeqCst), 1);
+    let failed = position(&events, "MapStateFailed", "Each");
+    let aborted = events
+        .iter()
+        .rposition(|(k, _, _)| *k == "MapIterationAborted")
+        .unwrap();
+    assert!(aborted < failed, "{events:?}");
+}
+
+#[test]
+fn tolerated_failures_leave_the_others_running() {
+    let tasks = SlowTasks::default();
+    let items = json!([{"fail": true}, {"delayMs": 20}, {"delayMs": 20}]);
+    let execution = execute(
+        map_over_items(json!({"ToleratedFailureCount": 1})),
+        json!({"items": items}),
+        &tasks,
+    );
+    assert_eq!(execution.status, ExecutionStatus::Succeeded);
+    assert_eq!(tasks.finished.load(Ordering::SeqCst), 3);
+    let output = execution.output.unwrap();
+    assert_eq!(output[0]["Error"], "ItemFailed");
+    assert_eq!(output[1], json!({"delayMs": 20}));
+}
+
+#[test]
+fn a_failing_branch_stops_the_other_branches() {
+    let definition = json!({
+        "StartAt": "Both",
+        "States": {"Both": {
+            "Type": "Parallel",
+            "Branches": [
+                {"StartAt": "Long wait", "States": {"Long wait": {"Type": "Wait", "Seconds": 1000, "End": true}}},
+                {"StartAt": "Broken", "States": {"Broken": {"Type": "Fail", "Error": "Broken", "Cause": "on purpose"}}}
+            ],
+            "End": true
+        }}
+    });
+    let execution = execute(definition, json!({}), &SlowTasks::default());
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    assert_eq!(execution.error.as_deref(), Some("Broken"));
+    let events = events(&execution);
+    // The wait was stopped where it was: entered, never exited.
+    position(&events, "WaitStateEntered", "Long wait");
+    assert!(
+        !events.iter().any(|(k, _, _)| *k == "WaitStateExited"),
+        "{events:?}"
+    );
+    let failed = position(&events, "ParallelStateFailed", "Both");
+    assert!(failed > position(&events, "FailStateEntered", "Broken"));
+}
