@@ -85,6 +85,27 @@ impl LambdaEndpoint {
         self.prepare(request).map(LambdaCall::send)
     }
 
+    /// [`LambdaEndpoint::call`] on a thread of its own, so that concurrent branches and
+    /// iterations (the real clock) invoke their functions at the same time.
+    pub fn call_on_thread(
+        &self,
+        request: TaskRequest<'_>,
+    ) -> Option<BoxFuture<'static, Result<Value, TaskError>>> {
+        let call = self.prepare(request)?;
+        let (sender, answer) = futures::channel::oneshot::channel();
+        std::thread::spawn(move || {
+            let _ = sender.send(call.send());
+        });
+        Some(Box::pin(async move {
+            answer.await.unwrap_or_else(|_| {
+                Err(TaskError::new(
+                    "Lambda.SdkClientException",
+                    "the thread invoking the function ended without an answer",
+                ))
+            })
+        }))
+    }
+
     /// The call a request makes, owning all it needs, so it can be sent from another thread.
     fn prepare(&self, request: TaskRequest<'_>) -> Option<LambdaCall> {
         let Resource::Lambda {
@@ -211,26 +232,12 @@ pub struct WithLambdaEndpoint<'e, T> {
 impl<T: TaskInvoker> TaskInvoker for WithLambdaEndpoint<'_, T> {
     fn invoke<'a>(&'a self, request: TaskRequest<'a>) -> BoxFuture<'a, Result<Value, TaskError>> {
         if LambdaEndpoint::handles(&request) {
-            let Some(call) = self.endpoint.prepare(request) else {
+            return self.endpoint.call_on_thread(request).unwrap_or_else(|| {
                 // `handles` and `prepare` agree on what is a Lambda Task; this is not reached.
-                return Box::pin(std::future::ready(Err(TaskError::new(
+                Box::pin(std::future::ready(Err(TaskError::new(
                     names::RUNTIME,
                     "the Lambda endpoint did not handle a Lambda Task",
-                ))));
-            };
-            // The call blocks, so it runs on a thread of its own: concurrent branches and
-            // iterations (the real clock) invoke their functions at the same time.
-            let (sender, answer) = futures::channel::oneshot::channel();
-            std::thread::spawn(move || {
-                let _ = sender.send(call.send());
-            });
-            return Box::pin(async move {
-                answer.await.unwrap_or_else(|_| {
-                    Err(TaskError::new(
-                        "Lambda.SdkClientException",
-                        "the thread invoking the function ended without an answer",
-                    ))
-                })
+                ))))
             });
         }
         self.rest.invoke(request)

@@ -73,8 +73,8 @@ pub use objects::{ObjectStore, ObjectSummary, S3Dir};
 pub use plan::DefinitionError;
 pub use redrive::{Redrive, RedriveError, redrive_point};
 pub use task::{
-    FnInvoker, NoTasks, TaskError, TaskInvoker, TaskRequest, describe_resource, lambda_event,
-    lambda_invoke_response,
+    FnInvoker, Heartbeat, NoTasks, TaskError, TaskInvoker, TaskRequest, describe_resource,
+    lambda_event, lambda_invoke_response,
 };
 
 /// AWS's payload limit for execution input, state input/output and results (256 KiB).

@@ -954,6 +954,7 @@ mod tests {
             timeout_seconds: None,
             heartbeat_seconds: None,
             retry_count: 0,
+            heartbeat: crate::Heartbeat::default(),
         };
         let invoker = case.invoker();
         let outcome = futures::executor::block_on(invoker.invoke(request));

@@ -1,6 +1,7 @@
 //! How Task states reach the outside world: callers bind tasks through [`TaskInvoker`].
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures::future::BoxFuture;
 use serde_json::Value;
@@ -25,6 +26,26 @@ pub struct TaskRequest<'a> {
     pub heartbeat_seconds: Option<u64>,
     /// Which attempt this is (0 first, then one more per retry).
     pub retry_count: u32,
+    /// Where the task reports progress (SendTaskHeartbeat): on the real clock each beat
+    /// restarts the state's `HeartbeatSeconds`.
+    pub heartbeat: Heartbeat,
+}
+
+/// A task's heartbeats (SendTaskHeartbeat) as its binding sends them. Cheap to clone; clones
+/// count the same beats.
+#[derive(Debug, Clone, Default)]
+pub struct Heartbeat(Arc<AtomicU64>);
+
+impl Heartbeat {
+    /// The task is still making progress.
+    pub fn beat(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// How many beats the task sent so far.
+    pub fn count(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
 }
 
 /// A task that failed: the error name and cause the Task state reports.

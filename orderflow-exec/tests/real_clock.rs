@@ -42,8 +42,8 @@ fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
     })
 }
 
-/// Tasks that take `delayMs` of real time and fail when `fail` is set, counting how many are
-/// in flight at once.
+/// Tasks that take `delayMs` of real time (sending a heartbeat every `beatEveryMs` when set) and
+/// fail when `fail` is set, counting how many are in flight at once.
 #[derive(Default)]
 struct SlowTasks {
     in_flight: AtomicUsize,
@@ -57,7 +57,16 @@ impl TaskInvoker for SlowTasks {
         self.most.fetch_max(now, Ordering::SeqCst);
         Box::pin(async move {
             let delay = request.input["delayMs"].as_u64().unwrap_or(0);
-            sleep(Duration::from_millis(delay)).await;
+            match request.input["beatEveryMs"].as_u64() {
+                // Working, with a heartbeat (SendTaskHeartbeat) after each stretch.
+                Some(every) => {
+                    for _ in 0..delay / every {
+                        sleep(Duration::from_millis(every)).await;
+                        request.heartbeat.beat();
+                    }
+                }
+                None => sleep(Duration::from_millis(delay)).await,
+            }
             self.in_flight.fetch_sub(1, Ordering::SeqCst);
             self.finished.fetch_add(1, Ordering::SeqCst);
             if request.input["fail"] == true {
@@ -267,4 +276,44 @@ fn a_failing_branch_stops_the_other_branches() {
     );
     let failed = position(&events, "ParallelStateFailed", "Both");
     assert!(failed > position(&events, "FailStateEntered", "Broken"));
+}
+
+/// A Task with `HeartbeatSeconds` 30 (300 ms here) caught on `States.Timeout`: AWS records a
+/// heartbeat that runs out as a timeout (the cause table's `timeout` row), and
+/// "HeartbeatSeconds … If more time than the specified seconds elapses between heartbeats from
+/// the task, this state fails"
+/// (https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html).
+fn heartbeat_task() -> Value {
+    json!({
+        "StartAt": "Work",
+        "States": {
+            "Work": {
+                "Type": "Task", "Resource": WORK, "HeartbeatSeconds": 30, "End": true,
+                "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "Gave up"}]
+            },
+            "Gave up": {"Type": "Pass", "Result": "gave up", "End": true}
+        }
+    })
+}
+
+#[test]
+fn a_task_that_sends_no_heartbeat_times_out_into_its_catch() {
+    let tasks = SlowTasks::default();
+    let execution = execute(heartbeat_task(), json!({"delayMs": 3000}), &tasks);
+    assert_eq!(execution.status, ExecutionStatus::Succeeded);
+    assert_eq!(execution.output, Some(json!("gave up")));
+    // The task was given up while it still worked.
+    assert_eq!(tasks.finished.load(Ordering::SeqCst), 0);
+    let events = events(&execution);
+    position(&events, "LambdaFunctionTimedOut", "Work");
+}
+
+#[test]
+fn heartbeats_keep_a_long_task_alive() {
+    let tasks = SlowTasks::default();
+    let input = json!({"delayMs": 900, "beatEveryMs": 20});
+    let execution = execute(heartbeat_task(), input.clone(), &tasks);
+    assert_eq!(execution.status, ExecutionStatus::Succeeded);
+    // Three times its HeartbeatSeconds, and the task's own result.
+    assert_eq!(execution.output, Some(input));
 }

@@ -206,8 +206,8 @@ impl LocalWorkflow {
     }
 
     /// Sends every Lambda Task that no handler is bound to to `endpoint`, a Lambda Invoke API
-    /// such as `cargo lambda watch` serving the workflow's binaries. The call blocks the
-    /// executor's thread (one Task runs at a time).
+    /// such as `cargo lambda watch` serving the workflow's binaries. Each call runs on a thread
+    /// of its own.
     pub fn set_lambda_endpoint(&mut self, endpoint: LambdaEndpoint) {
         self.lambda_endpoint = Some(endpoint);
     }
@@ -429,10 +429,14 @@ impl TaskInvoker for LocalWorkflow {
                 }
                 (Resource::Lambda { .. }, None) if self.lambda_endpoint.is_some() => {
                     let unbound = TaskError::unbound(&request);
-                    self.lambda_endpoint
+                    match self
+                        .lambda_endpoint
                         .as_ref()
-                        .and_then(|endpoint| endpoint.call(request))
-                        .unwrap_or(Err(unbound))
+                        .and_then(|endpoint| endpoint.call_on_thread(request))
+                    {
+                        Some(call) => call.await,
+                        None => Err(unbound),
+                    }
                 }
                 _ => Err(TaskError::unbound(&request)),
             }

@@ -33,6 +33,7 @@ impl Executor {
         timeout: Option<u64>,
         heartbeat: Option<u64>,
     ) -> Result<Value, Failure> {
+        let heartbeats = crate::task::Heartbeat::default();
         let request = TaskRequest {
             state_name: &plan.name,
             resource,
@@ -41,14 +42,38 @@ impl Executor {
             timeout_seconds: timeout,
             heartbeat_seconds: heartbeat,
             retry_count: frame.retry_count,
+            heartbeat: heartbeats.clone(),
         };
         let call = rt.invoker.invoke(request);
-        let outcome = match (rt.clock.mode(), timeout) {
-            (ClockMode::Real, Some(seconds)) => {
-                let timer = rt.options.timer.sleep(Duration::from_secs(seconds));
-                match futures::future::select(call, timer).await {
+        let outcome = match rt.clock.mode() {
+            ClockMode::Real if timeout.is_some() || heartbeat.is_some() => {
+                let timer = &rt.options.timer;
+                let timed_out = async {
+                    match timeout {
+                        Some(seconds) => timer.sleep(Duration::from_secs(seconds)).await,
+                        None => futures::future::pending().await,
+                    }
+                };
+                // Each interval without a beat ends the wait; a beat starts a new interval.
+                let missed_heartbeat = async {
+                    let Some(seconds) = heartbeat else {
+                        return futures::future::pending().await;
+                    };
+                    loop {
+                        let beats = heartbeats.count();
+                        timer.sleep(Duration::from_secs(seconds)).await;
+                        if heartbeats.count() == beats {
+                            return;
+                        }
+                    }
+                };
+                let limit =
+                    futures::future::select(Box::pin(timed_out), Box::pin(missed_heartbeat));
+                match futures::future::select(call, limit).await {
                     Either::Left((outcome, _)) => outcome,
-                    Either::Right(((), _)) => Err(crate::task::TaskError::timeout()),
+                    // A heartbeat that runs out is recorded as a timeout too (see the cause
+                    // table's `timeout` row).
+                    Either::Right(_) => Err(crate::task::TaskError::timeout()),
                 }
             }
             _ => call.await,
