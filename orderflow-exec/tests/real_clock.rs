@@ -16,7 +16,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use orderflow_exec::{
     ClockMode, Execution, ExecutionOptions, ExecutionStatus, Executor, HistoryDetail, TaskError,
-    TaskInvoker, TaskRequest, Timer,
+    TaskInvoker, TaskRequest, Timer, aws_history_document, parse_aws_history, redrive_point,
 };
 use orderflow_model::asl::FunctionCatalog;
 use orderflow_model::load_state_machine;
@@ -49,6 +49,8 @@ struct SlowTasks {
     in_flight: AtomicUsize,
     most: AtomicUsize,
     finished: AtomicUsize,
+    /// Items marked to fail succeed (the fault was fixed before a redrive).
+    fixed: bool,
 }
 
 impl TaskInvoker for SlowTasks {
@@ -69,7 +71,7 @@ impl TaskInvoker for SlowTasks {
             }
             self.in_flight.fetch_sub(1, Ordering::SeqCst);
             self.finished.fetch_add(1, Ordering::SeqCst);
-            if request.input["fail"] == true {
+            if request.input["fail"] == true && !self.fixed {
                 return Err(TaskError::new("ItemFailed", "this item fails"));
             }
             Ok(request.input)
@@ -78,6 +80,15 @@ impl TaskInvoker for SlowTasks {
 }
 
 fn execute(definition: Value, input: Value, tasks: &SlowTasks) -> Execution {
+    execute_with(definition, input, tasks, None)
+}
+
+fn execute_with(
+    definition: Value,
+    input: Value,
+    tasks: &SlowTasks,
+    redrive_of: Option<&Execution>,
+) -> Execution {
     let machine = load_state_machine(
         "real-clock.asl.json",
         &definition.to_string(),
@@ -85,7 +96,14 @@ fn execute(definition: Value, input: Value, tasks: &SlowTasks) -> Execution {
     )
     .unwrap_or_else(|e| panic!("definition rejected: {:?}", e.0));
     let executor = Executor::new(&machine).unwrap();
+    // A redrive reads the failed execution's history in AWS's shape, as `run --redrive` does.
+    let redrive = redrive_of.map(|failed| {
+        let document = aws_history_document(&failed.history).to_string();
+        let events = parse_aws_history([("failed.json", document.as_str())]).unwrap();
+        Arc::new(redrive_point(&executor, &events).unwrap())
+    });
     let options = ExecutionOptions {
+        redrive,
         clock: ClockMode::Real,
         timer: Arc::new(ScaledTimer),
         history: HistoryDetail::Full,
@@ -316,4 +334,34 @@ fn heartbeats_keep_a_long_task_alive() {
     assert_eq!(execution.status, ExecutionStatus::Succeeded);
     // Three times its HeartbeatSeconds, and the task's own result.
     assert_eq!(execution.output, Some(input));
+}
+
+/// "For workflows that include an Inline Map or Parallel state, RedriveExecution … reschedules
+/// and redrives only the iterations and branches that failed or aborted"
+/// (https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html).
+#[test]
+fn a_redrive_reruns_the_failed_and_the_aborted_iterations() {
+    let items = json!([{"delayMs": 5}, {"delayMs": 100, "fail": true}, {"delayMs": 600}]);
+    let input = json!({"items": items});
+    let first = execute(
+        map_over_items(json!({})),
+        input.clone(),
+        &SlowTasks::default(),
+    );
+    assert_eq!(first.status, ExecutionStatus::Failed);
+    let aborted: Vec<_> = events(&first)
+        .into_iter()
+        .filter(|(kind, _, _)| *kind == "MapIterationAborted")
+        .collect();
+    assert_eq!(aborted.len(), 1, "item 2 was still running: {aborted:?}");
+
+    let fixed = SlowTasks {
+        fixed: true,
+        ..SlowTasks::default()
+    };
+    let redriven = execute_with(map_over_items(json!({})), input, &fixed, Some(&first));
+    assert_eq!(redriven.status, ExecutionStatus::Succeeded);
+    assert_eq!(redriven.output, Some(items));
+    // Items 1 (failed) and 2 (aborted) ran again; item 0 kept its result.
+    assert_eq!(fixed.finished.load(Ordering::SeqCst), 2);
 }
