@@ -271,3 +271,85 @@ fn a_branch_whose_end_state_was_caught_into_a_failure_runs_again() {
     assert_eq!(redriven["status"], "SUCCEEDED", "{redriven:#}");
     assert_eq!(redriven["output"], json!([{"sent": 1}, {"reserved": 1}]));
 }
+
+/// A redriven execution "continues the failed execution from the unsuccessful step"
+/// (https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html):
+/// the variables assigned before the failure still hold, read back from the history's
+/// `assignedVariables` (the iteration's own `note` stayed in its scope).
+#[test]
+fn a_redrive_continues_with_the_variables_assigned_before_the_failure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let definition = json!({
+        "StartAt": "Remember",
+        "States": {
+            "Remember": {
+                "Type": "Pass", "Next": "Each",
+                "Assign": {"customer.$": "$.customer", "attempt": 1}
+            },
+            "Each": {
+                "Type": "Map", "ItemsPath": "$.items", "ResultPath": null, "Next": "Charge",
+                "ItemProcessor": {"StartAt": "Note", "States": {"Note": {
+                    "Type": "Pass", "End": true, "Assign": {"note": "inside"}}}}
+            },
+            "Charge": {
+                "Type": "Task", "End": true,
+                "Resource": "arn:aws:lambda:us-east-1:123456789012:function:charge",
+                "Parameters": {"customer.$": "$customer", "attempt.$": "$attempt"}
+            }
+        }
+    });
+    let mocks = json!({
+        "StateMachines": {"orders": {"TestCases": {
+            "FirstRun": {"Charge": "Down"},
+            "Redrive": {"Charge": "Echo"}
+        }}},
+        "MockedResponses": {
+            "Down": {"0": {"Throw": {"Error": "Lambda.ServiceException", "Cause": "down"}}},
+            "Echo": {"0": {"Return": {"charged": "c-7"}}}
+        }
+    });
+    std::fs::write(dir.join("orders.asl.json"), definition.to_string()).unwrap();
+    std::fs::write(dir.join("mocks.json"), mocks.to_string()).unwrap();
+    std::fs::write(
+        dir.join("input.json"),
+        json!({"customer": "c-7", "items": [1]}).to_string(),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| run_with_mocks(dir, "orders.asl.json", extra);
+    let history = run(&[
+        "--input",
+        "input.json",
+        "--test-case",
+        "FirstRun",
+        "--history-format",
+        "aws",
+    ]);
+    std::fs::write(dir.join("failed.json"), history.to_string()).unwrap();
+    let redriven = run(&[
+        "--redrive",
+        "failed.json",
+        "--test-case",
+        "Redrive",
+        "--history-format",
+        "aws",
+    ]);
+    let events = redriven["events"].as_array().unwrap();
+    assert_eq!(
+        events.last().unwrap()["type"],
+        "ExecutionSucceeded",
+        "{redriven:#}"
+    );
+    // The Task was sent the variables as Remember assigned them.
+    let scheduled = events
+        .iter()
+        .find(|e| e["type"] == "LambdaFunctionScheduled")
+        .expect("the Task ran again");
+    let sent: Value = serde_json::from_str(
+        scheduled["lambdaFunctionScheduledEventDetails"]["input"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sent, json!({"customer": "c-7", "attempt": 1}));
+}

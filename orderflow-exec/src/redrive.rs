@@ -1,8 +1,9 @@
 //! Redrive: restarting a failed execution from the state that failed, as `RedriveExecution`
 //! does (<https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html>): the
 //! failed top-level state runs again with the input it was entered with, a Map state re-runs only
-//! the iterations that did not succeed, a Parallel state only the branches that did not, and
-//! `$$.Execution.RedriveCount` counts the redrive.
+//! the iterations that did not succeed, a Parallel state only the branches that did not, the
+//! variables assigned before the failure hold again, and `$$.Execution.RedriveCount` counts the
+//! redrive.
 //!
 //! Where to restart is read from the failed execution's history in AWS's shape
 //! ([`crate::parse_aws_history`]), recorded with its inputs and outputs (`run
@@ -32,6 +33,9 @@ pub struct Redrive {
     pub completed_branches: BTreeMap<usize, Value>,
     /// How many times the execution has been redriven, this one included.
     pub redrive_count: u64,
+    /// The workflow variables as the failed execution left them: what the top-level states
+    /// that ran before the failed one assigned (`assignedVariables` of their exits), in order.
+    pub variables: serde_json::Map<String, Value>,
 }
 
 /// Why an execution cannot be redriven from a history.
@@ -123,10 +127,48 @@ pub fn redrive_point(
         execution_input,
         completed_iterations: completed_iterations(events, entered.id),
         completed_branches,
+        variables: top_level_variables(events, &top_level, entered.id),
         state,
         state_input,
         redrive_count,
     })
+}
+
+/// The variables the top-level states assigned before event `entered_id` (the failed state's
+/// entry). What a branch or iteration assigned stayed in its own scope, and the history gives
+/// each value as JSON text.
+fn top_level_variables(
+    events: &[AwsHistoryEvent],
+    top_level: &std::collections::HashSet<&str>,
+    entered_id: u64,
+) -> serde_json::Map<String, Value> {
+    let mut variables = serde_json::Map::new();
+    for event in events
+        .iter()
+        .filter(|e| e.id < entered_id && e.event_type.ends_with("StateExited"))
+    {
+        let Some(details) = event.details() else {
+            continue;
+        };
+        let top = details
+            .get("name")
+            .and_then(Value::as_str)
+            .is_some_and(|name| top_level.contains(name));
+        let Some(Value::Object(assigned)) = details.get("assignedVariables") else {
+            continue;
+        };
+        if !top {
+            continue;
+        }
+        for (name, text) in assigned {
+            let value = text
+                .as_str()
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or_else(|| text.clone());
+            variables.insert(name.clone(), value);
+        }
+    }
+    variables
 }
 
 /// The results of the Map iterations that succeeded after event `entered_id`: each

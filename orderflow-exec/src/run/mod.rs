@@ -380,11 +380,15 @@ pub(super) async fn execute(
     } else {
         match &options.redrive {
             Some(redrive) => match executor.top_level_state(&redrive.state) {
-                Some(start) => {
-                    executor
-                        .run_scope_at(&mut rt, start, redrive.state_input.clone())
-                        .await
-                }
+                // The redriven execution continues with the variables the failed one left.
+                Some(start) => match rt.vars.assign(redrive.variables.clone()) {
+                    Ok(()) => {
+                        executor
+                            .run_scope_at(&mut rt, start, redrive.state_input.clone())
+                            .await
+                    }
+                    Err(failure) => Err(failure),
+                },
                 None => Err(Failure::new(
                     names::RUNTIME,
                     format!(
