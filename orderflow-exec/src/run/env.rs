@@ -2,7 +2,7 @@
 //! variables, and JSONata sessions; paths, payload templates and intrinsic functions resolve here.
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
 
@@ -20,7 +20,7 @@ use orderflow_model::asl::timestamp::format_timestamp;
 use super::{StateFrame, compact, runtime_error};
 
 /// What the context object reports about the execution.
-#[derive(Clone)]
+/// Shared by the runtimes of concurrent branches (the real clock), hence `OnceLock`.
 pub(super) struct ExecutionInfo<'x> {
     pub(super) identity: &'x ExecutionIdentity,
     /// Drawn when the execution starts (so seeded runs stay reproducible), formatted on demand.
@@ -31,10 +31,9 @@ pub(super) struct ExecutionInfo<'x> {
     pub(super) redrive_count: u64,
     /// The ARNs and names: formatted only if the context object's `Execution` or
     /// `StateMachine` is read, which few definitions do.
-    pub(super) strings: OnceCell<ExecutionStrings>,
+    pub(super) strings: OnceLock<ExecutionStrings>,
 }
 
-#[derive(Clone)]
 pub(super) struct ExecutionStrings {
     pub(super) id: String,
     pub(super) name: String,

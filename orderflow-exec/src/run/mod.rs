@@ -10,7 +10,6 @@ mod jsonata_state;
 mod task;
 mod timing;
 
-use std::cell::OnceCell;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,7 +41,8 @@ struct Runtime<'x> {
     history: HistoryRecorder,
     clock: ExecutionClock,
     rng: fastrand::Rng,
-    info: ExecutionInfo<'x>,
+    /// Shared with concurrent branches: the execution input is not copied per branch.
+    info: Arc<ExecutionInfo<'x>>,
     vars: Variables,
     timeout_millis: Option<i64>,
     /// The timeout is Express's five minutes, not the machine's `TimeoutSeconds`.
@@ -72,7 +72,7 @@ impl<'x> Runtime<'x> {
             history: self.history.fork(),
             clock: self.clock.clone(),
             rng: self.rng.fork(),
-            info: self.info.clone(),
+            info: Arc::clone(&self.info),
             vars: self.vars.clone(),
             timeout_millis: self.timeout_millis,
             express_limit: self.express_limit,
@@ -309,14 +309,14 @@ pub(super) async fn execute(
         Some(seed) => fastrand::Rng::with_seed(seed),
         None => fastrand::Rng::new(),
     };
-    let info = ExecutionInfo {
+    let info = Arc::new(ExecutionInfo {
         identity: &options.identity,
         random_name: rng.u128(..),
         start_millis: clock.start_millis(),
         input: input.clone(),
         redrive_count: options.redrive.as_ref().map_or(0, |r| r.redrive_count),
-        strings: OnceCell::new(),
-    };
+        strings: std::sync::OnceLock::new(),
+    });
     let machine_timeout = executor
         .timeout_seconds
         .map(|s| i64::try_from(s.saturating_mul(1000)).unwrap_or(i64::MAX));
