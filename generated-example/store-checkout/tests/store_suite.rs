@@ -24,7 +24,8 @@ use store_checkout::generated::types::{
     BilledTotal, RedeemPointsInput, RestoreRedeemPointsInput, TotalToRedeem,
 };
 use store_checkout::store::{
-    Book, BookStore, Redemption, StoreError, User, UserStore, sample_books, sample_users,
+    Book, BookStore, Redemption, Restoration, StoreError, User, UserStore, sample_books,
+    sample_users,
 };
 
 /// Runs every check, each on stores that `make` fills with the books and users given.
@@ -50,6 +51,19 @@ where
     let (_, users) = seeded().await;
     redemption_and_restoration_are_once_per_id(&users).await;
     let (_, users) = seeded().await;
+    a_restoration_gives_back_what_was_recorded(&users).await;
+    let (_, users) = seeded().await;
+    without_a_recorded_redemption_nothing_is_restored(&users).await;
+    let fractional = User {
+        user_id: "fractional".into(),
+        points: FRACTIONAL,
+        has_payment_method: true,
+    };
+    let (_, users) = make(Vec::new(), vec![fractional]).await;
+    fractional_points_come_back_exactly(&users).await;
+    let (_, users) = seeded().await;
+    restore_redeem_points_gives_back_the_recorded_points_not_the_inputs(&users).await;
+    let (_, users) = seeded().await;
     a_retried_redeem_points_invocation_redeems_once(&users).await;
     let (_, users) = seeded().await;
     a_retried_restore_redeem_points_invocation_restores_once(&users).await;
@@ -63,6 +77,8 @@ where
     concurrent_reservations_never_oversell(&books).await;
     let (_, users) = seeded().await;
     concurrent_redemptions_take_the_points_once(&users).await;
+    let (_, users) = seeded().await;
+    concurrent_restorations_give_the_points_back_once(&users).await;
 }
 
 async fn stock(books: &impl BookStore, book_id: &str) -> u64 {
@@ -136,7 +152,7 @@ async fn unknown_books_and_users_are_not_found(books: &impl BookStore, users: &i
         Err(not_found())
     );
     assert_eq!(
-        users.restore_points("x", "nobody", 1.0).await,
+        users.restore_redeemed_points("x", "nobody").await,
         Err(not_found())
     );
 }
@@ -181,15 +197,22 @@ async fn redemption_and_restoration_are_once_per_id(users: &impl UserStore) {
         users.redeem_points_below("x-1", "1", 79.0).await,
         Ok(Redemption::Redeemed(20.0))
     );
-    assert_eq!(users.restore_points("other", "1", 5.5).await, Ok(5.5));
+    assert_eq!(
+        users.restore_redeemed_points("x-1", "1").await,
+        Ok(Restoration::Restored(20.0))
+    );
     // The retry answers as the first call did, though the user has points again by now.
     assert_eq!(
         users.redeem_points_below("x-1", "1", 79.0).await,
         Ok(Redemption::Redeemed(20.0))
     );
-    assert_eq!(points(users, "1").await, 5.5);
-    assert_eq!(users.restore_points("x-1", "1", 20.0).await, Ok(25.5));
-    assert_eq!(users.restore_points("x-1", "1", 20.0).await, Ok(25.5));
+    assert_eq!(points(users, "1").await, 20.0);
+    // A retried restoration gives nothing more.
+    assert_eq!(
+        users.restore_redeemed_points("x-1", "1").await,
+        Ok(Restoration::AlreadyRestored(20.0))
+    );
+    assert_eq!(points(users, "1").await, 20.0);
     // A refusal is remembered too.
     assert_eq!(
         users.redeem_points_below("x-2", "2", 79.0).await,
@@ -202,6 +225,89 @@ async fn redemption_and_restoration_are_once_per_id(users: &impl UserStore) {
     assert_eq!(points(users, "2").await, 500.0);
 }
 
+async fn a_restoration_gives_back_what_was_recorded(users: &impl UserStore) {
+    // User 3 has 10 points: the redemption records 10.
+    assert_eq!(
+        users.redeem_points_below("x-1", "3", 79.0).await,
+        Ok(Redemption::Redeemed(10.0))
+    );
+    // Another execution redeems the 0 points left, and restores its 0.
+    assert_eq!(
+        users.redeem_points_below("x-2", "3", 79.0).await,
+        Ok(Redemption::Redeemed(0.0))
+    );
+    assert_eq!(
+        users.restore_redeemed_points("x-2", "3").await,
+        Ok(Restoration::Restored(0.0))
+    );
+    assert_eq!(points(users, "3").await, 0.0);
+    assert_eq!(
+        users.restore_redeemed_points("x-1", "3").await,
+        Ok(Restoration::Restored(10.0))
+    );
+    assert_eq!(points(users, "3").await, 10.0);
+}
+
+/// On stores holding one user with [`FRACTIONAL`] points.
+async fn fractional_points_come_back_exactly(users: &impl UserStore) {
+    assert_eq!(
+        users.redeem_points_below("x-1", "fractional", 79.0).await,
+        Ok(Redemption::Redeemed(FRACTIONAL))
+    );
+    assert_eq!(points(users, "fractional").await, 0.0);
+    assert_eq!(
+        users.restore_redeemed_points("x-1", "fractional").await,
+        Ok(Restoration::Restored(FRACTIONAL))
+    );
+    assert_eq!(points(users, "fractional").await, FRACTIONAL);
+}
+
+async fn without_a_recorded_redemption_nothing_is_restored(users: &impl UserStore) {
+    // No redemption under the id: redeemPoints never ran for that execution.
+    assert_eq!(
+        users.restore_redeemed_points("never-redeemed", "1").await,
+        Ok(Restoration::NothingRedeemed)
+    );
+    assert_eq!(points(users, "1").await, 20.0);
+    // A refused redemption took nothing.
+    assert_eq!(
+        users.redeem_points_below("refused", "2", 79.0).await,
+        Ok(Redemption::Refused(500.0))
+    );
+    assert_eq!(
+        users.restore_redeemed_points("refused", "2").await,
+        Ok(Restoration::NothingRedeemed)
+    );
+    assert_eq!(points(users, "2").await, 500.0);
+    // The points another id redeemed are that id's to give back.
+    assert_eq!(
+        users.redeem_points_below("taken", "3", 79.0).await,
+        Ok(Redemption::Redeemed(10.0))
+    );
+    assert_eq!(
+        users.restore_redeemed_points("not-taken", "3").await,
+        Ok(Restoration::NothingRedeemed)
+    );
+    assert_eq!(points(users, "3").await, 0.0);
+    // A restoration tried before its redemption does not block it.
+    assert_eq!(
+        users.restore_redeemed_points("late", "1").await,
+        Ok(Restoration::NothingRedeemed)
+    );
+    assert_eq!(
+        users.redeem_points_below("late", "1", 79.0).await,
+        Ok(Redemption::Redeemed(20.0))
+    );
+    assert_eq!(
+        users.restore_redeemed_points("late", "1").await,
+        Ok(Restoration::Restored(20.0))
+    );
+    assert_eq!(points(users, "1").await, 20.0);
+}
+
+/// Points with no short decimal form (0.1 + 0.2).
+const FRACTIONAL: f64 = 0.300_000_000_000_000_04;
+
 const EXECUTION: &str = "arn:aws:states:us-east-1:123456789012:execution:StoreCheckout:retried";
 
 async fn a_retried_redeem_points_invocation_redeems_once<U: UserStore + Clone>(users: &U) {
@@ -213,11 +319,14 @@ async fn a_retried_redeem_points_invocation_redeems_once<U: UserStore + Clone>(u
     };
     let first = handler.redeem_points(input()).await.unwrap();
     assert_eq!((first.total, first.points), (59.0, 20.0));
-    // The user earns points between the attempts: the retry must not take them.
-    users.restore_points("earned", "1", 3.0).await.unwrap();
+    // The user has points again between the attempts: the retry must not take them.
+    assert_eq!(
+        users.restore_redeemed_points(EXECUTION, "1").await,
+        Ok(Restoration::Restored(20.0))
+    );
     let retried = handler.redeem_points(input()).await.unwrap();
     assert_eq!(retried, first);
-    assert_eq!(points(users, "1").await, 3.0);
+    assert_eq!(points(users, "1").await, 20.0);
 }
 
 async fn a_retried_restore_redeem_points_invocation_restores_once<U: UserStore + Clone>(users: &U) {
@@ -238,6 +347,53 @@ async fn a_retried_restore_redeem_points_invocation_restores_once<U: UserStore +
     handler.restore_redeem_points(input()).await.unwrap();
     handler.restore_redeem_points(input()).await.unwrap();
     assert_eq!(points(users, "3").await, 10.0);
+}
+
+async fn restore_redeem_points_gives_back_the_recorded_points_not_the_inputs<
+    U: UserStore + Clone,
+>(
+    users: &U,
+) {
+    let handler = restore_redeem_points::Handler::new(users.clone());
+    let input = |user_id: &str, points: Option<f64>| RestoreRedeemPointsInput {
+        user_id: user_id.into(),
+        total: BilledTotal {
+            total: 69.0,
+            points,
+        },
+        execution_id: EXECUTION.into(),
+    };
+    // Redeemed 20; the state claims 500.
+    users
+        .redeem_points_below(EXECUTION, "1", 79.0)
+        .await
+        .unwrap();
+    handler
+        .restore_redeem_points(input("1", Some(500.0)))
+        .await
+        .unwrap();
+    assert_eq!(points(users, "1").await, 20.0);
+    // Never redeemed under this execution: the state's points are not given.
+    handler
+        .restore_redeem_points(input("3", Some(10.0)))
+        .await
+        .unwrap();
+    assert_eq!(points(users, "3").await, 10.0);
+    // Refused: nothing was taken, nothing is given.
+    users
+        .redeem_points_below(EXECUTION, "2", 79.0)
+        .await
+        .unwrap();
+    handler
+        .restore_redeem_points(input("2", Some(500.0)))
+        .await
+        .unwrap();
+    assert_eq!(points(users, "2").await, 500.0);
+    // An unknown user has nothing to give back: the compensation still succeeds.
+    handler
+        .restore_redeem_points(input("nobody", Some(1.0)))
+        .await
+        .unwrap();
 }
 
 async fn concurrent_reservations_never_oversell<B: BookStore + Clone>(books: &B) {
@@ -283,6 +439,29 @@ async fn concurrent_redemptions_take_the_points_once<U: UserStore + Clone>(users
     expected.push(20.0);
     assert_eq!(taken, expected);
     assert_eq!(points(users, "1").await, 0.0);
+}
+
+async fn concurrent_restorations_give_the_points_back_once<U: UserStore + Clone>(users: &U) {
+    assert_eq!(
+        users.redeem_points_below(EXECUTION, "1", 79.0).await,
+        Ok(Redemption::Redeemed(20.0))
+    );
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let users = users.clone();
+            tokio::spawn(async move { users.restore_redeemed_points(EXECUTION, "1").await })
+        })
+        .collect();
+    let (mut restored, mut already) = (0, 0);
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(Restoration::Restored(20.0)) => restored += 1,
+            Ok(Restoration::AlreadyRestored(20.0)) => already += 1,
+            other => panic!("every restoration finds the redemption of 20: {other:?}"),
+        }
+    }
+    assert_eq!((restored, already), (1, 9));
+    assert_eq!(points(users, "1").await, 20.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

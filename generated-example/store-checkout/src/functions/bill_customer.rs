@@ -3,7 +3,7 @@ use crate::errors;
 use crate::generated::errors::BillCustomerError;
 use crate::generated::functions::BillCustomer;
 use crate::generated::types::{BillCustomerInput, BillCustomerOutput};
-use crate::store::{InMemoryUsers, UserStore, Users};
+use crate::store::{InMemoryUsers, UserStore, Users, or_exit};
 use orderflow_runtime::tracing;
 
 /// Charges the customer the total (simulated); fails when the user has no payment method.
@@ -23,10 +23,11 @@ impl<U: UserStore> Handler<U> {
     }
 }
 
-/// The handler the Lambda binary runs: the table named by `USERS_TABLE` (feature `aws`), or the
-/// seeded in-memory users.
+/// The handler the Lambda binary runs: the table named by `USERS_TABLE`, or the seeded
+/// in-memory users when it is not set. With `USERS_TABLE` set in a build without the `aws`
+/// feature it ends the process at start-up, saying so ([`or_exit`]).
 pub fn handler() -> Handler<Users> {
-    Handler::new(Users::from_env())
+    Handler::new(or_exit(Users::from_env()))
 }
 
 impl<U: UserStore> BillCustomer for Handler<U> {

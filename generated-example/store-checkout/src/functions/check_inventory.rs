@@ -3,7 +3,7 @@ use crate::errors;
 use crate::generated::errors::CheckInventoryError;
 use crate::generated::functions::CheckInventory;
 use crate::generated::types::{CheckInventoryInput, CheckInventoryOutput};
-use crate::store::{BookStore, Books, InMemoryBooks, StoreError};
+use crate::store::{BookStore, Books, InMemoryBooks, StoreError, or_exit};
 
 /// Looks up the book by bookId and checks that its stock covers the requested quantity.
 ///
@@ -21,10 +21,11 @@ impl<B: BookStore> Handler<B> {
     }
 }
 
-/// The handler the Lambda binary runs: the table named by `BOOKS_TABLE` (feature `aws`), or the
-/// seeded in-memory books.
+/// The handler the Lambda binary runs: the table named by `BOOKS_TABLE`, or the seeded
+/// in-memory books when it is not set. With `BOOKS_TABLE` set in a build without the `aws`
+/// feature it ends the process at start-up, saying so ([`or_exit`]).
 pub fn handler() -> Handler<Books> {
-    Handler::new(Books::from_env())
+    Handler::new(or_exit(Books::from_env()))
 }
 
 impl<B: BookStore> CheckInventory for Handler<B> {

@@ -3,7 +3,7 @@ use crate::errors;
 use crate::generated::errors::RedeemPointsError;
 use crate::generated::functions::RedeemPoints;
 use crate::generated::types::{RedeemPointsInput, RedeemPointsOutput};
-use crate::store::{InMemoryUsers, Redemption, UserStore, Users};
+use crate::store::{InMemoryUsers, Redemption, UserStore, Users, or_exit};
 
 /// Subtracts all of the user's points from the total and sets the user's points to 0; fails when the total does not exceed the points.
 ///
@@ -24,10 +24,11 @@ impl<U: UserStore> Handler<U> {
     }
 }
 
-/// The handler the Lambda binary runs: the table named by `USERS_TABLE` (feature `aws`), or the
-/// seeded in-memory users.
+/// The handler the Lambda binary runs: the table named by `USERS_TABLE`, or the seeded
+/// in-memory users when it is not set. With `USERS_TABLE` set in a build without the `aws`
+/// feature it ends the process at start-up, saying so ([`or_exit`]).
 pub fn handler() -> Handler<Users> {
-    Handler::new(Users::from_env())
+    Handler::new(or_exit(Users::from_env()))
 }
 
 impl<U: UserStore> RedeemPoints for Handler<U> {

@@ -3,7 +3,7 @@ use crate::errors;
 use crate::generated::errors::RestoreQuantityError;
 use crate::generated::functions::RestoreQuantity;
 use crate::generated::types::{RestoreQuantityInput, RestoreQuantityOutput};
-use crate::store::{BookStore, Books, InMemoryBooks};
+use crate::store::{BookStore, Books, InMemoryBooks, or_exit};
 
 /// Compensation: adds the ordered quantity back to the book's stock.
 ///
@@ -22,10 +22,11 @@ impl<B: BookStore> Handler<B> {
     }
 }
 
-/// The handler the Lambda binary runs: the table named by `BOOKS_TABLE` (feature `aws`), or the
-/// seeded in-memory books.
+/// The handler the Lambda binary runs: the table named by `BOOKS_TABLE`, or the seeded
+/// in-memory books when it is not set. With `BOOKS_TABLE` set in a build without the `aws`
+/// feature it ends the process at start-up, saying so ([`or_exit`]).
 pub fn handler() -> Handler<Books> {
-    Handler::new(Books::from_env())
+    Handler::new(or_exit(Books::from_env()))
 }
 
 impl<B: BookStore> RestoreQuantity for Handler<B> {

@@ -1,15 +1,17 @@
 //! The `restoreRedeemPoints` function. Created by orderflow-codegen once; this file is yours and is never overwritten.
-use crate::errors;
 use crate::generated::errors::RestoreRedeemPointsError;
 use crate::generated::functions::RestoreRedeemPoints;
 use crate::generated::types::{RestoreRedeemPointsInput, RestoreRedeemPointsOutput};
-use crate::store::{InMemoryUsers, UserStore, Users};
+use crate::store::{InMemoryUsers, StoreError, UserStore, Users, or_exit};
 
-/// Compensation: gives the user back total.points if points were redeemed; returns null.
+/// Compensation: gives the user back the points redeemPoints redeemed; returns null.
 ///
-/// Without `total.points` (redeemPoints did not run) nothing is read or written. With points, an
-/// unknown user is `UserNotFound` (through `Other`). The points are given back once per
-/// execution id, so a retried invocation does not give them twice.
+/// What is given back is what redeemPoints recorded under the execution's id, not the input's
+/// `total.points`: the recorded amount, once, however often the call is retried. When nothing
+/// was recorded under the id (redeemPoints did not run, or refused), nothing changes and the
+/// function returns normally, since a compensation must be safe to run on any path; an unknown
+/// user has no recorded redemption either. A store that fails otherwise is an error named by
+/// `StoreError::error_type` (`StoreUnavailable`, through `Other`).
 #[derive(Debug, Clone)]
 pub struct Handler<U = InMemoryUsers> {
     users: U,
@@ -22,10 +24,11 @@ impl<U: UserStore> Handler<U> {
     }
 }
 
-/// The handler the Lambda binary runs: the table named by `USERS_TABLE` (feature `aws`), or the
-/// seeded in-memory users.
+/// The handler the Lambda binary runs: the table named by `USERS_TABLE`, or the seeded
+/// in-memory users when it is not set. With `USERS_TABLE` set in a build without the `aws`
+/// feature it ends the process at start-up, saying so ([`or_exit`]).
 pub fn handler() -> Handler<Users> {
-    Handler::new(Users::from_env())
+    Handler::new(or_exit(Users::from_env()))
 }
 
 impl<U: UserStore> RestoreRedeemPoints for Handler<U> {
@@ -33,13 +36,15 @@ impl<U: UserStore> RestoreRedeemPoints for Handler<U> {
         &self,
         input: RestoreRedeemPointsInput,
     ) -> Result<RestoreRedeemPointsOutput, RestoreRedeemPointsError> {
-        if let Some(points) = input.total.points {
-            let points = errors::amount("total.points", points)?;
-            self.users
-                .restore_points(&input.execution_id, &input.user_id, points)
-                .await?;
+        // `input.total.points` is what the execution's state says; the record is what happened.
+        match self
+            .users
+            .restore_redeemed_points(&input.execution_id, &input.user_id)
+            .await
+        {
+            Ok(_) | Err(StoreError::UserNotFound(_)) => Ok(()),
+            Err(error) => Err(error.into()),
         }
-        Ok(())
     }
 }
 
@@ -49,7 +54,7 @@ mod tests {
     use crate::generated::functions::RestoreRedeemPointsFunction;
     use crate::generated::types::BilledTotal;
     use crate::store::InMemoryUsers;
-    use orderflow_runtime::{INVALID_INPUT, StepError, invoke_json};
+    use orderflow_runtime::{StepError, invoke_json};
     use serde_json::json;
 
     const EXECUTION: &str = "arn:aws:states:us-east-1:123456789012:execution:StoreCheckout:x";
@@ -65,6 +70,10 @@ mod tests {
         }
     }
 
+    async fn points(users: &InMemoryUsers, user_id: &str) -> f64 {
+        users.user(user_id).await.unwrap().unwrap().points
+    }
+
     #[tokio::test]
     async fn gives_the_redeemed_points_back() {
         let users = InMemoryUsers::seeded();
@@ -76,7 +85,34 @@ mod tests {
             .restore_redeem_points(input("3", Some(10.0)))
             .await
             .unwrap();
-        assert_eq!(users.user("3").await.unwrap().unwrap().points, 10.0);
+        assert_eq!(points(&users, "3").await, 10.0);
+    }
+
+    #[tokio::test]
+    async fn gives_back_the_recorded_points_whatever_the_input_says() {
+        let users = InMemoryUsers::seeded();
+        users
+            .redeem_points_below(EXECUTION, "1", 79.0)
+            .await
+            .unwrap();
+        // The state claims 500 points were redeemed; 20 were.
+        Handler::new(users.clone())
+            .restore_redeem_points(input("1", Some(500.0)))
+            .await
+            .unwrap();
+        assert_eq!(points(&users, "1").await, 20.0);
+
+        // And without points in the state, the recorded redemption is still given back.
+        let users = InMemoryUsers::seeded();
+        users
+            .redeem_points_below(EXECUTION, "1", 79.0)
+            .await
+            .unwrap();
+        Handler::new(users.clone())
+            .restore_redeem_points(input("1", None))
+            .await
+            .unwrap();
+        assert_eq!(points(&users, "1").await, 20.0);
     }
 
     #[tokio::test]
@@ -93,36 +129,42 @@ mod tests {
                 .await
                 .unwrap();
         }
-        assert_eq!(users.user("3").await.unwrap().unwrap().points, 10.0);
+        assert_eq!(points(&users, "3").await, 10.0);
     }
 
     #[tokio::test]
-    async fn without_points_nothing_changes_even_for_an_unknown_user() {
+    async fn without_a_recorded_redemption_nothing_changes() {
         let users = InMemoryUsers::seeded();
         let handler = Handler::new(users.clone());
+        // redeemPoints never ran for this execution, whatever the state says.
+        handler
+            .restore_redeem_points(input("1", Some(20.0)))
+            .await
+            .unwrap();
         handler
             .restore_redeem_points(input("1", None))
+            .await
+            .unwrap();
+        assert_eq!(points(&users, "1").await, 20.0);
+        // redeemPoints refused: it took nothing, so nothing is given back.
+        users
+            .redeem_points_below(EXECUTION, "2", 79.0)
+            .await
+            .unwrap();
+        handler
+            .restore_redeem_points(input("2", Some(500.0)))
+            .await
+            .unwrap();
+        assert_eq!(points(&users, "2").await, 500.0);
+        // An unknown user has no redemption to give back.
+        handler
+            .restore_redeem_points(input("nobody", Some(1.0)))
             .await
             .unwrap();
         handler
             .restore_redeem_points(input("nobody", None))
             .await
             .unwrap();
-        assert_eq!(users.user("1").await.unwrap().unwrap().points, 20.0);
-    }
-
-    #[tokio::test]
-    async fn unknown_user_and_bad_points_are_other_errors() {
-        let err = handler()
-            .restore_redeem_points(input("nobody", Some(1.0)))
-            .await
-            .unwrap_err();
-        assert_eq!(err.error_type(), "UserNotFound");
-        let err = handler()
-            .restore_redeem_points(input("1", Some(f64::NAN)))
-            .await
-            .unwrap_err();
-        assert_eq!(err.error_type(), INVALID_INPUT);
     }
 
     #[tokio::test]
@@ -154,6 +196,6 @@ mod tests {
             "executionId": EXECUTION
         });
         assert_eq!(invoke_json(&function, state).await, Ok(json!(null)));
-        assert_eq!(users.user("3").await.unwrap().unwrap().points, 10.0);
+        assert_eq!(points(&users, "3").await, 10.0);
     }
 }

@@ -3,7 +3,7 @@ use crate::errors;
 use crate::generated::errors::SqsWorkerError;
 use crate::generated::functions::SqsWorker;
 use crate::generated::types::{SqsWorkerInput, SqsWorkerOutput};
-use crate::store::{BookStore, Books, CourierPool, InMemoryBooks, InMemoryCouriers};
+use crate::store::{BookStore, Books, CourierPool, InMemoryBooks, InMemoryCouriers, or_exit};
 
 /// Consumes the orders queue: reserves the ordered quantity from stock and assigns a courier, completing PrepareOrder's task token with the courier or with NoCourierAvailable.
 ///
@@ -24,10 +24,11 @@ impl<B: BookStore, C: CourierPool> Handler<B, C> {
     }
 }
 
-/// The handler the Lambda binary runs: the table named by `BOOKS_TABLE` (feature `aws`) or the
-/// seeded in-memory books, and the seeded couriers.
+/// The handler the Lambda binary runs: the table named by `BOOKS_TABLE` or the seeded in-memory
+/// books when it is not set, and the seeded couriers. With `BOOKS_TABLE` set in a build without the
+/// `aws` feature it ends the process at start-up, saying so ([`or_exit`]).
 pub fn handler() -> Handler<Books> {
-    Handler::new(Books::from_env(), InMemoryCouriers::seeded())
+    Handler::new(or_exit(Books::from_env()), InMemoryCouriers::seeded())
 }
 
 impl<B: BookStore, C: CourierPool> SqsWorker for Handler<B, C> {

@@ -19,8 +19,11 @@
 //!   another write came first). DynamoDB refuses a nested `SET redemptions.#id` while the map
 //!   does not exist, so a user without `redemptions` gets the whole map, on the condition that
 //!   it still has none;
-//! - restore: `SET points = points + :p ADD restorations :id` if the id is not in
-//!   `restorations`.
+//! - restore: the user is read and the id's `redemptions` entry looked up: without one, or with a
+//!   refusal, nothing is written; otherwise `SET points = points + :p ADD restorations :id`,
+//!   where `:p` is the entry's points as stored, if the entry is still a redemption of `:p`
+//!   points and the id is not in `restorations` (read again when the condition fails: another
+//!   restoration came first, or the item was replaced).
 //!
 //! The client is built on first use ([`DynamoDbBooks::from_env`]), since `handler()` is
 //! synchronous: credentials, region and endpoint (`AWS_ENDPOINT_URL_DYNAMODB`) come from the
@@ -44,7 +47,10 @@ use tokio::sync::OnceCell;
 // The SDK these stores are built on, for callers that build their own client.
 pub use aws_sdk_dynamodb;
 
-use super::{Book, BookStore, Redemption, StoreError, User, UserStore, sample_books, sample_users};
+use super::{
+    Book, BookStore, Redemption, Restoration, StoreError, User, UserStore, sample_books,
+    sample_users,
+};
 
 /// An item of a table.
 type Item = HashMap<String, AttributeValue>;
@@ -541,7 +547,11 @@ fn redemption_entry(redemption: Redemption) -> AttributeValue {
     ]))
 }
 
-fn redemption_of(entry: &AttributeValue, user_id: &str) -> Result<Redemption, StoreError> {
+/// A `redemptions` entry's outcome, and its points as stored.
+fn redemption_of<'a>(
+    entry: &'a AttributeValue,
+    user_id: &str,
+) -> Result<(Redemption, &'a str), StoreError> {
     let bad = || {
         malformed(
             "users",
@@ -552,11 +562,29 @@ fn redemption_of(entry: &AttributeValue, user_id: &str) -> Result<Redemption, St
     let AttributeValue::M(entry) = entry else {
         return Err(bad());
     };
+    let text = number_text(entry, "points", "users", user_id)?;
     let points = float(entry, "points", "users", user_id)?;
     match entry.get("outcome") {
-        Some(AttributeValue::S(outcome)) if outcome == REDEEMED => Ok(Redemption::Redeemed(points)),
-        Some(AttributeValue::S(outcome)) if outcome == REFUSED => Ok(Redemption::Refused(points)),
+        Some(AttributeValue::S(outcome)) if outcome == REDEEMED => {
+            Ok((Redemption::Redeemed(points), text))
+        }
+        Some(AttributeValue::S(outcome)) if outcome == REFUSED => {
+            Ok((Redemption::Refused(points), text))
+        }
         _ => Err(bad()),
+    }
+}
+
+/// The user's `redemptions` map, if it has one.
+fn redemptions_of<'a>(item: &'a Item, user_id: &str) -> Result<Option<&'a Item>, StoreError> {
+    match item.get("redemptions") {
+        Some(AttributeValue::M(redemptions)) => Ok(Some(redemptions)),
+        None => Ok(None),
+        Some(_) => Err(malformed(
+            "users",
+            user_id,
+            "has redemptions that are no map",
+        )),
     }
 }
 
@@ -579,19 +607,9 @@ impl UserStore for DynamoDbUsers {
             let Some(item) = self.get(user_id).await? else {
                 return Err(StoreError::UserNotFound(user_id.to_owned()));
             };
-            let redemptions = match item.get("redemptions") {
-                Some(AttributeValue::M(redemptions)) => Some(redemptions),
-                None => None,
-                Some(_) => {
-                    return Err(malformed(
-                        "users",
-                        user_id,
-                        "has redemptions that are no map",
-                    ));
-                }
-            };
+            let redemptions = redemptions_of(&item, user_id)?;
             if let Some(first) = redemptions.and_then(|r| r.get(redemption_id)) {
-                return redemption_of(first, user_id);
+                return redemption_of(first, user_id).map(|(redemption, _)| redemption);
             }
             // The points as stored, so that the condition compares them exactly.
             let seen = number_text(&item, "points", "users", user_id)?.to_owned();
@@ -643,42 +661,62 @@ impl UserStore for DynamoDbUsers {
         })
     }
 
-    async fn restore_points(
+    async fn restore_redeemed_points(
         &self,
         redemption_id: &str,
         user_id: &str,
-        points: f64,
-    ) -> Result<f64, StoreError> {
-        let updated = self
-            .client
-            .get()
-            .await
-            .update_item()
-            .table_name(&self.table)
-            .key("userId", AttributeValue::S(user_id.to_owned()))
-            .update_expression("SET #points = #points + :p ADD #restorations :ids")
-            .condition_expression("attribute_exists(#userId) AND NOT contains(#restorations, :id)")
-            .expression_attribute_names("#userId", "userId")
-            .expression_attribute_names("#points", "points")
-            .expression_attribute_names("#restorations", "restorations")
-            .expression_attribute_values(":p", number(points))
-            .expression_attribute_values(":ids", AttributeValue::Ss(vec![redemption_id.into()]))
-            .expression_attribute_values(":id", AttributeValue::S(redemption_id.to_owned()))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await;
-        match updated {
-            Ok(output) => {
-                let attributes = output.attributes.unwrap_or_default();
-                float(&attributes, "points", "users", user_id)
+    ) -> Result<Restoration, StoreError> {
+        let client = self.client.get().await;
+        for _ in 0..ATTEMPTS {
+            let Some(item) = self.get(user_id).await? else {
+                return Err(StoreError::UserNotFound(user_id.to_owned()));
+            };
+            let entry = redemptions_of(&item, user_id)?.and_then(|r| r.get(redemption_id));
+            let Some(entry) = entry else {
+                return Ok(Restoration::NothingRedeemed);
+            };
+            let (Redemption::Redeemed(points), recorded) = redemption_of(entry, user_id)? else {
+                return Ok(Restoration::NothingRedeemed);
+            };
+            if set_contains(&item, "restorations", redemption_id) {
+                return Ok(Restoration::AlreadyRestored(points));
             }
-            // No such user, or this redemption's points are back already.
-            Err(error) if is_conditional_check_failed(&error) => match self.get(user_id).await? {
-                None => Err(StoreError::UserNotFound(user_id.to_owned())),
-                Some(item) => float(&item, "points", "users", user_id),
-            },
-            Err(error) => Err(unavailable("users", error)),
+            // The recorded points as stored: the condition compares them and the sum adds them
+            // exactly.
+            let updated = client
+                .update_item()
+                .table_name(&self.table)
+                .key("userId", AttributeValue::S(user_id.to_owned()))
+                .update_expression("SET #points = #points + :p ADD #restorations :ids")
+                .condition_expression(
+                    "#redemptions.#id.#outcome = :redeemed AND #redemptions.#id.#points = :p \
+                     AND NOT contains(#restorations, :id)",
+                )
+                .expression_attribute_names("#points", "points")
+                .expression_attribute_names("#redemptions", "redemptions")
+                .expression_attribute_names("#id", redemption_id)
+                .expression_attribute_names("#outcome", "outcome")
+                .expression_attribute_names("#restorations", "restorations")
+                .expression_attribute_values(":p", AttributeValue::N(recorded.to_owned()))
+                .expression_attribute_values(":redeemed", AttributeValue::S(REDEEMED.to_owned()))
+                .expression_attribute_values(":ids", AttributeValue::Ss(vec![redemption_id.into()]))
+                .expression_attribute_values(":id", AttributeValue::S(redemption_id.to_owned()))
+                .send()
+                .await;
+            match updated {
+                Ok(_) => return Ok(Restoration::Restored(points)),
+                // Restored meanwhile by another call, or the item was replaced: read again.
+                Err(error) if is_conditional_check_failed(&error) => {}
+                Err(error) => return Err(unavailable("users", error)),
+            }
         }
+        Err(StoreError::Unavailable {
+            store: "users",
+            reason: format!(
+                "the redemption {redemption_id:?} of user {user_id:?} kept changing over \
+                 {ATTEMPTS} attempts"
+            ),
+        })
     }
 }
 

@@ -4,8 +4,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{
-    Book, BookStore, Courier, CourierPool, Redemption, StoreError, User, UserStore, sample_books,
-    sample_users,
+    Book, BookStore, Courier, CourierPool, Redemption, Restoration, StoreError, User, UserStore,
+    sample_books, sample_users,
 };
 
 /// Locks `mutex`, or reports the store as unavailable when a writer panicked while holding it:
@@ -198,20 +198,24 @@ impl UserStore for InMemoryUsers {
         Ok(redemption)
     }
 
-    async fn restore_points(
+    async fn restore_redeemed_points(
         &self,
         redemption_id: &str,
         user_id: &str,
-        points: f64,
-    ) -> Result<f64, StoreError> {
+    ) -> Result<Restoration, StoreError> {
         let mut users = self.lock()?;
         let record = users
             .get_mut(user_id)
             .ok_or_else(|| StoreError::UserNotFound(user_id.to_owned()))?;
-        if record.restorations.insert(redemption_id.to_owned()) {
-            record.user.points += points;
+        let Some(Redemption::Redeemed(points)) = record.redemptions.get(redemption_id).copied()
+        else {
+            return Ok(Restoration::NothingRedeemed);
+        };
+        if !record.restorations.insert(redemption_id.to_owned()) {
+            return Ok(Restoration::AlreadyRestored(points));
         }
-        Ok(record.user.points)
+        record.user.points += points;
+        Ok(Restoration::Restored(points))
     }
 }
 
@@ -330,14 +334,38 @@ mod tests {
             users.redeem_points_below("x-1", "1", 79.0).await,
             Ok(Redemption::Redeemed(20.0))
         );
-        users.restore_points("other", "1", 5.0).await.unwrap();
-        // The retry answers as the first call did, though the user has 5 points by now.
+        assert_eq!(
+            users.restore_redeemed_points("x-1", "1").await,
+            Ok(Restoration::Restored(20.0))
+        );
+        // The retry answers as the first call did, though the user has 20 points again by now.
         assert_eq!(
             users.redeem_points_below("x-1", "1", 79.0).await,
             Ok(Redemption::Redeemed(20.0))
         );
-        assert_eq!(users.restore_points("x-1", "1", 20.0).await, Ok(25.0));
-        assert_eq!(users.restore_points("x-1", "1", 20.0).await, Ok(25.0));
+        assert_eq!(
+            users.restore_redeemed_points("x-1", "1").await,
+            Ok(Restoration::AlreadyRestored(20.0))
+        );
+        assert_eq!(users.user("1").await.unwrap().unwrap().points, 20.0);
+    }
+
+    #[tokio::test]
+    async fn only_a_recorded_redemption_is_restored() {
+        let users = InMemoryUsers::seeded();
+        // Never redeemed under this id: nothing to give back.
+        assert_eq!(
+            users.restore_redeemed_points("x-1", "1").await,
+            Ok(Restoration::NothingRedeemed)
+        );
+        // Refused: nothing was taken.
+        users.redeem_points_below("x-2", "2", 79.0).await.unwrap();
+        assert_eq!(
+            users.restore_redeemed_points("x-2", "2").await,
+            Ok(Restoration::NothingRedeemed)
+        );
+        assert_eq!(users.user("1").await.unwrap().unwrap().points, 20.0);
+        assert_eq!(users.user("2").await.unwrap().unwrap().points, 500.0);
     }
 
     #[tokio::test]
@@ -359,7 +387,7 @@ mod tests {
         let users = InMemoryUsers::seeded();
         users.poison();
         assert_eq!(
-            users.restore_points("x-1", "1", 1.0).await,
+            users.restore_redeemed_points("x-1", "1").await,
             Err(StoreError::Poisoned("users"))
         );
     }

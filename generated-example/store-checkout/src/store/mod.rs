@@ -5,14 +5,22 @@
 //! with [`InMemoryCouriers`]), starting from the seed data of
 //! `definitions/store-checkout/examples/README.md` ([`sample_books`], [`sample_users`]); and
 //! DynamoDB tables keyed by `bookId` and `userId`, as the original Node functions kept them
-//! (`dynamodb`, feature `aws`). [`Books`] and [`Users`] pick one at run time: the table when
-//! its variable ([`BOOKS_TABLE`], [`USERS_TABLE`]) is set, the seeded memory otherwise.
+//! (`dynamodb`, feature `aws`). [`Books`] and [`Users`] pick one at run time ([`backend`]): the
+//! table when its variable ([`BOOKS_TABLE`], [`USERS_TABLE`]) is set, the seeded memory when it
+//! is not. A variable that is set in a build without the `aws` feature is an error
+//! ([`MissingAwsFeature`]), not a fallback to memory: a Lambda deployed that way would otherwise
+//! sell from the sample data and forget every order when it is recycled. The functions'
+//! `handler()`, which the generated binaries call before serving, ends the process on that error
+//! ([`or_exit`]), so the Lambda fails its initialisation and its CloudWatch log says why.
 //! The in-memory stores are cheap to clone and clones share their data, so one store can back
 //! several handlers (as one table backs several Lambda functions).
 //!
-//! Every operation that reads and then writes (reserving stock, redeeming points) is one trait
-//! method, so an implementation can make it atomic (a lock in memory, a conditional update in
-//! DynamoDB) and two concurrent executions cannot both spend the same copies or points.
+//! Every operation that reads and then writes (reserving stock, redeeming points, giving them
+//! back) is one trait method, so an implementation can make it atomic (a lock in memory, a
+//! conditional update in DynamoDB) and two concurrent executions cannot both spend the same
+//! copies or points. A redemption is recorded per execution id, with what it took; giving points
+//! back ([`UserStore::restore_redeemed_points`]) gives back exactly that record's points, once,
+//! and nothing when there is no record (redeemPoints did not run, or refused).
 
 use std::future::Future;
 
@@ -69,6 +77,18 @@ pub enum Redemption {
     Redeemed(f64),
     /// The user's points were not below the limit and were left unchanged.
     Refused(f64),
+}
+
+/// What [`UserStore::restore_redeemed_points`] did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Restoration {
+    /// This call gave back the points the redemption took: this many.
+    Restored(f64),
+    /// An earlier call with the same id gave back the points (this many); nothing changed.
+    AlreadyRestored(f64),
+    /// Nothing was redeemed under the id (no redemption recorded, or it was refused); nothing
+    /// changed.
+    NothingRedeemed,
 }
 
 /// A storage operation failed.
@@ -179,18 +199,20 @@ pub trait UserStore: Send + Sync + 'static {
         limit: f64,
     ) -> impl Future<Output = Result<Redemption, StoreError>> + Send;
 
-    /// Gives `points` back to the user, once per `redemption_id`, and returns the balance: a
-    /// second call with the same id changes nothing and returns the current balance.
+    /// Gives back to the user the points that [`Self::redeem_points_below`] recorded as redeemed
+    /// under `redemption_id`: exactly the recorded amount, whatever the caller believes it was.
+    /// Atomic and once per id: a second call changes nothing and returns
+    /// [`Restoration::AlreadyRestored`]. Without a recorded redemption (none was made under the
+    /// id, or it was refused) nothing changes and it returns [`Restoration::NothingRedeemed`].
     ///
     /// # Errors
     ///
     /// [`StoreError::UserNotFound`].
-    fn restore_points(
+    fn restore_redeemed_points(
         &self,
         redemption_id: &str,
         user_id: &str,
-        points: f64,
-    ) -> impl Future<Output = Result<f64, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Restoration, StoreError>> + Send;
 }
 
 /// The couriers on duty.
@@ -234,8 +256,67 @@ pub fn sample_users() -> Vec<User> {
     ]
 }
 
+/// Where a store keeps its data, as [`backend`] decides it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// The seeded in-memory data: the table variable is not set (tests, local runs).
+    Memory,
+    /// The DynamoDB table of this name.
+    DynamoDb(String),
+}
+
+/// A table variable is set, but this build has no DynamoDB stores (feature `aws`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{variable} is set (to {table:?}), but this binary was built without the `aws` feature and \
+     cannot use DynamoDB: build it with `--features aws` (cargo lambda build --release \
+     --features aws), or unset {variable} to run on the in-memory sample data"
+)]
+pub struct MissingAwsFeature {
+    /// The variable, [`BOOKS_TABLE`] or [`USERS_TABLE`].
+    pub variable: &'static str,
+    /// Its value, the table name.
+    pub table: String,
+}
+
+/// Whether this build has the DynamoDB stores (feature `aws`).
+pub const AWS_FEATURE: bool = cfg!(feature = "aws");
+
+/// Where the store named by `variable` keeps its data, given the variable's `value` (as
+/// [`table_name`] reads it) and whether the build has the `aws` feature ([`AWS_FEATURE`]): the
+/// table when the variable is set, memory when it is not (or is empty).
+///
+/// # Errors
+///
+/// [`MissingAwsFeature`] when the variable is set and `aws_feature` is false.
+pub fn backend(
+    variable: &'static str,
+    value: Option<String>,
+    aws_feature: bool,
+) -> Result<Backend, MissingAwsFeature> {
+    match value.filter(|table| !table.is_empty()) {
+        None => Ok(Backend::Memory),
+        Some(table) if aws_feature => Ok(Backend::DynamoDb(table)),
+        Some(table) => Err(MissingAwsFeature { variable, table }),
+    }
+}
+
+/// For `handler()`, which the generated Lambda binaries call before serving: the store, or, on
+/// [`MissingAwsFeature`], the message on standard error and exit status 1. The function then
+/// fails its initialisation (Lambda reports `Runtime.ExitError`) and the message is in its
+/// CloudWatch log, rather than every order being served from sample data.
+pub fn or_exit<T>(store: Result<T, MissingAwsFeature>) -> T {
+    match store {
+        Ok(store) => store,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::exit(1)
+        }
+    }
+}
+
 /// The books a function's `handler()` uses: the DynamoDB table named by [`BOOKS_TABLE`] when it
-/// is set (feature `aws`), the seeded in-memory books otherwise.
+/// is set (feature `aws`), the seeded in-memory books when it is not.
 #[derive(Debug, Clone)]
 pub enum Books {
     /// In memory.
@@ -246,18 +327,29 @@ pub enum Books {
 }
 
 impl Books {
-    /// The table named by [`BOOKS_TABLE`] (feature `aws`), or the seeded in-memory books.
-    pub fn from_env() -> Self {
-        #[cfg(feature = "aws")]
-        if let Some(table) = table_name(BOOKS_TABLE) {
-            return Self::DynamoDb(DynamoDbBooks::from_env(table));
+    /// The table named by [`BOOKS_TABLE`], or the seeded in-memory books when it is not set
+    /// ([`backend`]).
+    ///
+    /// # Errors
+    ///
+    /// [`MissingAwsFeature`] when [`BOOKS_TABLE`] is set in a build without the `aws` feature.
+    pub fn from_env() -> Result<Self, MissingAwsFeature> {
+        match backend(BOOKS_TABLE, table_name(BOOKS_TABLE), AWS_FEATURE)? {
+            Backend::Memory => Ok(Self::Memory(InMemoryBooks::seeded())),
+            #[cfg(feature = "aws")]
+            Backend::DynamoDb(table) => Ok(Self::DynamoDb(DynamoDbBooks::from_env(table))),
+            // `backend` does not choose a table without the feature.
+            #[cfg(not(feature = "aws"))]
+            Backend::DynamoDb(table) => Err(MissingAwsFeature {
+                variable: BOOKS_TABLE,
+                table,
+            }),
         }
-        Self::Memory(InMemoryBooks::seeded())
     }
 }
 
 /// The users a function's `handler()` uses: the DynamoDB table named by [`USERS_TABLE`] when it
-/// is set (feature `aws`), the seeded in-memory users otherwise.
+/// is set (feature `aws`), the seeded in-memory users when it is not.
 #[derive(Debug, Clone)]
 pub enum Users {
     /// In memory.
@@ -268,20 +360,36 @@ pub enum Users {
 }
 
 impl Users {
-    /// The table named by [`USERS_TABLE`] (feature `aws`), or the seeded in-memory users.
-    pub fn from_env() -> Self {
-        #[cfg(feature = "aws")]
-        if let Some(table) = table_name(USERS_TABLE) {
-            return Self::DynamoDb(DynamoDbUsers::from_env(table));
+    /// The table named by [`USERS_TABLE`], or the seeded in-memory users when it is not set
+    /// ([`backend`]).
+    ///
+    /// # Errors
+    ///
+    /// [`MissingAwsFeature`] when [`USERS_TABLE`] is set in a build without the `aws` feature.
+    pub fn from_env() -> Result<Self, MissingAwsFeature> {
+        match backend(USERS_TABLE, table_name(USERS_TABLE), AWS_FEATURE)? {
+            Backend::Memory => Ok(Self::Memory(InMemoryUsers::seeded())),
+            #[cfg(feature = "aws")]
+            Backend::DynamoDb(table) => Ok(Self::DynamoDb(DynamoDbUsers::from_env(table))),
+            // `backend` does not choose a table without the feature.
+            #[cfg(not(feature = "aws"))]
+            Backend::DynamoDb(table) => Err(MissingAwsFeature {
+                variable: USERS_TABLE,
+                table,
+            }),
         }
-        Self::Memory(InMemoryUsers::seeded())
     }
 }
 
-/// The table name in `variable`, if set and not empty.
-#[cfg(feature = "aws")]
+/// The table name in `variable`, if set and not empty. A value that is not Unicode is kept (its
+/// invalid bytes replaced), so that it is reported rather than taken as unset.
 pub fn table_name(variable: &str) -> Option<String> {
-    std::env::var(variable).ok().filter(|name| !name.is_empty())
+    let value = match std::env::var(variable) {
+        Ok(value) => value,
+        Err(std::env::VarError::NotPresent) => return None,
+        Err(std::env::VarError::NotUnicode(value)) => value.to_string_lossy().into_owned(),
+    };
+    Some(value).filter(|name| !name.is_empty())
 }
 
 // The DynamoDB futures are boxed: the SDK's are deeply nested types, and an unboxed one makes a
@@ -347,18 +455,81 @@ impl UserStore for Users {
         }
     }
 
-    async fn restore_points(
+    async fn restore_redeemed_points(
         &self,
         redemption_id: &str,
         user_id: &str,
-        points: f64,
-    ) -> Result<f64, StoreError> {
+    ) -> Result<Restoration, StoreError> {
         match self {
-            Self::Memory(users) => users.restore_points(redemption_id, user_id, points).await,
+            Self::Memory(users) => users.restore_redeemed_points(redemption_id, user_id).await,
             #[cfg(feature = "aws")]
             Self::DynamoDb(users) => {
-                Box::pin(users.restore_points(redemption_id, user_id, points)).await
+                Box::pin(users.restore_redeemed_points(redemption_id, user_id)).await
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_variable_chooses_dynamodb_with_the_aws_feature() {
+        let table = || Some("store-checkout-BooksTable-1".to_owned());
+        assert_eq!(
+            backend(BOOKS_TABLE, table(), true),
+            Ok(Backend::DynamoDb("store-checkout-BooksTable-1".into()))
+        );
+        assert_eq!(backend(BOOKS_TABLE, None, true), Ok(Backend::Memory));
+        assert_eq!(
+            backend(USERS_TABLE, Some(String::new()), true),
+            Ok(Backend::Memory)
+        );
+    }
+
+    #[test]
+    fn without_the_variable_memory_is_chosen_in_any_build() {
+        assert_eq!(backend(BOOKS_TABLE, None, false), Ok(Backend::Memory));
+        assert_eq!(
+            backend(USERS_TABLE, Some(String::new()), false),
+            Ok(Backend::Memory)
+        );
+    }
+
+    #[test]
+    fn a_table_variable_without_the_aws_feature_is_an_error_not_memory() {
+        let error = backend(USERS_TABLE, Some("users".into()), false).unwrap_err();
+        assert_eq!(
+            error,
+            MissingAwsFeature {
+                variable: USERS_TABLE,
+                table: "users".into()
+            }
+        );
+        let message = error.to_string();
+        assert_eq!(
+            message,
+            "USERS_TABLE is set (to \"users\"), but this binary was built without the `aws` \
+             feature and cannot use DynamoDB: build it with `--features aws` (cargo lambda build \
+             --release --features aws), or unset USERS_TABLE to run on the in-memory sample data"
+        );
+        let error = backend(BOOKS_TABLE, Some("books".into()), false).unwrap_err();
+        assert!(
+            error.to_string().starts_with("BOOKS_TABLE is set"),
+            "{error}"
+        );
+    }
+
+    /// `from_env` reads the variables, which these tests do not set (they run in parallel, and
+    /// the process environment is shared): what `backend` decides for an unset variable.
+    #[test]
+    fn from_env_without_the_variables_is_the_seeded_memory() {
+        if table_name(BOOKS_TABLE).is_none() {
+            assert!(matches!(Books::from_env(), Ok(Books::Memory(_))));
+        }
+        if table_name(USERS_TABLE).is_none() {
+            assert!(matches!(Users::from_env(), Ok(Users::Memory(_))));
         }
     }
 }
