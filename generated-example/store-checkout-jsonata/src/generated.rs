@@ -499,7 +499,7 @@ pub mod functions {
 
     /// The `restoreRedeemPoints` Lambda function.
     ///
-    /// Compensation: gives the user back total.points if points were redeemed; returns null.
+    /// Compensation: gives the user back the points redeemPoints redeemed in this execution (total.points), once per execution; returns null.
     ///
     /// Invoked by state "RestoreRedeemPoints".
     pub trait RestoreRedeemPoints: Send + Sync + 'static {
