@@ -494,40 +494,13 @@ struct FakeInvokeApi {
 
 impl FakeInvokeApi {
     fn start(answers: Vec<Answer>) -> FakeInvokeApi {
-        use std::io::{BufRead, BufReader, Read};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("address"));
         let requests = std::thread::spawn(move || {
             let mut seen = Vec::new();
             for (status, headers, body) in answers {
-                let (stream, _) = listener.accept().expect("a request");
-                let mut reader = BufReader::new(stream);
-                let mut request_line = String::new();
-                reader.read_line(&mut request_line).expect("request line");
-                let path = request_line
-                    .split_whitespace()
-                    .nth(1)
-                    .unwrap_or_default()
-                    .to_owned();
-                let mut length = 0;
-                loop {
-                    let mut line = String::new();
-                    reader.read_line(&mut line).expect("header");
-                    if line.trim().is_empty() {
-                        break;
-                    }
-                    if let Some((name, value)) = line.split_once(':') {
-                        if name.eq_ignore_ascii_case("content-length") {
-                            length = value.trim().parse().expect("content length");
-                        }
-                    }
-                }
-                let mut request_body = vec![0; length];
-                reader.read_exact(&mut request_body).expect("body");
-                seen.push((
-                    path,
-                    serde_json::from_slice(&request_body).expect("a JSON payload"),
-                ));
+                let (mut stream, _) = listener.accept().expect("a request");
+                seen.push(read_request(&stream));
                 let body = body.to_string();
                 let extra: String = headers
                     .iter()
@@ -537,10 +510,7 @@ impl FakeInvokeApi {
                     "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{extra}connection: close\r\n\r\n{body}",
                     body.len()
                 );
-                reader
-                    .get_mut()
-                    .write_all(response.as_bytes())
-                    .expect("response");
+                stream.write_all(response.as_bytes()).expect("response");
             }
             seen
         });
@@ -675,8 +645,8 @@ fn an_unreachable_lambda_endpoint_fails_the_task_instead_of_hanging() {
     );
 }
 
-/// Reads one HTTP request from `stream`: its path.
-fn read_request(stream: &std::net::TcpStream) -> String {
+/// Reads one HTTP request from `stream`: its path and JSON body.
+fn read_request(stream: &std::net::TcpStream) -> (String, Value) {
     use std::io::{BufRead, BufReader, Read};
     let mut reader = BufReader::new(stream);
     let mut request_line = String::new();
@@ -696,11 +666,12 @@ fn read_request(stream: &std::net::TcpStream) -> String {
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).expect("body");
-    request_line
+    let path = request_line
         .split_whitespace()
         .nth(1)
         .unwrap_or_default()
-        .to_owned()
+        .to_owned();
+    (path, serde_json::from_slice(&body).expect("a JSON payload"))
 }
 
 /// `--real-clock` runs Parallel branches at the same time, as AWS does ("execute each branch
@@ -713,7 +684,7 @@ fn real_clock_invokes_parallel_branches_at_the_same_time() {
     let url = format!("http://{}", listener.local_addr().expect("address"));
     let api = std::thread::spawn(move || {
         let (first, _) = listener.accept().expect("a first request");
-        let first_path = read_request(&first);
+        let (first_path, _) = read_request(&first);
         // In turn, the second call would come only after the first is answered: wait for it
         // a while, then answer the first anyway so that a failing run still ends.
         listener.set_nonblocking(true).expect("non-blocking");
@@ -743,14 +714,14 @@ fn real_clock_invokes_parallel_branches_at_the_same_time() {
             }
             None => None,
         };
-        let second_path = second.as_ref().map(read_request);
+        let second_path = second.as_ref().map(|s| read_request(s).0);
         answer(&first, &first_path);
         if let (Some(stream), Some(path)) = (&second, &second_path) {
             answer(stream, path);
         } else {
             listener.set_nonblocking(false).expect("blocking");
             let (stream, _) = listener.accept().expect("the second request");
-            let path = read_request(&stream);
+            let (path, _) = read_request(&stream);
             answer(&stream, &path);
         }
         both_in_flight

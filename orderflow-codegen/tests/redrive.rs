@@ -24,6 +24,39 @@ fn run_with_mocks(dir: &std::path::Path, definition: &str, extra: &[&str]) -> Va
     serde_json::from_slice::<Value>(&output.stdout).unwrap()
 }
 
+/// Writes `definition` (as `machine.asl.json`), `mocks` and `input` into `dir`, runs the
+/// `FirstRun` test case, which must fail, then redrives its history (in AWS's shape) with the
+/// `Redrive` test case and `extra` arguments; the redriven run's JSON output.
+fn fail_then_redrive(
+    dir: &std::path::Path,
+    definition: &Value,
+    mocks: &Value,
+    input: &Value,
+    extra: &[&str],
+) -> Value {
+    std::fs::write(dir.join("machine.asl.json"), definition.to_string()).unwrap();
+    std::fs::write(dir.join("mocks.json"), mocks.to_string()).unwrap();
+    std::fs::write(dir.join("input.json"), input.to_string()).unwrap();
+    let history = run_with_mocks(
+        dir,
+        "machine.asl.json",
+        &[
+            "--input",
+            "input.json",
+            "--test-case",
+            "FirstRun",
+            "--history-format",
+            "aws",
+        ],
+    );
+    let events = history["events"].as_array().unwrap();
+    assert_eq!(events.last().unwrap()["type"], "ExecutionFailed");
+    std::fs::write(dir.join("failed.json"), history.to_string()).unwrap();
+    let mut args = vec!["--redrive", "failed.json", "--test-case", "Redrive"];
+    args.extend_from_slice(extra);
+    run_with_mocks(dir, "machine.asl.json", &args)
+}
+
 /// Three orders charged by a Map; in the first run the second charge is declined, which fails
 /// the Map and the execution. The mocks of the redrive answer two calls: the second and third
 /// orders are charged again, the first keeps its recorded result.
@@ -185,29 +218,13 @@ fn a_redriven_parallel_reruns_only_the_failed_branch() {
             "Accepted": {"0": {"Return": {"charged": 79, "run": 2}}}
         }
     });
-    std::fs::write(dir.join("checkout.asl.json"), definition.to_string()).unwrap();
-    std::fs::write(dir.join("mocks.json"), mocks.to_string()).unwrap();
-    std::fs::write(dir.join("input.json"), json!({"order": "o-1"}).to_string()).unwrap();
-    let run = |extra: &[&str]| run_with_mocks(dir, "checkout.asl.json", extra);
-    let history = run(&[
-        "--input",
-        "input.json",
-        "--test-case",
-        "FirstRun",
-        "--history-format",
-        "aws",
-    ]);
-    let events = history["events"].as_array().unwrap();
-    assert_eq!(events.last().unwrap()["type"], "ExecutionFailed");
-    std::fs::write(dir.join("failed.json"), history.to_string()).unwrap();
-
-    let redriven = run(&[
-        "--redrive",
-        "failed.json",
-        "--test-case",
-        "Redrive",
-        "--history",
-    ]);
+    let redriven = fail_then_redrive(
+        dir,
+        &definition,
+        &mocks,
+        &json!({"order": "o-1"}),
+        &["--history"],
+    );
     assert_eq!(redriven["status"], "SUCCEEDED", "{redriven:#}");
     // The first branch's result is the recorded one (run 1), the second is the redrive's.
     assert_eq!(
@@ -254,20 +271,7 @@ fn a_branch_whose_end_state_was_caught_into_a_failure_runs_again() {
             "SentAgain": {"0": {"Return": {"sent": 2}}}
         }
     });
-    std::fs::write(dir.join("checkout.asl.json"), definition.to_string()).unwrap();
-    std::fs::write(dir.join("mocks.json"), mocks.to_string()).unwrap();
-    std::fs::write(dir.join("input.json"), "{}").unwrap();
-    let run = |extra: &[&str]| run_with_mocks(dir, "checkout.asl.json", extra);
-    let history = run(&[
-        "--input",
-        "input.json",
-        "--test-case",
-        "FirstRun",
-        "--history-format",
-        "aws",
-    ]);
-    std::fs::write(dir.join("failed.json"), history.to_string()).unwrap();
-    let redriven = run(&["--redrive", "failed.json", "--test-case", "Redrive"]);
+    let redriven = fail_then_redrive(dir, &definition, &mocks, &json!({}), &[]);
     assert_eq!(redriven["status"], "SUCCEEDED", "{redriven:#}");
     assert_eq!(redriven["output"], json!([{"sent": 1}, {"reserved": 1}]));
 }
@@ -309,31 +313,14 @@ fn a_redrive_continues_with_the_variables_assigned_before_the_failure() {
             "Echo": {"0": {"Return": {"charged": "c-7"}}}
         }
     });
-    std::fs::write(dir.join("orders.asl.json"), definition.to_string()).unwrap();
-    std::fs::write(dir.join("mocks.json"), mocks.to_string()).unwrap();
-    std::fs::write(
-        dir.join("input.json"),
-        json!({"customer": "c-7", "items": [1]}).to_string(),
-    )
-    .unwrap();
-    let run = |extra: &[&str]| run_with_mocks(dir, "orders.asl.json", extra);
-    let history = run(&[
-        "--input",
-        "input.json",
-        "--test-case",
-        "FirstRun",
-        "--history-format",
-        "aws",
-    ]);
-    std::fs::write(dir.join("failed.json"), history.to_string()).unwrap();
-    let redriven = run(&[
-        "--redrive",
-        "failed.json",
-        "--test-case",
-        "Redrive",
-        "--history-format",
-        "aws",
-    ]);
+    let input = json!({"customer": "c-7", "items": [1]});
+    let redriven = fail_then_redrive(
+        dir,
+        &definition,
+        &mocks,
+        &input,
+        &["--history-format", "aws"],
+    );
     let events = redriven["events"].as_array().unwrap();
     assert_eq!(
         events.last().unwrap()["type"],
