@@ -340,3 +340,47 @@ fn a_redrive_continues_with_the_variables_assigned_before_the_failure() {
     .unwrap();
     assert_eq!(sent, json!({"customer": "c-7", "attempt": 1}));
 }
+
+/// A Map nested in the failed Map's iterations records iteration events of its own: only the
+/// failed Map's own successes are kept (an inner Map's index 0 is not the outer item 0).
+#[test]
+fn a_nested_maps_iterations_are_not_the_failed_maps() {
+    let tmp = tempfile::tempdir().unwrap();
+    let definition = json!({
+        "StartAt": "Orders",
+        "States": {"Orders": {
+            "Type": "Map", "ItemsPath": "$.orders", "End": true,
+            "ItemProcessor": {"StartAt": "Lines", "States": {
+                "Lines": {
+                    "Type": "Map", "ItemsPath": "$.lines", "ResultPath": "$.lines", "Next": "Charge",
+                    "ItemProcessor": {"StartAt": "Line", "States": {"Line": {
+                        "Type": "Pass", "Result": "inner line", "End": true}}}
+                },
+                "Charge": {
+                    "Type": "Task", "End": true,
+                    "Resource": "arn:aws:lambda:us-east-1:123456789012:function:charge"
+                }
+            }}
+        }}
+    });
+    let mocks = json!({
+        "StateMachines": {"orders": {"TestCases": {
+            "FirstRun": {"Charge": "SecondDeclined"},
+            "Redrive": {"Charge": "Accepted"}
+        }}},
+        "MockedResponses": {
+            "SecondDeclined": {
+                "0": {"Return": {"charged": "o-1", "run": 1}},
+                "1": {"Throw": {"Error": "CardDeclined", "Cause": "declined"}}
+            },
+            "Accepted": {"0": {"Return": {"charged": "o-2", "run": 2}}}
+        }
+    });
+    let input = json!({"orders": [{"lines": [1]}, {"lines": [2]}]});
+    let redriven = fail_then_redrive(tmp.path(), &definition, &mocks, &input, &[]);
+    assert_eq!(redriven["status"], "SUCCEEDED", "{redriven:#}");
+    assert_eq!(
+        redriven["output"],
+        json!([{"charged": "o-1", "run": 1}, {"charged": "o-2", "run": 2}])
+    );
+}

@@ -125,7 +125,7 @@ pub fn redrive_point(
         .unwrap_or_default();
     Ok(Redrive {
         execution_input,
-        completed_iterations: completed_iterations(events, entered.id),
+        completed_iterations: completed_iterations(events, entered.id, &state),
         completed_branches,
         variables: top_level_variables(events, &top_level, entered.id),
         state,
@@ -171,16 +171,24 @@ fn top_level_variables(
     variables
 }
 
-/// The results of the Map iterations that succeeded after event `entered_id`: each
-/// `MapIterationSucceeded` follows (`previousEventId`) the last event of its iteration, whose
-/// output is the iteration's result.
-fn completed_iterations(events: &[AwsHistoryEvent], entered_id: u64) -> BTreeMap<usize, Value> {
+/// The results of the iterations of Map `state` that succeeded after event `entered_id` (not
+/// those of a Map nested in it): each `MapIterationSucceeded` follows (`previousEventId`) the
+/// last event of its iteration, whose output is the iteration's result.
+fn completed_iterations(
+    events: &[AwsHistoryEvent],
+    entered_id: u64,
+    state: &str,
+) -> BTreeMap<usize, Value> {
     let by_id: HashMap<u64, &AwsHistoryEvent> = events.iter().map(|e| (e.id, e)).collect();
     events
         .iter()
         .filter(|e| e.id > entered_id && e.event_type == "MapIterationSucceeded")
         .filter_map(|e| {
-            let index = e.details()?.get("index")?.as_u64()?;
+            let details = e.details()?;
+            if details.get("name")?.as_str()? != state {
+                return None;
+            }
+            let index = details.get("index")?.as_u64()?;
             let last = by_id.get(&e.previous_event_id)?;
             let output = last.payload("output")?;
             Some((usize::try_from(index).ok()?, output))

@@ -1,7 +1,8 @@
 //! How Task states reach the outside world: callers bind tasks through [`TaskInvoker`].
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
 
 use futures::future::BoxFuture;
 use serde_json::Value;
@@ -32,19 +33,19 @@ pub struct TaskRequest<'a> {
 }
 
 /// A task's heartbeats (SendTaskHeartbeat) as its binding sends them. Cheap to clone; clones
-/// count the same beats.
+/// share the beats.
 #[derive(Debug, Clone, Default)]
-pub struct Heartbeat(Arc<AtomicU64>);
+pub struct Heartbeat(Arc<Mutex<Option<Instant>>>);
 
 impl Heartbeat {
-    /// The task is still making progress.
+    /// The task is still making progress: the state's `HeartbeatSeconds` start again now.
     pub fn beat(&self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
     }
 
-    /// How many beats the task sent so far.
-    pub fn count(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
+    /// When the task last sent a heartbeat, if it did.
+    pub fn last_beat(&self) -> Option<Instant> {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

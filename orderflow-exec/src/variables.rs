@@ -99,6 +99,15 @@ impl Variables {
         scope.extend(values);
         Ok(())
     }
+
+    /// Stores variables that several `Assign`s made (a redrive's), one by one: each is held
+    /// to a variable's limit and the execution's, not to one `Assign`'s.
+    pub fn restore(&mut self, values: Map<String, Value>) -> Result<(), Failure> {
+        for (name, value) in values {
+            self.assign(Map::from_iter([(name, value)]))?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -149,6 +158,20 @@ mod tests {
         assert!(e.cause.unwrap_or_default().contains("Assign"));
         // Nothing of a failed Assign is stored.
         assert!(!vars.scopes()[0].contains_key("a"));
+    }
+
+    #[test]
+    fn restored_variables_are_not_one_assign() {
+        let mut vars = Variables::new();
+        let most = big(MAX_VARIABLE_BYTES - 10);
+        // Two values that no single Assign could hold together.
+        vars.restore(values(&[("a", most.clone()), ("b", most)]))
+            .unwrap();
+        assert_eq!(vars.scopes()[0].len(), 2);
+        let e = vars
+            .restore(values(&[("huge", big(MAX_VARIABLE_BYTES))]))
+            .unwrap_err();
+        assert!(e.cause.unwrap_or_default().contains("'huge'"));
     }
 
     #[test]

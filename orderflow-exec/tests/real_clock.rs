@@ -16,7 +16,8 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use orderflow_exec::{
     ClockMode, Execution, ExecutionOptions, ExecutionStatus, Executor, HistoryDetail, TaskError,
-    TaskInvoker, TaskRequest, Timer, aws_history_document, parse_aws_history, redrive_point,
+    TaskInvoker, TaskRequest, ThreadTimer, Timer, aws_history_document, parse_aws_history,
+    redrive_point,
 };
 use orderflow_model::asl::FunctionCatalog;
 use orderflow_model::load_state_machine;
@@ -59,15 +60,21 @@ impl TaskInvoker for SlowTasks {
         self.most.fetch_max(now, Ordering::SeqCst);
         Box::pin(async move {
             let delay = request.input["delayMs"].as_u64().unwrap_or(0);
-            match request.input["beatEveryMs"].as_u64() {
-                // Working, with a heartbeat (SendTaskHeartbeat) after each stretch.
-                Some(every) => {
-                    for _ in 0..delay / every {
-                        sleep(Duration::from_millis(every)).await;
-                        request.heartbeat.beat();
+            if let Some(at) = request.input["beatOnceAtMs"].as_u64() {
+                sleep(Duration::from_millis(at)).await;
+                request.heartbeat.beat();
+                sleep(Duration::from_millis(delay.saturating_sub(at))).await;
+            } else {
+                match request.input["beatEveryMs"].as_u64() {
+                    // Working, with a heartbeat (SendTaskHeartbeat) after each stretch.
+                    Some(every) => {
+                        for _ in 0..delay / every {
+                            sleep(Duration::from_millis(every)).await;
+                            request.heartbeat.beat();
+                        }
                     }
+                    None => sleep(Duration::from_millis(delay)).await,
                 }
-                None => sleep(Duration::from_millis(delay)).await,
             }
             self.in_flight.fetch_sub(1, Ordering::SeqCst);
             self.finished.fetch_add(1, Ordering::SeqCst);
@@ -89,6 +96,22 @@ fn execute_with(
     tasks: &SlowTasks,
     redrive_of: Option<&Execution>,
 ) -> Execution {
+    execute_on(definition, input, tasks, redrive_of, Arc::new(ScaledTimer))
+}
+
+/// On a timer that really sleeps what it is asked (the heartbeat clock and the execution's
+/// deadline are measured in real time).
+fn execute_unscaled(definition: Value, input: Value, tasks: &SlowTasks) -> Execution {
+    execute_on(definition, input, tasks, None, Arc::new(ThreadTimer))
+}
+
+fn execute_on(
+    definition: Value,
+    input: Value,
+    tasks: &SlowTasks,
+    redrive_of: Option<&Execution>,
+    timer: Arc<dyn Timer>,
+) -> Execution {
     let machine = load_state_machine(
         "real-clock.asl.json",
         &definition.to_string(),
@@ -105,7 +128,7 @@ fn execute_with(
     let options = ExecutionOptions {
         redrive,
         clock: ClockMode::Real,
-        timer: Arc::new(ScaledTimer),
+        timer,
         history: HistoryDetail::Full,
         ..ExecutionOptions::default()
     };
@@ -296,17 +319,16 @@ fn a_failing_branch_stops_the_other_branches() {
     assert!(failed > position(&events, "FailStateEntered", "Broken"));
 }
 
-/// A Task with `HeartbeatSeconds` 30 (300 ms here) caught on `States.Timeout`: AWS records a
-/// heartbeat that runs out as a timeout (the cause table's `timeout` row), and
-/// "HeartbeatSeconds … If more time than the specified seconds elapses between heartbeats from
-/// the task, this state fails"
+/// A Task with `HeartbeatSeconds` 1 caught on `States.Timeout`: AWS records a heartbeat that
+/// runs out as a timeout (the cause table's `timeout` row), and "HeartbeatSeconds … If more time
+/// than the specified seconds elapses between heartbeats from the task, this state fails"
 /// (https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html).
 fn heartbeat_task() -> Value {
     json!({
         "StartAt": "Work",
         "States": {
             "Work": {
-                "Type": "Task", "Resource": WORK, "HeartbeatSeconds": 30, "End": true,
+                "Type": "Task", "Resource": WORK, "HeartbeatSeconds": 1, "End": true,
                 "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "Gave up"}]
             },
             "Gave up": {"Type": "Pass", "Result": "gave up", "End": true}
@@ -317,7 +339,7 @@ fn heartbeat_task() -> Value {
 #[test]
 fn a_task_that_sends_no_heartbeat_times_out_into_its_catch() {
     let tasks = SlowTasks::default();
-    let execution = execute(heartbeat_task(), json!({"delayMs": 3000}), &tasks);
+    let execution = execute_unscaled(heartbeat_task(), json!({"delayMs": 5000}), &tasks);
     assert_eq!(execution.status, ExecutionStatus::Succeeded);
     assert_eq!(execution.output, Some(json!("gave up")));
     // The task was given up while it still worked.
@@ -329,11 +351,37 @@ fn a_task_that_sends_no_heartbeat_times_out_into_its_catch() {
 #[test]
 fn heartbeats_keep_a_long_task_alive() {
     let tasks = SlowTasks::default();
-    let input = json!({"delayMs": 900, "beatEveryMs": 20});
-    let execution = execute(heartbeat_task(), input.clone(), &tasks);
+    let input = json!({"delayMs": 2500, "beatEveryMs": 100});
+    let execution = execute_unscaled(heartbeat_task(), input.clone(), &tasks);
     assert_eq!(execution.status, ExecutionStatus::Succeeded);
-    // Three times its HeartbeatSeconds, and the task's own result.
+    // Two and a half times its HeartbeatSeconds, and the task's own result.
     assert_eq!(execution.output, Some(input));
+}
+
+/// A beat "resets the Heartbeat clock" (SendTaskHeartbeat,
+/// https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskHeartbeat.html):
+/// one beat at 0.3 s gives the task until 1.3 s, not a second window ending at 2 s.
+#[test]
+fn the_heartbeat_clock_runs_from_the_last_beat() {
+    let tasks = SlowTasks::default();
+    let input = json!({"delayMs": 1800, "beatOnceAtMs": 300});
+    let execution = execute_unscaled(heartbeat_task(), input, &tasks);
+    assert_eq!(execution.output, Some(json!("gave up")));
+    assert_eq!(tasks.finished.load(Ordering::SeqCst), 0);
+}
+
+/// The execution's `TimeoutSeconds` ends it while its Map's tasks still run: "If the execution
+/// runs longer than the specified time, the execution fails with a States.Timeout error"
+/// (https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html).
+#[test]
+fn the_execution_times_out_while_its_iterations_work() {
+    let tasks = SlowTasks::default();
+    let mut definition = map_over_items(json!({}));
+    definition["TimeoutSeconds"] = json!(1);
+    let items = json!([{"delayMs": 4000}, {"delayMs": 4000}]);
+    let execution = execute_unscaled(definition, json!({"items": items}), &tasks);
+    assert_eq!(execution.status, ExecutionStatus::TimedOut);
+    assert_eq!(tasks.finished.load(Ordering::SeqCst), 0);
 }
 
 /// "For workflows that include an Inline Map or Parallel state, RedriveExecution … reschedules

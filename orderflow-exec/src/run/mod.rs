@@ -381,7 +381,7 @@ pub(super) async fn execute(
         match &options.redrive {
             Some(redrive) => match executor.top_level_state(&redrive.state) {
                 // The redriven execution continues with the variables the failed one left.
-                Some(start) => match rt.vars.assign(redrive.variables.clone()) {
+                Some(start) => match rt.vars.restore(redrive.variables.clone()) {
                     Ok(()) => {
                         executor
                             .run_scope_at(&mut rt, start, redrive.state_input.clone())

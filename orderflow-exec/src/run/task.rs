@@ -45,35 +45,53 @@ impl Executor {
             heartbeat: heartbeats.clone(),
         };
         let call = rt.invoker.invoke(request);
+        // On the real clock the call races the state's TimeoutSeconds, its HeartbeatSeconds
+        // and the execution's own deadline (the virtual clock charges their time afterwards).
+        let execution_left = rt.timeout_millis.map(|limit| {
+            let elapsed = rt.clock.now_millis() - rt.clock.start_millis();
+            Duration::from_millis(u64::try_from(limit - elapsed).unwrap_or(0))
+        });
         let outcome = match rt.clock.mode() {
-            ClockMode::Real if timeout.is_some() || heartbeat.is_some() => {
+            ClockMode::Real
+                if timeout.is_some() || heartbeat.is_some() || execution_left.is_some() =>
+            {
                 let timer = &rt.options.timer;
-                let timed_out = async {
-                    match timeout {
-                        Some(seconds) => timer.sleep(Duration::from_secs(seconds)).await,
+                let after = |limit: Option<Duration>| async move {
+                    match limit {
+                        Some(limit) => timer.sleep(limit).await,
                         None => futures::future::pending().await,
                     }
                 };
-                // Each interval without a beat ends the wait; a beat starts a new interval.
+                // A beat restarts the heartbeat clock ("resets the Heartbeat clock",
+                // SendTaskHeartbeat's API reference): the wait ends HeartbeatSeconds after the
+                // last beat, or after the call when there was none.
                 let missed_heartbeat = async {
                     let Some(seconds) = heartbeat else {
                         return futures::future::pending().await;
                     };
+                    let interval = Duration::from_secs(seconds);
+                    let called = std::time::Instant::now();
                     loop {
-                        let beats = heartbeats.count();
-                        timer.sleep(Duration::from_secs(seconds)).await;
-                        if heartbeats.count() == beats {
+                        let due = heartbeats.last_beat().unwrap_or(called) + interval;
+                        let now = std::time::Instant::now();
+                        if now >= due {
                             return;
                         }
+                        timer.sleep(due - now).await;
                     }
                 };
-                let limit =
-                    futures::future::select(Box::pin(timed_out), Box::pin(missed_heartbeat));
-                match futures::future::select(call, limit).await {
+                let task_limit = futures::future::select(
+                    Box::pin(after(timeout.map(Duration::from_secs))),
+                    Box::pin(missed_heartbeat),
+                );
+                let limits = futures::future::select(task_limit, Box::pin(after(execution_left)));
+                match futures::future::select(call, limits).await {
                     Either::Left((outcome, _)) => outcome,
                     // A heartbeat that runs out is recorded as a timeout too (see the cause
                     // table's `timeout` row).
-                    Either::Right(_) => Err(crate::task::TaskError::timeout()),
+                    Either::Right((Either::Left(_), _)) => Err(crate::task::TaskError::timeout()),
+                    // The execution ran out of time while the task ran.
+                    Either::Right((Either::Right(_), _)) => return Err(rt.timeout()),
                 }
             }
             _ => call.await,
