@@ -93,9 +93,15 @@ impl LambdaEndpoint {
     ) -> Option<BoxFuture<'static, Result<Value, TaskError>>> {
         let call = self.prepare(request)?;
         let (sender, answer) = futures::channel::oneshot::channel();
-        std::thread::spawn(move || {
+        let url = call.url.clone();
+        if let Err(error) = std::thread::Builder::new().spawn(move || {
             let _ = sender.send(call.send());
-        });
+        }) {
+            return Some(Box::pin(std::future::ready(Err(TaskError::new(
+                "Lambda.SdkClientException",
+                format!("cannot invoke {url}: no thread to call it from: {error}"),
+            )))));
+        }
         Some(Box::pin(async move {
             answer.await.unwrap_or_else(|_| {
                 Err(TaskError::new(

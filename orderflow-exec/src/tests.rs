@@ -1173,6 +1173,31 @@ fn map_iterations_run_max_concurrency_at_a_time() {
     assert_eq!(elapsed(json!({"MaxConcurrency": 1})), 35);
 }
 
+/// An Inline Map "supports up to 40 concurrent iterations"
+/// (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html): without a
+/// MaxConcurrency, or with a larger one, 80 ten-second iterations take two rounds.
+#[test]
+fn an_inline_map_runs_at_most_40_iterations_at_once() {
+    let elapsed = |concurrency: Value| {
+        let mut map = json!({
+            "Type": "Map", "End": true,
+            "ItemProcessor": {"StartAt": "Wait", "States": {
+                "Wait": {"Type": "Wait", "Seconds": 10, "End": true}}}
+        });
+        if let Value::Object(fields) = concurrency {
+            map.as_object_mut().unwrap().extend(fields);
+        }
+        let definition = json!({"StartAt": "Each", "States": {"Each": map}});
+        let execution = run(definition, json!(vec![0; 80]), &no_tasks());
+        assert_eq!(execution.to_json()["status"], "SUCCEEDED", "{execution:?}");
+        execution.virtual_elapsed.as_secs()
+    };
+    assert_eq!(elapsed(json!({})), 20);
+    assert_eq!(elapsed(json!({"MaxConcurrency": 100})), 20);
+    assert_eq!(elapsed(json!({"MaxConcurrency": 80})), 20);
+    assert_eq!(elapsed(json!({"MaxConcurrency": 20})), 40);
+}
+
 /// MaxConcurrencyPath reads the limit from the input, as MaxConcurrency would give it.
 #[test]
 fn map_concurrency_from_a_path() {

@@ -240,13 +240,16 @@ fn a_map_runs_at_most_max_concurrency_iterations_at_once() {
     );
 }
 
+/// Without MaxConcurrency an Inline Map runs as many iterations at once as AWS does: "up to
+/// 40 concurrent iterations" (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html).
 #[test]
-fn a_map_without_max_concurrency_starts_every_iteration() {
+fn a_map_without_max_concurrency_runs_up_to_40_at_once() {
     let tasks = SlowTasks::default();
-    let items: Vec<Value> = (0..5).map(|_| json!({"delayMs": 30})).collect();
+    let items: Vec<Value> = (0..45).map(|_| json!({"delayMs": 50})).collect();
     let execution = execute(map_over_items(json!({})), json!({"items": items}), &tasks);
     assert_eq!(execution.status, ExecutionStatus::Succeeded);
-    assert_eq!(tasks.most.load(Ordering::SeqCst), 5);
+    assert_eq!(tasks.most.load(Ordering::SeqCst), 40);
+    assert_eq!(tasks.finished.load(Ordering::SeqCst), 45);
 }
 
 #[test]

@@ -172,6 +172,16 @@ impl Executor {
                 )
             })?;
         }
+        // What AWS runs at most at once, whatever MaxConcurrency asks (0: no limit of its own).
+        let ceiling = if map.distributed {
+            DISTRIBUTED_MAX_CONCURRENCY
+        } else {
+            INLINE_MAX_CONCURRENCY
+        };
+        let max_concurrency = match max_concurrency {
+            0 => ceiling,
+            n => n.min(ceiling),
+        };
         let mut retry_counts = vec![0u64; plan.retriers.len()];
         loop {
             // The items first: AWS's MapStateStarted gives their number, and comes before the
@@ -512,7 +522,7 @@ impl Executor {
     }
 
     /// A Map's iterations on the real clock, really at the same time: at most `MaxConcurrency`
-    /// at once (all when it is 0), started in item order. A failure the Map does not tolerate
+    /// at once (and at most AWS's ceiling), started in item order. A failure the Map does not tolerate
     /// stops the iterations still running, each recorded as `MapIterationAborted`.
     async fn iterations_concurrently(
         &self,
@@ -523,10 +533,7 @@ impl Executor {
         tolerance: &mut Tolerance,
     ) -> Result<IterationsOutcome, Failure> {
         let plan = run.plan;
-        let limit = match usize::try_from(run.max_concurrency) {
-            Ok(0) | Err(_) => usize::MAX,
-            Ok(n) => n,
-        };
+        let limit = usize::try_from(run.max_concurrency).unwrap_or(usize::MAX);
         let mut results: Vec<Option<Value>> = vec![None; items.len()];
         let mut records = Vec::new();
         let mut pending = items.into_iter().enumerate();
@@ -709,6 +716,14 @@ impl Executor {
     }
 }
 
+/// "In this mode, the Map state supports up to 40 concurrent iterations"
+/// (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html).
+const INLINE_MAX_CONCURRENCY: u64 = 40;
+
+/// A Distributed Map runs "up to 10,000 parallel child workflow executions"
+/// (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html).
+const DISTRIBUTED_MAX_CONCURRENCY: u64 = 10_000;
+
 /// One entry of a Map state, as its iterations see it.
 struct MapRun<'a> {
     plan: &'a StatePlan,
@@ -716,7 +731,7 @@ struct MapRun<'a> {
     frame: &'a StateFrame,
     /// The state's effective input (ItemSelector's `$`).
     eff: &'a Value,
-    /// At most this many iterations at once (0: no limit).
+    /// At most this many iterations at once.
     max_concurrency: u64,
     /// Whether each child's record is kept for the ResultWriter.
     records: bool,
@@ -768,7 +783,7 @@ impl Tolerance {
 }
 
 /// When a Map's iterations run on the virtual clock: each starts as soon as one of
-/// `MaxConcurrency` slots is free (all at once when it is 0), in item order, as AWS starts them.
+/// `MaxConcurrency` slots is free (AWS's ceiling when it is 0), in item order, as AWS starts them.
 struct ConcurrencySlots {
     started: Duration,
     limit: usize,
