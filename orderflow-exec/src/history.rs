@@ -1,6 +1,6 @@
 //! The execution history: events with AWS's type names, in order, numbered from 1.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::{Value, json};
 
@@ -65,10 +65,34 @@ event_types! {
     MapIterationSucceeded,
     MapIterationFailed,
     MapIterationAborted,
+    TaskStateAborted,
+    PassStateAborted,
+    ChoiceStateAborted,
+    WaitStateAborted,
+    SucceedStateAborted,
+    ParallelStateAborted,
+    MapStateAborted,
     MapRunStarted,
     MapRunSucceeded,
     MapRunFailed,
     EvaluationFailed,
+}
+
+impl EventType {
+    /// For a state's entry, the event AWS records when another branch's failure stops the
+    /// state (`WaitStateEntered` → `WaitStateAborted`).
+    pub fn aborted_state(self) -> Option<EventType> {
+        Some(match self {
+            EventType::TaskStateEntered => EventType::TaskStateAborted,
+            EventType::PassStateEntered => EventType::PassStateAborted,
+            EventType::ChoiceStateEntered => EventType::ChoiceStateAborted,
+            EventType::WaitStateEntered => EventType::WaitStateAborted,
+            EventType::SucceedStateEntered => EventType::SucceedStateAborted,
+            EventType::ParallelStateEntered => EventType::ParallelStateAborted,
+            EventType::MapStateEntered => EventType::MapStateAborted,
+            _ => return None,
+        })
+    }
 }
 
 /// One history event.
@@ -125,18 +149,31 @@ pub enum HistoryDetail {
 #[derive(Debug)]
 pub struct HistoryRecorder {
     detail: HistoryDetail,
-    /// The events, shared with the recorders of concurrent branches.
-    log: Arc<Mutex<EventLog>>,
+    log: Log,
     /// The last event of the current thread: the next event's `previousEventId`.
     cursor: u64,
     /// The last event recorded by this thread.
     last: Option<(EventType, u64)>,
     /// The `previousEventId` of the last event recorded by this thread.
     last_previous: u64,
+    /// A forked thread's state entered and not yet exited, for the `…StateAborted` event
+    /// recorded when another branch's failure stops it.
+    open_state: Option<OpenState>,
+}
+
+/// The state a forked thread is in (see [`HistoryRecorder::open_state`]).
+pub type OpenState = Arc<Mutex<Option<(EventType, Arc<str>)>>>;
+
+/// The events: owned while one thread records, shared once the history is forked (no lock on
+/// the sequential path).
+#[derive(Debug)]
+enum Log {
+    Owned(EventLog),
+    Shared(Arc<Mutex<EventLog>>),
 }
 
 /// The events of one history, whichever thread recorded them.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct EventLog {
     /// The most events the history may hold (`None`: no limit); see [`HistoryRecorder::full`].
     limit: Option<u64>,
@@ -146,12 +183,33 @@ struct EventLog {
     events: Vec<HistoryEvent>,
 }
 
+impl Log {
+    fn with<T>(&mut self, f: impl FnOnce(&mut EventLog) -> T) -> T {
+        match self {
+            Log::Owned(log) => f(log),
+            // A thread that panicked while holding the lock left whole events behind.
+            Log::Shared(log) => f(&mut log.lock().unwrap_or_else(PoisonError::into_inner)),
+        }
+    }
+
+    /// Shares the log (once) and returns it.
+    fn share(&mut self) -> Arc<Mutex<EventLog>> {
+        if let Log::Owned(log) = self {
+            *self = Log::Shared(Arc::new(Mutex::new(std::mem::take(log))));
+        }
+        match self {
+            Log::Shared(log) => Arc::clone(log),
+            Log::Owned(_) => Arc::default(),
+        }
+    }
+}
+
 impl HistoryRecorder {
     /// `expected_events` sizes the event list once, rather than growing it while running.
     pub fn new(detail: HistoryDetail, expected_events: usize) -> Self {
         HistoryRecorder {
             detail,
-            log: Arc::new(Mutex::new(EventLog {
+            log: Log::Owned(EventLog {
                 limit: None,
                 full: false,
                 next_id: 1,
@@ -161,16 +219,12 @@ impl HistoryRecorder {
                         Vec::with_capacity(expected_events)
                     }
                 },
-            })),
+            }),
             cursor: 0,
             last: None,
             last_previous: 0,
+            open_state: None,
         }
-    }
-
-    /// The log, also when a thread that held it panicked (its events are still whole).
-    fn log(&self) -> MutexGuard<'_, EventLog> {
-        self.log.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub fn wants_payloads(&self) -> bool {
@@ -180,21 +234,27 @@ impl HistoryRecorder {
     /// Holds at most `limit` events: once the next would be the last one, events are refused
     /// (see [`HistoryRecorder::full`]) except the one that ends the execution, which is then
     /// event number `limit`, as on AWS.
-    pub fn with_limit(self, limit: Option<u64>) -> Self {
-        self.log().limit = limit;
+    pub fn with_limit(mut self, limit: Option<u64>) -> Self {
+        self.log.with(|log| log.limit = limit);
         self
     }
 
     /// A recorder for a branch or iteration that runs concurrently with others: its events go
     /// to this history, and its first follows this thread's last.
-    pub fn fork(&self) -> HistoryRecorder {
+    pub fn fork(&mut self) -> HistoryRecorder {
         HistoryRecorder {
             detail: self.detail,
-            log: Arc::clone(&self.log),
+            log: Log::Shared(self.log.share()),
             cursor: self.cursor,
             last: self.last,
             last_previous: self.last_previous,
+            open_state: Some(OpenState::default()),
         }
+    }
+
+    /// For a forked recorder, the state its thread is in, readable after the thread stopped.
+    pub fn open_state(&self) -> Option<OpenState> {
+        self.open_state.clone()
     }
 
     /// Continues after concurrent branches ended: from the one that recorded the last event,
@@ -224,8 +284,8 @@ impl HistoryRecorder {
     }
 
     /// Whether an event was refused because the history is full: the execution must end.
-    pub fn full(&self) -> bool {
-        self.log().full
+    pub fn full(&mut self) -> bool {
+        self.log.with(|log| log.full)
     }
 
     /// Records an event at `now_millis` and returns its id.
@@ -242,14 +302,20 @@ impl HistoryRecorder {
                 | EventType::ExecutionFailed
                 | EventType::ExecutionTimedOut
         );
-        let keep = self.detail != HistoryDetail::None;
-        let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
-        if !ends_execution && log.limit.is_some_and(|limit| log.next_id >= limit) {
-            log.full = true;
-            return log.next_id;
-        }
-        let id = log.next_id;
-        log.next_id += 1;
+        let refused = self.log.with(|log| {
+            let refused = !ends_execution && log.limit.is_some_and(|limit| log.next_id >= limit);
+            if refused {
+                log.full = true;
+                Err(log.next_id)
+            } else {
+                log.next_id += 1;
+                Ok(log.next_id - 1)
+            }
+        });
+        let id = match refused {
+            Ok(id) => id,
+            Err(next) => return next,
+        };
         // A Map that succeeds, and the state's exit after it, follow its last iteration's end
         // (a failing one: the last event inside the iteration that failed).
         if let (EventType::MapStateSucceeded, Some((EventType::MapIterationSucceeded, last))) =
@@ -260,9 +326,10 @@ impl HistoryRecorder {
         let previous_id = self.cursor;
         self.last = Some((event_type, id));
         self.last_previous = previous_id;
-        // As AWS numbers them: the execution's start, an iteration's end and a Map's or
-        // Parallel's success are asides, so the first state follows nothing (0), and the next
-        // iteration, or the state's exit, follows the last event inside.
+        // As AWS numbers them: the execution's start, an iteration's end, a Map's or Parallel's
+        // success and what another branch's failure stopped are asides, so the first state
+        // follows nothing (0), and the next iteration, or the state's exit, follows the last
+        // event inside.
         if !matches!(
             event_type,
             EventType::ExecutionStarted
@@ -271,25 +338,35 @@ impl HistoryRecorder {
                 | EventType::MapIterationAborted
                 | EventType::MapStateSucceeded
                 | EventType::ParallelStateSucceeded
-        ) {
+        ) && !event_type.name().ends_with("StateAborted")
+        {
             self.cursor = id;
         }
-        if keep {
-            log.events.push(HistoryEvent {
+        if let (Some(open), Some(state)) = (&self.open_state, state) {
+            let mut open = open.lock().unwrap_or_else(PoisonError::into_inner);
+            if event_type.aborted_state().is_some() {
+                *open = Some((event_type, Arc::clone(state)));
+            } else if event_type.name().ends_with("StateExited") {
+                *open = None;
+            }
+        }
+        if self.detail != HistoryDetail::None {
+            let event = HistoryEvent {
                 id,
                 previous_id,
                 timestamp_millis: now_millis,
                 event_type,
                 state: state.cloned(),
                 details,
-            });
+            };
+            self.log.with(|log| log.events.push(event));
         }
         id
     }
 
     /// The events recorded so far, by every thread, in order.
-    pub fn into_events(self) -> Vec<HistoryEvent> {
-        std::mem::take(&mut self.log().events)
+    pub fn into_events(mut self) -> Vec<HistoryEvent> {
+        self.log.with(|log| std::mem::take(&mut log.events))
     }
 }
 

@@ -112,6 +112,7 @@ fn execute_on(
     redrive_of: Option<&Execution>,
     timer: Arc<dyn Timer>,
 ) -> Execution {
+    // Every run records its coverage: a stopped branch's must not be lost.
     let machine = load_state_machine(
         "real-clock.asl.json",
         &definition.to_string(),
@@ -129,6 +130,7 @@ fn execute_on(
         redrive,
         clock: ClockMode::Real,
         timer,
+        coverage: true,
         history: HistoryDetail::Full,
         ..ExecutionOptions::default()
     };
@@ -269,6 +271,12 @@ fn a_failing_iteration_aborts_the_iterations_in_flight() {
     };
     assert_eq!(of("MapIterationFailed"), [1]);
     assert_eq!(of("MapIterationAborted"), [0, 2]);
+    // Each cut iteration was calling its task.
+    let task_aborted = events
+        .iter()
+        .filter(|(k, s, _)| *k == "TaskStateAborted" && s == "Work")
+        .count();
+    assert_eq!(task_aborted, 2, "{events:?}");
     // The slow items never ended: only the failing one's task finished.
     assert_eq!(tasks.finished.load(Ordering::SeqCst), 1);
     let failed = position(&events, "MapStateFailed", "Each");
@@ -312,14 +320,19 @@ fn a_failing_branch_stops_the_other_branches() {
     assert_eq!(execution.status, ExecutionStatus::Failed);
     assert_eq!(execution.error.as_deref(), Some("Broken"));
     let events = events(&execution);
-    // The wait was stopped where it was: entered, never exited.
+    // The wait was stopped where it was: entered, never exited, and recorded as aborted.
     position(&events, "WaitStateEntered", "Long wait");
+    position(&events, "WaitStateAborted", "Long wait");
     assert!(
         !events.iter().any(|(k, _, _)| *k == "WaitStateExited"),
         "{events:?}"
     );
     let failed = position(&events, "ParallelStateFailed", "Both");
     assert!(failed > position(&events, "FailStateEntered", "Broken"));
+    // What the stopped branch reached still counts.
+    let coverage = execution.coverage.expect("coverage was asked for");
+    assert_eq!(coverage.states.get("Long wait"), Some(&1), "{coverage:?}");
+    assert_eq!(coverage.states.get("Broken"), Some(&1), "{coverage:?}");
 }
 
 /// A Task with `HeartbeatSeconds` 1 caught on `States.Timeout`: AWS records a heartbeat that
@@ -415,4 +428,59 @@ fn a_redrive_reruns_the_failed_and_the_aborted_iterations() {
     assert_eq!(redriven.output, Some(items));
     // Items 1 (failed) and 2 (aborted) ran again; item 0 kept its result.
     assert_eq!(fixed.finished.load(Ordering::SeqCst), 2);
+}
+
+/// What a failing iteration cut, recorded as AWS records it (as the emulator floci's
+/// `StepFunctionsMapIterationFailureIntegrationTest` says it measured on AWS): after the
+/// failure, `MapIterationAborted` and the `…StateAborted` of the state the cut iteration was in,
+/// then `MapIterationFailed` and `MapStateFailed`, each following the failure's event.
+#[test]
+fn a_cut_iteration_records_the_state_it_was_in() {
+    let definition = json!({
+        "StartAt": "M",
+        "States": {"M": {
+            "Type": "Map", "End": true, "ItemsPath": "$.items",
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": "Route",
+                "States": {
+                    "Route": {"Type": "Choice", "Default": "Long",
+                              "Choices": [{"Variable": "$.kind", "StringEquals": "fail", "Next": "Pause"}]},
+                    "Long": {"Type": "Wait", "Seconds": 15, "End": true},
+                    "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Boom"},
+                    "Boom": {"Type": "Fail", "Error": "Boom", "Cause": "sibling failed"}
+                }
+            }
+        }}
+    });
+    let input = json!({"items": [{"kind": "long"}, {"kind": "fail"}]});
+    let execution = execute(definition, input, &SlowTasks::default());
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    assert_eq!(execution.error.as_deref(), Some("Boom"));
+    let history = &execution.history;
+    let failure = history
+        .iter()
+        .position(|e| e.event_type.name() == "FailStateEntered")
+        .unwrap();
+    let after: Vec<&str> = history[failure + 1..]
+        .iter()
+        .map(|e| e.event_type.name())
+        .collect();
+    assert_eq!(
+        after,
+        [
+            "MapIterationAborted",
+            "WaitStateAborted",
+            "MapIterationFailed",
+            "MapStateFailed",
+            "ExecutionFailed"
+        ]
+    );
+    for event in &history[failure + 1..failure + 5] {
+        assert_eq!(event.previous_id, history[failure].id, "{event:?}");
+    }
+    let index = |e: &orderflow_exec::HistoryEvent| e.details.as_ref().map(|d| d["index"].clone());
+    assert_eq!(index(&history[failure + 1]), Some(json!(0)));
+    assert_eq!(history[failure + 2].state.as_deref(), Some("Long"));
+    assert_eq!(index(&history[failure + 3]), Some(json!(1)));
 }

@@ -389,8 +389,8 @@ impl Executor {
     }
 
     /// A Parallel's branches on the real clock, really at the same time: the first that fails
-    /// stops the others ("all its branches are stopped", AWS's Parallel state page), which
-    /// record nothing more.
+    /// stops the others ("all its branches are stopped", AWS's Parallel state page), and the
+    /// state each was in records its `…StateAborted`, as a stopped Map iteration's does.
     async fn branches_concurrently(
         &self,
         rt: &mut Runtime<'_>,
@@ -400,6 +400,7 @@ impl Executor {
     ) -> Result<Vec<Value>, Failure> {
         let mut results: Vec<Option<Value>> = vec![None; branches.len()];
         let mut running = FuturesUnordered::new();
+        let mut forks = Vec::new();
         for (index, branch) in branches.iter().enumerate() {
             if let Some(result) = completed.remove(&index) {
                 results[index] = Some(result);
@@ -407,31 +408,40 @@ impl Executor {
             }
             let mut child = rt.fork();
             child.vars.push();
+            forks.push((index, child.leftovers(), child.history.open_state()));
             let input = input.clone();
             running.push(async move {
                 let outcome = self.run_scope(&mut child, *branch, input).await;
                 (index, child, outcome)
             });
         }
-        let mut ended = Vec::with_capacity(running.len());
         let mut failed = None;
         while let Some((index, child, outcome)) = running.next().await {
-            ended.push(child);
             match outcome {
                 Ok(v) => results[index] = Some(v),
                 Err(f) => {
-                    failed = Some(f);
+                    failed = Some((f, child));
                     break;
                 }
             }
         }
         // Dropping the branches still running stops them where they are.
         drop(running);
-        rt.join(ended);
-        match failed {
-            Some(f) => Err(f),
+        let outcome = match failed {
+            Some((failure, mut child)) => {
+                if !(failure.is_terminal() || child.timed_out) {
+                    let stopped = forks
+                        .iter()
+                        .filter(|(index, _, _)| results[*index].is_none())
+                        .map(|(_, _, open)| open.clone());
+                    record_aborted_states(&mut child, stopped);
+                }
+                Err(failure)
+            }
             None => Ok(results.into_iter().flatten().collect()),
-        }
+        };
+        rt.join(forks.into_iter().map(|(_, left, _)| left).collect());
+        outcome
     }
 
     /// What a Map iteration runs on: its item, through the ItemSelector (which sees it as
@@ -522,8 +532,10 @@ impl Executor {
     }
 
     /// A Map's iterations on the real clock, really at the same time: at most `MaxConcurrency`
-    /// at once (and at most AWS's ceiling), started in item order. A failure the Map does not tolerate
-    /// stops the iterations still running, each recorded as `MapIterationAborted`.
+    /// at once (and at most AWS's ceiling), started in item order. A failure the Map does not
+    /// tolerate stops the iterations still running: as AWS records it, each gets a
+    /// `MapIterationAborted` and the state it was in a `…StateAborted`, then the failed one its
+    /// `MapIterationFailed`, all following the failure's last event.
     async fn iterations_concurrently(
         &self,
         rt: &mut Runtime<'_>,
@@ -533,15 +545,16 @@ impl Executor {
         tolerance: &mut Tolerance,
     ) -> Result<IterationsOutcome, Failure> {
         let plan = run.plan;
+        let record = !run.in_map_run;
         let limit = usize::try_from(run.max_concurrency).unwrap_or(usize::MAX);
         let mut results: Vec<Option<Value>> = vec![None; items.len()];
         let mut records = Vec::new();
         let mut pending = items.into_iter().enumerate();
         let mut running = FuturesUnordered::new();
-        let mut running_indices = BTreeSet::new();
-        let mut ended = Vec::new();
-        let mut failed = None;
-        let mut terminal = None;
+        // Each started iteration: its index, what it leaves and the state it is in.
+        let mut forks = Vec::new();
+        let mut ended = BTreeSet::new();
+        let mut stop = None;
         loop {
             while running.len() < limit {
                 let Some((index, item)) = pending.next() else {
@@ -552,57 +565,75 @@ impl Executor {
                     continue;
                 }
                 let mut child = rt.fork();
+                forks.push((index, child.leftovers(), child.history.open_state()));
                 let started_millis = child.clock.now_millis();
                 let details = child
                     .history
                     .wants_payloads()
                     .then(|| json!({"index": index}));
-                if !run.in_map_run {
+                if record {
                     child.record(EventType::MapIterationStarted, &plan.name, details.clone());
                 }
                 let input = match self.item_input(&mut child, run, index, item) {
                     Ok(input) => input,
                     Err(f) => {
-                        ended.push(child);
-                        terminal = Some(f);
+                        ended.insert(index);
+                        stop = Some(Stop::Terminal(f));
                         break;
                     }
                 };
                 let record_input = run.records.then(|| input.clone());
-                running_indices.insert(index);
                 running.push(async move {
+                    // The iteration's end is recorded here once the Map knows what it means.
                     let result = self
-                        .run_iteration(&mut child, plan, run.map, input, details, !run.in_map_run)
+                        .run_iteration(&mut child, plan, run.map, input, None, false)
                         .await;
                     (index, child, result, record_input, started_millis)
                 });
             }
-            if terminal.is_some() {
+            if stop.is_some() {
                 break;
             }
-            let Some((index, child, result, record_input, started_millis)) = running.next().await
+            let Some((index, mut child, result, record_input, started_millis)) =
+                running.next().await
             else {
                 break;
             };
-            running_indices.remove(&index);
-            let execution_ended = child.timed_out || child.history.full();
-            ended.push(child);
+            ended.insert(index);
+            let details = child
+                .history
+                .wants_payloads()
+                .then(|| json!({"index": index}));
             if let Some(input) = record_input {
                 let record = rt.child_record(&plan.name, &input, &result, started_millis);
                 records.push((index, record));
             }
+            let execution_ended = child.timed_out || child.history.full();
             match result {
-                Ok(v) => results[index] = Some(v),
+                Ok(v) => {
+                    if record {
+                        child.record(EventType::MapIterationSucceeded, &plan.name, details);
+                    }
+                    results[index] = Some(v);
+                }
                 // The execution's own end (its deadline, a full history) is no item's failure
                 // to tolerate.
                 Err(f) if f.is_terminal() || execution_ended => {
-                    terminal = Some(f);
+                    if record {
+                        child.record(EventType::MapIterationFailed, &plan.name, details);
+                    }
+                    stop = Some(Stop::Terminal(f));
                     break;
                 }
                 Err(f) => match tolerance.fail(f) {
-                    Ok(output) => results[index] = Some(output),
+                    Ok(output) => {
+                        if record {
+                            child.record(EventType::MapIterationFailed, &plan.name, details);
+                        }
+                        results[index] = Some(output);
+                    }
                     Err(f) => {
-                        failed = Some(f);
+                        stop = Some(Stop::Failed(f, Box::new(child), details));
                         break;
                     }
                 },
@@ -610,16 +641,28 @@ impl Executor {
         }
         // Dropping the iterations still running stops them where they are.
         drop(running);
-        rt.join(ended);
-        if !run.in_map_run {
-            for index in running_indices {
-                let details = rt.history.wants_payloads().then(|| json!({"index": index}));
-                rt.record(EventType::MapIterationAborted, &plan.name, details);
+        let failed = match stop {
+            Some(Stop::Failed(failure, mut child, details)) => {
+                if record {
+                    for (index, _, open) in forks.iter().filter(|(i, _, _)| !ended.contains(i)) {
+                        let details = child
+                            .history
+                            .wants_payloads()
+                            .then(|| json!({"index": index}));
+                        child.record(EventType::MapIterationAborted, &plan.name, details);
+                        record_aborted_states(&mut child, std::iter::once(open.clone()));
+                    }
+                    child.record(EventType::MapIterationFailed, &plan.name, details);
+                }
+                Some(failure)
             }
-        }
-        if let Some(f) = terminal {
-            return Err(f);
-        }
+            Some(Stop::Terminal(failure)) => {
+                rt.join(forks.into_iter().map(|(_, left, _)| left).collect());
+                return Err(failure);
+            }
+            None => None,
+        };
+        rt.join(forks.into_iter().map(|(_, left, _)| left).collect());
         records.sort_by_key(|(index, _)| *index);
         Ok(IterationsOutcome {
             results: results.into_iter().flatten().collect(),
@@ -712,6 +755,33 @@ impl Executor {
                     compact(&other)
                 ),
             )),
+        }
+    }
+}
+
+/// Why a Map's concurrent iterations stopped before all ended.
+enum Stop<'x> {
+    /// A failure the Map did not tolerate, the iteration it ended and its event details.
+    Failed(Failure, Box<super::Forked<'x>>, Option<Value>),
+    /// The execution itself ended (its deadline, a full history, an uncatchable error).
+    Terminal(Failure),
+}
+
+/// Records, through the thread that failed, the `…StateAborted` of the state each stopped
+/// branch or iteration was in.
+fn record_aborted_states(
+    failed: &mut Runtime<'_>,
+    stopped: impl IntoIterator<Item = Option<crate::history::OpenState>>,
+) {
+    for open in stopped.into_iter().flatten() {
+        let state = open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some((entered, name)) = state
+            && let Some(aborted) = entered.aborted_state()
+        {
+            failed.record(aborted, &name, None);
         }
     }
 }

@@ -10,7 +10,7 @@ mod jsonata_state;
 mod task;
 mod timing;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ use crate::choice::{self, ChoiceError};
 use crate::clock::{ClockMode, ExecutionClock};
 use crate::contracts::{ContractKind, ContractMode, ContractViolation};
 use crate::error::Failure;
-use crate::history::{EventType, HistoryRecorder};
+use crate::history::{EventType, HistoryDetail, HistoryRecorder};
 use crate::intrinsics;
 use crate::plan::{InputMove, KindPlan, RulePlan, StatePlan};
 use crate::size::exceeds_size;
@@ -64,9 +64,10 @@ struct Runtime<'x> {
 
 impl<'x> Runtime<'x> {
     /// The runtime of a branch or iteration that runs concurrently with others (the real
-    /// clock): the same execution, history, variables and deadline.
-    fn fork(&mut self) -> Runtime<'x> {
-        Runtime {
+    /// clock): the same execution, history, variables and deadline. What it finds comes back
+    /// through [`Runtime::join`], also when it is stopped mid-way.
+    fn fork(&mut self) -> Forked<'x> {
+        let runtime = Runtime {
             invoker: self.invoker,
             options: self.options,
             history: self.history.fork(),
@@ -83,24 +84,31 @@ impl<'x> Runtime<'x> {
             coverage: self.coverage.as_ref().map(|_| crate::Coverage::default()),
             redrive_iterations: self.redrive_iterations.clone(),
             redrive_branches: self.redrive_branches.clone(),
+        };
+        Forked {
+            runtime,
+            leftovers: Arc::default(),
         }
     }
 
-    /// Takes back what concurrent branches found: the history's thread, contract violations,
-    /// coverage, a timeout, and the redrive points they used up.
-    fn join(&mut self, branches: Vec<Runtime<'x>>) {
+    /// Takes back what concurrent branches left once they all ended or were stopped: the
+    /// history's thread, contract violations, coverage, a timeout, and the redrive points they
+    /// used up.
+    fn join(&mut self, branches: Vec<Arc<Mutex<Leftovers>>>) {
         let mut histories = Vec::with_capacity(branches.len());
         for branch in branches {
-            histories.push(branch.history);
-            self.violations.extend(branch.violations);
-            if let (Some(mine), Some(theirs)) = (&mut self.coverage, &branch.coverage) {
+            let mut left =
+                std::mem::take(&mut *branch.lock().unwrap_or_else(PoisonError::into_inner));
+            histories.extend(left.history.take());
+            self.violations.append(&mut left.violations);
+            if let (Some(mine), Some(theirs)) = (&mut self.coverage, &left.coverage) {
                 mine.merge(theirs);
             }
-            self.timed_out |= branch.timed_out;
-            if branch.redrive_iterations.is_none() {
+            self.timed_out |= left.timed_out;
+            if left.used_redrive_iterations {
                 self.redrive_iterations = None;
             }
-            if branch.redrive_branches.is_none() {
+            if left.used_redrive_branches {
                 self.redrive_branches = None;
             }
         }
@@ -116,6 +124,62 @@ impl<'x> Runtime<'x> {
                 .extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         self.vars.assign(values)
+    }
+}
+
+/// A forked runtime (see [`Runtime::fork`]): when it is dropped, having ended or been stopped,
+/// what it found goes to its [`Leftovers`] for the runtime it was forked from.
+struct Forked<'x> {
+    runtime: Runtime<'x>,
+    leftovers: Arc<Mutex<Leftovers>>,
+}
+
+/// What a forked runtime leaves behind.
+#[derive(Default)]
+struct Leftovers {
+    history: Option<HistoryRecorder>,
+    violations: Vec<ContractViolation>,
+    coverage: Option<crate::Coverage>,
+    timed_out: bool,
+    used_redrive_iterations: bool,
+    used_redrive_branches: bool,
+}
+
+impl<'x> Forked<'x> {
+    fn leftovers(&self) -> Arc<Mutex<Leftovers>> {
+        Arc::clone(&self.leftovers)
+    }
+}
+
+impl<'x> std::ops::Deref for Forked<'x> {
+    type Target = Runtime<'x>;
+    fn deref(&self) -> &Runtime<'x> {
+        &self.runtime
+    }
+}
+
+impl std::ops::DerefMut for Forked<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.runtime
+    }
+}
+
+impl Drop for Forked<'_> {
+    fn drop(&mut self) {
+        let rt = &mut self.runtime;
+        let mut left = self
+            .leftovers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        left.history = Some(std::mem::replace(
+            &mut rt.history,
+            HistoryRecorder::new(HistoryDetail::None, 0),
+        ));
+        left.violations.append(&mut rt.violations);
+        left.coverage = rt.coverage.take();
+        left.timed_out = rt.timed_out;
+        left.used_redrive_iterations = rt.redrive_iterations.is_none();
+        left.used_redrive_branches = rt.redrive_branches.is_none();
     }
 }
 
