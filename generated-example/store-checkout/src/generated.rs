@@ -154,7 +154,7 @@ pub mod types {
         pub points: f64,
     }
 
-    /// The fields of the execution state that restoreQuantity reads: the book and the quantity to add back to its stock.
+    /// What restoreQuantity reads: the book and the execution whose reservation of it (made by sqsWorker) is given back to stock.
     #[derive(serde::Serialize, serde::Deserialize)]
     #[serde(crate = "::orderflow_runtime::serde")]
     #[derive(Debug, Clone, PartialEq)]
@@ -162,8 +162,9 @@ pub mod types {
         /// The book being ordered (key of the books store).
         #[serde(rename = "bookId")]
         pub book_id: ::std::string::String,
-        /// Copies to add back to the book's stock.
-        pub quantity: u64,
+        /// The execution this call belongs to ($$.Execution.Id): the copies sqsWorker reserved under it are given back, exactly the reserved quantity, once, however often the call is retried.
+        #[serde(rename = "executionId")]
+        pub execution_id: ::std::string::String,
     }
 
     /// The restore status (stored at $.quantityRestoreStatus).
@@ -204,6 +205,9 @@ pub mod types {
         /// The task token of PrepareOrder ($$.Task.Token), passed to SendTaskSuccess or SendTaskFailure.
         #[serde(rename = "Token")]
         pub token: ::std::string::String,
+        /// The execution sending the message ($$.Execution.Id): the copies are reserved under it, once however often the message is delivered, and restoreQuantity gives back what was reserved under it.
+        #[serde(rename = "ExecutionId")]
+        pub execution_id: ::std::string::String,
     }
 
     /// The courier assigned to the order, sent with SendTaskSuccess and so the result of PrepareOrder (stored at $.courierStatus). When no courier is available the worker calls SendTaskFailure with error NoCourierAvailable instead.
@@ -468,7 +472,7 @@ pub mod functions {
 
     /// The `restoreQuantity` Lambda function.
     ///
-    /// Compensation: adds the ordered quantity back to the book's stock.
+    /// Compensation: gives back to the book's stock the copies sqsWorker reserved in this execution, once per execution.
     ///
     /// Invoked by state "RestoreQuantity".
     pub trait RestoreQuantity: Send + Sync + 'static {
@@ -530,7 +534,7 @@ pub mod functions {
 
     /// The `sqsWorker` Lambda function.
     ///
-    /// Consumes the orders queue: reserves the ordered quantity from stock and assigns a courier, completing PrepareOrder's task token with the courier or with NoCourierAvailable.
+    /// Consumes the orders queue: reserves the ordered quantity from stock under the execution's id (once per execution) and assigns a courier, completing PrepareOrder's task token with the courier or with NoCourierAvailable.
     ///
     /// Runs on the queue that state "PrepareOrder" sends to, and completes that state's task token with its result.
     pub trait SqsWorker: Send + Sync + 'static {

@@ -73,7 +73,8 @@ async fn run(name: &str, books: &InMemoryBooks, users: &InMemoryUsers) -> Value 
                 .unwrap();
         }
     }
-    let message = json!({"Input": state.clone(), "Token": "token-1"});
+    // PrepareOrder's MessageBody: the state, the task token and $$.Execution.Id.
+    let message = json!({"Input": state.clone(), "Token": "token-1", "ExecutionId": execution});
     match invoke_json(&worker, message).await {
         Ok(courier) => {
             state["courierStatus"] = courier;
@@ -82,8 +83,10 @@ async fn run(name: &str, books: &InMemoryBooks, users: &InMemoryUsers) -> Value 
         Err(e) if e.error == "NoCourierAvailable" => {
             state["courierError"] = json!({"Error": e.error, "Cause": e.cause});
             state["refundStatus"] = json!("Customer is refunded");
+            // RestoreQuantity's Parameters: the book and $$.Execution.Id.
+            let parameters = json!({"bookId": state["bookId"], "executionId": execution});
             state["quantityRestoreStatus"] =
-                invoke_json(&restore_quantity, state.clone()).await.unwrap();
+                invoke_json(&restore_quantity, parameters).await.unwrap();
             invoke_json(&restore_points, points_parameters(&state))
                 .await
                 .unwrap()

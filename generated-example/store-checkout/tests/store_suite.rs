@@ -3,8 +3,8 @@
 //! DynamoDB stores against a local DynamoDB API (dynalite, see `support/local_dynamodb.rs`),
 //! each check on fresh tables.
 //!
-//! The concurrency checks run on a multi-threaded runtime, so reservations and redemptions race
-//! for real: against the server they are concurrent requests, and only the stores' conditional
+//! The concurrency checks run on a multi-threaded runtime, so reservations, redemptions and
+//! what gives them back race for real: against the server they are concurrent requests, and only the stores' conditional
 //! writes keep the stock and the points exact.
 
 // A test fails by panicking: unwrap and expect say where.
@@ -18,14 +18,19 @@ mod local_dynamodb;
 
 use std::future::Future;
 
-use store_checkout::functions::{redeem_points, restore_redeem_points};
-use store_checkout::generated::functions::{RedeemPoints, RestoreRedeemPoints};
+use store_checkout::functions::{
+    redeem_points, restore_quantity, restore_redeem_points, sqs_worker,
+};
+use store_checkout::generated::functions::{
+    RedeemPoints, RestoreQuantity, RestoreRedeemPoints, SqsWorker,
+};
 use store_checkout::generated::types::{
-    BilledTotal, RedeemPointsInput, RestoreRedeemPointsInput, TotalToRedeem,
+    BilledTotal, OrderState, RedeemPointsInput, RestoreQuantityInput, RestoreQuantityOutput,
+    RestoreRedeemPointsInput, SqsWorkerInput, TotalToRedeem,
 };
 use store_checkout::store::{
-    Book, BookStore, Redemption, Restoration, StoreError, User, UserStore, sample_books,
-    sample_users,
+    Book, BookStore, InMemoryCouriers, Redemption, Release, Restoration, StoreError, User,
+    UserStore, sample_books, sample_users,
 };
 
 /// Runs every check, each on stores that `make` fills with the books and users given.
@@ -45,7 +50,23 @@ where
     let (books, users) = seeded().await;
     unknown_books_and_users_are_not_found(&books, &users).await;
     let (books, _) = seeded().await;
-    restock_adds_and_refuses_to_overflow(&books).await;
+    a_release_gives_back_what_was_reserved(&books).await;
+    let (books, _) = seeded().await;
+    without_a_reservation_nothing_is_released(&books).await;
+    let (books, _) = seeded().await;
+    a_retried_release_applies_once(&books).await;
+    let whole_stock = Book {
+        book_id: "whole-stock".into(),
+        title: "As many copies as a u64 counts".into(),
+        quantity: u64::MAX,
+        price: 1.0,
+    };
+    let (books, _) = make(vec![whole_stock], Vec::new()).await;
+    the_largest_reservation_comes_back_exactly(&books).await;
+    let (books, _) = seeded().await;
+    restore_quantity_gives_back_what_the_worker_reserved(&books).await;
+    let (books, _) = seeded().await;
+    a_retried_restore_quantity_invocation_restores_once(&books).await;
     let (_, users) = seeded().await;
     redeem_points_below_takes_all_points_or_none(&users).await;
     let (_, users) = seeded().await;
@@ -79,6 +100,8 @@ where
     concurrent_redemptions_take_the_points_once(&users).await;
     let (_, users) = seeded().await;
     concurrent_restorations_give_the_points_back_once(&users).await;
+    let (books, _) = seeded().await;
+    concurrent_releases_give_the_copies_back_once(&books).await;
 }
 
 async fn stock(books: &impl BookStore, book_id: &str) -> u64 {
@@ -144,7 +167,10 @@ async fn unknown_books_and_users_are_not_found(books: &impl BookStore, users: &i
     let not_found = || StoreError::BookNotFound("999".into());
     assert_eq!(books.book("999").await, Ok(None));
     assert_eq!(books.reserve("r", "999", 1).await, Err(not_found()));
-    assert_eq!(books.restock("999", 1).await, Err(not_found()));
+    assert_eq!(
+        books.release_reservation("r", "999").await,
+        Err(not_found())
+    );
     let not_found = || StoreError::UserNotFound("nobody".into());
     assert_eq!(users.user("nobody").await, Ok(None));
     assert_eq!(
@@ -157,20 +183,181 @@ async fn unknown_books_and_users_are_not_found(books: &impl BookStore, users: &i
     );
 }
 
-async fn restock_adds_and_refuses_to_overflow(books: &impl BookStore) {
-    assert_eq!(books.restock("101", 6).await, Ok(26));
+async fn a_release_gives_back_what_was_reserved(books: &impl BookStore) {
+    assert_eq!(books.reserve("x-1", "101", 6).await, Ok(14));
+    assert_eq!(books.reserve("x-2", "101", 4).await, Ok(10));
+    assert_eq!(books.reserve("x-2", "100", 1).await, Ok(9));
     assert_eq!(
-        books.restock("100", u64::MAX).await,
-        Err(StoreError::StockOverflow("100".into()))
+        books.release_reservation("x-1", "101").await,
+        Ok(Release::Released(6))
+    );
+    assert_eq!(stock(books, "101").await, 16);
+    assert_eq!(
+        books.release_reservation("x-2", "101").await,
+        Ok(Release::Released(4))
+    );
+    assert_eq!(stock(books, "101").await, 20);
+    // x-2's reservation of the other book is still there, and its own to release.
+    assert_eq!(stock(books, "100").await, 9);
+    assert_eq!(
+        books.release_reservation("x-2", "100").await,
+        Ok(Release::Released(1))
     );
     assert_eq!(stock(books, "100").await, 10);
-    // Up to the largest stock exactly, and not one more.
-    assert_eq!(books.restock("100", u64::MAX - 10).await, Ok(u64::MAX));
+}
+
+async fn without_a_reservation_nothing_is_released(books: &impl BookStore) {
+    // No reservation under the id: the worker never reserved for that execution.
     assert_eq!(
-        books.restock("100", 1).await,
-        Err(StoreError::StockOverflow("100".into()))
+        books.release_reservation("never-reserved", "100").await,
+        Ok(Release::NothingReserved)
     );
-    assert_eq!(stock(books, "100").await, u64::MAX);
+    assert_eq!(stock(books, "100").await, 10);
+    // A reservation refused for want of stock took nothing.
+    assert!(books.reserve("refused", "100", 11).await.is_err());
+    assert_eq!(
+        books.release_reservation("refused", "100").await,
+        Ok(Release::NothingReserved)
+    );
+    assert_eq!(stock(books, "100").await, 10);
+    // The copies another id reserved are that id's to give back; so are the id's copies of
+    // another book.
+    assert_eq!(books.reserve("taken", "100", 3).await, Ok(7));
+    assert_eq!(
+        books.release_reservation("not-taken", "100").await,
+        Ok(Release::NothingReserved)
+    );
+    assert_eq!(
+        books.release_reservation("taken", "101").await,
+        Ok(Release::NothingReserved)
+    );
+    assert_eq!(stock(books, "100").await, 7);
+    assert_eq!(stock(books, "101").await, 20);
+    // A release tried before its reservation does not block it.
+    assert_eq!(
+        books.release_reservation("late", "101").await,
+        Ok(Release::NothingReserved)
+    );
+    assert_eq!(books.reserve("late", "101", 2).await, Ok(18));
+    assert_eq!(
+        books.release_reservation("late", "101").await,
+        Ok(Release::Released(2))
+    );
+    assert_eq!(stock(books, "101").await, 20);
+}
+
+async fn a_retried_release_applies_once(books: &impl BookStore) {
+    assert_eq!(books.reserve("x-1", "100", 4).await, Ok(6));
+    assert_eq!(
+        books.release_reservation("x-1", "100").await,
+        Ok(Release::Released(4))
+    );
+    for _ in 0..2 {
+        assert_eq!(
+            books.release_reservation("x-1", "100").await,
+            Ok(Release::AlreadyReleased(4))
+        );
+    }
+    assert_eq!(stock(books, "100").await, 10);
+    // The message redelivered after the release reserves nothing again.
+    assert_eq!(books.reserve("x-1", "100", 4).await, Ok(10));
+    assert_eq!(stock(books, "100").await, 10);
+}
+
+/// On stores holding one book with `u64::MAX` copies: the largest count goes out and comes back
+/// exactly (DynamoDB numbers have 38 digits; an `f64` would round it).
+async fn the_largest_reservation_comes_back_exactly(books: &impl BookStore) {
+    assert_eq!(books.reserve("x-1", "whole-stock", u64::MAX).await, Ok(0));
+    assert_eq!(
+        books.release_reservation("x-1", "whole-stock").await,
+        Ok(Release::Released(u64::MAX))
+    );
+    assert_eq!(stock(books, "whole-stock").await, u64::MAX);
+    assert_eq!(
+        books.release_reservation("x-1", "whole-stock").await,
+        Ok(Release::AlreadyReleased(u64::MAX))
+    );
+    assert_eq!(stock(books, "whole-stock").await, u64::MAX);
+}
+
+/// PrepareOrder's message of execution [`EXECUTION`] ordering `quantity` copies of `book_id`.
+fn courier_request(token: &str, book_id: &str, quantity: u64) -> SqsWorkerInput {
+    SqsWorkerInput {
+        input: OrderState {
+            book_id: book_id.into(),
+            quantity,
+        },
+        token: token.into(),
+        execution_id: EXECUTION.into(),
+    }
+}
+
+fn restore_quantity_input(book_id: &str) -> RestoreQuantityInput {
+    RestoreQuantityInput {
+        book_id: book_id.into(),
+        execution_id: EXECUTION.into(),
+    }
+}
+
+async fn restore_quantity_gives_back_what_the_worker_reserved<B: BookStore + Clone>(books: &B) {
+    let worker = sqs_worker::Handler::new(books.clone(), InMemoryCouriers::seeded());
+    let restore = restore_quantity::Handler::new(books.clone());
+    // 6 copies are more than a courier takes: reserved, then NoCourierAvailable.
+    let error = worker
+        .sqs_worker(courier_request("token-1", "101", 6))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        orderflow_runtime::StepError::error_type(&error),
+        "NoCourierAvailable"
+    );
+    assert_eq!(stock(books, "101").await, 14);
+    assert_eq!(
+        restore
+            .restore_quantity(restore_quantity_input("101"))
+            .await,
+        Ok(RestoreQuantityOutput::QuantityRestored)
+    );
+    assert_eq!(stock(books, "101").await, 20);
+    // Nothing reserved from book 100 under the execution: nothing changes, and the compensation
+    // still succeeds; an unknown book too.
+    assert_eq!(
+        restore
+            .restore_quantity(restore_quantity_input("100"))
+            .await,
+        Ok(RestoreQuantityOutput::QuantityRestored)
+    );
+    assert_eq!(stock(books, "100").await, 10);
+    assert_eq!(
+        restore
+            .restore_quantity(restore_quantity_input("999"))
+            .await,
+        Ok(RestoreQuantityOutput::QuantityRestored)
+    );
+}
+
+async fn a_retried_restore_quantity_invocation_restores_once<B: BookStore + Clone>(books: &B) {
+    let worker = sqs_worker::Handler::new(books.clone(), InMemoryCouriers::seeded());
+    let restore = restore_quantity::Handler::new(books.clone());
+    // The message is delivered twice (the second time with the token of a PrepareOrder run
+    // again): one reservation.
+    worker
+        .sqs_worker(courier_request("token-1", "101", 6))
+        .await
+        .unwrap_err();
+    worker
+        .sqs_worker(courier_request("token-2", "101", 6))
+        .await
+        .unwrap_err();
+    assert_eq!(stock(books, "101").await, 14);
+    // Lambda retries restoreQuantity (its response was lost): the copies come back once.
+    for _ in 0..3 {
+        restore
+            .restore_quantity(restore_quantity_input("101"))
+            .await
+            .unwrap();
+    }
+    assert_eq!(stock(books, "101").await, 20);
 }
 
 async fn redeem_points_below_takes_all_points_or_none(users: &impl UserStore) {
@@ -462,6 +649,33 @@ async fn concurrent_restorations_give_the_points_back_once<U: UserStore + Clone>
     }
     assert_eq!((restored, already), (1, 9));
     assert_eq!(points(users, "1").await, 20.0);
+}
+
+async fn concurrent_releases_give_the_copies_back_once<B: BookStore + Clone>(books: &B) {
+    assert_eq!(books.reserve(EXECUTION, "100", 3).await, Ok(7));
+    // Another execution's reservation and release race with them.
+    assert_eq!(books.reserve("other", "100", 2).await, Ok(5));
+    let mut tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let books = books.clone();
+            tokio::spawn(async move { books.release_reservation(EXECUTION, "100").await })
+        })
+        .collect();
+    let other = {
+        let books = books.clone();
+        tokio::spawn(async move { books.release_reservation("other", "100").await })
+    };
+    let (mut released, mut already) = (0, 0);
+    for task in tasks.drain(..) {
+        match task.await.unwrap() {
+            Ok(Release::Released(3)) => released += 1,
+            Ok(Release::AlreadyReleased(3)) => already += 1,
+            other => panic!("every release finds the reservation of 3: {other:?}"),
+        }
+    }
+    assert_eq!(other.await.unwrap(), Ok(Release::Released(2)));
+    assert_eq!((released, already), (1, 9));
+    assert_eq!(stock(books, "100").await, 10);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -3,8 +3,8 @@
 //!
 //! The tables are named by `BOOKS_TABLE` and `USERS_TABLE`, as for the functions; credentials,
 //! region and endpoint (`AWS_ENDPOINT_URL_DYNAMODB` for a local DynamoDB) come from the
-//! environment. Items with the sample ids are replaced, with their reservations and
-//! redemptions.
+//! environment. Items with the sample ids are replaced, with their reservations, redemptions and
+//! what was given back of them.
 
 use std::process::ExitCode;
 

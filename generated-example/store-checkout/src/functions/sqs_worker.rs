@@ -5,12 +5,15 @@ use crate::generated::functions::SqsWorker;
 use crate::generated::types::{SqsWorkerInput, SqsWorkerOutput};
 use crate::store::{BookStore, Books, CourierPool, InMemoryBooks, InMemoryCouriers, or_exit};
 
-/// Consumes the orders queue: reserves the ordered quantity from stock and assigns a courier, completing PrepareOrder's task token with the courier or with NoCourierAvailable.
+/// Consumes the orders queue: reserves the ordered quantity from stock under the execution's id (once per execution) and assigns a courier, completing PrepareOrder's task token with the courier or with NoCourierAvailable.
 ///
 /// The reservation comes first and stays when no courier is available: the workflow's
-/// compensation (RestoreQuantity) puts it back. It is keyed by the task token, so a redelivered
-/// message does not reserve twice. Stock that no longer covers the order (another order took
-/// it since checkInventory) is `BookOutOfStock` through `Other`, which PrepareOrder does not catch.
+/// compensation (RestoreQuantity) puts it back. It is keyed by the execution's id (the message's
+/// `ExecutionId`), not the task token: a redelivered message does not reserve twice, nor does
+/// PrepareOrder run again in the same execution (a new token), and restoreQuantity, which gets
+/// the same id, releases exactly what was reserved. Stock that no longer covers the order
+/// (another order took it since checkInventory) is `BookOutOfStock` through `Other`, which
+/// PrepareOrder does not catch.
 #[derive(Debug, Clone)]
 pub struct Handler<B = InMemoryBooks, C = InMemoryCouriers> {
     books: B,
@@ -36,7 +39,7 @@ impl<B: BookStore, C: CourierPool> SqsWorker for Handler<B, C> {
         let order = input.input;
         let quantity = errors::quantity("Input.quantity", order.quantity)?;
         self.books
-            .reserve(&input.token, &order.book_id, quantity)
+            .reserve(&input.execution_id, &order.book_id, quantity)
             .await?;
         match self.couriers.assign(quantity).await? {
             Some(courier) => Ok(SqsWorkerOutput {
@@ -54,20 +57,22 @@ mod tests {
     use super::*;
     use crate::generated::functions::SqsWorkerFunction;
     use crate::generated::types::OrderState;
-    use crate::store::InMemoryBooks;
+    use crate::store::{InMemoryBooks, Release};
     use orderflow_runtime::aws_lambda_events::event::sqs::SqsEvent;
     use orderflow_runtime::{
         INVALID_INPUT, InProcessCallbacks, StepError, TaskOutcome, handle_sqs_batch, invoke_json,
     };
     use serde_json::{Value, json};
 
-    fn input(token: &str, book_id: &str, quantity: u64) -> SqsWorkerInput {
+    /// A message of execution `execution` (whose task token is derived from it).
+    fn input(execution: &str, book_id: &str, quantity: u64) -> SqsWorkerInput {
         SqsWorkerInput {
             input: OrderState {
                 book_id: book_id.into(),
                 quantity,
             },
-            token: token.into(),
+            token: format!("token-of-{execution}"),
+            execution_id: execution.into(),
         }
     }
 
@@ -96,6 +101,25 @@ mod tests {
         handler.sqs_worker(input("tok", "100", 2)).await.unwrap();
         handler.sqs_worker(input("tok", "100", 2)).await.unwrap();
         assert_eq!(stock(&books, "100").await, 8);
+    }
+
+    #[tokio::test]
+    async fn the_reservation_is_the_executions_whatever_the_token() {
+        let books = InMemoryBooks::seeded();
+        let handler = Handler::new(books.clone(), InMemoryCouriers::seeded());
+        let mut message = input("x-1", "101", 6);
+        handler.sqs_worker(message.clone()).await.unwrap_err();
+        // The same execution's message with another token (PrepareOrder run again) reserves
+        // nothing more.
+        message.token = "another-token".into();
+        handler.sqs_worker(message).await.unwrap_err();
+        assert_eq!(stock(&books, "101").await, 14);
+        // Recorded under the execution's id: that is what restoreQuantity releases.
+        assert_eq!(
+            books.release_reservation("x-1", "101").await,
+            Ok(Release::Released(6))
+        );
+        assert_eq!(stock(&books, "101").await, 20);
     }
 
     #[tokio::test]
@@ -144,8 +168,8 @@ mod tests {
         assert_eq!(err.error_type(), "StoreUnavailable");
     }
 
-    /// PrepareOrder's MessageBody: `{"Input.$": "$", "Token.$": "$$.Task.Token"}`, the whole
-    /// state with extra fields.
+    /// PrepareOrder's MessageBody: `{"Input.$": "$", "Token.$": "$$.Task.Token",
+    /// "ExecutionId.$": "$$.Execution.Id"}`, the whole state with extra fields.
     fn message_body(token: &str, book_id: &str, quantity: u64) -> Value {
         json!({
             "Input": {
@@ -154,7 +178,8 @@ mod tests {
                 "total": {"total": 90.5},
                 "billingStatus": "Successfully billed"
             },
-            "Token": token
+            "Token": token,
+            "ExecutionId": format!("execution-of-{token}")
         })
     }
 

@@ -1,7 +1,9 @@
 //! The books and users as DynamoDB tables (feature `aws`).
 //!
-//! Books: key `bookId` (S), with `title` (S), `quantity` (N), `price` (N), and `reservations`
-//! (SS), the reservation ids already applied. Users: key `userId` (S), with `points` (N),
+//! Books: key `bookId` (S), with `title` (S), `quantity` (N), `price` (N), `reserved` (M:
+//! reservation id → N, the copies that reservation took) and `released` (SS), the reservation
+//! ids whose copies were put back. (Earlier versions kept a `reservations` string set of task
+//! tokens; it is no longer read.) Users: key `userId` (S), with `points` (N),
 //! `hasPaymentMethod` (BOOL), `redemptions` (M: redemption id → `{"outcome": S, "points": N}`,
 //! what the first call with that id returned) and `restorations` (SS), the redemption ids whose
 //! points were given back. The id sets grow with every order: a long-lived deployment would
@@ -9,11 +11,17 @@
 //!
 //! Every write is one conditional `UpdateItem`, so it is atomic and retried calls apply once:
 //!
-//! - reserve: `SET quantity = quantity - :q ADD reservations :id` if the book exists, the stock
-//!   covers `:q` and the id is not in `reservations`. When the condition fails, the item as it
-//!   was (`ReturnValuesOnConditionCheckFailure`, or a consistent read where a server does not
-//!   return it) tells a missing book, an applied id and a short stock apart;
-//! - restock: `SET quantity = quantity + :q` if the book exists and the sum fits a `u64`;
+//! - reserve: `SET quantity = quantity - :q, reserved.#id = :q` if the book exists, the stock
+//!   covers `:q` and the id has no `reserved` entry. DynamoDB refuses a nested `SET` while the
+//!   map does not exist, so a book without `reserved` gets the whole map, on the condition that
+//!   it still has none. When the condition fails, the item as it was
+//!   (`ReturnValuesOnConditionCheckFailure`, or a consistent read where a server does not return
+//!   it) tells a missing book, an applied id, a short stock and a missing map apart;
+//! - release: the book is read and the id's `reserved` entry looked up: without one nothing is
+//!   written; otherwise `SET quantity = quantity + :q ADD released :id`, where `:q` is the
+//!   entry's quantity as stored, if the entry still says `:q`, the id is not in `released` and
+//!   the sum fits a `u64` (read again when the condition fails: another release came first, or
+//!   the item was replaced);
 //! - redeem: the user is read, the outcome decided, then written with the condition that the
 //!   points are still the ones read and the id has no entry yet (retried from the read when
 //!   another write came first). DynamoDB refuses a nested `SET redemptions.#id` while the map
@@ -48,7 +56,7 @@ use tokio::sync::OnceCell;
 pub use aws_sdk_dynamodb;
 
 use super::{
-    Book, BookStore, Redemption, Restoration, StoreError, User, UserStore, sample_books,
+    Book, BookStore, Redemption, Release, Restoration, StoreError, User, UserStore, sample_books,
     sample_users,
 };
 
@@ -298,7 +306,8 @@ impl DynamoDbBooks {
         create_table(self.client.get().await, &self.table, "bookId", "books").await
     }
 
-    /// Puts `book` in the table, replacing the item with its id (and its applied reservations).
+    /// Puts `book` in the table, replacing the item with its id (and its reservations and
+    /// releases).
     ///
     /// # Errors
     ///
@@ -330,6 +339,38 @@ impl DynamoDbBooks {
     }
 }
 
+/// The book's `reserved` map, if it has one.
+fn reserved_of<'a>(item: &'a Item, book_id: &str) -> Result<Option<&'a Item>, StoreError> {
+    match item.get("reserved") {
+        Some(AttributeValue::M(reserved)) => Ok(Some(reserved)),
+        None => Ok(None),
+        Some(_) => Err(malformed(
+            "books",
+            book_id,
+            "has reserved copies that are no map",
+        )),
+    }
+}
+
+/// A `reserved` entry: the copies reserved, and their number as stored.
+fn reserved_copies<'a>(
+    entry: &'a AttributeValue,
+    book_id: &str,
+) -> Result<(u64, &'a str), StoreError> {
+    let bad = || {
+        malformed(
+            "books",
+            book_id,
+            "has a reservation that is no whole number",
+        )
+    };
+    let AttributeValue::N(text) = entry else {
+        return Err(bad());
+    };
+    let copies = text.parse().map_err(|_| bad())?;
+    Ok((copies, text))
+}
+
 fn book_of(item: &Item, book_id: &str) -> Result<Book, StoreError> {
     Ok(Book {
         book_id: book_id.to_owned(),
@@ -354,33 +395,48 @@ impl BookStore for DynamoDbBooks {
         quantity: u64,
     ) -> Result<u64, StoreError> {
         let client = self.client.get().await;
+        // Whether the book has a `reserved` map, as last seen (most have, after their first
+        // order).
+        let mut has_map = true;
         for _ in 0..ATTEMPTS {
-            let updated = client
+            let request = client
                 .update_item()
                 .table_name(&self.table)
                 .key("bookId", AttributeValue::S(book_id.to_owned()))
                 // Attribute names through placeholders: DynamoDB reserves many plain words.
-                .update_expression("SET #quantity = #quantity - :q ADD #reservations :ids")
-                .condition_expression(
-                    "attribute_exists(#bookId) AND #quantity >= :q \
-                     AND NOT contains(#reservations, :id)",
-                )
                 .expression_attribute_names("#bookId", "bookId")
                 .expression_attribute_names("#quantity", "quantity")
-                .expression_attribute_names("#reservations", "reservations")
+                .expression_attribute_names("#reserved", "reserved")
                 .expression_attribute_values(":q", AttributeValue::N(quantity.to_string()))
-                .expression_attribute_values(
-                    ":ids",
-                    AttributeValue::Ss(vec![reservation_id.into()]),
-                )
-                .expression_attribute_values(":id", AttributeValue::S(reservation_id.to_owned()))
                 .return_values(ReturnValue::UpdatedNew)
                 .return_values_on_condition_check_failure(
                     ReturnValuesOnConditionCheckFailure::AllOld,
-                )
-                .send()
-                .await;
-            let error = match updated {
+                );
+            // A nested SET needs the map to exist: the first reservation writes the whole map.
+            let request = if has_map {
+                request
+                    .update_expression("SET #quantity = #quantity - :q, #reserved.#id = :q")
+                    .condition_expression(
+                        "attribute_exists(#bookId) AND #quantity >= :q \
+                         AND attribute_exists(#reserved) AND attribute_not_exists(#reserved.#id)",
+                    )
+                    .expression_attribute_names("#id", reservation_id)
+            } else {
+                request
+                    .update_expression("SET #quantity = #quantity - :q, #reserved = :entry")
+                    .condition_expression(
+                        "attribute_exists(#bookId) AND #quantity >= :q \
+                         AND attribute_not_exists(#reserved)",
+                    )
+                    .expression_attribute_values(
+                        ":entry",
+                        AttributeValue::M(HashMap::from([(
+                            reservation_id.to_owned(),
+                            AttributeValue::N(quantity.to_string()),
+                        )])),
+                    )
+            };
+            let error = match request.send().await {
                 Ok(output) => {
                     let attributes = output.attributes.unwrap_or_default();
                     return whole(&attributes, "quantity", "books", book_id);
@@ -396,7 +452,8 @@ impl BookStore for DynamoDbBooks {
                 },
             };
             let available = whole(&item, "quantity", "books", book_id)?;
-            if set_contains(&item, "reservations", reservation_id) {
+            let reserved = reserved_of(&item, book_id)?;
+            if reserved.is_some_and(|reserved| reserved.contains_key(reservation_id)) {
                 return Ok(available);
             }
             if available < quantity {
@@ -406,7 +463,9 @@ impl BookStore for DynamoDbBooks {
                     requested: quantity,
                 });
             }
-            // Read after the failure (no item returned with it) and restocked since: again.
+            // The map was missing (or appeared meanwhile), or the stock was read after the
+            // failure and changed since: again.
+            has_map = reserved.is_some();
         }
         Err(StoreError::Unavailable {
             store: "books",
@@ -414,38 +473,66 @@ impl BookStore for DynamoDbBooks {
         })
     }
 
-    async fn restock(&self, book_id: &str, quantity: u64) -> Result<u64, StoreError> {
-        let updated = self
-            .client
-            .get()
-            .await
-            .update_item()
-            .table_name(&self.table)
-            .key("bookId", AttributeValue::S(book_id.to_owned()))
-            .update_expression("SET #quantity = #quantity + :q")
-            .condition_expression("attribute_exists(#bookId) AND #quantity <= :max")
-            .expression_attribute_names("#bookId", "bookId")
-            .expression_attribute_names("#quantity", "quantity")
-            .expression_attribute_values(":q", AttributeValue::N(quantity.to_string()))
-            // DynamoDB numbers have 38 digits: the sum is exact, the bound keeps it a u64.
-            .expression_attribute_values(
-                ":max",
-                AttributeValue::N((u64::MAX - quantity).to_string()),
-            )
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await;
-        match updated {
-            Ok(output) => {
-                let attributes = output.attributes.unwrap_or_default();
-                whole(&attributes, "quantity", "books", book_id)
+    async fn release_reservation(
+        &self,
+        reservation_id: &str,
+        book_id: &str,
+    ) -> Result<Release, StoreError> {
+        let client = self.client.get().await;
+        for _ in 0..ATTEMPTS {
+            let Some(item) = self.get(book_id).await? else {
+                return Err(StoreError::BookNotFound(book_id.to_owned()));
+            };
+            let entry = reserved_of(&item, book_id)?.and_then(|r| r.get(reservation_id));
+            let Some(entry) = entry else {
+                return Ok(Release::NothingReserved);
+            };
+            let (copies, recorded) = reserved_copies(entry, book_id)?;
+            if set_contains(&item, "released", reservation_id) {
+                return Ok(Release::AlreadyReleased(copies));
             }
-            Err(error) if is_conditional_check_failed(&error) => match self.get(book_id).await? {
-                None => Err(StoreError::BookNotFound(book_id.to_owned())),
-                Some(_) => Err(StoreError::StockOverflow(book_id.to_owned())),
-            },
-            Err(error) => Err(unavailable("books", error)),
+            let max = u64::MAX - copies;
+            if whole(&item, "quantity", "books", book_id)? > max {
+                return Err(StoreError::StockOverflow(book_id.to_owned()));
+            }
+            // The recorded copies as stored: the condition compares them. DynamoDB numbers
+            // have 38 digits: the sum is exact, the bound keeps it a u64.
+            let updated = client
+                .update_item()
+                .table_name(&self.table)
+                .key("bookId", AttributeValue::S(book_id.to_owned()))
+                .update_expression("SET #quantity = #quantity + :q ADD #released :ids")
+                .condition_expression(
+                    "#reserved.#id = :q AND NOT contains(#released, :id) AND #quantity <= :max",
+                )
+                .expression_attribute_names("#quantity", "quantity")
+                .expression_attribute_names("#reserved", "reserved")
+                .expression_attribute_names("#id", reservation_id)
+                .expression_attribute_names("#released", "released")
+                .expression_attribute_values(":q", AttributeValue::N(recorded.to_owned()))
+                .expression_attribute_values(":max", AttributeValue::N(max.to_string()))
+                .expression_attribute_values(
+                    ":ids",
+                    AttributeValue::Ss(vec![reservation_id.into()]),
+                )
+                .expression_attribute_values(":id", AttributeValue::S(reservation_id.to_owned()))
+                .send()
+                .await;
+            match updated {
+                Ok(_) => return Ok(Release::Released(copies)),
+                // Released meanwhile by another call, the stock changed, or the item was
+                // replaced: read again.
+                Err(error) if is_conditional_check_failed(&error) => {}
+                Err(error) => return Err(unavailable("books", error)),
+            }
         }
+        Err(StoreError::Unavailable {
+            store: "books",
+            reason: format!(
+                "the reservation {reservation_id:?} of book {book_id:?} kept changing over \
+                 {ATTEMPTS} attempts"
+            ),
+        })
     }
 }
 

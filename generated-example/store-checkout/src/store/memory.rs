@@ -4,8 +4,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{
-    Book, BookStore, Courier, CourierPool, Redemption, Restoration, StoreError, User, UserStore,
-    sample_books, sample_users,
+    Book, BookStore, Courier, CourierPool, Redemption, Release, Restoration, StoreError, User,
+    UserStore, sample_books, sample_users,
 };
 
 /// Locks `mutex`, or reports the store as unavailable when a writer panicked while holding it:
@@ -24,17 +24,21 @@ fn poison<T: Send + 'static>(mutex: Arc<Mutex<T>>) {
     .join();
 }
 
-#[derive(Debug, Default)]
-struct BooksData {
-    books: HashMap<String, Book>,
-    /// Reservation ids already applied.
-    reservations: HashSet<String>,
+/// A book and what was done to its stock, per reservation id: the same records as the books
+/// table's `reserved` and `released` attributes (see `dynamodb`).
+#[derive(Debug)]
+struct BookRecord {
+    book: Book,
+    /// The copies each reservation id took.
+    reserved: HashMap<String, u64>,
+    /// Reservation ids whose copies were put back.
+    released: HashSet<String>,
 }
 
 /// An in-memory [`BookStore`]; clones share the same books.
 #[derive(Debug, Clone, Default)]
 pub struct InMemoryBooks {
-    data: Arc<Mutex<BooksData>>,
+    data: Arc<Mutex<HashMap<String, BookRecord>>>,
 }
 
 impl InMemoryBooks {
@@ -42,13 +46,17 @@ impl InMemoryBooks {
     pub fn new(books: impl IntoIterator<Item = Book>) -> Self {
         let books = books
             .into_iter()
-            .map(|book| (book.book_id.clone(), book))
+            .map(|book| {
+                let record = BookRecord {
+                    book: book.clone(),
+                    reserved: HashMap::new(),
+                    released: HashSet::new(),
+                };
+                (book.book_id, record)
+            })
             .collect();
         Self {
-            data: Arc::new(Mutex::new(BooksData {
-                books,
-                reservations: HashSet::new(),
-            })),
+            data: Arc::new(Mutex::new(books)),
         }
     }
 
@@ -58,7 +66,7 @@ impl InMemoryBooks {
         Self::new(sample_books())
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, BooksData>, StoreError> {
+    fn lock(&self) -> Result<MutexGuard<'_, HashMap<String, BookRecord>>, StoreError> {
         lock(&self.data, "books")
     }
 
@@ -70,7 +78,7 @@ impl InMemoryBooks {
 
 impl BookStore for InMemoryBooks {
     async fn book(&self, book_id: &str) -> Result<Option<Book>, StoreError> {
-        Ok(self.lock()?.books.get(book_id).cloned())
+        Ok(self.lock()?.get(book_id).map(|record| record.book.clone()))
     }
 
     async fn reserve(
@@ -79,40 +87,47 @@ impl BookStore for InMemoryBooks {
         book_id: &str,
         quantity: u64,
     ) -> Result<u64, StoreError> {
-        let mut data = self.lock()?;
-        let BooksData {
-            books,
-            reservations,
-        } = &mut *data;
-        let book = books
+        let mut books = self.lock()?;
+        let record = books
             .get_mut(book_id)
             .ok_or_else(|| StoreError::BookNotFound(book_id.to_owned()))?;
-        if reservations.contains(reservation_id) {
-            return Ok(book.quantity);
+        if record.reserved.contains_key(reservation_id) {
+            return Ok(record.book.quantity);
         }
-        book.quantity =
-            book.quantity
-                .checked_sub(quantity)
-                .ok_or_else(|| StoreError::InsufficientStock {
-                    book_id: book_id.to_owned(),
-                    available: book.quantity,
-                    requested: quantity,
-                })?;
-        reservations.insert(reservation_id.to_owned());
-        Ok(book.quantity)
+        let stock = &mut record.book.quantity;
+        *stock = stock
+            .checked_sub(quantity)
+            .ok_or_else(|| StoreError::InsufficientStock {
+                book_id: book_id.to_owned(),
+                available: *stock,
+                requested: quantity,
+            })?;
+        record.reserved.insert(reservation_id.to_owned(), quantity);
+        Ok(*stock)
     }
 
-    async fn restock(&self, book_id: &str, quantity: u64) -> Result<u64, StoreError> {
-        let mut data = self.lock()?;
-        let book = data
-            .books
+    async fn release_reservation(
+        &self,
+        reservation_id: &str,
+        book_id: &str,
+    ) -> Result<Release, StoreError> {
+        let mut books = self.lock()?;
+        let record = books
             .get_mut(book_id)
             .ok_or_else(|| StoreError::BookNotFound(book_id.to_owned()))?;
-        book.quantity = book
+        let Some(&quantity) = record.reserved.get(reservation_id) else {
+            return Ok(Release::NothingReserved);
+        };
+        if record.released.contains(reservation_id) {
+            return Ok(Release::AlreadyReleased(quantity));
+        }
+        record.book.quantity = record
+            .book
             .quantity
             .checked_add(quantity)
             .ok_or_else(|| StoreError::StockOverflow(book_id.to_owned()))?;
-        Ok(book.quantity)
+        record.released.insert(reservation_id.to_owned());
+        Ok(Release::Released(quantity))
     }
 }
 
@@ -300,10 +315,45 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn restock_overflow_changes_nothing() {
+    async fn a_release_gives_back_the_reservation_once() {
         let books = InMemoryBooks::seeded();
-        let err = books.restock("100", u64::MAX).await.unwrap_err();
+        assert_eq!(books.reserve("x-1", "101", 6).await, Ok(14));
+        assert_eq!(
+            books.release_reservation("x-1", "101").await,
+            Ok(Release::Released(6))
+        );
+        assert_eq!(
+            books.release_reservation("x-1", "101").await,
+            Ok(Release::AlreadyReleased(6))
+        );
+        // A reservation of another book under the id is that book's.
+        assert_eq!(
+            books.release_reservation("x-1", "100").await,
+            Ok(Release::NothingReserved)
+        );
+        assert_eq!(books.book("101").await.unwrap().unwrap().quantity, 20);
+        assert_eq!(books.book("100").await.unwrap().unwrap().quantity, 10);
+    }
+
+    #[tokio::test]
+    async fn a_release_that_would_overflow_changes_nothing() {
+        let books = InMemoryBooks::seeded();
+        books.reserve("x-1", "100", 4).await.unwrap();
+        // The stock grew since the reservation (only a test can do that in memory).
+        books.lock().unwrap().get_mut("100").unwrap().book.quantity = u64::MAX - 3;
+        let err = books.release_reservation("x-1", "100").await.unwrap_err();
         assert_eq!(err, StoreError::StockOverflow("100".into()));
+        assert_eq!(err.error_type(), "StockOverflow");
+        assert_eq!(
+            books.book("100").await.unwrap().unwrap().quantity,
+            u64::MAX - 3
+        );
+        // Not recorded as released: once the stock allows it, the copies go back.
+        books.lock().unwrap().get_mut("100").unwrap().book.quantity = 6;
+        assert_eq!(
+            books.release_reservation("x-1", "100").await,
+            Ok(Release::Released(4))
+        );
         assert_eq!(books.book("100").await.unwrap().unwrap().quantity, 10);
     }
 

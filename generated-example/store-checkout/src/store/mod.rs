@@ -15,12 +15,15 @@
 //! The in-memory stores are cheap to clone and clones share their data, so one store can back
 //! several handlers (as one table backs several Lambda functions).
 //!
-//! Every operation that reads and then writes (reserving stock, redeeming points, giving them
-//! back) is one trait method, so an implementation can make it atomic (a lock in memory, a
-//! conditional update in DynamoDB) and two concurrent executions cannot both spend the same
-//! copies or points. A redemption is recorded per execution id, with what it took; giving points
-//! back ([`UserStore::restore_redeemed_points`]) gives back exactly that record's points, once,
-//! and nothing when there is no record (redeemPoints did not run, or refused).
+//! Every operation that reads and then writes (reserving stock, giving it back, redeeming
+//! points, giving them back) is one trait method, so an implementation can make it atomic (a lock
+//! in memory, a conditional update in DynamoDB) and two concurrent executions cannot both spend
+//! the same copies or points. A reservation of copies and a redemption of points are each
+//! recorded per execution id, with what they took; the compensations give back exactly what the
+//! record says, once, and nothing when there is no record:
+//! [`BookStore::release_reservation`] (restoreQuantity: sqsWorker did not reserve, or the
+//! stock did not cover the order) and [`UserStore::restore_redeemed_points`]
+//! (restoreRedeemPoints: redeemPoints did not run, or refused).
 
 use std::future::Future;
 
@@ -79,6 +82,17 @@ pub enum Redemption {
     Refused(f64),
 }
 
+/// What [`BookStore::release_reservation`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Release {
+    /// This call put the reserved copies back in stock: this many.
+    Released(u64),
+    /// An earlier call with the same id put the copies back (this many); nothing changed.
+    AlreadyReleased(u64),
+    /// Nothing was reserved from the book under the id; nothing changed.
+    NothingReserved,
+}
+
 /// What [`UserStore::restore_redeemed_points`] did.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Restoration {
@@ -110,16 +124,16 @@ pub enum StoreError {
         /// Copies asked for.
         requested: u64,
     },
-    /// A stock count would overflow; nothing was changed.
+    /// A stock count would overflow (copies given back to a stock that has grown since their
+    /// reservation); nothing was changed.
     #[error("the stock of book {0:?} would overflow")]
     StockOverflow(String),
     /// A writer panicked while holding the store's lock, so its data may be half-updated.
     #[error("the {0} store is unavailable: a writer panicked while holding its lock")]
     Poisoned(&'static str),
     /// The database could not be reached, refused the call, or holds an item this code cannot
-    /// read; whether a write happened is unknown. Reservations, redemptions and their
-    /// restoration are idempotent per id and may be retried; a restock is not (it has no id), so
-    /// a retried restoreQuantity may put copies back twice.
+    /// read; whether a write happened is unknown. Reservations, redemptions and what gives them
+    /// back are idempotent per id and may be retried.
     #[error("the {store} store is unavailable: {reason}")]
     Unavailable {
         /// `books` or `users`.
@@ -148,10 +162,11 @@ pub trait BookStore: Send + Sync + 'static {
     /// The book with this id, if any.
     fn book(&self, book_id: &str) -> impl Future<Output = Result<Option<Book>, StoreError>> + Send;
 
-    /// Takes `quantity` copies out of stock, atomically, and returns the stock left.
+    /// Takes `quantity` copies out of stock, atomically, records them as reserved under
+    /// `reservation_id` (the execution's id), and returns the stock left.
     ///
-    /// `reservation_id` makes the call idempotent: a second call with the same id changes
-    /// nothing and returns the current stock (SQS delivers a message at least once, and
+    /// `reservation_id` makes the call idempotent: a second call with the same id and book
+    /// changes nothing and returns the current stock (SQS delivers a message at least once, and
     /// redelivers it when completing its task token failed).
     ///
     /// # Errors
@@ -164,16 +179,22 @@ pub trait BookStore: Send + Sync + 'static {
         quantity: u64,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    /// Adds `quantity` copies back to stock and returns the new stock.
+    /// Puts back in stock the copies that [`Self::reserve`] recorded as reserved from the book
+    /// under `reservation_id`: exactly the recorded quantity, whatever the caller believes it
+    /// was. Atomic and once per id: a second call changes nothing and returns
+    /// [`Release::AlreadyReleased`]. Without a recorded reservation (none was made under the id,
+    /// or it was refused for want of stock) nothing changes and it returns
+    /// [`Release::NothingReserved`]; such a call does not prevent a later reservation under the
+    /// id.
     ///
     /// # Errors
     ///
-    /// [`StoreError::BookNotFound`], or [`StoreError::StockOverflow`] (stock unchanged).
-    fn restock(
+    /// [`StoreError::BookNotFound`], or [`StoreError::StockOverflow`] (nothing changed).
+    fn release_reservation(
         &self,
+        reservation_id: &str,
         book_id: &str,
-        quantity: u64,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Release, StoreError>> + Send;
 }
 
 /// The users table.
@@ -418,11 +439,17 @@ impl BookStore for Books {
         }
     }
 
-    async fn restock(&self, book_id: &str, quantity: u64) -> Result<u64, StoreError> {
+    async fn release_reservation(
+        &self,
+        reservation_id: &str,
+        book_id: &str,
+    ) -> Result<Release, StoreError> {
         match self {
-            Self::Memory(books) => books.restock(book_id, quantity).await,
+            Self::Memory(books) => books.release_reservation(reservation_id, book_id).await,
             #[cfg(feature = "aws")]
-            Self::DynamoDb(books) => Box::pin(books.restock(book_id, quantity)).await,
+            Self::DynamoDb(books) => {
+                Box::pin(books.release_reservation(reservation_id, book_id)).await
+            }
         }
     }
 }
