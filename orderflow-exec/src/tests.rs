@@ -1439,3 +1439,27 @@ fn the_execution_deadline_inside_an_express_child_times_out_the_execution() {
     assert_eq!(execution.error.as_deref(), Some("States.Timeout"));
     assert_eq!(execution.virtual_elapsed, Duration::from_secs(250));
 }
+
+/// An ItemSelector that fails fails the Map state, whose Catch handles it: a JSONata
+/// `States.QueryEvaluationError` is an error like any other (only States.Runtime escapes Catch).
+#[test]
+fn a_failing_item_selector_is_caught_by_the_maps_catch() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map", "Items": "{% $states.input.items %}", "End": true,
+                "ItemSelector": "{% $number($states.context.Map.Item.Value) %}",
+                "ItemProcessor": {"StartAt": "Keep", "States": {"Keep": {"Type": "Pass", "End": true}}},
+                "Catch": [{"ErrorEquals": ["States.QueryEvaluationError"], "Next": "Rejected"}]
+            },
+            "Rejected": {"Type": "Pass", "Output": "rejected", "End": true}
+        }
+    });
+    let execution = run(definition, json!({"items": ["1", "not a number"]}), &no_tasks());
+    assert_eq!(execution.to_json()["status"], "SUCCEEDED", "{execution:?}");
+    assert_eq!(execution.output, Some(json!("rejected")));
+    let types = execution.event_types();
+    assert!(types.contains(&"MapStateFailed"), "{types:?}");
+}

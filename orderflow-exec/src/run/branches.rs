@@ -497,7 +497,17 @@ impl Executor {
             if !run.in_map_run {
                 rt.record(EventType::MapIterationStarted, &plan.name, details.clone());
             }
-            let item_input = self.item_input(rt, run, index, item)?;
+            // An ItemSelector that fails fails the Map, which its Retry and Catch may handle
+            // (a JSONata States.QueryEvaluationError); States.Runtime stays uncatchable.
+            let item_input = match self.item_input(rt, run, index, item) {
+                Ok(input) => input,
+                Err(f) if f.is_terminal() => return Err(f),
+                Err(f) => {
+                    slots.stop_at(rt.clock.virtual_elapsed());
+                    outcome.failed = Some(f);
+                    break;
+                }
+            };
             let record_input = run.records.then(|| item_input.clone());
             let result = self
                 .run_iteration(rt, plan, run.map, item_input, details, !run.in_map_run)
@@ -576,9 +586,19 @@ impl Executor {
                 }
                 let input = match self.item_input(&mut child, run, index, item) {
                     Ok(input) => input,
-                    Err(f) => {
+                    Err(f) if f.is_terminal() => {
                         ended.insert(index);
                         stop = Some(Stop::Terminal(f));
+                        break;
+                    }
+                    // As on the virtual clock: the Map fails, its Retry and Catch may handle it.
+                    Err(f) => {
+                        ended.insert(index);
+                        let details = child
+                            .history
+                            .wants_payloads()
+                            .then(|| json!({"index": index}));
+                        stop = Some(Stop::Failed(f, Box::new(child), details));
                         break;
                     }
                 };
