@@ -85,9 +85,21 @@ struct Emulator {
     agent: ureq::Agent,
 }
 
+/// The features `cargo test --workspace` builds a crate's binaries with (tests/Cargo.toml turns
+/// on store-checkout's `aws`). `cargo lambda watch` builds into the same target directory: with
+/// other features it would replace the binaries that store-checkout's `tests/startup.rs` runs by
+/// ones that behave otherwise.
+fn test_build_features(crate_dir: &Path) -> Vec<String> {
+    if crate_dir.ends_with("store-checkout") {
+        vec!["--features".to_owned(), "aws".to_owned()]
+    } else {
+        Vec::new()
+    }
+}
+
 impl Emulator {
     fn start(crate_dir: &Path, log: PathBuf) -> Emulator {
-        Self::start_with(crate_dir, log, &[])
+        Self::start_with(crate_dir, log, &test_build_features(crate_dir))
     }
 
     /// With more `cargo lambda watch` arguments (features, `--env-var`s for the functions).
