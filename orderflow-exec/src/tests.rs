@@ -1457,7 +1457,11 @@ fn a_failing_item_selector_is_caught_by_the_maps_catch() {
             "Rejected": {"Type": "Pass", "Output": "rejected", "End": true}
         }
     });
-    let execution = run(definition, json!({"items": ["1", "not a number"]}), &no_tasks());
+    let execution = run(
+        definition,
+        json!({"items": ["1", "not a number"]}),
+        &no_tasks(),
+    );
     assert_eq!(execution.to_json()["status"], "SUCCEEDED", "{execution:?}");
     assert_eq!(execution.output, Some(json!("rejected")));
     let types = execution.event_types();
