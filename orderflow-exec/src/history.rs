@@ -79,6 +79,34 @@ event_types! {
 }
 
 impl EventType {
+    /// A state stopped by another branch's failure (`WaitStateAborted`, …).
+    pub fn is_state_aborted(self) -> bool {
+        matches!(
+            self,
+            EventType::TaskStateAborted
+                | EventType::PassStateAborted
+                | EventType::ChoiceStateAborted
+                | EventType::WaitStateAborted
+                | EventType::SucceedStateAborted
+                | EventType::ParallelStateAborted
+                | EventType::MapStateAborted
+        )
+    }
+
+    /// A state's exit (`TaskStateExited`, …).
+    pub fn is_state_exited(self) -> bool {
+        matches!(
+            self,
+            EventType::TaskStateExited
+                | EventType::PassStateExited
+                | EventType::ChoiceStateExited
+                | EventType::WaitStateExited
+                | EventType::SucceedStateExited
+                | EventType::ParallelStateExited
+                | EventType::MapStateExited
+        )
+    }
+
     /// For a state's entry, the event AWS records when another branch's failure stops the
     /// state (`WaitStateEntered` → `WaitStateAborted`).
     pub fn aborted_state(self) -> Option<EventType> {
@@ -338,7 +366,7 @@ impl HistoryRecorder {
                 | EventType::MapIterationAborted
                 | EventType::MapStateSucceeded
                 | EventType::ParallelStateSucceeded
-        ) && !event_type.name().ends_with("StateAborted")
+        ) && !event_type.is_state_aborted()
         {
             self.cursor = id;
         }
@@ -346,7 +374,7 @@ impl HistoryRecorder {
             let mut open = open.lock().unwrap_or_else(PoisonError::into_inner);
             if event_type.aborted_state().is_some() {
                 *open = Some((event_type, Arc::clone(state)));
-            } else if event_type.name().ends_with("StateExited") {
+            } else if event_type.is_state_exited() {
                 *open = None;
             }
         }

@@ -297,11 +297,7 @@ impl<'x> Runtime<'x> {
     /// Waits `duration` (a Wait state, a retry's back-off), or until the execution's timeout,
     /// which then ends it.
     async fn sleep(&mut self, duration: Duration) -> Result<(), Failure> {
-        let left = self.timeout_millis.map(|limit| {
-            let elapsed = self.clock.now_millis() - self.clock.start_millis();
-            Duration::from_millis(u64::try_from(limit - elapsed).unwrap_or(0))
-        });
-        let (duration, times_out) = match left {
+        let (duration, times_out) = match self.time_left() {
             Some(left) if duration > left => (left, true),
             _ => (duration, false),
         };
@@ -315,6 +311,14 @@ impl<'x> Runtime<'x> {
             return Err(self.timeout());
         }
         Ok(())
+    }
+
+    /// How long the execution may still run before its deadline, if it has one.
+    fn time_left(&self) -> Option<Duration> {
+        self.timeout_millis.map(|limit| {
+            let elapsed = self.clock.now_millis() - self.clock.start_millis();
+            Duration::from_millis(u64::try_from(limit - elapsed).unwrap_or(0))
+        })
     }
 
     /// The execution has run out of time: it ends with States.Timeout.

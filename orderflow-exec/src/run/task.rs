@@ -47,10 +47,7 @@ impl Executor {
         let call = rt.invoker.invoke(request);
         // On the real clock the call races the state's TimeoutSeconds, its HeartbeatSeconds
         // and the execution's own deadline (the virtual clock charges their time afterwards).
-        let execution_left = rt.timeout_millis.map(|limit| {
-            let elapsed = rt.clock.now_millis() - rt.clock.start_millis();
-            Duration::from_millis(u64::try_from(limit - elapsed).unwrap_or(0))
-        });
+        let execution_left = rt.time_left();
         let outcome = match rt.clock.mode() {
             ClockMode::Real
                 if timeout.is_some() || heartbeat.is_some() || execution_left.is_some() =>
